@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Sandbox.Server.Services;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>Each sandbox's dataplane: execute, upload, download (the WebSocket is in <see cref="ExecWebSocket"/>).</summary>
+public static class DataplaneEndpoints
+{
+    private const int MaxCapturedBytes = 64 * 1024 * 1024;
+
+    public static void Map(WebApplication app)
+    {
+        var dp = app.MapGroup(Json.DataplanePath + "/{id}");
+        dp.MapPost("/execute", Execute);
+        dp.MapPost("/upload", Upload);
+        dp.MapGet("/download", Download);
+        dp.MapGet("/execute/ws", (string id, HttpContext ctx, ExecWebSocket ws) => ws.HandleAsync(id, ctx));
+    }
+
+    /// <summary>Reads the command fields shared by POST /execute and the WebSocket's first frame.</summary>
+    public static CommandRequest ReadCommand(JsonInput body)
+    {
+        var command = body.String("command", required: true);
+        var shell = body.String("shell") ?? "/bin/bash";
+        var env = body.Environment("env") ?? [];
+        var cwd = body.String("cwd");
+        if (command is not null && command.Contains('\0')) body.Fail("command", "must not contain NUL characters");
+        if (shell.Length == 0 || shell.Contains('\0')) body.Fail("shell", "must be a program name or path");
+        return new CommandRequest(command ?? "", shell, env, cwd);
+    }
+
+    private static async Task<IResult> Execute(string id, HttpRequest req, SandboxManager manager, CommandLauncher launcher)
+    {
+        var body = await JsonInput.ReadAsync(req);
+        var request = ReadCommand(body);
+        var timeout = body.Number("timeout", 0.001, 24 * 3600) ?? 60;
+        body.ThrowIfInvalid();
+        var sandbox = manager.RequireReady(id);
+        using var activity = manager.BeginActivity(id);
+        await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, req.HttpContext.RequestAborted);
+        var stdout = CaptureAsync(command.Stdout);
+        var stderr = CaptureAsync(command.Stderr);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(req.HttpContext.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(timeout));
+        int exitCode;
+        try
+        {
+            exitCode = await command.Exited.WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            command.Kill();
+            throw new ApiException(408, "CommandTimeout", $"command did not finish within {timeout} s and was killed");
+        }
+        // A background job may still hold the pipes open: wait for end-of-file only until the deadline.
+        try
+        {
+            await Task.WhenAll(stdout, stderr).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return Results.Json(new { stdout = Text(stdout), stderr = Text(stderr), exit_code = exitCode });
+    }
+
+    private static string Text(Task<MemoryStream> capture) =>
+        capture.IsCompletedSuccessfully ? System.Text.Encoding.UTF8.GetString(capture.Result.GetBuffer(), 0, (int)capture.Result.Length) : "";
+
+    /// <summary>Reads a stream to its end, keeping at most <see cref="MaxCapturedBytes"/> (the rest is drained).</summary>
+    private static async Task<MemoryStream> CaptureAsync(Stream source)
+    {
+        var kept = new MemoryStream();
+        var buffer = new byte[65536];
+        int n;
+        while ((n = await source.ReadAsync(buffer)) > 0)
+            if (kept.Length < MaxCapturedBytes) kept.Write(buffer, 0, (int)Math.Min(n, MaxCapturedBytes - kept.Length));
+        return kept;
+    }
+
+    private static string RequirePath(HttpRequest req)
+    {
+        var path = (string?)req.Query["path"];
+        if (string.IsNullOrEmpty(path)) throw ValidationException.For(["query", "path"], "field required: the file's path in the sandbox", "missing");
+        if (path.Contains('\0')) throw ValidationException.For(["query", "path"], "must not contain NUL characters");
+        return path;
+    }
+
+    private static async Task<IResult> Upload(string id, HttpRequest req, SandboxManager manager, CommandLauncher launcher)
+    {
+        var path = RequirePath(req);
+        var sandbox = manager.RequireReady(id);
+        manager.Touch(id);
+        if (!MediaTypeHeaderValue.TryParse(req.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+            throw ValidationException.For(["body"], "must be multipart/form-data with a 'file' field", "multipart_type");
+
+        // Streamed section by section: the file goes straight from the socket into the sandbox.
+        var reader = new MultipartReader(boundary, req.Body) { BodyLengthLimit = null };
+        while (await reader.ReadNextSectionAsync(req.HttpContext.RequestAborted) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || HeaderUtilities.RemoveQuotes(disposition.Name).Value != "file")
+                continue;
+            using var handle = await launcher.OpenFileAsync(sandbox, path, write: true, req.HttpContext.RequestAborted);
+            await using var file = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+            await section.Body.CopyToAsync(file, 1 << 20, req.HttpContext.RequestAborted);
+            return Results.Json(new { path = CommandLauncher.ResolvePath(path), written = file.Position });
+        }
+        throw ValidationException.For(["body", "file"], "field required: a multipart part named 'file'", "missing");
+    }
+
+    private static async Task Download(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher)
+    {
+        var path = RequirePath(ctx.Request);
+        var sandbox = manager.RequireReady(id);
+        manager.Touch(id);
+        using var handle = await launcher.OpenFileAsync(sandbox, path, write: false, ctx.RequestAborted);
+        await using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        ctx.Response.ContentType = "application/octet-stream";
+        ctx.Response.ContentLength = file.Length;
+        await file.CopyToAsync(ctx.Response.Body, 1 << 20, ctx.RequestAborted);
+    }
+}

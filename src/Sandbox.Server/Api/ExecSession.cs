@@ -1,0 +1,245 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Sandbox.Server.Runtime;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>
+/// One command started over the WebSocket. Pumps copy its pipes into output buffers whatever
+/// the socket does; at most one socket is attached at a time and replays from its offsets.
+/// </summary>
+internal sealed class ExecSession
+{
+    private readonly RunningCommand _command;
+    private readonly IDisposable _activity;
+    private readonly double _timeoutSeconds;
+    private readonly TimeSpan _detachedGrace;
+    private readonly bool _killOnDisconnect;
+    private readonly ExecWebSocket _owner;
+    private readonly OutputBuffer _stdout = new();
+    private readonly OutputBuffer _stderr = new();
+    private readonly Lock _lock = new();
+    private CancellationTokenSource? _attached;
+    private int _exitCode = -1;
+    private bool _timedOut;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTime _detachedSince = DateTime.UtcNow;
+
+    public ExecSession(string commandId, string sandboxId, RunningCommand command, IDisposable activity, double timeoutSeconds, TimeSpan detachedGrace, bool killOnDisconnect, ExecWebSocket owner)
+    {
+        CommandId = commandId;
+        SandboxId = sandboxId;
+        _command = command;
+        _activity = activity;
+        _timeoutSeconds = timeoutSeconds;
+        _detachedGrace = detachedGrace;
+        _killOnDisconnect = killOnDisconnect;
+        _owner = owner;
+    }
+
+    public string CommandId { get; }
+    public string SandboxId { get; }
+
+    public void Run()
+    {
+        var pumps = Task.WhenAll(PumpAsync(_command.Stdout, _stdout), PumpAsync(_command.Stderr, _stderr));
+        _ = SuperviseAsync(pumps);
+    }
+
+    private static async Task PumpAsync(Stream source, OutputBuffer target)
+    {
+        var buffer = new byte[65536];
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer)) > 0) await target.AppendAsync(buffer.AsMemory(0, n), CancellationToken.None);
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            target.Complete();
+        }
+    }
+
+    private async Task SuperviseAsync(Task pumps)
+    {
+        try
+        {
+            var exited = _command.Exited;
+            if (_timeoutSeconds > 0)
+            {
+                var finished = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(_timeoutSeconds)));
+                if (finished != exited)
+                {
+                    _timedOut = true;
+                    _command.Kill();
+                }
+            }
+            try
+            {
+                _exitCode = await exited;
+            }
+            catch (Exception e)
+            {
+                _owner.Log.LogWarning("command {Id} lost its helper: {Error}", CommandId, e.Message);
+            }
+            // Background jobs may hold the pipes: give the output a moment, then close it.
+            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(2)));
+            _stdout.Complete();
+            _stderr.Complete();
+        }
+        finally
+        {
+            _activity.Dispose();
+            _finished.TrySetResult();
+        }
+        // Keep the finished session for late reconnects, then let it go.
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            lock (_lock)
+                if (_attached is null && DateTime.UtcNow - _detachedSince > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds)))
+                    break;
+        }
+        _owner.Forget(this);
+        await _command.DisposeAsync();
+    }
+
+    /// <summary>Serves one socket until the command's end has been sent or the socket goes away.</summary>
+    public async Task AttachAsync(WebSocket socket, JsonElement first, CancellationToken ct)
+    {
+        long stdoutPos = 0, stderrPos = 0;
+        if (first.TryGetProperty("stdout_offset", out var so) && so.TryGetInt64(out var s1)) stdoutPos = s1;
+        if (first.TryGetProperty("stderr_offset", out var se) && se.TryGetInt64(out var s2)) stderrPos = s2;
+        using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        lock (_lock)
+        {
+            _attached?.Cancel(); // a newer socket replaces an older one
+            _attached = attachment;
+        }
+        var receive = ReceiveLoopAsync(socket, attachment.Token);
+        try
+        {
+            if (first.GetProperty("type").GetString() == "execute")
+                await ExecWebSocket.SendAsync(socket, w =>
+                {
+                    w.WriteString("type", "started");
+                    w.WriteString("command_id", CommandId);
+                    w.WriteNumber("pid", _command.Pid);
+                }, attachment.Token);
+            while (true)
+            {
+                var outChanged = _stdout.Changed;
+                var errChanged = _stderr.Changed;
+                var sentOut = await SendAvailableAsync(socket, "stdout", _stdout, stdoutPos, attachment.Token);
+                stdoutPos += sentOut;
+                var sentErr = await SendAvailableAsync(socket, "stderr", _stderr, stderrPos, attachment.Token);
+                stderrPos += sentErr;
+                if (sentOut < 0 || sentErr < 0) return;
+                if (sentOut > 0 || sentErr > 0) continue;
+                if (_finished.Task.IsCompleted && _stdout.Completed && _stderr.Completed && stdoutPos >= _stdout.End && stderrPos >= _stderr.End)
+                {
+                    if (_timedOut)
+                        await ExecWebSocket.SendErrorAsync(socket, "CommandTimeout", $"command did not finish within {_timeoutSeconds} s and was killed", attachment.Token);
+                    else
+                        await ExecWebSocket.SendAsync(socket, w =>
+                        {
+                            w.WriteString("type", "exit");
+                            w.WriteNumber("exit_code", _exitCode);
+                        }, attachment.Token);
+                    return;
+                }
+                await Task.WhenAny(outChanged, errChanged, _finished.Task, receive).WaitAsync(attachment.Token);
+                if (receive.IsCompleted) throw new OperationCanceledException("the client closed the socket");
+            }
+        }
+        catch (Exception) when (!_finished.Task.IsCompleted && _killOnDisconnect)
+        {
+            _command.Kill();
+            throw;
+        }
+        finally
+        {
+            attachment.Cancel();
+            lock (_lock)
+            {
+                if (_attached == attachment)
+                {
+                    _attached = null;
+                    _detachedSince = DateTime.UtcNow;
+                    _ = ExpireIfAbandonedAsync();
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends what is buffered after <paramref name="position"/>; the count sent, or -1 when it was dropped.</summary>
+    private static async Task<long> SendAvailableAsync(WebSocket socket, string type, OutputBuffer buffer, long position, CancellationToken ct)
+    {
+        long sent = 0;
+        while (true)
+        {
+            var data = buffer.Read(position + sent, ExecWebSocket.FrameBytes);
+            if (data is null)
+            {
+                await ExecWebSocket.SendErrorAsync(socket, "OutputLost", $"{type} before offset {buffer.Start} is no longer kept", ct);
+                return -1;
+            }
+            if (data.Length == 0) return sent;
+            await socket.SendAsync(ExecWebSocket.Frame(type, position + sent, data), WebSocketMessageType.Text, true, ct);
+            sent += data.Length;
+            buffer.Acknowledge(position + sent);
+        }
+    }
+
+    private async Task ReceiveLoopAsync(WebSocket socket, CancellationToken ct)
+    {
+        try
+        {
+            while (await ExecWebSocket.ReceiveJsonAsync(socket, ct) is { } frame)
+            {
+                var type = frame.TryGetProperty("type", out var t) ? t.GetString() : null;
+                if (type == "kill") _command.Kill();
+                else if (type == "input" && _command.Stdin is { } stdin)
+                {
+                    if (frame.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)
+                    {
+                        var bytes = Encoding.UTF8.GetBytes(d.GetString()!);
+                        try
+                        {
+                            await stdin.WriteAsync(bytes, ct);
+                            await stdin.FlushAsync(ct);
+                        }
+                        catch (IOException)
+                        {
+                            // The command closed its stdin.
+                        }
+                    }
+                    if (frame.TryGetProperty("eof", out var eof) && eof.ValueKind == JsonValueKind.True) await stdin.DisposeAsync();
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ApiException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>A running command whose client is gone past the grace period is killed.</summary>
+    private async Task ExpireIfAbandonedAsync()
+    {
+        if (_killOnDisconnect && !_finished.Task.IsCompleted)
+        {
+            _command.Kill();
+            return;
+        }
+        await Task.WhenAny(_finished.Task, Task.Delay(_detachedGrace));
+        lock (_lock)
+            if (_attached is not null || _finished.Task.IsCompleted || DateTime.UtcNow - _detachedSince < _detachedGrace)
+                return;
+        _owner.Log.LogInformation("command {Id} abandoned by its client; killing it", CommandId);
+        _command.Kill();
+    }
+}

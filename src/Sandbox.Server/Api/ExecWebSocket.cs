@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.Services;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>
+/// WebSocket exec: a command session outlives any one socket. Output is kept in
+/// <see cref="OutputBuffer"/>s with byte offsets, so a client that reconnects with the offsets it
+/// has seen gets the rest, nothing lost and nothing twice.
+/// </summary>
+public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log)
+{
+    private const int MaxFrameBytes = 256 * 1024;
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
+
+    public async Task HandleAsync(string id, HttpContext ctx)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+            throw ApiException.BadRequest("WebSocketRequired", "this endpoint speaks WebSocket only");
+        // Check the sandbox before the upgrade so that a bad id gets a plain HTTP error.
+        manager.RequireReady(id);
+        using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, ctx.RequestAborted);
+        try
+        {
+            var first = await ReceiveJsonAsync(socket, stopping.Token);
+            if (first is null) return;
+            var session = first.Value.TryGetProperty("type", out var type) ? type.GetString() switch
+            {
+                "execute" => await StartSessionAsync(id, first.Value, socket, stopping.Token),
+                "reconnect" => await FindSessionAsync(id, first.Value, socket, stopping.Token),
+                _ => null,
+            } : null;
+            if (session is null)
+            {
+                if (type.ValueKind == JsonValueKind.Undefined || type.GetString() is not ("execute" or "reconnect"))
+                    await SendErrorAsync(socket, "ValidationError", "the first frame must have type 'execute' or 'reconnect'", stopping.Token);
+                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation);
+                return;
+            }
+            await session.AttachAsync(socket, first.Value, stopping.Token);
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable); // 1001: reconnect
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The client went away; the session waits for a reconnect.
+        }
+        catch (ApiException e)
+        {
+            await SendErrorAsync(socket, e.Error, e.Message, CancellationToken.None);
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+        }
+    }
+
+    private async Task<ExecSession?> StartSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    {
+        var body = JsonInput.FromElement(frame, "execute");
+        var request = DataplaneEndpoints.ReadCommand(body);
+        var timeout = body.Number("timeout_seconds", 0, 24 * 3600) ?? 60;
+        var idleTimeout = body.Number("idle_timeout_seconds", 0, 24 * 3600) ?? 300;
+        var ttl = body.Number("ttl_seconds", 0, 24 * 3600) ?? 600;
+        var killOnDisconnect = body.Bool("kill_on_disconnect") ?? false;
+        var commandId = body.String("command_id") ?? Guid.NewGuid().ToString();
+        if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
+        body.ThrowIfInvalid();
+        var sandbox = manager.RequireReady(id);
+        var activity = manager.BeginActivity(id);
+        RunningCommand command;
+        try
+        {
+            command = await launcher.StartAsync(sandbox, request, withStdin: true, ct);
+        }
+        catch
+        {
+            activity.Dispose();
+            throw;
+        }
+        var session = new ExecSession(commandId, id, command, activity, timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, this);
+        if (!_sessions.TryAdd(commandId, session))
+        {
+            await command.DisposeAsync();
+            activity.Dispose();
+            throw ApiException.Conflict("CommandIdInUse", $"command_id '{commandId}' is already in use");
+        }
+        session.Run();
+        return session;
+    }
+
+    private Task<ExecSession?> FindSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    {
+        var body = JsonInput.FromElement(frame, "reconnect");
+        var commandId = body.String("command_id", required: true);
+        body.Integer("stdout_offset", 0, long.MaxValue);
+        body.Integer("stderr_offset", 0, long.MaxValue);
+        body.ThrowIfInvalid();
+        if (!_sessions.TryGetValue(commandId!, out var session) || session.SandboxId != id)
+            throw new ApiException(404, "SessionExpired", $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
+        return Task.FromResult<ExecSession?>(session);
+    }
+
+    internal void Forget(ExecSession session) => _sessions.TryRemove(new KeyValuePair<string, ExecSession>(session.CommandId, session));
+
+    internal ILogger Log => log;
+
+    public static async Task<JsonElement?> ReceiveJsonAsync(WebSocket socket, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var memory = buffer.GetMemory(16384);
+            var result = await socket.ReceiveAsync(memory, ct);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            buffer.Advance(result.Count);
+            if (buffer.WrittenCount > JsonInput.MaxBodyBytes * 4) throw ApiException.BadRequest("FrameTooLarge", "frames are limited to 4 MiB");
+            if (result.EndOfMessage) break;
+        }
+        try
+        {
+            return JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest("ValidationError", $"frame is not valid JSON: {e.Message}");
+        }
+    }
+
+    public static Task SendAsync(WebSocket socket, Action<Utf8JsonWriter> write, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+        return socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, ct).AsTask();
+    }
+
+    public static Task SendErrorAsync(WebSocket socket, string type, string message, CancellationToken ct) =>
+        socket.State == WebSocketState.Open
+            ? SendAsync(socket, w =>
+            {
+                w.WriteString("type", "error");
+                w.WriteString("error_type", type);
+                w.WriteString("error", message);
+            }, ct)
+            : Task.CompletedTask;
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status)
+    {
+        try
+        {
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await socket.CloseAsync(status, null, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
+    internal static byte[] Frame(string type, long offset, byte[] data)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WriteString("data", Encoding.UTF8.GetString(data));
+            writer.WriteNumber("offset", offset);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    internal const int FrameBytes = MaxFrameBytes;
+}

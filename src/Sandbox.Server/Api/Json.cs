@@ -1,0 +1,43 @@
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>The wire shapes of resources (snake_case, as the reference lists them).</summary>
+public static class Json
+{
+    public const string DataplanePath = "/v2/sandboxes/dataplane";
+
+    public static string DataplaneUrl(HttpRequest req, string id) => $"{req.Scheme}://{req.Host}{DataplanePath}/{id}";
+
+    public static object Sandbox(SandboxRecord r, HttpRequest req) => new
+    {
+        id = r.Id,
+        name = r.Name,
+        template_name = r.TemplateName,
+        dataplane_url = DataplaneUrl(req, r.Id),
+        status = r.Status,
+        status_message = r.StatusMessage,
+        created_at = r.CreatedAt,
+        updated_at = r.UpdatedAt,
+        ttl_seconds = r.TtlSeconds,
+        idle_ttl_seconds = r.IdleTtlSeconds,
+        expires_at = r.ExpiresAt,
+        snapshot_id = r.SnapshotId,
+        vcpus = r.Vcpus,
+        mem_bytes = r.MemBytes,
+        fs_capacity_bytes = r.FsCapacityBytes,
+    };
+
+    public static object Template(TemplateRecord t) => new
+    {
+        id = t.Id,
+        name = t.Name,
+        image = t.Image,
+        resources = new { cpu = t.Cpu, memory = t.Memory, storage = t.Storage },
+        volume_mounts = t.VolumeMounts.Select(v => new { volume_name = v.VolumeName, mount_path = v.MountPath }),
+        created_at = t.CreatedAt,
+        updated_at = t.UpdatedAt,
+    };
+
+    public static object Error(string type, string message) => new { detail = new { error = type, message } };
+}

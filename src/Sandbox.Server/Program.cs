@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Sandbox.Server;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.Services;
+using Sandbox.Server.State;
+
+ServerOptions options;
+try
+{
+    options = ServerOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+Directory.CreateDirectory(options.DataDir);
+var apiKey = ApiKeyFile.LoadOrCreate(options.DataDir);
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("Sandbox.Server", LogLevel.Information);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Listen(options.ListenAddress, options.ListenPort);
+    k.Limits.MaxRequestBodySize = null; // uploads stream without limit; JSON bodies are capped where they are read
+    k.AddServerHeader = false;
+});
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<StateStore>();
+builder.Services.AddSingleton<SandboxRuntime>();
+builder.Services.AddSingleton<TemplateCatalog>();
+builder.Services.AddSingleton<SandboxManager>();
+builder.Services.AddSingleton<CommandLauncher>();
+builder.Services.AddSingleton<ExecWebSocket>();
+builder.Services.AddHostedService<ExpiryService>();
+
+var app = builder.Build();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+app.UseMiddleware<ErrorMiddleware>();
+app.Use(async (ctx, next) =>
+{
+    if (ctx.Request.Path == "/healthz")
+    {
+        await next();
+        return;
+    }
+    var given = (string?)ctx.Request.Headers["X-Api-Key"];
+    if (string.IsNullOrEmpty(given))
+        throw new ApiException(401, "Unauthorized", "missing X-Api-Key header");
+    if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(apiKey)))
+        throw new ApiException(403, "Forbidden", "invalid API key");
+    await next();
+});
+app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+ControlPlaneEndpoints.Map(app);
+DataplaneEndpoints.Map(app);
+app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
+
+app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();
+await app.Services.GetRequiredService<SandboxManager>().ReconcileAsync(CancellationToken.None);
+
+await app.StartAsync();
+var address = app.Urls.FirstOrDefault() ?? $"http://{options.ListenAddress}:{options.ListenPort}";
+Console.WriteLine($"listening on {address}");
+Console.WriteLine($"data dir {options.DataDir}; API key in {ApiKeyFile.PathIn(options.DataDir)}");
+await app.WaitForShutdownAsync();
+return 0;

@@ -1,0 +1,117 @@
+namespace Sandbox.Server.Runtime;
+
+/// <summary>Limits applied to one sandbox's cgroups.</summary>
+public sealed record ResourceLimits(double Vcpus, long MemoryBytes, int PidsMax);
+
+/// <summary>
+/// One sandbox's cgroup v1 directories (cpu, cpuacct, memory, pids, freezer), under a root
+/// named after the data directory so that two servers on one machine never share a cgroup.
+/// </summary>
+public sealed class SandboxCgroups(string root, string id)
+{
+    public static readonly string[] Controllers = ["cpu", "cpuacct", "memory", "pids", "freezer"];
+    private const string Mount = "/sys/fs/cgroup";
+    private const int CfsPeriodMicros = 100_000;
+
+    public string Directory(string controller) => Path.Combine(Mount, controller, root, id);
+
+    public IEnumerable<string> Directories => Controllers.Select(Directory);
+
+    public static void CheckAvailable()
+    {
+        foreach (var controller in Controllers)
+            if (!System.IO.Directory.Exists(Path.Combine(Mount, controller)))
+                throw new InvalidOperationException($"cgroup v1 controller '{controller}' is not mounted at {Mount}/{controller}");
+    }
+
+    public void Create(ResourceLimits limits)
+    {
+        foreach (var dir in Directories) System.IO.Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(Directory("cpu"), "cpu.cfs_period_us"), CfsPeriodMicros.ToString());
+        File.WriteAllText(Path.Combine(Directory("cpu"), "cpu.cfs_quota_us"), ((long)(limits.Vcpus * CfsPeriodMicros)).ToString());
+        File.WriteAllText(Path.Combine(Directory("memory"), "memory.limit_in_bytes"), limits.MemoryBytes.ToString());
+        File.WriteAllText(Path.Combine(Directory("pids"), "pids.max"), limits.PidsMax.ToString());
+        // A thawed freezer: a sandbox left frozen by a crash must boot thawed.
+        File.WriteAllText(Path.Combine(Directory("freezer"), "freezer.state"), "THAWED");
+    }
+
+    public IReadOnlyList<int> Processes()
+    {
+        try
+        {
+            return File.ReadAllLines(Path.Combine(Directory("pids"), "cgroup.procs"))
+                .Where(l => l.Length > 0).Select(int.Parse).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    public bool HasProcesses => Processes().Count > 0;
+
+    /// <summary>
+    /// Kills every process. The freezer stops a fork bomb from outrunning the kill loop:
+    /// frozen processes cannot fork, and SIGKILL is delivered when they thaw.
+    /// </summary>
+    public async Task KillAllAsync(CancellationToken ct = default)
+    {
+        var freezer = Path.Combine(Directory("freezer"), "freezer.state");
+        var canFreeze = File.Exists(freezer);
+        if (canFreeze) TryWrite(freezer, "FROZEN");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var pids = Processes();
+            if (pids.Count == 0) break;
+            foreach (var pid in pids) Native.Kill(pid, 9);
+            if (canFreeze) TryWrite(freezer, "THAWED");
+            await Task.Delay(2, ct);
+        }
+        if (canFreeze) TryWrite(freezer, "THAWED");
+        if (HasProcesses) throw new IOException($"processes of sandbox {id} survived SIGKILL");
+    }
+
+    /// <summary>Removes the cgroup directories (they must be empty of processes).</summary>
+    public async Task RemoveAsync()
+    {
+        foreach (var dir in Directories)
+        {
+            for (var attempt = 0; System.IO.Directory.Exists(dir); attempt++)
+            {
+                try
+                {
+                    System.IO.Directory.Delete(dir);
+                }
+                catch (IOException) when (attempt < 200)
+                {
+                    // The kernel releases a cgroup a moment after its last process is reaped.
+                    await Task.Delay(5);
+                }
+            }
+        }
+    }
+
+    public long? ReadLong(string controller, string file)
+    {
+        try
+        {
+            return long.Parse(File.ReadAllText(Path.Combine(Directory(controller), file)).Trim());
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryWrite(string path, string value)
+    {
+        try
+        {
+            File.WriteAllText(path, value);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sandbox.Server.Runtime;
+
+/// <summary>What a command needs: argv, environment, working directory, and whether it reads stdin.</summary>
+public sealed record CommandSpec(IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory, bool WithStdin);
+
+/// <summary>A failure reported by the in-sandbox helper: the stage that failed and the errno.</summary>
+public sealed class HelperException(string stage, int errno)
+    : Exception($"sandbox helper: {stage} failed: {new System.ComponentModel.Win32Exception(errno).Message}")
+{
+    public string Stage { get; } = stage;
+    public int Errno { get; } = errno;
+}
+
+/// <summary>The helper could not be reached: the sandbox is not running.</summary>
+public sealed class SandboxUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Talks to <c>sandbox-init serve</c> over a sandbox's control socket (protocol in native/sandbox-init.c).</summary>
+public static class HelperClient
+{
+    public static async Task<Socket> ConnectAsync(string socketPath, CancellationToken ct)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+            return socket;
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            socket.Dispose();
+            throw new SandboxUnreachableException($"the sandbox's helper does not answer at {socketPath}", e);
+        }
+    }
+
+    private static byte[] Encode(IEnumerable<string> items)
+    {
+        var body = new MemoryStream();
+        body.Write(stackalloc byte[4]);
+        foreach (var item in items)
+        {
+            if (item.Contains('\0')) throw new ArgumentException("strings sent to the sandbox may not contain NUL characters");
+            body.Write(Encoding.UTF8.GetBytes(item));
+            body.WriteByte(0);
+        }
+        var bytes = body.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)(bytes.Length - 4));
+        return bytes;
+    }
+
+    private static void Send(Socket socket, byte[] message, ReadOnlySpan<int> fds)
+    {
+        // The header travels with the descriptors; the rest goes as ordinary stream bytes.
+        Native.SendWithDescriptors(socket.SafeHandle, message.AsSpan(0, 4), fds);
+        var rest = message.AsSpan(4);
+        while (rest.Length > 0)
+        {
+            var n = socket.Send(rest);
+            rest = rest[n..];
+        }
+    }
+
+    /// <summary>Reads one '\n'-terminated reply line, byte by byte so that nothing after it is consumed.</summary>
+    internal static async Task<string?> ReadLineAsync(Socket socket, CancellationToken ct)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (true)
+        {
+            var n = await socket.ReceiveAsync(one, SocketFlags.None, ct);
+            if (n == 0) return line.Length == 0 ? null : line.ToString();
+            if (one[0] == (byte)'\n') return line.ToString();
+            line.Append((char)one[0]);
+        }
+    }
+
+    private static HelperException ParseError(string line)
+    {
+        var parts = line.Split(' ');
+        return new HelperException(parts.Length > 1 ? parts[1] : "unknown", parts.Length > 2 && int.TryParse(parts[2], out var e) ? e : 0);
+    }
+
+    public static async Task<int> PingAsync(string socketPath, CancellationToken ct)
+    {
+        using var socket = await ConnectAsync(socketPath, ct);
+        Send(socket, Encode(["ping"]), []);
+        var line = await ReadLineAsync(socket, ct);
+        if (line is null || !line.StartsWith("P ")) throw new SandboxUnreachableException($"unexpected helper reply '{line}'");
+        return int.Parse(line[2..]);
+    }
+
+    /// <summary>Opens a file inside the sandbox (path resolved by the helper, in the sandbox's namespace).</summary>
+    public static async Task<SafeFileHandle> OpenFileAsync(string socketPath, string path, bool write, CancellationToken ct)
+    {
+        using var socket = await ConnectAsync(socketPath, ct);
+        Send(socket, Encode(["open", write ? "w" : "r", path]), []);
+        // The helper answers "F\n" with the descriptor attached, or an error line; wait until it is readable.
+        while (!socket.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)) ct.ThrowIfCancellationRequested();
+        var buffer = new byte[128];
+        var (length, fd) = Native.ReceiveWithDescriptor(socket.SafeHandle, buffer);
+        var reply = Encoding.ASCII.GetString(buffer, 0, length).TrimEnd('\n');
+        if (fd is not null && reply == "F") return fd;
+        fd?.Dispose();
+        if (reply.StartsWith("E ")) throw ParseError(reply);
+        throw new SandboxUnreachableException($"unexpected helper reply '{reply}'");
+    }
+
+    /// <summary>Starts a command. The returned object owns the command's pipes and its control connection.</summary>
+    public static async Task<RunningCommand> StartAsync(string socketPath, CommandSpec spec, CancellationToken ct)
+    {
+        var socket = await ConnectAsync(socketPath, ct);
+        SafeFileHandle? stdinRead = null, stdinWrite = null;
+        var (stdoutRead, stdoutWrite) = Native.Pipe();
+        var (stderrRead, stderrWrite) = Native.Pipe();
+        try
+        {
+            if (spec.WithStdin) (stdinRead, stdinWrite) = Native.Pipe();
+            var items = new List<string> { "exec", spec.WorkingDirectory, spec.Argv.Count.ToString() };
+            items.AddRange(spec.Argv);
+            items.Add(spec.Environment.Count.ToString());
+            items.AddRange(spec.Environment);
+            int[] fds = stdinRead is null
+                ? [(int)stdoutWrite.DangerousGetHandle(), (int)stderrWrite.DangerousGetHandle()]
+                : [(int)stdinRead.DangerousGetHandle(), (int)stdoutWrite.DangerousGetHandle(), (int)stderrWrite.DangerousGetHandle()];
+            Send(socket, Encode(items), fds);
+            // Our copies of the command's ends must close, or we would never see end-of-file.
+            stdoutWrite.Dispose();
+            stderrWrite.Dispose();
+            stdinRead?.Dispose();
+            var line = await ReadLineAsync(socket, ct);
+            if (line is null) throw new SandboxUnreachableException("the sandbox's helper closed the connection");
+            if (line.StartsWith("E ")) throw ParseError(line);
+            if (!line.StartsWith("S ")) throw new SandboxUnreachableException($"unexpected helper reply '{line}'");
+            return new RunningCommand(socket, int.Parse(line[2..]), stdinWrite, stdoutRead, stderrRead);
+        }
+        catch
+        {
+            socket.Dispose();
+            stdoutRead.Dispose();
+            stderrRead.Dispose();
+            stdoutWrite.Dispose();
+            stderrWrite.Dispose();
+            stdinRead?.Dispose();
+            stdinWrite?.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A command running inside a sandbox: its output pipes, its stdin, its exit, and a way to kill it.</summary>
+public sealed class RunningCommand : IAsyncDisposable
+{
+    private readonly Socket _control;
+    private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _killed;
+
+    internal RunningCommand(Socket control, int pid, SafeFileHandle? stdin, SafeFileHandle stdout, SafeFileHandle stderr)
+    {
+        _control = control;
+        Pid = pid;
+        Stdin = stdin is null ? null : new FileStream(stdin, FileAccess.Write, bufferSize: 0);
+        Stdout = new FileStream(stdout, FileAccess.Read, bufferSize: 0);
+        Stderr = new FileStream(stderr, FileAccess.Read, bufferSize: 0);
+        _ = WatchExitAsync();
+    }
+
+    /// <summary>The command's pid inside the sandbox's pid namespace.</summary>
+    public int Pid { get; }
+    public Stream? Stdin { get; }
+    public Stream Stdout { get; }
+    public Stream Stderr { get; }
+
+    /// <summary>Completes with the exit code (128 + signal when killed by a signal).</summary>
+    public Task<int> Exited => _exit.Task;
+
+    public bool WasKilled => _killed != 0;
+
+    private async Task WatchExitAsync()
+    {
+        try
+        {
+            var line = await HelperClient.ReadLineAsync(_control, CancellationToken.None);
+            if (line is not null && line.StartsWith("X ") && int.TryParse(line[2..], out var code)) _exit.TrySetResult(code);
+            else _exit.TrySetException(new SandboxUnreachableException("the sandbox stopped while the command ran"));
+        }
+        catch (Exception e)
+        {
+            _exit.TrySetException(new SandboxUnreachableException("lost the connection to the sandbox's helper", e));
+        }
+    }
+
+    /// <summary>SIGKILL to the command's whole process group.</summary>
+    public void Kill()
+    {
+        Interlocked.Exchange(ref _killed, 1);
+        try
+        {
+            _control.Send("K"u8);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_exit.Task.IsCompleted) Kill();
+        if (Stdin is not null) await Stdin.DisposeAsync();
+        await Stdout.DisposeAsync();
+        await Stderr.DisposeAsync();
+        _control.Dispose();
+    }
+}

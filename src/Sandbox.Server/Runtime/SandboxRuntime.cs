@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Sandbox.Server.Runtime;
+
+/// <summary>What the runtime needs to boot one sandbox.</summary>
+public sealed record BootSpec(string Id, string Hostname, string LowerDir, ResourceLimits Limits);
+
+/// <summary>
+/// Runs sandboxes as bubblewrap namespaces over an overlay root, with sandbox-init as their init.
+/// Sandboxes do not depend on the server process: they run in their own session and are found
+/// again after a restart through their cgroup and control socket.
+/// </summary>
+public sealed class SandboxRuntime
+{
+    public const int DefaultPidsMax = 512;
+    private readonly string _dataDir;
+    private readonly string _boxesDir;
+    private readonly string _cgroupRoot;
+    private readonly string _helperPath;
+    private readonly string _bwrapPath;
+    private readonly ILogger<SandboxRuntime> _log;
+
+    public SandboxRuntime(ServerOptions options, ILogger<SandboxRuntime> log)
+    {
+        _log = log;
+        _dataDir = options.DataDir;
+        _boxesDir = Path.Combine(_dataDir, "boxes");
+        Directory.CreateDirectory(_boxesDir);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(_dataDir)))[..12];
+        _cgroupRoot = $"sandbox-{hash}";
+        _helperPath = Path.Combine(AppContext.BaseDirectory, "sandbox-init");
+        if (!File.Exists(_helperPath)) throw new InvalidOperationException($"sandbox-init not found next to the server at {_helperPath}; build the project with a C compiler present");
+        _bwrapPath = FindOnPath("bwrap") ?? throw new InvalidOperationException("bwrap not found on PATH: install the 'bubblewrap' package");
+        SandboxCgroups.CheckAvailable();
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+
+    public string BoxDir(string id) => Path.Combine(_boxesDir, id);
+    public string SocketPath(string id) => Path.Combine(BoxDir(id), "ctl.sock");
+    private string UpperDir(string id) => Path.Combine(BoxDir(id), "upper");
+    private string WorkDir(string id) => Path.Combine(BoxDir(id), "work");
+    private string MergedDir(string id) => Path.Combine(BoxDir(id), "merged");
+    public SandboxCgroups Cgroups(string id) => new(_cgroupRoot, id);
+
+    /// <summary>Boots a sandbox and returns once its init answers on the control socket.</summary>
+    public async Task BootAsync(BootSpec spec, CancellationToken ct)
+    {
+        var merged = MergedDir(spec.Id);
+        var cgroups = Cgroups(spec.Id);
+        var mounted = false;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(UpperDir(spec.Id), "home", "user"));
+            Directory.CreateDirectory(WorkDir(spec.Id));
+            Directory.CreateDirectory(merged);
+            Native.MountOverlay(spec.LowerDir, UpperDir(spec.Id), WorkDir(spec.Id), merged);
+            mounted = true;
+            cgroups.Create(spec.Limits);
+
+            var socketPath = SocketPath(spec.Id);
+            File.Delete(socketPath);
+            var psi = new ProcessStartInfo(_helperPath) { UseShellExecute = false };
+            foreach (var arg in LaunchArguments(spec, merged, socketPath, cgroups)) psi.ArgumentList.Add(arg);
+            var launcher = Process.Start(psi) ?? throw new InvalidOperationException("could not start sandbox-init");
+            // The launcher execs into the outer bwrap; waiting on it reaps it when the sandbox stops.
+            _ = launcher.WaitForExitAsync().ContinueWith(_ => launcher.Dispose(), TaskScheduler.Default);
+
+            // The launcher binds the socket before it execs bwrap; connecting then waits in the
+            // listen backlog until sandbox-init accepts, so the ping answers exactly at readiness.
+            var deadline = Stopwatch.StartNew();
+            while (!File.Exists(socketPath))
+            {
+                if (launcher.HasExited) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
+                if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("sandbox-init did not create its control socket");
+                await Task.Delay(1, ct);
+            }
+            var ping = HelperClient.PingAsync(socketPath, ct);
+            while (!ping.IsCompleted)
+            {
+                await Task.WhenAny(ping, Task.Delay(20, ct));
+                if (launcher.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
+            }
+            await ping;
+        }
+        catch
+        {
+            if (mounted) Native.Unmount(merged);
+            await StopProcessesAsync(spec.Id);
+            throw;
+        }
+        // Only the sandbox's own mount namespace needs the overlay from here on.
+        Native.Unmount(merged);
+    }
+
+    private IEnumerable<string> LaunchArguments(BootSpec spec, string merged, string socketPath, SandboxCgroups cgroups)
+    {
+        yield return "launch";
+        yield return "--socket";
+        yield return socketPath;
+        yield return "--log";
+        yield return Path.Combine(BoxDir(spec.Id), "log");
+        foreach (var dir in cgroups.Directories)
+        {
+            yield return "--cgroup";
+            yield return dir;
+        }
+        yield return "--";
+        string[] bwrap =
+        [
+            _bwrapPath,
+            "--bind", merged, "/",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--tmpfs", "/tmp",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
+            "--hostname", spec.Hostname,
+            "--cap-drop", "ALL",
+            "--chdir", "/home/user",
+            "--clearenv",
+            "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "--as-pid-1",
+        ];
+        foreach (var arg in bwrap) yield return arg;
+        // Hide the server's data directory (keys, other sandboxes) where the lower layer shows it.
+        foreach (var hidden in HiddenPaths(spec.LowerDir))
+        {
+            yield return "--tmpfs";
+            yield return hidden;
+        }
+        yield return "/proc/self/fd/5";
+        yield return "serve";
+        yield return "3";
+    }
+
+    private IEnumerable<string> HiddenPaths(string lowerDir)
+    {
+        var lower = Path.TrimEndingDirectorySeparator(lowerDir);
+        var data = Path.TrimEndingDirectorySeparator(_dataDir);
+        if (lower == "/" && !data.StartsWith("/tmp/", StringComparison.Ordinal)) yield return data;
+        else if (data.StartsWith(lower + "/", StringComparison.Ordinal)) yield return data[lower.Length..];
+    }
+
+    private string ReadLog(string id)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(BoxDir(id), "log")).Trim();
+            return text.Length > 500 ? text[^500..] : text;
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    /// <summary>Ends every process of the sandbox; keeps its filesystem.</summary>
+    public async Task StopProcessesAsync(string id)
+    {
+        var cgroups = Cgroups(id);
+        await cgroups.KillAllAsync();
+        // A crash between mount and detach can leave the overlay on the host.
+        Native.Unmount(MergedDir(id));
+        File.Delete(SocketPath(id));
+    }
+
+    /// <summary>Removes processes, cgroups, mounts and files: nothing of the sandbox stays on the host.</summary>
+    public async Task DestroyAsync(string id)
+    {
+        await StopProcessesAsync(id);
+        await Cgroups(id).RemoveAsync();
+        var dir = BoxDir(id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>True when the sandbox's init runs and answers.</summary>
+    public async Task<bool> IsAliveAsync(string id, CancellationToken ct)
+    {
+        if (!Cgroups(id).HasProcesses || !File.Exists(SocketPath(id))) return false;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await HelperClient.PingAsync(SocketPath(id), timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SandboxUnreachableException or OperationCanceledException or IOException)
+        {
+            _log.LogWarning("sandbox {Id} has processes but its helper does not answer: {Error}", id, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Bytes used by the sandbox's own upper layer.</summary>
+    public long DiskBytesUsed(string id)
+    {
+        var upper = new DirectoryInfo(UpperDir(id));
+        if (!upper.Exists) return 0;
+        return upper.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
+            .Sum(f => f.Length);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace Sandbox.Server;
+
+/// <summary>Command-line settings of the local server.</summary>
+public sealed class ServerOptions
+{
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+    public int ListenPort { get; init; } = 8765;
+    public required string DataDir { get; init; }
+    /// <summary>ttl_seconds and idle_ttl_seconds must be multiples of this (60 as in the hosted API).</summary>
+    public int TtlGranularity { get; init; } = 60;
+
+    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS]";
+
+    public static ServerOptions Parse(string[] args)
+    {
+        string? listen = null, dataDir = null;
+        var granularity = 60;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
+            switch (args[i])
+            {
+                case "--listen": listen = Value(); break;
+                case "--data-dir": dataDir = Value(); break;
+                case "--ttl-granularity":
+                    if (!int.TryParse(Value(), out granularity) || granularity < 1) throw new ArgumentException("--ttl-granularity must be a whole number of seconds >= 1");
+                    break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
+            }
+        }
+        var address = IPAddress.Loopback;
+        var port = 8765;
+        if (listen is not null)
+        {
+            var colon = listen.LastIndexOf(':');
+            if (colon <= 0 || !IPAddress.TryParse(listen[..colon].Trim('[', ']'), out address!) || !int.TryParse(listen[(colon + 1)..], out port) || port is < 0 or > 65535)
+                throw new ArgumentException($"--listen takes HOST:PORT with an IP address, e.g. 127.0.0.1:8765 (got '{listen}')");
+        }
+        return new ServerOptions
+        {
+            ListenAddress = address,
+            ListenPort = port,
+            DataDir = Path.GetFullPath(dataDir ?? DefaultDataDir()),
+            TtlGranularity = granularity,
+        };
+    }
+
+    public static string DefaultDataDir()
+    {
+        if (Environment.UserName == "root") return "/var/lib/sandbox";
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var baseDir = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share") : xdg;
+        return Path.Combine(baseDir, "sandbox");
+    }
+}

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>
+/// The sandbox lifecycle: the state in SQLite and the processes on the host kept in step.
+/// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
+/// before the request that caused it is answered.
+/// </summary>
+public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log)
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+    private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
+    private readonly ConcurrentDictionary<string, int> _runningCommands = new();
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+    private SemaphoreSlim LockFor(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+
+    private static ApiException NotFound(string name) => ApiException.NotFound("SandboxNotFound", $"sandbox '{name}' not found");
+
+    public SandboxRecord Get(string name) => store.GetSandboxByName(name) ?? throw NotFound(name);
+
+    public List<SandboxRecord> List(SandboxQuery query) => store.ListSandboxes(query);
+
+    /// <summary>Validates a create request completely before anything is written or started.</summary>
+    public (SandboxRecord Record, Task Boot) Create(JsonInput body)
+    {
+        var name = body.Name("name");
+        var templateName = body.String("template_name");
+        var snapshotId = body.String("snapshot_id");
+        var vcpus = body.Integer("vcpus", 1, Limits.MaxVcpus);
+        var mem = body.Integer("mem_bytes", Limits.MinMemoryBytes, Limits.HostMemoryBytes);
+        var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
+        var ttl = Ttl(body, "ttl_seconds");
+        var idle = Ttl(body, "idle_ttl_seconds");
+        var env = body.Environment("env") ?? [];
+        if (templateName is null && snapshotId is null) body.Fail("template_name", "field required (exactly one of template_name and snapshot_id)", "missing");
+        if (templateName is not null && snapshotId is not null) body.Fail("snapshot_id", "give exactly one of template_name and snapshot_id");
+        body.ThrowIfInvalid();
+        if (snapshotId is not null) throw ApiException.BadRequest("NotSupported", "snapshots are not supported by this local server yet");
+
+        var template = store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        var lower = TemplateCatalog.LowerDir(template.Image)
+            ?? throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+        Quantity.TryParse(template.Cpu, out var templateCpu);
+        Quantity.TryParse(template.Memory, out var templateMemory);
+        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+
+        var now = Now;
+        var record = new SandboxRecord
+        {
+            Id = Guid.NewGuid().ToString(),
+            Name = name ?? GenerateName(),
+            TemplateName = template.Name,
+            LowerDir = lower,
+            Status = SandboxStatus.Provisioning,
+            CreatedAt = now,
+            UpdatedAt = now,
+            TtlSeconds = ttl,
+            IdleTtlSeconds = idle,
+            ExpiresAt = ttl is > 0 ? now.AddSeconds(ttl.Value) : null,
+            Vcpus = vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(templateCpu)),
+            CpuLimit = vcpus ?? Math.Max(0.01, templateCpu),
+            MemBytes = mem ?? (long)templateMemory,
+            FsCapacityBytes = fs ?? storage,
+            Env = env,
+        };
+        try
+        {
+            store.InsertSandbox(record);
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
+        }
+        var gate = LockFor(record.Id);
+        gate.Wait();
+        var boot = Task.Run(async () =>
+        {
+            try
+            {
+                await BootLockedAsync(record);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return (record, boot);
+    }
+
+    private long? Ttl(JsonInput body, string field)
+    {
+        var value = body.Integer(field, 0, 10L * 365 * 24 * 3600);
+        if (value is > 0 && value % options.TtlGranularity != 0)
+        {
+            body.Fail(field, $"must be a multiple of {options.TtlGranularity} seconds (0 disables)");
+            return null;
+        }
+        return value;
+    }
+
+    private static string GenerateName() => "sb-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 4));
+
+    private async Task BootLockedAsync(SandboxRecord record)
+    {
+        try
+        {
+            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax)), CancellationToken.None);
+            _lastActivity[record.Id] = Now;
+            Save(Current(record.Id) with { Status = SandboxStatus.Ready, StatusMessage = null });
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "sandbox {Name} ({Id}) failed to boot", record.Name, record.Id);
+            try
+            {
+                await runtime.StopProcessesAsync(record.Id);
+            }
+            catch (Exception cleanup)
+            {
+                log.LogError(cleanup, "cleaning up sandbox {Id} after a failed boot", record.Id);
+            }
+            Save(Current(record.Id) with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}" });
+        }
+    }
+
+    private SandboxRecord Current(string id) => store.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
+
+    private SandboxRecord Save(SandboxRecord record)
+    {
+        var updated = record with { UpdatedAt = Now };
+        store.UpdateSandbox(updated);
+        return updated;
+    }
+
+    public SandboxRecord Update(string name, JsonInput body)
+    {
+        var newName = body.Name("name");
+        var ttl = Ttl(body, "ttl_seconds");
+        var idle = Ttl(body, "idle_ttl_seconds");
+        body.ThrowIfInvalid();
+        var record = Get(name);
+        if (newName is not null) record = record with { Name = newName };
+        if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
+        if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
+        try
+        {
+            return Save(record);
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
+        }
+    }
+
+    public async Task DeleteAsync(string name)
+    {
+        var record = Get(name);
+        await DeleteByIdAsync(record.Id);
+    }
+
+    private async Task DeleteByIdAsync(string id, string? reason = null)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync();
+        try
+        {
+            if (store.GetSandboxById(id) is not { } record) return;
+            Save(record with { Status = SandboxStatus.Deleting, StatusMessage = reason });
+            await runtime.DestroyAsync(id);
+            store.DeleteSandbox(id);
+            _lastActivity.TryRemove(id, out _);
+            _runningCommands.TryRemove(id, out _);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<SandboxRecord> StopAsync(string name, string? reason = null)
+    {
+        var id = Get(name).Id;
+        return await StopByIdAsync(id, reason);
+    }
+
+    private async Task<SandboxRecord> StopByIdAsync(string id, string? reason)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync();
+        try
+        {
+            var record = store.GetSandboxById(id) ?? throw NotFound(id);
+            if (record.Status == SandboxStatus.Stopped) return record;
+            await runtime.StopProcessesAsync(id);
+            return Save(record with { Status = SandboxStatus.Stopped, StatusMessage = reason });
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<SandboxRecord> StartAsync(string name)
+    {
+        var id = Get(name).Id;
+        var gate = LockFor(id);
+        await gate.WaitAsync();
+        try
+        {
+            var record = store.GetSandboxById(id) ?? throw NotFound(name);
+            if (record.Status == SandboxStatus.Ready) return record;
+            Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
+            await BootLockedAsync(record);
+            return Current(id);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    // ---- dataplane bookkeeping ----
+
+    /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
+    public SandboxRecord RequireReady(string id)
+    {
+        var record = store.GetSandboxById(id) ?? throw ApiException.NotFound("SandboxNotFound", $"no sandbox with id '{id}'");
+        if (record.Status != SandboxStatus.Ready)
+            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
+        return record;
+    }
+
+    /// <summary>Marks a command as running until the returned scope is disposed (idle ttl counts from its end).</summary>
+    public IDisposable BeginActivity(string id)
+    {
+        _lastActivity[id] = Now;
+        _runningCommands.AddOrUpdate(id, 1, (_, n) => n + 1);
+        return new ActivityScope(this, id);
+    }
+
+    private sealed class ActivityScope(SandboxManager owner, string id) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            owner._lastActivity[id] = owner.Now;
+            owner._runningCommands.AddOrUpdate(id, 0, (_, n) => Math.Max(0, n - 1));
+        }
+    }
+
+    public void Touch(string id) => _lastActivity[id] = Now;
+
+    // ---- start-up and background work ----
+
+    /// <summary>After a restart: re-attach to live sandboxes and report the rest truthfully.</summary>
+    public async Task ReconcileAsync(CancellationToken ct)
+    {
+        foreach (var record in store.AllSandboxes())
+        {
+            try
+            {
+                switch (record.Status)
+                {
+                    case SandboxStatus.Ready or SandboxStatus.Paused:
+                        if (await runtime.IsAliveAsync(record.Id, ct))
+                        {
+                            _lastActivity[record.Id] = Now;
+                            log.LogInformation("re-attached to sandbox {Name}", record.Name);
+                        }
+                        else
+                        {
+                            await runtime.StopProcessesAsync(record.Id);
+                            Save(record with { Status = SandboxStatus.Stopped, StatusMessage = "its processes ended while the server was not running; start it again" });
+                        }
+                        break;
+                    case SandboxStatus.Provisioning:
+                        await runtime.StopProcessesAsync(record.Id);
+                        Save(record with { Status = SandboxStatus.Failed, StatusMessage = "the server stopped while the sandbox was provisioning; start it again" });
+                        break;
+                    case SandboxStatus.Deleting:
+                        await DeleteByIdAsync(record.Id);
+                        break;
+                    default:
+                        if (runtime.Cgroups(record.Id).HasProcesses) await runtime.StopProcessesAsync(record.Id);
+                        break;
+                }
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "reconciling sandbox {Name}", record.Name);
+            }
+        }
+    }
+
+    /// <summary>Deletes sandboxes past their ttl and stops those idle past their idle ttl.</summary>
+    public async Task EnforceExpiryAsync()
+    {
+        var now = Now;
+        foreach (var record in store.AllSandboxes())
+        {
+            try
+            {
+                if (record.ExpiresAt is { } expires && expires <= now && record.Status != SandboxStatus.Deleting)
+                {
+                    log.LogInformation("sandbox {Name} reached its ttl; deleting", record.Name);
+                    await DeleteByIdAsync(record.Id, "ttl expired");
+                }
+                else if (record.Status == SandboxStatus.Ready && record.IdleTtlSeconds is > 0 && _runningCommands.GetValueOrDefault(record.Id) == 0
+                         && now - _lastActivity.GetOrAdd(record.Id, now) >= TimeSpan.FromSeconds(record.IdleTtlSeconds.Value))
+                {
+                    log.LogInformation("sandbox {Name} idle for {Seconds} s; stopping", record.Name, record.IdleTtlSeconds);
+                    await StopByIdAsync(record.Id, $"stopped after {record.IdleTtlSeconds} s without a command");
+                }
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "expiring sandbox {Name}", record.Name);
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Sandbox.Server.State;
+
+public static class SandboxStatus
+{
+    public const string Provisioning = "provisioning";
+    public const string Ready = "ready";
+    public const string Failed = "failed";
+    public const string Stopped = "stopped";
+    public const string Deleting = "deleting";
+    public const string Paused = "paused";
+    public static readonly string[] All = [Provisioning, Ready, Failed, Stopped, Deleting, Paused];
+}
+
+/// <summary>A sandbox as stored. <see cref="LowerDir"/> is fixed at creation so template edits never break it.</summary>
+public sealed record SandboxRecord
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string TemplateName { get; init; }
+    public required string LowerDir { get; init; }
+    public required string Status { get; init; }
+    public string? StatusMessage { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+    public long? TtlSeconds { get; init; }
+    public long? IdleTtlSeconds { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+    public string? SnapshotId { get; init; }
+    public required int Vcpus { get; init; }
+    /// <summary>CPU quota in cores: <see cref="Vcpus"/> when given, else the template's cpu (which may be fractional).</summary>
+    public required double CpuLimit { get; init; }
+    public required long MemBytes { get; init; }
+    public long? FsCapacityBytes { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record VolumeMount(string VolumeName, string MountPath);
+
+public sealed record TemplateRecord
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Image { get; init; }
+    public required string Cpu { get; init; }
+    public required string Memory { get; init; }
+    public string? Storage { get; init; }
+    public IReadOnlyList<VolumeMount> VolumeMounts { get; init; } = [];
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>Filters and ordering for listing sandboxes.</summary>
+public sealed record SandboxQuery(int Limit, int Offset, string? NameContains, string? Status, string? TemplateName, string SortBy, bool Descending);

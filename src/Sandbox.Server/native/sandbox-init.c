@@ -1,0 +1,437 @@
+/*
+ * sandbox-init: the small native half of the local sandbox server.
+ *
+ *   sandbox-init launch --socket PATH --log PATH [--cgroup DIR]... -- BWRAP ARGS...
+ *       Runs on the host. Starts a new session, joins the sandbox's cgroups (so that
+ *       bwrap and everything under it is accounted from the first instruction), binds
+ *       the control socket as fd 3, opens its own executable as fd 5 and execs bwrap.
+ *       The server's bwrap arguments end with `/proc/self/fd/5 serve 3`.
+ *
+ *   sandbox-init serve FD
+ *       Runs as pid 1 inside the sandbox. Accepts one request per connection on the
+ *       inherited listening socket and forks a handler for it, so a slow request never
+ *       blocks the next one. Being pid 1 it also reaps orphans (SIGCHLD ignored).
+ *
+ * Wire format on the control socket (server -> helper): a u32 little-endian payload
+ * length, then the payload: NUL-terminated strings. The first sendmsg carries the
+ * file descriptors (SCM_RIGHTS). Replies are text lines; a file reply carries an fd.
+ *
+ *   exec:  "exec" cwd argc argv... envc env...        fds: stdin?, stdout, stderr
+ *          replies "S <pid>" once started, then "X <status>" (128+signal when killed),
+ *          or "E <stage> <errno>" (stage: chdir, exec, fork, proto).
+ *          Later bytes from the server: 'K' kills the command's process group;
+ *          end of stream (the server went away) does the same.
+ *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>"
+ *   ping:  "ping"             -> "P <pid>"
+ *
+ * Paths are opened by this process, inside the sandbox's mount namespace, so `..` and
+ * symlinks resolve against the sandbox's own root and can never reach the host.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_PAYLOAD (4 * 1024 * 1024)
+#define MAX_FDS 3
+#define HOME_DIR "/home/user"
+
+static int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (n == 0) return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void reply(int conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(int conn, const char *fmt, ...) {
+    char line[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    line[n++] = '\n';
+    write_all(conn, line, (size_t)n);
+}
+
+static int send_fd_reply(int conn, const char *text, int fd) {
+    struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof control};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    return sendmsg(conn, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Reads the length header with recvmsg (collecting any passed fds), then the payload. */
+static char *read_request(int conn, int *fds, int *nfds, uint32_t *len_out) {
+    uint32_t len = 0;
+    char control[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    struct iovec iov = {.iov_base = &len, .iov_len = sizeof len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof control};
+    ssize_t n;
+    do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    if (n <= 0) return NULL;
+    *nfds = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (int i = 0; i < count && *nfds < MAX_FDS; i++)
+                memcpy(&fds[(*nfds)++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+        }
+    }
+    if ((size_t)n < sizeof len && read_all(conn, (char *)&len + n, sizeof len - (size_t)n) < 0)
+        return NULL;
+    if (len == 0 || len > MAX_PAYLOAD) return NULL;
+    char *buf = malloc((size_t)len + 1);
+    if (!buf || read_all(conn, buf, len) < 0) return NULL;
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+/* Splits the payload into its NUL-terminated strings. */
+static int split_strings(char *buf, uint32_t len, char ***out) {
+    int count = 0;
+    for (uint32_t i = 0; i < len; i++)
+        if (buf[i] == '\0') count++;
+    char **items = calloc((size_t)count + 1, sizeof(char *));
+    if (!items) return -1;
+    int k = 0;
+    for (uint32_t start = 0, i = 0; i < len; i++)
+        if (buf[i] == '\0') {
+            items[k++] = buf + start;
+            start = i + 1;
+        }
+    *out = items;
+    return count;
+}
+
+static void kill_group(pid_t pid) {
+    /* A fork bomb can add members while we signal: repeat until the group is gone. */
+    for (int i = 0; i < 100; i++) {
+        if (kill(-pid, SIGKILL) < 0 && errno == ESRCH) break;
+        usleep(1000);
+    }
+    kill(pid, SIGKILL);
+}
+
+static void reset_child_state(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    /* The launcher shields the helper from the OOM killer; commands must not inherit that. */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        write_all(fd, "0", 1);
+        close(fd);
+    }
+}
+
+static const char *resolve(const char *path, char *buf, size_t size) {
+    if (path[0] == '/') return path;
+    snprintf(buf, size, "%s/%s", HOME_DIR, path);
+    return buf;
+}
+
+static int mkdir_parents(char *path) {
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc < 0 && errno != EEXIST) return -1;
+    }
+    return 0;
+}
+
+static void handle_open(int conn, char **items, int count) {
+    if (count < 3) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    int writing = strcmp(items[1], "w") == 0;
+    char buf[8192];
+    const char *path = resolve(items[2], buf, sizeof buf);
+    if (writing) {
+        char copy[8192];
+        snprintf(copy, sizeof copy, "%s", path);
+        if (mkdir_parents(copy) < 0) {
+            reply(conn, "E open %d", errno);
+            return;
+        }
+    }
+    /* O_NONBLOCK so that a FIFO planted at the path cannot hang the handler. */
+    int flags = (writing ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+    int fd = open(path, flags, 0644);
+    if (fd < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        reply(conn, "E open %d", err);
+        return;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    send_fd_reply(conn, "F\n", fd);
+    close(fd);
+}
+
+static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
+    /* items: "exec" cwd argc argv... envc env... */
+    if (count < 4 || nfds < 2) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    const char *cwd = items[1];
+    int argc = atoi(items[2]);
+    if (argc < 1 || 3 + argc >= count) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char **argv = &items[3];
+    int envc = atoi(items[3 + argc]);
+    if (envc < 0 || 4 + argc + envc > count) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char **envp = &items[4 + argc];
+    argv[argc] = NULL; /* overwrites the envc slot, already read */
+    char **env_copy = calloc((size_t)envc + 1, sizeof(char *));
+    for (int i = 0; i < envc; i++) env_copy[i] = envp[i];
+
+    int in_fd = nfds == 3 ? fds[0] : -1;
+    int out_fd = fds[nfds - 2], err_fd = fds[nfds - 1];
+
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) < 0) {
+        reply(conn, "E fork %d", errno);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        reply(conn, "E fork %d", errno);
+        return;
+    }
+    if (pid == 0) {
+        reset_child_state();
+        setsid();
+        if (in_fd < 0) in_fd = open("/dev/null", O_RDONLY);
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        char stage = 'c';
+        if (chdir(cwd) == 0) {
+            stage = 'x';
+            environ = env_copy;
+            execvpe(argv[0], argv, env_copy);
+        }
+        int err = errno;
+        write_all(status_pipe[1], &stage, 1);
+        write_all(status_pipe[1], &err, sizeof err);
+        _exit(127);
+    }
+    close(status_pipe[1]);
+    for (int i = 0; i < nfds; i++) close(fds[i]);
+    char stage;
+    int err = 0;
+    if (read(status_pipe[0], &stage, 1) == 1) {
+        read_all(status_pipe[0], &err, sizeof err);
+        waitpid(pid, NULL, 0);
+        reply(conn, "E %s %d", stage == 'c' ? "chdir" : "exec", err);
+        return;
+    }
+    close(status_pipe[0]);
+    reply(conn, "S %d", pid);
+
+    /* Wait for the command while listening for a kill request or the server going away. */
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int conn_open = 1;
+    while (pidfd >= 0) {
+        struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = conn, .events = POLLIN}};
+        int rc = poll(pfd, conn_open ? 2 : 1, -1);
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0 || (pfd[0].revents & POLLIN)) break;
+        if (conn_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char c;
+            ssize_t n = read(conn, &c, 1);
+            if (n <= 0 || c == 'K') kill_group(pid);
+            if (n <= 0) conn_open = 0;
+        }
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (conn_open) reply(conn, "X %d", code);
+}
+
+static void handle_connection(int conn) {
+    int fds[MAX_FDS];
+    int nfds = 0;
+    uint32_t len = 0;
+    char *buf = read_request(conn, fds, &nfds, &len);
+    if (!buf) return;
+    char **items;
+    int count = split_strings(buf, len, &items);
+    if (count < 1) return;
+    if (strcmp(items[0], "exec") == 0) handle_exec(conn, items, count, fds, nfds);
+    else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
+    else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
+    else reply(conn, "E proto %d", EINVAL);
+}
+
+static int serve(int listen_fd) {
+    fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+    close(5); /* our own executable, opened by the launcher */
+    /* pid 1: let the kernel reap orphans for us. Handlers restore SIGCHLD. */
+    struct sigaction sa = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+                usleep(10000);
+                continue;
+            }
+            return 1;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(listen_fd);
+            signal(SIGCHLD, SIG_DFL);
+            handle_connection(conn);
+            _exit(0);
+        }
+        if (pid < 0) reply(conn, "E fork %d", errno); /* pids limit reached */
+        close(conn);
+    }
+}
+
+static int join_cgroup(const char *dir) {
+    char path[4096], pid[32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int n = snprintf(pid, sizeof pid, "%d", getpid());
+    int rc = write_all(fd, pid, (size_t)n);
+    close(fd);
+    return rc;
+}
+
+static int launch(int argc, char **argv) {
+    const char *socket_path = NULL, *log_path = "/dev/null";
+    int i = 2;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (i + 1 >= argc) break;
+        if (strcmp(argv[i], "--socket") == 0) socket_path = argv[++i];
+        else if (strcmp(argv[i], "--log") == 0) log_path = argv[++i];
+        else if (strcmp(argv[i], "--cgroup") == 0) {
+            if (join_cgroup(argv[++i]) < 0) {
+                fprintf(stderr, "sandbox-init: cannot join cgroup %s: %s\n", argv[i], strerror(errno));
+                return 111;
+            }
+        } else {
+            fprintf(stderr, "sandbox-init: unknown option %s\n", argv[i]);
+            return 111;
+        }
+    }
+    if (!socket_path || i >= argc) {
+        fprintf(stderr, "usage: sandbox-init launch --socket PATH [--log PATH] [--cgroup DIR]... -- BWRAP ARGS...\n");
+        return 111;
+    }
+    setsid();
+    /* Shield bwrap and the helper from the OOM killer; commands reset this to 0. */
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        write_all(oom, "-1000", 5);
+        close(oom);
+    }
+
+    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(socket_path) >= sizeof addr.sun_path) {
+        fprintf(stderr, "sandbox-init: socket path too long\n");
+        return 111;
+    }
+    strcpy(addr.sun_path, socket_path);
+    unlink(socket_path);
+    if (sock < 0 || bind(sock, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(sock, 256) < 0) {
+        fprintf(stderr, "sandbox-init: cannot listen on %s: %s\n", socket_path, strerror(errno));
+        return 111;
+    }
+    chmod(socket_path, 0600);
+    int self = open("/proc/self/exe", O_RDONLY);
+    int devnull = open("/dev/null", O_RDWR);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (self < 0 || devnull < 0 || log < 0) {
+        fprintf(stderr, "sandbox-init: setup failed: %s\n", strerror(errno));
+        return 111;
+    }
+    dup2(devnull, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    if (dup2(sock, 3) < 0 || dup2(self, 5) < 0) return 111;
+    for (int fd = 6; fd < 64; fd++) close(fd);
+    close(4);
+    execvp(argv[i], &argv[i]);
+    fprintf(stderr, "sandbox-init: cannot exec %s: %s\n", argv[i], strerror(errno));
+    return 111;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch(argc, argv);
+    if (argc >= 3 && strcmp(argv[1], "serve") == 0) return serve(atoi(argv[2]));
+    fprintf(stderr, "usage: sandbox-init launch ... | serve FD\n");
+    return 2;
+}
