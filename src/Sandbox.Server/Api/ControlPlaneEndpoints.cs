@@ -20,7 +20,7 @@ public static class ControlPlaneEndpoints
         api.MapGet("/boxes", ListSandboxes);
         api.MapGet("/boxes/{name}", (string name, HttpRequest req, SandboxManager m) => Results.Json(Json.Sandbox(m.Get(name), req)));
         api.MapPatch("/boxes/{name}", async (string name, HttpRequest req, SandboxManager m) =>
-            Results.Json(Json.Sandbox(m.Update(name, await JsonInput.ReadAsync(req)), req)));
+            Results.Json(Json.Sandbox(await m.UpdateAsync(name, await JsonInput.ReadAsync(req)), req)));
         api.MapDelete("/boxes/{name}", async (string name, SandboxManager m) =>
         {
             await m.DeleteAsync(name);

@@ -39,8 +39,9 @@ public static class DataplaneEndpoints
         var sandbox = manager.RequireReady(id);
         using var activity = manager.BeginActivity(id);
         await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, req.HttpContext.RequestAborted);
-        var stdout = CaptureAsync(command.Stdout);
-        var stderr = CaptureAsync(command.Stderr);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var capture = Task.WhenAll(CaptureAsync(command.Stdout, stdout), CaptureAsync(command.Stderr, stderr));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(req.HttpContext.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(timeout));
         int exitCode;
@@ -53,29 +54,33 @@ public static class DataplaneEndpoints
             command.Kill();
             throw new ApiException(408, "CommandTimeout", $"command did not finish within {timeout} s and was killed");
         }
-        // A background job may still hold the pipes open: wait for end-of-file only until the deadline.
-        try
-        {
-            await Task.WhenAll(stdout, stderr).WaitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        return Results.Json(new { stdout = Text(stdout), stderr = Text(stderr), exit_code = exitCode });
+        // A background job started by the command may hold its pipes open: give it a moment, then answer.
+        await Task.WhenAny(capture, Task.Delay(BackgroundOutputGrace, deadline.Token)).ContinueWith(_ => { }, TaskScheduler.Default);
+        lock (stdout)
+        lock (stderr)
+            return Results.Json(new { stdout = Text(stdout), stderr = Text(stderr), exit_code = exitCode });
     }
 
-    private static string Text(Task<MemoryStream> capture) =>
-        capture.IsCompletedSuccessfully ? System.Text.Encoding.UTF8.GetString(capture.Result.GetBuffer(), 0, (int)capture.Result.Length) : "";
+    /// <summary>How long output is still collected after the command itself has exited.</summary>
+    public static readonly TimeSpan BackgroundOutputGrace = TimeSpan.FromSeconds(2);
+
+    private static string Text(MemoryStream captured) => System.Text.Encoding.UTF8.GetString(captured.GetBuffer(), 0, (int)captured.Length);
 
     /// <summary>Reads a stream to its end, keeping at most <see cref="MaxCapturedBytes"/> (the rest is drained).</summary>
-    private static async Task<MemoryStream> CaptureAsync(Stream source)
+    private static async Task CaptureAsync(Stream source, MemoryStream kept)
     {
-        var kept = new MemoryStream();
         var buffer = new byte[65536];
         int n;
-        while ((n = await source.ReadAsync(buffer)) > 0)
-            if (kept.Length < MaxCapturedBytes) kept.Write(buffer, 0, (int)Math.Min(n, MaxCapturedBytes - kept.Length));
-        return kept;
+        try
+        {
+            while ((n = await source.ReadAsync(buffer)) > 0)
+                lock (kept)
+                    if (kept.Length < MaxCapturedBytes) kept.Write(buffer, 0, (int)Math.Min(n, MaxCapturedBytes - kept.Length));
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The pipe was closed under us when the request ended.
+        }
     }
 
     private static string RequirePath(HttpRequest req)

@@ -87,7 +87,7 @@ internal sealed class ExecSession
                 _owner.Log.LogWarning("command {Id} lost its helper: {Error}", CommandId, e.Message);
             }
             // Background jobs may hold the pipes: give the output a moment, then close it.
-            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(2)));
+            await Task.WhenAny(pumps, Task.Delay(DataplaneEndpoints.BackgroundOutputGrace));
             _stdout.Complete();
             _stderr.Complete();
         }

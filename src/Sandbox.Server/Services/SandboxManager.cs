@@ -137,23 +137,30 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         return updated;
     }
 
-    public SandboxRecord Update(string name, JsonInput body)
+    public async Task<SandboxRecord> UpdateAsync(string name, JsonInput body)
     {
         var newName = body.Name("name");
         var ttl = Ttl(body, "ttl_seconds");
         var idle = Ttl(body, "idle_ttl_seconds");
         body.ThrowIfInvalid();
-        var record = Get(name);
-        if (newName is not null) record = record with { Name = newName };
-        if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
-        if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
+        var gate = LockFor(Get(name).Id);
+        await gate.WaitAsync();
         try
         {
+            // Re-read under the lock so a concurrent boot's status is not overwritten.
+            var record = Get(name);
+            if (newName is not null) record = record with { Name = newName };
+            if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
+            if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
             return Save(record);
         }
         catch (NameTakenException)
         {
             throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
