@@ -23,7 +23,7 @@ var apiKey = ApiKeyFile.LoadOrCreate(options.DataDir);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Logging.AddFilter("Sandbox.Server", LogLevel.Information);
+builder.Logging.AddFilter("Sandbox.Server", Environment.GetEnvironmentVariable("SANDBOX_SERVER_DEBUG") is null ? LogLevel.Information : LogLevel.Debug);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Listen(options.ListenAddress, options.ListenPort);

@@ -138,7 +138,11 @@ internal sealed class ExecSession
                 stdoutPos += sentOut;
                 var sentErr = await SendAvailableAsync(socket, "stderr", _stderr, stderrPos, attachment.Token);
                 stderrPos += sentErr;
-                if (sentOut < 0 || sentErr < 0) return;
+                if (sentOut < 0 || sentErr < 0)
+                {
+                    await FinishAsync(socket, receive, attachment.Token);
+                    return;
+                }
                 if (sentOut > 0 || sentErr > 0) continue;
                 if (_finished.Task.IsCompleted && _stdout.Completed && _stderr.Completed && stdoutPos >= _stdout.End && stderrPos >= _stderr.End)
                 {
@@ -150,6 +154,7 @@ internal sealed class ExecSession
                             w.WriteString("type", "exit");
                             w.WriteNumber("exit_code", _exitCode);
                         }, attachment.Token);
+                    await FinishAsync(socket, receive, attachment.Token);
                     return;
                 }
                 await Task.WhenAny(outChanged, errChanged, _finished.Task, receive).WaitAsync(attachment.Token);
@@ -163,7 +168,9 @@ internal sealed class ExecSession
         }
         finally
         {
-            attachment.Cancel();
+            // Cancelling a pending WebSocket receive aborts the connection: only done when the
+            // client did not answer our close, or when a newer socket replaced this one.
+            if (!receive.IsCompleted) attachment.Cancel();
             lock (_lock)
             {
                 if (_attached == attachment)
@@ -173,6 +180,19 @@ internal sealed class ExecSession
                     _ = ExpireIfAbandonedAsync();
                 }
             }
+        }
+    }
+
+    /// <summary>Closes our side and gives the client a moment to answer the close handshake.</summary>
+    private static async Task FinishAsync(WebSocket socket, Task receive, CancellationToken ct)
+    {
+        try
+        {
+            if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), ct));
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
         }
     }
 

@@ -55,6 +55,7 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
             // The client went away; the session waits for a reconnect.
+            log.LogDebug(e, "exec socket for sandbox {Id} ended", id);
         }
         catch (ApiException e)
         {
@@ -161,8 +162,10 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
     {
         try
         {
+            // A client that never answers the close must not hold the request forever.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await socket.CloseAsync(status, null, CancellationToken.None);
+                await socket.CloseAsync(status, null, timeout.Token);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
         {

@@ -1,0 +1,364 @@
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Client;
+
+/// <summary>The sandbox statuses of the wire API (strings, so that a newer server's statuses still parse).</summary>
+public static class SandboxStatus
+{
+    /// <summary>Being created or started.</summary>
+    public const string Provisioning = "provisioning";
+    /// <summary>Running and accepting commands.</summary>
+    public const string Ready = "ready";
+    /// <summary>Failed to start; see the status message.</summary>
+    public const string Failed = "failed";
+    /// <summary>Stopped; the filesystem is kept.</summary>
+    public const string Stopped = "stopped";
+    /// <summary>Being deleted.</summary>
+    public const string Deleting = "deleting";
+    /// <summary>Frozen with its memory kept (local server extension).</summary>
+    public const string Paused = "paused";
+
+    /// <summary>Every status the wire API names.</summary>
+    public static IReadOnlyList<string> All { get; } = [Provisioning, Ready, Failed, Stopped, Deleting, Paused];
+}
+
+/// <summary>A sandbox as the control plane reports it.</summary>
+public sealed class Sandbox
+{
+    /// <summary>The UUID.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The name: the key in URLs and what cmdlets bind by property name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The same as <see cref="Name"/>, for pipeline binding to parameters named <c>SandboxName</c>.</summary>
+    [JsonIgnore]
+    public string SandboxName => Name;
+
+    /// <summary>The template it was created from.</summary>
+    public string? TemplateName { get; set; }
+
+    /// <summary>The base URL of its dataplane (execute, upload, download).</summary>
+    public string? DataplaneUrl { get; set; }
+
+    /// <summary>One of <see cref="SandboxStatus"/>.</summary>
+    public string Status { get; set; } = "";
+
+    /// <summary>Why it is in its status (e.g. the failure), when the server says.</summary>
+    public string? StatusMessage { get; set; }
+
+    /// <summary>When it was created (UTC).</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>When it last changed (UTC).</summary>
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>Its time to live in seconds; null or 0 when it lives until deleted.</summary>
+    public long? TtlSeconds { get; set; }
+
+    /// <summary>How long it may be idle, in seconds; null or 0 disables.</summary>
+    public long? IdleTtlSeconds { get; set; }
+
+    /// <summary>When it expires (UTC), if it has a time to live.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>The snapshot it was created from, if any.</summary>
+    public string? SnapshotId { get; set; }
+
+    /// <summary>Virtual CPUs.</summary>
+    public int? Vcpus { get; set; }
+
+    /// <summary>Memory limit in bytes.</summary>
+    public long? MemBytes { get; set; }
+
+    /// <summary>Filesystem capacity in bytes.</summary>
+    public long? FsCapacityBytes { get; set; }
+
+    /// <summary>Memory limit in MiB (<see cref="MemBytes"/> / 1 MiB), for display.</summary>
+    [JsonIgnore]
+    public long? MemoryMB => MemBytes / (1024 * 1024);
+
+    /// <summary>True when <see cref="Status"/> is <c>ready</c>.</summary>
+    [JsonIgnore]
+    public bool IsReady => Status == SandboxStatus.Ready;
+
+    /// <summary>The endpoint of the connection that returned it (set by the client; not on the wire).</summary>
+    [JsonIgnore]
+    public string? Endpoint { get; set; }
+
+    /// <summary>The name.</summary>
+    public override string ToString() => Name;
+}
+
+/// <summary>The answer of <c>GET /boxes/{name}/status</c>.</summary>
+public sealed class SandboxStatusInfo
+{
+    /// <summary>One of <see cref="SandboxStatus"/>.</summary>
+    public string Status { get; set; } = "";
+
+    /// <summary>Why, when the server says.</summary>
+    public string? StatusMessage { get; set; }
+}
+
+/// <summary>The body of <c>POST /boxes</c>. Null fields are not sent; the <c>env</c> extension only when it has entries.</summary>
+public sealed class CreateSandboxRequest
+{
+    /// <summary>The template (exactly one of this and <see cref="SnapshotId"/>).</summary>
+    public string? TemplateName { get; set; }
+
+    /// <summary>The name; the server generates one when null.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Whether the server answers only once the sandbox is ready (default true).</summary>
+    public bool WaitForReady { get; set; } = true;
+
+    /// <summary>Seconds the server waits for readiness (1-600; server default 30).</summary>
+    public double? Timeout { get; set; }
+
+    /// <summary>Time to live in seconds (a multiple of the server's granularity, 0 disables).</summary>
+    public long? TtlSeconds { get; set; }
+
+    /// <summary>Idle time to live in seconds (a multiple of the server's granularity, 0 disables).</summary>
+    public long? IdleTtlSeconds { get; set; }
+
+    /// <summary>Virtual CPUs.</summary>
+    public int? Vcpus { get; set; }
+
+    /// <summary>Memory limit in bytes.</summary>
+    public long? MemBytes { get; set; }
+
+    /// <summary>Filesystem capacity in bytes.</summary>
+    public long? FsCapacityBytes { get; set; }
+
+    /// <summary>A snapshot to start from (exactly one of this and <see cref="TemplateName"/>).</summary>
+    public string? SnapshotId { get; set; }
+
+    /// <summary>Extension: environment variables for every command in the sandbox. Sent only when it has entries.</summary>
+    [JsonPropertyName("env")]
+    public IDictionary<string, string>? Environment { get; set; }
+}
+
+/// <summary>The body of <c>PATCH /boxes/{name}</c>: only the fields that are set are sent.</summary>
+public sealed class UpdateSandboxRequest
+{
+    /// <summary>A new name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>A new time to live in seconds (expiry is recomputed from now; 0 disables).</summary>
+    public long? TtlSeconds { get; set; }
+
+    /// <summary>A new idle time to live in seconds (0 disables).</summary>
+    public long? IdleTtlSeconds { get; set; }
+}
+
+/// <summary>Sort keys of <c>GET /boxes</c>.</summary>
+public enum SandboxSortBy
+{
+    /// <summary><c>created_at</c> (the server's default).</summary>
+    CreatedAt,
+    /// <summary><c>name</c>.</summary>
+    Name,
+    /// <summary><c>status</c>.</summary>
+    Status,
+    /// <summary><c>template_name</c>.</summary>
+    TemplateName,
+}
+
+/// <summary>The query of <c>GET /boxes</c>: filters, sorting and one page.</summary>
+public sealed class SandboxListQuery
+{
+    /// <summary>Page size (1-1000); the server's default (100) when null.</summary>
+    public int? Limit { get; set; }
+
+    /// <summary>Where the page starts.</summary>
+    public int? Offset { get; set; }
+
+    /// <summary>Only names containing this text.</summary>
+    public string? NameContains { get; set; }
+
+    /// <summary>Only this status (one of <see cref="SandboxStatus"/>).</summary>
+    public string? Status { get; set; }
+
+    /// <summary>Only sandboxes of this template.</summary>
+    public string? TemplateName { get; set; }
+
+    /// <summary>The sort key; the server's default (created_at) when null.</summary>
+    public SandboxSortBy? SortBy { get; set; }
+
+    /// <summary>Ascending when true, descending when false; the server's default (descending) when null.</summary>
+    public bool? Ascending { get; set; }
+
+    /// <summary>A copy.</summary>
+    public SandboxListQuery Clone() => (SandboxListQuery)MemberwiseClone();
+}
+
+/// <summary>One page of a list.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items of this page.</param>
+/// <param name="NextOffset">The offset of the next page, as the server reports it.</param>
+public sealed record SandboxPage<T>(IReadOnlyList<T> Items, int NextOffset);
+
+/// <summary>A template's resources, as Kubernetes quantities.</summary>
+public sealed class TemplateResources
+{
+    /// <summary>CPU, e.g. <c>500m</c>, <c>1</c>, <c>2</c>.</summary>
+    public string? Cpu { get; set; }
+
+    /// <summary>Memory, e.g. <c>512Mi</c>, <c>1Gi</c>.</summary>
+    public string? Memory { get; set; }
+
+    /// <summary>Storage, e.g. <c>2Gi</c> (optional).</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>A compact form: <c>cpu=1 memory=512Mi</c>.</summary>
+    public override string ToString() => $"cpu={Cpu} memory={Memory}" + (Storage is null ? "" : $" storage={Storage}");
+}
+
+/// <summary>A volume mounted into a template's sandboxes.</summary>
+public sealed class VolumeMount
+{
+    /// <summary>The volume's name.</summary>
+    public string VolumeName { get; set; } = "";
+
+    /// <summary>Where it is mounted inside the sandbox.</summary>
+    public string MountPath { get; set; } = "";
+}
+
+/// <summary>A sandbox template.</summary>
+public sealed class SandboxTemplate
+{
+    /// <summary>The UUID.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The name: the key in URLs.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The same as <see cref="Name"/>, for pipeline binding to a <c>-Template</c> parameter aliased <c>TemplateName</c>.</summary>
+    [JsonIgnore]
+    public string TemplateName => Name;
+
+    /// <summary>The image: <c>host</c>, <c>rootfs:/absolute/path</c>, or an image reference on hosted servers.</summary>
+    public string Image { get; set; } = "";
+
+    /// <summary>CPU, memory and storage.</summary>
+    public TemplateResources Resources { get; set; } = new();
+
+    /// <summary>Volumes mounted into its sandboxes.</summary>
+    public IReadOnlyList<VolumeMount> VolumeMounts { get; set; } = [];
+
+    /// <summary>When it was created (UTC).</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>When it last changed (UTC).</summary>
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>The name.</summary>
+    public override string ToString() => Name;
+}
+
+/// <summary>The body of <c>POST /templates</c>.</summary>
+public sealed class CreateTemplateRequest
+{
+    /// <summary>The name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The image.</summary>
+    public string Image { get; set; } = "";
+
+    /// <summary>CPU and memory (required by the API).</summary>
+    public TemplateResources Resources { get; set; } = new();
+
+    /// <summary>Volumes to mount; not sent when null or empty.</summary>
+    public IList<VolumeMount>? VolumeMounts { get; set; }
+}
+
+/// <summary>A command to run in a sandbox, for <c>POST /execute</c> and the WebSocket.</summary>
+public sealed class CommandRequest
+{
+    /// <summary>Creates a request.</summary>
+    public CommandRequest()
+    {
+    }
+
+    /// <summary>Creates a request for <paramref name="command"/>.</summary>
+    public CommandRequest(string command) => Command = command;
+
+    /// <summary>The command line, run as <c>{Shell} -c {Command}</c>.</summary>
+    public string Command { get; set; } = "";
+
+    /// <summary>Seconds before the command is killed; <see cref="SandboxDefaults.CommandTimeoutSeconds"/> when null.</summary>
+    public double? TimeoutSeconds { get; set; }
+
+    /// <summary>The shell; <c>/bin/bash</c> (the server's default) when null.</summary>
+    public string? Shell { get; set; }
+
+    /// <summary>Extra environment variables for this command.</summary>
+    public IDictionary<string, string>? Environment { get; set; }
+
+    /// <summary>The working directory (relative paths are relative to <c>/home/user</c>).</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Text written to the command's standard input, which is then closed. Null leaves stdin to the session's writer.</summary>
+    public string? Stdin { get; set; }
+
+    /// <summary>The WebSocket command id; the client generates one when null (so that it can reconnect at any time).</summary>
+    public string? CommandId { get; set; }
+}
+
+/// <summary>The buffered result of a command. A non-zero exit code is a result, not an error.</summary>
+public sealed class CommandResult
+{
+    /// <summary>The sandbox the command ran in.</summary>
+    public string Sandbox { get; init; } = "";
+
+    /// <summary>The command line.</summary>
+    public string Command { get; init; } = "";
+
+    /// <summary>The exit code (128 + signal when killed by a signal).</summary>
+    public int ExitCode { get; init; }
+
+    /// <summary>Everything written to standard output.</summary>
+    public string Stdout { get; init; } = "";
+
+    /// <summary>Everything written to standard error.</summary>
+    public string Stderr { get; init; } = "";
+
+    /// <summary>How long the call took, as the client measured it.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>True when <see cref="ExitCode"/> is 0.</summary>
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The standard output.</summary>
+    public override string ToString() => Stdout;
+}
+
+/// <summary>Which output stream a chunk came from.</summary>
+public enum CommandStream
+{
+    /// <summary>Standard output.</summary>
+    Stdout,
+    /// <summary>Standard error.</summary>
+    Stderr,
+}
+
+/// <summary>A piece of a command's output as it arrived.</summary>
+/// <param name="Stream">Standard output or standard error.</param>
+/// <param name="Data">The text.</param>
+/// <param name="Offset">The byte offset of <paramref name="Data"/> in its stream.</param>
+public sealed record CommandOutputChunk(CommandStream Stream, string Data, long Offset);
+
+/// <summary>One line of a command's output (without its line ending).</summary>
+/// <param name="Stream">Standard output or standard error.</param>
+/// <param name="Text">The line, without <c>\n</c> or <c>\r\n</c>.</param>
+public sealed record CommandOutputLine(CommandStream Stream, string Text);
+
+/// <summary>The answer to an upload.</summary>
+public sealed class UploadResult
+{
+    /// <summary>The absolute path written inside the sandbox.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Bytes written.</summary>
+    public long Written { get; set; }
+}

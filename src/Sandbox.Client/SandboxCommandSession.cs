@@ -1,0 +1,639 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Sandbox.Client;
+
+/// <summary>How a <see cref="SandboxCommandSession"/> talks to the sandbox.</summary>
+public enum CommandTransport
+{
+    /// <summary>The WebSocket: output streams as it is written; stdin and kill work at any time; dropped connections are resumed.</summary>
+    WebSocket,
+
+    /// <summary>
+    /// <c>POST /execute</c>, because the server refused the WebSocket (or it is turned off): the output arrives when the command ends;
+    /// stdin is what was written before reading began.
+    /// </summary>
+    Http,
+}
+
+/// <summary>
+/// A running command whose output is read as it arrives (<see cref="ReadOutputAsync"/>), with stdin, kill and exit code.
+/// Over the WebSocket a dropped connection is resumed from the byte offsets already seen, so no output is lost or repeated;
+/// close code 1001 (server reloading) reconnects at once. Dispose it: a command still running is then killed
+/// (unless <see cref="KillOnDispose"/> is false), which is what Ctrl+C in a cmdlet needs.
+/// </summary>
+public sealed class SandboxCommandSession : IAsyncDisposable
+{
+    private readonly SandboxClient _client;
+    private readonly Sandbox _sandbox;
+    private readonly CommandRequest _request;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Queue<Frame> _pending = new();
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private readonly StringBuilder _fallbackStdin = new();
+    private ClientWebSocket? _socket;
+    private TaskCompletionSource _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _fallbackCts;
+    private long _stdoutSeen, _stderrSeen;
+    private bool _trimStdout, _trimStderr;
+    private int _reading;
+    private bool _fallbackReading, _fallbackKilled, _inputClosed, _disposed;
+
+    internal SandboxCommandSession(SandboxClient client, Sandbox sandbox, CommandRequest request)
+    {
+        _client = client;
+        _sandbox = sandbox;
+        _request = request;
+        CommandId = string.IsNullOrEmpty(request.CommandId) ? Guid.NewGuid().ToString() : request.CommandId;
+        if (request.Stdin is { } stdin) _fallbackStdin.Append(stdin);
+    }
+
+    /// <summary>The command id (sent by the client, so that it can resume at any time).</summary>
+    public string CommandId { get; }
+
+    /// <summary>The sandbox's name.</summary>
+    public string SandboxName => _sandbox.Name;
+
+    /// <summary>The command line.</summary>
+    public string Command => _request.Command;
+
+    /// <summary>How the session talks to the sandbox.</summary>
+    public CommandTransport Transport { get; private set; } = CommandTransport.WebSocket;
+
+    /// <summary>The process id inside the sandbox, once the server reported it.</summary>
+    public int? ProcessId { get; private set; }
+
+    /// <summary>The exit code, once the command has ended and all its output was read.</summary>
+    public int? ExitCode { get; private set; }
+
+    /// <summary>True once the exit code is known.</summary>
+    public bool HasExited => ExitCode is not null;
+
+    /// <summary>How many times the WebSocket was reconnected.</summary>
+    public int Reconnects { get; private set; }
+
+    /// <summary>Bytes of standard output received so far (the offset a reconnect resumes from).</summary>
+    public long StdoutBytes => _stdoutSeen;
+
+    /// <summary>Bytes of standard error received so far.</summary>
+    public long StderrBytes => _stderrSeen;
+
+    /// <summary>Whether disposing a session whose command still runs kills it (default true).</summary>
+    public bool KillOnDispose { get; set; } = true;
+
+    // ---------------------------------------------------------------- start
+
+    internal void UseHttpFallback() => Transport = CommandTransport.Http;
+
+    internal async Task StartWebSocketAsync(CancellationToken ct)
+    {
+        var uri = _client.WebSocketUri(_sandbox);
+        var socket = _client.NewWebSocket();
+        try
+        {
+            await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
+        }
+        catch (WebSocketUpgradeRefused)
+        {
+            // The server answered HTTP but would not upgrade: no WebSocket here. POST /execute reports any real error (404, NotReady, 401).
+            socket.Dispose();
+            UseHttpFallback();
+            return;
+        }
+        _socket = socket;
+        var frame = new Dictionary<string, object>
+        {
+            ["type"] = "execute",
+            ["command"] = _request.Command,
+            ["timeout_seconds"] = _request.TimeoutSeconds ?? SandboxDefaults.CommandTimeoutSeconds,
+            ["shell"] = _request.Shell ?? SandboxDefaults.Shell,
+            ["idle_timeout_seconds"] = 300,
+            ["kill_on_disconnect"] = false,
+            ["ttl_seconds"] = 600,
+            ["command_id"] = CommandId,
+        };
+        if (_request.Environment is { Count: > 0 } env) frame["env"] = env;
+        if (!string.IsNullOrEmpty(_request.WorkingDirectory)) frame["cwd"] = _request.WorkingDirectory;
+        await SendFrameAsync(socket, frame, ct).ConfigureAwait(false);
+        if (_request.Stdin is { } stdin)
+        {
+            await SendFrameAsync(socket, new Dictionary<string, object> { ["type"] = "input", ["data"] = stdin, ["eof"] = true }, ct).ConfigureAwait(false);
+            _inputClosed = true;
+        }
+
+        // Wait for "started" (or an error such as CommandNotFound) so that a bad command fails here; output that
+        // comes first (other servers) is kept for the reader.
+        for (var i = 0; i < 10_000; i++)
+        {
+            var f = await NextFrameAsync(ct).ConfigureAwait(false);
+            if (f is null) throw new SandboxApiException("the server closed the command's WebSocket before it started", null, "WebSocketClosed") { TargetName = SandboxName };
+            if (f.Type == "started")
+            {
+                ProcessId = f.Pid;
+                return;
+            }
+            _pending.Enqueue(f);
+            if (f.Type is "exit" or "error") return;
+        }
+    }
+
+    private sealed class WebSocketUpgradeRefused(int status) : Exception($"upgrade refused with {status}")
+    {
+        public int Status { get; } = status;
+    }
+
+    private async Task ConnectAsync(ClientWebSocket socket, Uri uri, CancellationToken ct)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connect.CancelAfter(_client.Options.ConnectTimeout + TimeSpan.FromSeconds(10));
+        try
+        {
+            await socket.ConnectAsync(uri, connect.Token).ConfigureAwait(false);
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode != 0 && socket.HttpStatusCode != System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            throw new WebSocketUpgradeRefused((int)socket.HttpStatusCode);
+        }
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            throw _client.ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new SandboxTimeoutException($"connecting the WebSocket to {uri.Authority} timed out", null, "ClientTimeout", e) { TargetName = SandboxName };
+        }
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /// <summary>
+    /// The command's output as it arrives, stdout and stderr interleaved in arrival order; ends after the command exits
+    /// (then <see cref="ExitCode"/> is set). Read it once.
+    /// </summary>
+    /// <exception cref="SandboxCommandTimeoutException">The command ran past its time-out and was killed.</exception>
+    /// <exception cref="SandboxConnectionException">The connection dropped and could not be resumed.</exception>
+    public async IAsyncEnumerable<CommandOutputChunk> ReadOutputAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0) throw new InvalidOperationException("the output of a command session can be read only once");
+        if (Transport == CommandTransport.Http)
+        {
+            var (stdout, stderr, exit) = await RunFallbackAsync(cancellationToken).ConfigureAwait(false);
+            if (stdout.Length > 0) yield return new CommandOutputChunk(CommandStream.Stdout, stdout, 0);
+            if (stderr.Length > 0) yield return new CommandOutputChunk(CommandStream.Stderr, stderr, 0);
+            _stdoutSeen = Encoding.UTF8.GetByteCount(stdout);
+            _stderrSeen = Encoding.UTF8.GetByteCount(stderr);
+            ExitCode = exit;
+            yield break;
+        }
+        // Bounded: each round consumes one frame; the server ends with exit or error, a close without them reconnects (bounded).
+        while (true)
+        {
+            var frame = await NextFrameAsync(cancellationToken).ConfigureAwait(false);
+            if (frame is null)
+            {
+                if (ExitCode is null) throw new SandboxApiException("the command's WebSocket closed before the command's exit was reported", null, "WebSocketClosed") { TargetName = SandboxName };
+                yield break;
+            }
+            switch (frame.Type)
+            {
+                case "started":
+                    ProcessId = frame.Pid;
+                    break;
+                case "stdout" or "stderr":
+                    if (Accept(frame) is { } chunk) yield return chunk;
+                    break;
+                case "exit":
+                    ExitCode = frame.ExitCode ?? -1;
+                    yield break;
+                case "error":
+                    var error = SandboxErrorClassifier.FromErrorFrame(frame.ErrorType, frame.Error, SandboxName);
+                    throw error;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The output as lines, per stream (a line split across chunks is joined; <c>\r\n</c> and <c>\n</c> end lines; a last line
+    /// without an ending is returned at the end).
+    /// </summary>
+    public async IAsyncEnumerable<CommandOutputLine> ReadLinesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var splitter = new CommandOutputLineSplitter();
+        await foreach (var chunk in ReadOutputAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var line in splitter.Add(chunk))
+                yield return line;
+        foreach (var line in splitter.Flush()) yield return line;
+    }
+
+    /// <summary>Reads all output and returns the buffered result.</summary>
+    public async Task<CommandResult> CollectAsync(CancellationToken cancellationToken = default)
+    {
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        await foreach (var chunk in ReadOutputAsync(cancellationToken).ConfigureAwait(false))
+            (chunk.Stream == CommandStream.Stdout ? stdout : stderr).Append(chunk.Data);
+        return new CommandResult
+        {
+            Sandbox = SandboxName,
+            Command = Command,
+            ExitCode = ExitCode ?? -1,
+            Stdout = stdout.ToString(),
+            Stderr = stderr.ToString(),
+            Duration = _watch.Elapsed,
+        };
+    }
+
+    /// <summary>Waits for the command to end, discarding output not yet read, and returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        if (ExitCode is { } code) return code;
+        await foreach (var _ in ReadOutputAsync(cancellationToken).ConfigureAwait(false))
+        {
+        }
+        return ExitCode ?? -1;
+    }
+
+    private CommandOutputChunk? Accept(Frame frame)
+    {
+        var isOut = frame.Type == "stdout";
+        ref var seen = ref isOut ? ref _stdoutSeen : ref _stderrSeen;
+        ref var trim = ref isOut ? ref _trimStdout : ref _trimStderr;
+        var data = frame.Data ?? "";
+        var offset = frame.Offset ?? seen;
+        if (trim)
+        {
+            // First frame of this stream after a reconnect: drop what was already seen, refuse a gap.
+            if (offset < seen)
+            {
+                var bytes = Encoding.UTF8.GetBytes(data);
+                var skip = seen - offset;
+                if (skip >= bytes.Length) return null;
+                data = Encoding.UTF8.GetString(bytes, (int)skip, bytes.Length - (int)skip);
+                offset = seen;
+            }
+            else if (offset > seen)
+            {
+                throw new SandboxApiException($"{frame.Type} from byte {seen} to {offset} was lost across a reconnect", null, "OutputLost") { TargetName = SandboxName };
+            }
+            trim = false;
+        }
+        seen = offset + Encoding.UTF8.GetByteCount(data);
+        return data.Length == 0 ? null : new CommandOutputChunk(isOut ? CommandStream.Stdout : CommandStream.Stderr, data, offset);
+    }
+
+    private async Task<(string, string, int)> RunFallbackAsync(CancellationToken ct)
+    {
+        string? stdin;
+        lock (_fallbackStdin)
+        {
+            _fallbackReading = true;
+            stdin = _fallbackStdin.Length > 0 || _request.Stdin is not null ? _fallbackStdin.ToString() : null;
+            _fallbackCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (_fallbackKilled) _fallbackCts.Cancel();
+        }
+        var request = new CommandRequest
+        {
+            Command = _request.Command,
+            TimeoutSeconds = _request.TimeoutSeconds,
+            Shell = _request.Shell,
+            Environment = _request.Environment,
+            WorkingDirectory = _request.WorkingDirectory,
+            Stdin = stdin,
+        };
+        try
+        {
+            return await _client.ExecuteHttpAsync(_sandbox, request, _fallbackCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_fallbackKilled && !ct.IsCancellationRequested)
+        {
+            // Killed: the server killed the process group when the request went away.
+            return ("", "", 128 + 9);
+        }
+    }
+
+    // ---------------------------------------------------------------- frames and reconnects
+
+    private sealed class Frame
+    {
+        public string Type { get; init; } = "";
+        public string? Data { get; init; }
+        public long? Offset { get; init; }
+        public int? ExitCode { get; init; }
+        public int? Pid { get; init; }
+        public string? ErrorType { get; init; }
+        public string? Error { get; init; }
+    }
+
+    /// <summary>The next frame, reconnecting as needed; null after a clean close once the exit is known.</summary>
+    private async Task<Frame?> NextFrameAsync(CancellationToken ct)
+    {
+        // Bounded: every failed round spends one reconnect attempt of at most MaxReconnects per outage.
+        var failures = 0;
+        while (true)
+        {
+            if (_pending.Count > 0) return _pending.Dequeue();
+            var socket = _socket ?? throw new ObjectDisposedException(nameof(SandboxCommandSession));
+            Exception? failure = null;
+            try
+            {
+                var message = await ReceiveMessageAsync(socket, ct).ConfigureAwait(false);
+                if (message is not null)
+                {
+                    var frame = Parse(message.Value);
+                    if (frame is not null) return frame;
+                    continue;
+                }
+                if (ExitCode is not null) return null;
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                failure = e;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            // The socket is gone without the command's end: resume from the offsets seen (1001: at once).
+            if (failures >= _client.Options.MaxReconnects)
+                throw new SandboxConnectionException($"the command's WebSocket to sandbox '{SandboxName}' dropped and could not be resumed after {failures} attempts{(failure is null ? "" : ": " + failure.Message)}", failure) { TargetName = SandboxName };
+            // The first attempt is immediate (a cut connection or close code 1001, "server reloading"); later ones back off.
+            if (failures > 0) await _client.Options.Delay(_client.Options.Retry.Backoff(failures - 1), ct).ConfigureAwait(false);
+            failures++;
+            try
+            {
+                await ReconnectAsync(ct).ConfigureAwait(false);
+            }
+            catch (SandboxApiException e) when (e is SandboxConnectionException or SandboxTimeoutException && failures < _client.Options.MaxReconnects)
+            {
+                // Try again after a backoff.
+            }
+        }
+    }
+
+    private async Task ReconnectAsync(CancellationToken ct)
+    {
+        var uri = _client.WebSocketUri(_sandbox);
+        var socket = _client.NewWebSocket();
+        try
+        {
+            await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
+        }
+        catch (WebSocketUpgradeRefused e)
+        {
+            socket.Dispose();
+            if (e.Status is 502 or 503 or 504) throw new SandboxConnectionException($"the server answered {e.Status} to the WebSocket reconnect", e) { TargetName = SandboxName };
+            throw SandboxErrorClassifier.FromResponse(e.Status, null, null, "GET", uri, SandboxName);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var old = Interlocked.Exchange(ref _socket, socket);
+            old?.Abort();
+            old?.Dispose();
+            _trimStdout = _trimStderr = true;
+            Reconnects++;
+            await SendFrameUnlockedAsync(socket, new Dictionary<string, object>
+            {
+                ["type"] = "reconnect",
+                ["command_id"] = CommandId,
+                ["stdout_offset"] = _stdoutSeen,
+                ["stderr_offset"] = _stderrSeen,
+            }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+        var signal = Interlocked.Exchange(ref _reconnected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        signal.TrySetResult();
+    }
+
+    private static Frame? Parse(ReadOnlyMemory<byte> message)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(message.Span);
+            string? type = null, data = null, errorType = null, error = null;
+            long? offset = null;
+            int? exitCode = null, pid = null;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "type" when reader.TokenType == JsonTokenType.String: type = reader.GetString(); break;
+                    case "data" when reader.TokenType == JsonTokenType.String: data = reader.GetString(); break;
+                    case "offset" when reader.TokenType == JsonTokenType.Number: offset = reader.GetInt64(); break;
+                    case "exit_code" when reader.TokenType == JsonTokenType.Number: exitCode = reader.GetInt32(); break;
+                    case "pid" when reader.TokenType == JsonTokenType.Number: pid = reader.GetInt32(); break;
+                    case "error_type" when reader.TokenType == JsonTokenType.String: errorType = reader.GetString(); break;
+                    case "error" when reader.TokenType == JsonTokenType.String: error = reader.GetString(); break;
+                    default: reader.Skip(); break;
+                }
+            }
+            return type is null ? null : new Frame { Type = type, Data = data, Offset = offset, ExitCode = exitCode, Pid = pid, ErrorType = errorType, Error = error };
+        }
+        catch (JsonException)
+        {
+            return null; // Not ours to understand: ignore, as unknown frame types are ignored.
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReceiveMessageAsync(ClientWebSocket socket, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16384);
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.GetMemory(16384), ct).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            buffer.Advance(result.Count);
+            if (buffer.WrittenCount > 64 << 20) throw new WebSocketException("a frame over 64 MiB");
+            if (result.EndOfMessage) return buffer.WrittenMemory;
+        }
+    }
+
+    private async Task SendFrameAsync(ClientWebSocket socket, object frame, CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await SendFrameUnlockedAsync(socket, frame, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private static Task SendFrameUnlockedAsync(ClientWebSocket socket, object frame, CancellationToken ct) =>
+        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame, SandboxClient.Json), WebSocketMessageType.Text, true, ct);
+
+    /// <summary>Sends a frame on the current socket; when that socket is broken, waits (bounded) for the reader to reconnect and sends once more.</summary>
+    private async Task SendControlAsync(object frame, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        for (var attempt = 0; ; attempt++)
+        {
+            var socket = _socket ?? throw new ObjectDisposedException(nameof(SandboxCommandSession));
+            var reconnected = _reconnected.Task;
+            try
+            {
+                await SendFrameAsync(socket, frame, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException && !ct.IsCancellationRequested && attempt == 0)
+            {
+                if (!ReferenceEquals(socket, _socket)) continue;
+                try
+                {
+                    await reconnected.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new SandboxConnectionException($"the command's WebSocket to sandbox '{SandboxName}' is down (read the output to resume it)", e) { TargetName = SandboxName };
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException && !ct.IsCancellationRequested)
+            {
+                throw new SandboxConnectionException($"the command's WebSocket to sandbox '{SandboxName}' is down: {e.Message}", e) { TargetName = SandboxName };
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- stdin, kill
+
+    /// <summary>
+    /// Writes text to the command's standard input (<c>{"type":"input","data":...}</c>). Over HTTP the text is collected and sent
+    /// with the command when reading begins; writing after that is not supported.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Stdin was already closed.</exception>
+    /// <exception cref="SandboxNotSupportedException">HTTP fallback and reading has begun.</exception>
+    public Task WriteInputAsync(string data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (_inputClosed) throw new InvalidOperationException("standard input is already closed");
+        if (Transport == CommandTransport.Http)
+        {
+            lock (_fallbackStdin)
+            {
+                if (_fallbackReading) throw new SandboxNotSupportedException("this server offers no WebSocket: standard input must be written before the output is read", null) { TargetName = SandboxName };
+                _fallbackStdin.Append(data);
+            }
+            return Task.CompletedTask;
+        }
+        return SendControlAsync(new Dictionary<string, object> { ["type"] = "input", ["data"] = data }, cancellationToken);
+    }
+
+    /// <summary>Closes the command's standard input (an input frame with <c>"eof": true</c>, a local-server extension).</summary>
+    public async Task CloseInputAsync(CancellationToken cancellationToken = default)
+    {
+        if (_inputClosed) return;
+        if (Transport == CommandTransport.WebSocket)
+            await SendControlAsync(new Dictionary<string, object> { ["type"] = "input", ["data"] = "", ["eof"] = true }, cancellationToken).ConfigureAwait(false);
+        _inputClosed = true;
+    }
+
+    /// <summary>Kills the command's process group (<c>{"type":"kill"}</c>); the output then ends with the exit code (137 for SIGKILL).</summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        if (HasExited) return;
+        if (Transport == CommandTransport.Http)
+        {
+            lock (_fallbackStdin)
+            {
+                _fallbackKilled = true;
+                _fallbackCts?.Cancel();
+            }
+            return;
+        }
+        await SendControlAsync(new Dictionary<string, object> { ["type"] = "kill" }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills a command that still runs (when <see cref="KillOnDispose"/>), closes the WebSocket and releases it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        var socket = _socket;
+        if (KillOnDispose && !HasExited)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await KillAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SandboxApiException or WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Best effort: the server also kills a command abandoned past its idle time-out.
+            }
+        }
+        _disposed = true;
+        if (socket is not null)
+        {
+            try
+            {
+                if (socket.State == WebSocketState.Open)
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+            socket.Dispose();
+        }
+        _fallbackCts?.Dispose();
+        _sendLock.Dispose();
+    }
+}
+
+/// <summary>Splits output chunks into lines per stream; what <c>Invoke-SandboxCommand -Stream</c> writes.</summary>
+public sealed class CommandOutputLineSplitter
+{
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    /// <summary>Adds a chunk; returns the lines it completes.</summary>
+    public IReadOnlyList<CommandOutputLine> Add(CommandOutputChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        var buffer = chunk.Stream == CommandStream.Stdout ? _stdout : _stderr;
+        List<CommandOutputLine>? lines = null;
+        var data = chunk.Data;
+        var start = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data[i] != '\n') continue;
+            buffer.Append(data, start, i - start);
+            if (buffer.Length > 0 && buffer[^1] == '\r') buffer.Length--;
+            (lines ??= []).Add(new CommandOutputLine(chunk.Stream, buffer.ToString()));
+            buffer.Clear();
+            start = i + 1;
+        }
+        buffer.Append(data, start, data.Length - start);
+        return lines ?? (IReadOnlyList<CommandOutputLine>)[];
+    }
+
+    /// <summary>The unterminated last lines (stdout first), once the output has ended.</summary>
+    public IReadOnlyList<CommandOutputLine> Flush()
+    {
+        var lines = new List<CommandOutputLine>();
+        if (_stdout.Length > 0) lines.Add(new CommandOutputLine(CommandStream.Stdout, _stdout.ToString()));
+        if (_stderr.Length > 0) lines.Add(new CommandOutputLine(CommandStream.Stderr, _stderr.ToString()));
+        _stdout.Clear();
+        _stderr.Clear();
+        return lines;
+    }
+}
