@@ -64,10 +64,13 @@ app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.R
 
 app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();
 await app.Services.GetRequiredService<SandboxManager>().ReconcileAsync(CancellationToken.None);
+var runtime = app.Services.GetRequiredService<SandboxRuntime>();
+runtime.StartSlotPool();
 
 await app.StartAsync();
 var address = app.Urls.FirstOrDefault() ?? $"http://{options.ListenAddress}:{options.ListenPort}";
 Console.WriteLine($"listening on {address}");
 Console.WriteLine($"data dir {options.DataDir}; API key in {ApiKeyFile.PathIn(options.DataDir)}");
 await app.WaitForShutdownAsync();
+await runtime.StopSlotPoolAsync();
 return 0;

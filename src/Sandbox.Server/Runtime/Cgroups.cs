@@ -17,6 +17,11 @@ public sealed class SandboxCgroups(string root, string id)
 
     public IEnumerable<string> Directories => Controllers.Select(Directory);
 
+    /// <summary>Ids of every sandbox cgroup under this server's root, in any controller.</summary>
+    public static IEnumerable<string> ExistingIds(string root) =>
+        Controllers.Select(c => Path.Combine(Mount, c, root)).Where(System.IO.Directory.Exists)
+            .SelectMany(System.IO.Directory.EnumerateDirectories).Select(Path.GetFileName).OfType<string>().Distinct();
+
     public static void CheckAvailable()
     {
         foreach (var controller in Controllers)
@@ -24,9 +29,14 @@ public sealed class SandboxCgroups(string root, string id)
                 throw new InvalidOperationException($"cgroup v1 controller '{controller}' is not mounted at {Mount}/{controller}");
     }
 
-    public void Create(ResourceLimits limits)
+    public void CreateDirectories()
     {
         foreach (var dir in Directories) System.IO.Directory.CreateDirectory(dir);
+    }
+
+    /// <summary>Writes the limits; cheap, unlike moving a process in (see sandbox-init's launcher).</summary>
+    public void ApplyLimits(ResourceLimits limits)
+    {
         File.WriteAllText(Path.Combine(Directory("cpu"), "cpu.cfs_period_us"), CfsPeriodMicros.ToString());
         File.WriteAllText(Path.Combine(Directory("cpu"), "cpu.cfs_quota_us"), ((long)(limits.Vcpus * CfsPeriodMicros)).ToString());
         File.WriteAllText(Path.Combine(Directory("memory"), "memory.limit_in_bytes"), limits.MemoryBytes.ToString());

@@ -47,12 +47,18 @@ public sealed class SandboxRuntime
     private string MergedDir(string id) => Path.Combine(BoxDir(id), "merged");
     public SandboxCgroups Cgroups(string id) => new(_cgroupRoot, id);
 
-    /// <summary>Boots a sandbox and returns once its init answers on the control socket.</summary>
-    public async Task BootAsync(BootSpec spec, CancellationToken ct)
+    /// <summary>
+    /// Boots a sandbox and returns once its init answers on the control socket. A slot taken from
+    /// <see cref="TakeSlot"/> has done the slow part (joining cgroups) already; without one, a
+    /// launcher is prepared here.
+    /// </summary>
+    public async Task BootAsync(BootSpec spec, LaunchSlot? slot, CancellationToken ct)
     {
+        slot ??= PrepareSlot(spec.Id);
+        if (slot.Id != spec.Id) throw new ArgumentException("the slot belongs to another sandbox", nameof(slot));
         var merged = MergedDir(spec.Id);
-        var cgroups = Cgroups(spec.Id);
         var mounted = false;
+        var timer = Stopwatch.StartNew();
         try
         {
             Directory.CreateDirectory(Path.Combine(UpperDir(spec.Id), "home", "user"));
@@ -60,56 +66,130 @@ public sealed class SandboxRuntime
             Directory.CreateDirectory(merged);
             Native.MountOverlay(spec.LowerDir, UpperDir(spec.Id), WorkDir(spec.Id), merged);
             mounted = true;
-            cgroups.Create(spec.Limits);
+            Cgroups(spec.Id).ApplyLimits(spec.Limits);
+            await slot.StartAsync(BwrapArguments(spec, merged), ct);
 
-            var socketPath = SocketPath(spec.Id);
-            File.Delete(socketPath);
-            var psi = new ProcessStartInfo(_helperPath) { UseShellExecute = false };
-            foreach (var arg in LaunchArguments(spec, merged, socketPath, cgroups)) psi.ArgumentList.Add(arg);
-            var launcher = Process.Start(psi) ?? throw new InvalidOperationException("could not start sandbox-init");
-            // The launcher execs into the outer bwrap; waiting on it reaps it when the sandbox stops.
-            _ = launcher.WaitForExitAsync().ContinueWith(_ => launcher.Dispose(), TaskScheduler.Default);
-
-            // The launcher binds the socket before it execs bwrap; connecting then waits in the
-            // listen backlog until sandbox-init accepts, so the ping answers exactly at readiness.
-            var deadline = Stopwatch.StartNew();
-            while (!File.Exists(socketPath))
-            {
-                if (launcher.HasExited) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
-                if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("sandbox-init did not create its control socket");
-                await Task.Delay(1, ct);
-            }
-            var ping = HelperClient.PingAsync(socketPath, ct);
+            // The launcher bound the socket before it waited for its arguments; connecting waits in
+            // the listen backlog until sandbox-init accepts, so the ping answers exactly at readiness.
+            var ping = HelperClient.PingAsync(SocketPath(spec.Id), ct);
             while (!ping.IsCompleted)
             {
                 await Task.WhenAny(ping, Task.Delay(20, ct));
-                if (launcher.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
+                if (slot.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
             }
             await ping;
         }
         catch
         {
+            slot.Discard();
             if (mounted) Native.Unmount(merged);
             await StopProcessesAsync(spec.Id);
             throw;
         }
         // Only the sandbox's own mount namespace needs the overlay from here on.
         Native.Unmount(merged);
+        _log.LogDebug("sandbox {Id} booted in {Ms:F2} ms", spec.Id, timer.Elapsed.TotalMilliseconds);
     }
 
-    private IEnumerable<string> LaunchArguments(BootSpec spec, string merged, string socketPath, SandboxCgroups cgroups)
+    /// <summary>Starts a launcher for <paramref name="id"/>: it joins the cgroups and waits for its bwrap arguments.</summary>
+    private LaunchSlot PrepareSlot(string id)
     {
-        yield return "launch";
-        yield return "--socket";
-        yield return socketPath;
-        yield return "--log";
-        yield return Path.Combine(BoxDir(spec.Id), "log");
+        Directory.CreateDirectory(BoxDir(id));
+        var cgroups = Cgroups(id);
+        cgroups.CreateDirectories();
+        var socketPath = SocketPath(id);
+        File.Delete(socketPath);
+        var psi = new ProcessStartInfo(_helperPath) { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var arg in new[] { "launch", "--socket", socketPath, "--log", Path.Combine(BoxDir(id), "log"), "--args-from-stdin" }) psi.ArgumentList.Add(arg);
         foreach (var dir in cgroups.Directories)
         {
-            yield return "--cgroup";
-            yield return dir;
+            psi.ArgumentList.Add("--cgroup");
+            psi.ArgumentList.Add(dir);
         }
-        yield return "--";
+        return new LaunchSlot(id, Process.Start(psi) ?? throw new InvalidOperationException("could not start sandbox-init"));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<LaunchSlot> _slots = new();
+    private int _refilling;
+    private volatile bool _poolEnabled;
+    /// <summary>Launchers kept warm: enough for a burst of creates while the next ones join their cgroups.</summary>
+    public const int WarmSlots = 6;
+
+    /// <summary>A fresh sandbox id with its launcher already in its cgroups, or a new one when none is warm.</summary>
+    public LaunchSlot TakeSlot()
+    {
+        if (!_slots.TryDequeue(out var slot)) slot = PrepareSlot(Guid.NewGuid().ToString());
+        RefillSlots();
+        return slot;
+    }
+
+    /// <summary>An unused slot goes back to the pool (for example when the name was taken).</summary>
+    public void ReturnSlot(LaunchSlot slot)
+    {
+        if (!slot.HasExited && _poolEnabled) _slots.Enqueue(slot);
+        else _ = DiscardSlotAsync(slot);
+    }
+
+    public void StartSlotPool()
+    {
+        _poolEnabled = true;
+        RefillSlots();
+    }
+
+    private void RefillSlots()
+    {
+        if (!_poolEnabled || Interlocked.Exchange(ref _refilling, 1) == 1) return;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                // Back-to-back migrations share one RCU grace period, so a burst costs about as much as one.
+                while (_poolEnabled && _slots.Count < WarmSlots) _slots.Enqueue(PrepareSlot(Guid.NewGuid().ToString()));
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("could not warm a sandbox launcher: {Error}", e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _refilling, 0);
+            }
+        });
+    }
+
+    /// <summary>Ends the warm launchers and removes what they prepared.</summary>
+    public async Task StopSlotPoolAsync()
+    {
+        _poolEnabled = false;
+        while (_slots.TryDequeue(out var slot)) await DiscardSlotAsync(slot);
+    }
+
+    private async Task DiscardSlotAsync(LaunchSlot slot)
+    {
+        slot.Discard();
+        await DestroyAsync(slot.Id);
+    }
+
+    /// <summary>Removes sandboxes the state does not know: slots of a server that was killed, half-made boots.</summary>
+    public async Task SweepOrphansAsync(IReadOnlySet<string> known)
+    {
+        var ids = Directory.EnumerateDirectories(_boxesDir).Select(Path.GetFileName).OfType<string>()
+            .Concat(SandboxCgroups.ExistingIds(_cgroupRoot)).Distinct().Where(id => !known.Contains(id)).ToList();
+        foreach (var id in ids)
+        {
+            try
+            {
+                await DestroyAsync(id);
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("could not remove leftover sandbox {Id}: {Error}", id, e.Message);
+            }
+        }
+    }
+
+    private IEnumerable<string> BwrapArguments(BootSpec spec, string merged)
+    {
         string[] bwrap =
         [
             _bwrapPath,

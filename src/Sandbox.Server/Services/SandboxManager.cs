@@ -50,9 +50,10 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
 
         var now = Now;
+        var slot = runtime.TakeSlot();
         var record = new SandboxRecord
         {
-            Id = Guid.NewGuid().ToString(),
+            Id = slot.Id,
             Name = name ?? GenerateName(),
             TemplateName = template.Name,
             LowerDir = lower,
@@ -74,6 +75,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         }
         catch (NameTakenException)
         {
+            runtime.ReturnSlot(slot);
             throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
         }
         var gate = LockFor(record.Id);
@@ -82,7 +84,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         {
             try
             {
-                await BootLockedAsync(record);
+                await BootLockedAsync(record, slot);
             }
             finally
             {
@@ -105,11 +107,12 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
 
     private static string GenerateName() => "sb-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 4));
 
-    private async Task BootLockedAsync(SandboxRecord record)
+    private async Task BootLockedAsync(SandboxRecord record, LaunchSlot? slot = null)
     {
         try
         {
-            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax)), CancellationToken.None);
+            var limits = new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax);
+            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits), slot, CancellationToken.None);
             _lastActivity[record.Id] = Now;
             Save(Current(record.Id) with { Status = SandboxStatus.Ready, StatusMessage = null });
         }
@@ -266,10 +269,12 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
 
     // ---- start-up and background work ----
 
-    /// <summary>After a restart: re-attach to live sandboxes and report the rest truthfully.</summary>
+    /// <summary>After a restart: re-attach to live sandboxes, report the rest truthfully, remove leftovers.</summary>
     public async Task ReconcileAsync(CancellationToken ct)
     {
-        foreach (var record in store.AllSandboxes())
+        var records = store.AllSandboxes();
+        await runtime.SweepOrphansAsync(records.Select(r => r.Id).ToHashSet());
+        foreach (var record in records)
         {
             try
             {

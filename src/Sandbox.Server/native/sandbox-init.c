@@ -1,11 +1,15 @@
 /*
  * sandbox-init: the small native half of the local sandbox server.
  *
- *   sandbox-init launch --socket PATH --log PATH [--cgroup DIR]... -- BWRAP ARGS...
+ *   sandbox-init launch --socket PATH --log PATH [--cgroup DIR]... (-- BWRAP ARGS... | --args-from-stdin)
  *       Runs on the host. Starts a new session, joins the sandbox's cgroups (so that
  *       bwrap and everything under it is accounted from the first instruction), binds
  *       the control socket as fd 3, opens its own executable as fd 5 and execs bwrap.
  *       The server's bwrap arguments end with `/proc/self/fd/5 serve 3`.
+ *       With --args-from-stdin the launcher is started ahead of time: it joins its
+ *       cgroups (on cgroup v1 each migration waits for an RCU grace period, ~10 ms) and
+ *       then waits for the bwrap arguments, NUL-separated, until end-of-file on stdin.
+ *       End-of-file with no arguments means the slot was not needed: exit quietly.
  *
  *   sandbox-init serve FD
  *       Runs as pid 1 inside the sandbox. Accepts one request per connection on the
@@ -365,13 +369,41 @@ static int join_cgroup(const char *dir) {
     return rc;
 }
 
+/* Reads NUL-separated arguments from stdin until end-of-file. */
+static char **read_stdin_args(void) {
+    size_t size = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (size == cap) buf = realloc(buf, cap *= 2);
+        ssize_t n = read(0, buf + size, cap - size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        size += (size_t)n;
+    }
+    size_t count = 0;
+    for (size_t k = 0; k < size; k++)
+        if (buf[k] == '\0') count++;
+    char **args = calloc(count + 1, sizeof(char *));
+    for (size_t k = 0, start = 0, j = 0; k < size; k++)
+        if (buf[k] == '\0') {
+            args[j++] = buf + start;
+            start = k + 1;
+        }
+    return args;
+}
+
 static int launch(int argc, char **argv) {
     const char *socket_path = NULL, *log_path = "/dev/null";
+    int from_stdin = 0;
     int i = 2;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
+        }
+        if (strcmp(argv[i], "--args-from-stdin") == 0) {
+            from_stdin = 1;
+            continue;
         }
         if (i + 1 >= argc) break;
         if (strcmp(argv[i], "--socket") == 0) socket_path = argv[++i];
@@ -386,7 +418,7 @@ static int launch(int argc, char **argv) {
             return 111;
         }
     }
-    if (!socket_path || i >= argc) {
+    if (!socket_path || (i >= argc && !from_stdin)) {
         fprintf(stderr, "usage: sandbox-init launch --socket PATH [--log PATH] [--cgroup DIR]... -- BWRAP ARGS...\n");
         return 111;
     }
@@ -418,14 +450,22 @@ static int launch(int argc, char **argv) {
         fprintf(stderr, "sandbox-init: setup failed: %s\n", strerror(errno));
         return 111;
     }
+    char **exec_args = &argv[i];
+    if (from_stdin) {
+        exec_args = read_stdin_args();
+        if (!exec_args[0]) {
+            unlink(socket_path);
+            return 0;
+        }
+    }
     dup2(devnull, 0);
     dup2(log, 1);
     dup2(log, 2);
     if (dup2(sock, 3) < 0 || dup2(self, 5) < 0) return 111;
     for (int fd = 6; fd < 64; fd++) close(fd);
     close(4);
-    execvp(argv[i], &argv[i]);
-    fprintf(stderr, "sandbox-init: cannot exec %s: %s\n", argv[i], strerror(errno));
+    execvp(exec_args[0], exec_args);
+    fprintf(stderr, "sandbox-init: cannot exec %s: %s\n", exec_args[0], strerror(errno));
     return 111;
 }
 
