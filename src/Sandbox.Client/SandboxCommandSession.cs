@@ -136,8 +136,10 @@ public sealed class SandboxCommandSession : IAsyncDisposable
                 ProcessId = f.Pid;
                 return;
             }
+            // An error before "started" means nothing runs (CommandNotFound, InvalidWorkingDirectory, NotReady...): fail here.
+            if (f.Type == "error") throw SandboxErrorClassifier.FromErrorFrame(f.ErrorType, f.Error, SandboxName);
             _pending.Enqueue(f);
-            if (f.Type is "exit" or "error") return;
+            if (f.Type == "exit") return;
         }
     }
 

@@ -22,6 +22,23 @@ public sealed class SandboxCgroups(string root, string id)
         Controllers.Select(c => Path.Combine(Mount, c, root)).Where(System.IO.Directory.Exists)
             .SelectMany(System.IO.Directory.EnumerateDirectories).Select(Path.GetFileName).OfType<string>().Distinct();
 
+    /// <summary>Removes the per-server parent directories once no sandbox cgroup is left under them.</summary>
+    public static void RemoveRootIfEmpty(string root)
+    {
+        foreach (var controller in Controllers)
+        {
+            var dir = Path.Combine(Mount, controller, root);
+            try
+            {
+                if (System.IO.Directory.Exists(dir) && !System.IO.Directory.EnumerateDirectories(dir).Any()) System.IO.Directory.Delete(dir);
+            }
+            catch (IOException)
+            {
+                // Still in use: a sandbox outlives the server by design.
+            }
+        }
+    }
+
     public static void CheckAvailable()
     {
         foreach (var controller in Controllers)

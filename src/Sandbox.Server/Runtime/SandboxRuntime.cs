@@ -69,15 +69,7 @@ public sealed class SandboxRuntime
             Cgroups(spec.Id).ApplyLimits(spec.Limits);
             await slot.StartAsync(BwrapArguments(spec, merged), ct);
 
-            // The launcher bound the socket before it waited for its arguments; connecting waits in
-            // the listen backlog until sandbox-init accepts, so the ping answers exactly at readiness.
-            var ping = HelperClient.PingAsync(SocketPath(spec.Id), ct);
-            while (!ping.IsCompleted)
-            {
-                await Task.WhenAny(ping, Task.Delay(20, ct));
-                if (slot.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(spec.Id)}");
-            }
-            await ping;
+            await WaitForHelperAsync(spec.Id, slot, ct);
         }
         catch
         {
@@ -90,6 +82,37 @@ public sealed class SandboxRuntime
         Native.Unmount(merged);
         _log.LogDebug("sandbox {Id} booted in {Ms:F2} ms", spec.Id, timer.Elapsed.TotalMilliseconds);
     }
+
+    /// <summary>
+    /// Waits until sandbox-init answers a ping. Once the launcher has bound the socket, a connect
+    /// waits in the listen backlog until sandbox-init accepts, so the ping answers exactly at
+    /// readiness; a launcher started just now may not have bound it yet, so refused connects retry.
+    /// </summary>
+    private async Task WaitForHelperAsync(string id, LaunchSlot slot, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (slot.HasExited) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
+            try
+            {
+                var ping = HelperClient.PingAsync(SocketPath(id), ct);
+                while (!ping.IsCompleted)
+                {
+                    await Task.WhenAny(ping, Task.Delay(20, ct));
+                    if (slot.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
+                }
+                await ping;
+                return;
+            }
+            catch (SandboxUnreachableException) when (deadline.Elapsed < BootTimeout)
+            {
+                await Task.Delay(1, ct);
+            }
+        }
+    }
+
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts a launcher for <paramref name="id"/>: it joins the cgroups and waits for its bwrap arguments.</summary>
     private LaunchSlot PrepareSlot(string id)
@@ -157,11 +180,12 @@ public sealed class SandboxRuntime
         });
     }
 
-    /// <summary>Ends the warm launchers and removes what they prepared.</summary>
+    /// <summary>Ends the warm launchers and removes what they prepared, and this server's cgroup roots when empty.</summary>
     public async Task StopSlotPoolAsync()
     {
         _poolEnabled = false;
         while (_slots.TryDequeue(out var slot)) await DiscardSlotAsync(slot);
+        SandboxCgroups.RemoveRootIfEmpty(_cgroupRoot);
     }
 
     private async Task DiscardSlotAsync(LaunchSlot slot)
