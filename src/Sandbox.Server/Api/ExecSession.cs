@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -26,8 +27,11 @@ internal sealed class ExecSession
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTime _detachedSince = DateTime.UtcNow;
 
-    public ExecSession(string commandId, string sandboxId, RunningCommand command, IDisposable activity, double timeoutSeconds, TimeSpan detachedGrace, bool killOnDisconnect, ExecWebSocket owner)
+    private readonly bool _binaryOutput;
+
+    public ExecSession(string commandId, string sandboxId, RunningCommand command, IDisposable activity, double timeoutSeconds, TimeSpan detachedGrace, bool killOnDisconnect, bool binaryOutput, ExecWebSocket owner)
     {
+        _binaryOutput = binaryOutput;
         CommandId = commandId;
         SandboxId = sandboxId;
         _command = command;
@@ -49,7 +53,7 @@ internal sealed class ExecSession
 
     private static async Task PumpAsync(Stream source, OutputBuffer target)
     {
-        var buffer = new byte[65536];
+        var buffer = new byte[Native.OutputPipeBytes];
         try
         {
             int n;
@@ -114,6 +118,7 @@ internal sealed class ExecSession
         long stdoutPos = 0, stderrPos = 0;
         if (first.TryGetProperty("stdout_offset", out var so) && so.TryGetInt64(out var s1)) stdoutPos = s1;
         if (first.TryGetProperty("stderr_offset", out var se) && se.TryGetInt64(out var s2)) stderrPos = s2;
+        var binary = first.TryGetProperty("binary_output", out var b) ? b.ValueKind == JsonValueKind.True : _binaryOutput;
         using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_lock)
         {
@@ -134,9 +139,9 @@ internal sealed class ExecSession
             {
                 var outChanged = _stdout.Changed;
                 var errChanged = _stderr.Changed;
-                var sentOut = await SendAvailableAsync(socket, "stdout", _stdout, stdoutPos, attachment.Token);
+                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, _stdout, stdoutPos, binary, attachment.Token);
                 stdoutPos += sentOut;
-                var sentErr = await SendAvailableAsync(socket, "stderr", _stderr, stderrPos, attachment.Token);
+                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, _stderr, stderrPos, binary, attachment.Token);
                 stderrPos += sentErr;
                 if (sentOut < 0 || sentErr < 0)
                 {
@@ -197,21 +202,38 @@ internal sealed class ExecSession
     }
 
     /// <summary>Sends what is buffered after <paramref name="position"/>; the count sent, or -1 when it was dropped.</summary>
-    private static async Task<long> SendAvailableAsync(WebSocket socket, string type, OutputBuffer buffer, long position, CancellationToken ct)
+    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, bool binary, CancellationToken ct)
     {
         long sent = 0;
-        while (true)
+        var frame = ArrayPool<byte>.Shared.Rent(OutputFrames.HeaderBytes + ExecWebSocket.FrameBytes);
+        try
         {
-            var data = buffer.Read(position + sent, ExecWebSocket.FrameBytes);
-            if (data is null)
+            while (true)
             {
-                await ExecWebSocket.SendErrorAsync(socket, "OutputLost", $"{type} before offset {buffer.Start} is no longer kept", ct);
-                return -1;
+                var payload = frame.AsSpan(OutputFrames.HeaderBytes, ExecWebSocket.FrameBytes);
+                var count = buffer.Read(position + sent, payload, wholeCharacters: !binary);
+                if (count < 0)
+                {
+                    await ExecWebSocket.SendErrorAsync(socket, "OutputLost", $"{stream.ToString().ToLowerInvariant()} before offset {buffer.Start} is no longer kept", ct);
+                    return -1;
+                }
+                if (count == 0) return sent;
+                if (binary)
+                {
+                    OutputFrames.WriteHeader(frame, stream, position + sent);
+                    await socket.SendAsync(frame.AsMemory(0, OutputFrames.HeaderBytes + count), WebSocketMessageType.Binary, true, ct);
+                }
+                else
+                {
+                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count]), WebSocketMessageType.Text, true, ct);
+                }
+                sent += count;
+                buffer.Acknowledge(position + sent);
             }
-            if (data.Length == 0) return sent;
-            await socket.SendAsync(ExecWebSocket.Frame(type, position + sent, data), WebSocketMessageType.Text, true, ct);
-            sent += data.Length;
-            buffer.Acknowledge(position + sent);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
         }
     }
 

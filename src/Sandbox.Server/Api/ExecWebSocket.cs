@@ -16,8 +16,8 @@ namespace Sandbox.Server.Api;
 /// </summary>
 public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log)
 {
-    private const int MaxFrameBytes = 256 * 1024;
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private const int MaxFrameBytes = 1024 * 1024;
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
 
     public async Task HandleAsync(string id, HttpContext ctx)
@@ -73,6 +73,7 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         var ttl = body.Number("ttl_seconds", 0, 24 * 3600) ?? 600;
         var killOnDisconnect = body.Bool("kill_on_disconnect") ?? false;
         var commandId = body.String("command_id") ?? Guid.NewGuid().ToString();
+        var binaryOutput = body.Bool("binary_output") ?? false;
         if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
         body.ThrowIfInvalid();
         var sandbox = manager.RequireReady(id);
@@ -87,7 +88,7 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
             activity.Dispose();
             throw;
         }
-        var session = new ExecSession(commandId, id, command, activity, timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, this);
+        var session = new ExecSession(commandId, id, command, activity, timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, binaryOutput, this);
         if (!_sessions.TryAdd(commandId, session))
         {
             await command.DisposeAsync();
@@ -170,20 +171,6 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
         {
         }
-    }
-
-    internal static byte[] Frame(string type, long offset, byte[] data)
-    {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WriteString("data", Encoding.UTF8.GetString(data));
-            writer.WriteNumber("offset", offset);
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
     internal const int FrameBytes = MaxFrameBytes;

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Sandbox.Server.Api;
 
 /// <summary>
@@ -12,9 +14,11 @@ public sealed class OutputBuffer
     /// <summary>Bytes kept behind a reader's position, for frames that were sent but lost with a dropped socket.</summary>
     public const int ReplayWindow = 16 << 20;
 
-    private readonly LinkedList<(long Offset, byte[] Data)> _chunks = new();
+    private readonly LinkedList<Chunk> _chunks = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Chunk(long Offset, byte[] Data, int Length);
 
     public long Start { get; private set; }
     public long End { get; private set; }
@@ -45,7 +49,10 @@ public sealed class OutputBuffer
             {
                 if (End - Start < MaxRetained)
                 {
-                    _chunks.AddLast((End, data.ToArray()));
+                    // Pooled chunks: a 256 MiB stream would otherwise churn the large object heap.
+                    var copy = ArrayPool<byte>.Shared.Rent(data.Length);
+                    data.Span.CopyTo(copy);
+                    _chunks.AddLast(new Chunk(End, copy, data.Length));
                     End += data.Length;
                     Signal();
                     return;
@@ -72,9 +79,10 @@ public sealed class OutputBuffer
         {
             var keepFrom = position - ReplayWindow;
             var dropped = false;
-            while (_chunks.First is { } first && first.Value.Offset + first.Value.Data.Length <= keepFrom)
+            while (_chunks.First is { } first && first.Value.Offset + first.Value.Length <= keepFrom)
             {
-                Start = first.Value.Offset + first.Value.Data.Length;
+                Start = first.Value.Offset + first.Value.Length;
+                ArrayPool<byte>.Shared.Return(first.Value.Data);
                 _chunks.RemoveFirst();
                 dropped = true;
             }
@@ -83,34 +91,34 @@ public sealed class OutputBuffer
     }
 
     /// <summary>
-    /// Copies up to <paramref name="max"/> bytes from <paramref name="position"/>, cut at a UTF-8
-    /// character boundary unless the stream has ended. Returns null when the position was dropped.
+    /// Copies bytes from <paramref name="position"/> into <paramref name="destination"/>; with
+    /// <paramref name="wholeCharacters"/> the copy stops at a UTF-8 character boundary unless the
+    /// stream has ended. Returns the count, or -1 when the position is no longer kept.
     /// </summary>
-    public byte[]? Read(long position, int max)
+    public int Read(long position, Span<byte> destination, bool wholeCharacters)
     {
         lock (_lock)
         {
-            if (position < Start) return null;
-            var available = (int)Math.Min(End - position, max);
-            if (available <= 0) return [];
-            var result = new byte[available];
+            if (position < Start) return -1;
+            var available = (int)Math.Min(End - position, destination.Length);
+            if (available <= 0) return 0;
             var copied = 0;
             for (var node = _chunks.First; node is not null && copied < available; node = node.Next)
             {
-                var (offset, data) = node.Value;
-                if (offset + data.Length <= position) continue;
-                var from = (int)Math.Max(0, position + copied - offset);
-                var count = Math.Min(data.Length - from, available - copied);
-                Array.Copy(data, from, result, copied, count);
+                var chunk = node.Value;
+                if (chunk.Offset + chunk.Length <= position) continue;
+                var from = (int)Math.Max(0, position + copied - chunk.Offset);
+                var count = Math.Min(chunk.Length - from, available - copied);
+                chunk.Data.AsSpan(from, count).CopyTo(destination[copied..]);
                 copied += count;
             }
-            var whole = position + available == End && Completed;
-            return whole ? result : result.AsSpan(0, Utf8.CompleteLength(result)).ToArray();
+            var atEnd = position + available == End && Completed;
+            return wholeCharacters && !atEnd ? Utf8Boundary.CompleteLength(destination[..available]) : available;
         }
     }
 }
 
-internal static class Utf8
+internal static class Utf8Boundary
 {
     /// <summary>The length of the prefix that does not end inside a multi-byte character.</summary>
     public static int CompleteLength(ReadOnlySpan<byte> bytes)

@@ -114,8 +114,8 @@ public static class HelperClient
     {
         var socket = await ConnectAsync(socketPath, ct);
         SafeFileHandle? stdinRead = null, stdinWrite = null;
-        var (stdoutRead, stdoutWrite) = Native.Pipe();
-        var (stderrRead, stderrWrite) = Native.Pipe();
+        var (stdoutRead, stdoutWrite) = Native.Pipe(Native.OutputPipeBytes);
+        var (stderrRead, stderrWrite) = Native.Pipe(Native.OutputPipeBytes);
         try
         {
             if (spec.WithStdin) (stdinRead, stdinWrite) = Native.Pipe();

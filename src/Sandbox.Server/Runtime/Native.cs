@@ -59,7 +59,11 @@ internal static unsafe partial class Native
     private static partial int kill(int pid, int signal);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    private const int FSetPipeSize = 1031;
+    /// <summary>Output pipes are enlarged from 64 KiB so that large outputs move in fewer, bigger reads.</summary>
+    public const int OutputPipeBytes = 1 << 20;
 
     public static void MountOverlay(string lower, string upper, string work, string target)
     {
@@ -80,11 +84,12 @@ internal static unsafe partial class Native
     public static void Kill(int pid, int signal) => kill(pid, signal);
 
     /// <summary>Creates a pipe whose both ends are close-on-exec (they reach commands only through the helper).</summary>
-    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe(int size = 0)
     {
         int* fds = stackalloc int[2];
         if (pipe2(fds, OCloexec) != 0)
             throw new Win32Exception(Marshal.GetLastPInvokeError(), "pipe2");
+        if (size > 0) fcntl(fds[0], FSetPipeSize, size); // best effort: the default size still works
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 

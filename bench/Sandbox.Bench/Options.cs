@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace Sandbox.Bench;
+
+internal sealed class Options
+{
+    public string Out { get; private set; } = "results.jsonl";
+    public bool Quick { get; private set; }
+    public string? Endpoint { get; private set; }
+    public string? ApiKeyFile { get; private set; }
+    public int? ServerPid { get; private set; }
+    public string? ServerDll { get; private set; }
+    public int CreateIterations { get; private set; } = 30;
+    public int ExecIterations { get; private set; } = 200;
+    public int Warmup { get; private set; } = 10;
+    public int IdleCount { get; private set; } = 200;
+    public long StreamBytes { get; private set; } = 256L * 1024 * 1024;
+    public int StreamReps { get; private set; } = 3;
+    public HashSet<string> Phases { get; private set; } = ["create", "exec", "stream", "idle"];
+
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/Sandbox.Bench -- [options]
+          --out FILE               JSON lines output (default results.jsonl)
+          --quick                  fewer iterations (create 5, exec 30, idle 20, stream 1 rep)
+          --endpoint URL           use a running server instead of starting one
+          --api-key-file FILE      its key file (with --endpoint)
+          --server-pid PID         its pid, for RSS (with --endpoint)
+          --server-dll PATH        server build to start (default: the one built with the bench)
+          --create-iterations N    --exec-iterations N   --warmup N   --idle-count N
+          --stream-bytes N         --stream-reps N
+          --only LIST              phases to run, comma separated: create,exec,stream,idle
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        var explicitCounts = new HashSet<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int NextInt(int min) => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v : throw new ArgumentException($"{args[i - 1]} needs an integer >= {min}");
+            var name = args[i];
+            switch (name)
+            {
+                case "--out": o.Out = Next(); break;
+                case "--quick": o.Quick = true; break;
+                case "--endpoint": o.Endpoint = Next(); break;
+                case "--api-key-file": o.ApiKeyFile = Next(); break;
+                case "--server-pid": o.ServerPid = NextInt(1); break;
+                case "--server-dll": o.ServerDll = Path.GetFullPath(Next()); break;
+                case "--create-iterations": o.CreateIterations = NextInt(1); explicitCounts.Add(name); break;
+                case "--exec-iterations": o.ExecIterations = NextInt(1); explicitCounts.Add(name); break;
+                case "--warmup": o.Warmup = NextInt(0); explicitCounts.Add(name); break;
+                case "--idle-count": o.IdleCount = NextInt(1); explicitCounts.Add(name); break;
+                case "--stream-reps": o.StreamReps = NextInt(1); explicitCounts.Add(name); break;
+                case "--stream-bytes":
+                    o.StreamBytes = long.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new ArgumentException("--stream-bytes needs a positive integer");
+                    break;
+                case "--only":
+                    o.Phases = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+                    if (o.Phases.Except(["create", "exec", "stream", "idle"]).FirstOrDefault() is { } bad) throw new ArgumentException($"unknown phase '{bad}'");
+                    break;
+                case "-h" or "--help": throw new ArgumentException("");
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        if ((o.Endpoint is null) != (o.ApiKeyFile is null)) throw new ArgumentException("--endpoint and --api-key-file go together");
+        if (o.Quick)
+        {
+            if (!explicitCounts.Contains("--create-iterations")) o.CreateIterations = 5;
+            if (!explicitCounts.Contains("--exec-iterations")) o.ExecIterations = 30;
+            if (!explicitCounts.Contains("--warmup")) o.Warmup = 3;
+            if (!explicitCounts.Contains("--idle-count")) o.IdleCount = 20;
+            if (!explicitCounts.Contains("--stream-reps")) o.StreamReps = 1;
+        }
+        return o;
+    }
+}
