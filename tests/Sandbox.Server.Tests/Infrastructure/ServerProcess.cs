@@ -1,0 +1,369 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Sandbox.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server (Sandbox.Server.dll) running as a child process on its own data directory.
+/// It can be SIGKILLed and started again on the same data directory and port.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly object _logLock = new();
+    private readonly StringBuilder _log = new();
+    private readonly HashSet<string> _createdIds = [];
+    private readonly HashSet<string> _cgroupParents = [];
+    private Process? _process;
+    private TaskCompletionSource<string>? _listening;
+
+    private ServerProcess(string dataDir, int? ttlGranularity)
+    {
+        DataDir = dataDir;
+        TtlGranularity = ttlGranularity;
+    }
+
+    /// <summary>Where the server's build output is (baked in at build time; SANDBOX_SERVER_DLL overrides).</summary>
+    public static string ServerDll { get; } = ResolveServerDll();
+
+    /// <summary>The data directory (fresh, outside /tmp so that hiding it inside sandboxes is the server's work).</summary>
+    public string DataDir { get; }
+
+    /// <summary>The --ttl-granularity passed, or null for the server's default (60).</summary>
+    public int? TtlGranularity { get; }
+
+    public Uri BaseUrl { get; private set; } = null!;
+    public int Port { get; private set; }
+    public string ApiKey { get; private set; } = "";
+    /// <summary>Client with BaseAddress = <see cref="BaseUrl"/> and the X-Api-Key header.</summary>
+    public HttpClient Http { get; private set; } = null!;
+    /// <summary>Client without any key.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("server not running");
+    public bool IsRunning => _process is { HasExited: false };
+
+    public string Log
+    {
+        get
+        {
+            lock (_logLock) return _log.ToString();
+        }
+    }
+
+    /// <summary>Starts a server on a fresh data dir and a free port.</summary>
+    public static async Task<ServerProcess> StartAsync(int? ttlGranularity = 1)
+    {
+        var root = Environment.GetEnvironmentVariable("SANDBOX_TEST_DATA_ROOT") ?? "/var/tmp/sandbox-server-tests";
+        var dataDir = Path.Combine(root, "d-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dataDir);
+        PruneOldLogs(root);
+        var server = new ServerProcess(dataDir, ttlGranularity);
+        try
+        {
+            await server.LaunchAsync(0);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>Remembers a sandbox id so that disposal deletes it even if a test forgot to.</summary>
+    public void Track(string id)
+    {
+        lock (_createdIds) _createdIds.Add(id);
+        lock (_cgroupParents)
+            if (_cgroupParents.Count == 0)
+                foreach (var dir in HostProbe.CgroupDirs(id))
+                    _cgroupParents.Add(Path.GetDirectoryName(dir)!);
+    }
+
+    /// <summary>SIGKILL, no chance to clean up (Process.Kill sends SIGKILL on Linux).</summary>
+    public async Task KillAsync()
+    {
+        var p = _process ?? throw new InvalidOperationException("server not running");
+        if (!p.HasExited) p.Kill(entireProcessTree: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await p.WaitForExitAsync(cts.Token);
+    }
+
+    /// <summary>Starts the server again on the same data dir and the same port.</summary>
+    public async Task RestartAsync()
+    {
+        if (IsRunning) await KillAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await LaunchAsync(Port);
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline && !IsRunning)
+            {
+                await Task.Delay(500); // e.g. the port not free yet
+            }
+        }
+    }
+
+    private async Task LaunchAsync(int port)
+    {
+        var psi = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(ServerDll);
+        psi.ArgumentList.Add("--listen");
+        psi.ArgumentList.Add($"127.0.0.1:{port}");
+        psi.ArgumentList.Add("--data-dir");
+        psi.ArgumentList.Add(DataDir);
+        if (TtlGranularity is { } g)
+        {
+            psi.ArgumentList.Add("--ttl-granularity");
+            psi.ArgumentList.Add(g.ToString());
+        }
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _listening = listening;
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            AppendLog("out", e.Data);
+            var m = ListeningLine().Match(e.Data);
+            if (m.Success) listening.TrySetResult(m.Groups[1].Value);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) AppendLog("err", e.Data);
+        };
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"server exited early with code {SafeExitCode(process)}"));
+        AppendLog("test", $"starting {psi.FileName} {string.Join(' ', psi.ArgumentList)}");
+        if (!process.Start()) throw new InvalidOperationException("could not start the server");
+        _process = process;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        string url;
+        try
+        {
+            url = await listening.Task.WaitAsync(StartTimeout);
+        }
+        catch (Exception e)
+        {
+            if (!process.HasExited) process.Kill();
+            throw new InvalidOperationException($"server did not print 'listening on http://HOST:PORT' ({e.Message}). Log:\n{Log}", e);
+        }
+
+        BaseUrl = new Uri(url.TrimEnd('/') + "/");
+        if (port != 0 && BaseUrl.Port != port)
+            throw new InvalidOperationException($"restarted server listens on {BaseUrl} instead of port {port}");
+        Port = BaseUrl.Port;
+        var keyFile = Path.Combine(DataDir, "api-key");
+        if (!File.Exists(keyFile)) throw new InvalidOperationException($"no api-key file in {DataDir} after start");
+        ApiKey = File.ReadAllText(keyFile).Trim();
+        if (ApiKey.Length == 0) throw new InvalidOperationException("api-key file is empty");
+
+        Http?.Dispose();
+        Anonymous?.Dispose();
+        Http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromMinutes(3) };
+        Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        Anonymous = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromMinutes(1) };
+    }
+
+    /// <summary>Server logs of earlier runs are kept for diagnosis; only the newest few.</summary>
+    private static void PruneOldLogs(string root)
+    {
+        try
+        {
+            foreach (var old in new DirectoryInfo(root).GetFiles("d-*.log").OrderByDescending(f => f.LastWriteTimeUtc).Skip(20))
+                old.Delete();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void AppendLog(string stream, string line)
+    {
+        lock (_logLock)
+        {
+            if (_log.Length > 200_000) _log.Remove(0, 100_000);
+            _log.Append('[').Append(stream).Append("] ").AppendLine(line);
+        }
+    }
+
+    private static int? SafeExitCode(Process p)
+    {
+        try
+        {
+            return p.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"listening on (https?://[^\s;]+)")]
+    private static partial Regex ListeningLine();
+
+    private static string DotnetHost()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
+        return "dotnet";
+    }
+
+    private static string ResolveServerDll()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("SANDBOX_SERVER_DLL");
+        if (!string.IsNullOrEmpty(fromEnv)) return Path.GetFullPath(fromEnv);
+        var baked = typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "SandboxServerDll")?.Value;
+        if (string.IsNullOrEmpty(baked))
+            throw new InvalidOperationException("the test assembly does not know where Sandbox.Server.dll is; set SANDBOX_SERVER_DLL");
+        if (!File.Exists(baked))
+            throw new InvalidOperationException($"{baked} does not exist: build the tests (dotnet test builds the server through the ProjectReference)");
+        return baked;
+    }
+
+    /// <summary>Deletes every sandbox (those the tests tracked and any the server lists), kills the server, removes the data dir.</summary>
+    public async Task DisposeAsync_()
+    {
+        var leftovers = new List<string>();
+        if (IsRunning)
+        {
+            var ids = new HashSet<string>();
+            lock (_createdIds) ids.UnionWith(_createdIds);
+            try
+            {
+                for (var offset = 0; ;)
+                {
+                    var page = await Http.GetFromJsonAsync<JsonElement>($"v2/sandboxes/boxes?limit=1000&offset={offset}");
+                    var items = page.GetProperty("sandboxes").EnumerateArray().ToList();
+                    foreach (var s in items) ids.Add(s.GetProperty("id").GetString()!);
+                    if (items.Count < 1000) break;
+                    offset += items.Count;
+                }
+            }
+            catch (Exception e)
+            {
+                AppendLog("test", $"listing sandboxes at dispose failed: {e.Message}");
+            }
+            // The server's per-data-dir cgroup parents (sandbox-<hash>), removed below once empty.
+            foreach (var id in ids)
+            foreach (var dir in HostProbe.CgroupDirs(id))
+                _cgroupParents.Add(Path.GetDirectoryName(dir)!);
+            foreach (var id in ids)
+            {
+                try
+                {
+                    var name = await NameOfAsync(id);
+                    if (name is null) continue;
+                    using var r = await Http.DeleteAsync($"v2/sandboxes/boxes/{Uri.EscapeDataString(name)}");
+                    if (r.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.NotFound)) leftovers.Add(id);
+                }
+                catch (Exception)
+                {
+                    leftovers.Add(id);
+                }
+            }
+        }
+        else
+        {
+            lock (_createdIds) leftovers.AddRange(_createdIds);
+        }
+
+        if (_process is { HasExited: false } p)
+        {
+            // SIGTERM first so that the server releases what it prepared ahead (warm launchers, its cgroup roots);
+            // SIGKILL if it does not exit in time.
+            SendSignal(p.Id, SigTerm);
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await p.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                AppendLog("test", "server ignored SIGTERM for 15 s; SIGKILL");
+                p.Kill();
+                try
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                    await p.WaitForExitAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+        Http?.Dispose();
+        Anonymous?.Dispose();
+        try
+        {
+            // Kept for diagnosis: the server's own output of the last run.
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(DataDir)!, Path.GetFileName(DataDir) + ".log"), Log);
+        }
+        catch (IOException)
+        {
+        }
+
+        // Last resort for sandboxes the server could not delete: they belong to this test run only.
+        foreach (var id in leftovers) HostProbe.ForceCleanup(id);
+        foreach (var parent in _cgroupParents)
+        {
+            try
+            {
+                if (Path.GetFileName(parent).StartsWith("sandbox-", StringComparison.Ordinal)) Directory.Delete(parent); // rmdir: only if empty
+            }
+            catch (Exception)
+            {
+            }
+        }
+        try
+        {
+            if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
+        }
+        catch (Exception)
+        {
+            // A mount the server left behind: the tests that care report it; do not hide their result.
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(DisposeAsync_());
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
+    private static void SendSignal(int pid, int signal) => SysKill(pid, signal);
+
+    private async Task<string?> NameOfAsync(string id)
+    {
+        for (var offset = 0; ;)
+        {
+            var page = await Http.GetFromJsonAsync<JsonElement>($"v2/sandboxes/boxes?limit=1000&offset={offset}");
+            var items = page.GetProperty("sandboxes").EnumerateArray().ToList();
+            foreach (var s in items)
+                if (s.GetProperty("id").GetString() == id) return s.GetProperty("name").GetString();
+            if (items.Count < 1000) return null;
+            offset += items.Count;
+        }
+    }
+}
