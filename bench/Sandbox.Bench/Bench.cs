@@ -5,7 +5,7 @@ using System.Globalization;
 namespace Sandbox.Bench;
 
 /// <summary>The measurements. Each phase measures its raw baseline and the server in the same rounds, interleaved.</summary>
-internal sealed class Bench(Options options, string rawRoot, string runId, ServerHost? server, ApiClient? api, string? serverError, CancellationToken ct)
+internal sealed partial class Bench(Options options, string rawRoot, string runId, ServerHost? server, ApiClient? api, string? serverError, CancellationToken ct)
 {
     public CgroupJoin Cgroups { get; } = new(runId);
 
@@ -295,10 +295,10 @@ internal sealed class Bench(Options options, string rawRoot, string runId, Serve
 
     // ---------------------------------------------------------------- 4. streaming
 
-    private const string TextCommand = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ 2>/dev/null | head -c ";
+    internal const string TextCommand = "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ 2>/dev/null | head -c ";
 
     /// <summary>Spawns the command with stdout on a pipe, reads it to EOF in 128 KiB reads; MiB/s.</summary>
-    private static double RawPipeMibPerSecond(long bytes, bool text = false)
+    internal static double RawPipeMibPerSecond(long bytes, bool text = false)
     {
         var psi = new ProcessStartInfo(text ? "/bin/bash" : "head") { UseShellExecute = false, RedirectStandardOutput = true };
         if (text)

@@ -16,19 +16,25 @@ internal sealed class Options
     public int IdleCount { get; private set; } = 200;
     public long StreamBytes { get; private set; } = 256L * 1024 * 1024;
     public int StreamReps { get; private set; } = 3;
-    public HashSet<string> Phases { get; private set; } = ["create", "exec", "stream", "idle"];
+    public int ClientIterations { get; private set; } = 1000;
+    public long ClientStreamBytes { get; private set; } = 256L * 1024 * 1024;
+    public HashSet<string> Phases { get; private set; } = [.. AllPhases];
+
+    public static readonly string[] AllPhases = ["create", "exec", "stream", "idle", "client"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench/Sandbox.Bench -- [options]
           --out FILE               JSON lines output (default results.jsonl)
-          --quick                  fewer iterations (create 5, exec 30, idle 20, stream 1 rep)
+          --quick                  fewer iterations (create 5, exec 30, idle 20, stream 1 rep, client stream 32 MiB)
           --endpoint URL           use a running server instead of starting one
           --api-key-file FILE      its key file (with --endpoint)
           --server-pid PID         its pid, for RSS (with --endpoint)
           --server-dll PATH        server build to start (default: the one built with the bench)
           --create-iterations N    --exec-iterations N   --warmup N   --idle-count N
           --stream-bytes N         --stream-reps N
-          --only LIST              phases to run, comma separated: create,exec,stream,idle
+          --client-iterations N    GETs per side in the client phase (default 1000)
+          --client-stream-bytes N  text streamed in the client phase (default 256 MiB)
+          --only LIST              phases to run, comma separated: create,exec,stream,idle,client
         """;
 
     public static Options Parse(string[] args)
@@ -54,12 +60,17 @@ internal sealed class Options
                 case "--warmup": o.Warmup = NextInt(0); explicitCounts.Add(name); break;
                 case "--idle-count": o.IdleCount = NextInt(1); explicitCounts.Add(name); break;
                 case "--stream-reps": o.StreamReps = NextInt(1); explicitCounts.Add(name); break;
+                case "--client-iterations": o.ClientIterations = NextInt(1); break;
+                case "--client-stream-bytes":
+                    o.ClientStreamBytes = long.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var cb) && cb > 0 ? cb : throw new ArgumentException("--client-stream-bytes needs a positive integer");
+                    explicitCounts.Add(name);
+                    break;
                 case "--stream-bytes":
                     o.StreamBytes = long.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new ArgumentException("--stream-bytes needs a positive integer");
                     break;
                 case "--only":
                     o.Phases = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-                    if (o.Phases.Except(["create", "exec", "stream", "idle"]).FirstOrDefault() is { } bad) throw new ArgumentException($"unknown phase '{bad}'");
+                    if (o.Phases.Except(AllPhases).FirstOrDefault() is { } bad) throw new ArgumentException($"unknown phase '{bad}'");
                     break;
                 case "-h" or "--help": throw new ArgumentException("");
                 default: throw new ArgumentException($"unknown option {name}");
@@ -73,6 +84,7 @@ internal sealed class Options
             if (!explicitCounts.Contains("--warmup")) o.Warmup = 3;
             if (!explicitCounts.Contains("--idle-count")) o.IdleCount = 20;
             if (!explicitCounts.Contains("--stream-reps")) o.StreamReps = 1;
+            if (!explicitCounts.Contains("--client-stream-bytes")) o.ClientStreamBytes = 32L * 1024 * 1024;
         }
         return o;
     }

@@ -47,7 +47,7 @@ var rawRoot = Path.Combine(root, "raw");
 var dataDir = Path.Combine(root, "server");
 Directory.CreateDirectory(rawRoot);
 Console.WriteLine($"sandbox bench {runId}: {(options.Quick ? "quick" : "full")} run, temp dir {root}");
-Console.WriteLine($"  create x{options.CreateIterations}, exec x{options.ExecIterations} (warm-up {options.Warmup}), stream {options.StreamBytes} bytes x{options.StreamReps}, idle {options.IdleCount}");
+Console.WriteLine($"  create x{options.CreateIterations}, exec x{options.ExecIterations} (warm-up {options.Warmup}), stream {options.StreamBytes} bytes x{options.StreamReps}, idle {options.IdleCount}, client GET x{options.ClientIterations}, client stream {options.ClientStreamBytes} bytes x{options.StreamReps}");
 
 ServerHost? server = null;
 ApiClient? api = null;
@@ -84,6 +84,7 @@ try
     // as host memory coming back while the idle sandboxes are measured.
     await bench.RunPhaseAsync("idle", bench.IdleAsync);
     await bench.RunPhaseAsync("stream", bench.StreamAsync);
+    await bench.RunPhaseAsync("client", bench.ClientAsync);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
@@ -95,7 +96,7 @@ finally
 }
 
 if (bench is null) return 1;
-string[] order = ["create_", "exec_", "stream_", "idle_"];
+string[] order = ["create_", "exec_", "stream_", "idle_", "client_"];
 var results = bench.Results.OrderBy(r => Array.FindIndex(order, p => r.Metric.StartsWith(p, StringComparison.Ordinal))).ToList();
 Console.WriteLine();
 Console.Write(Result.Table(results));
