@@ -453,12 +453,18 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         }
     }
 
-    private static async Task<ReadOnlyMemory<byte>?> ReceiveMessageAsync(ClientWebSocket socket, CancellationToken ct)
+    // One receive buffer per session, reused for every message: the server's frames reach 1 MiB, and a fresh
+    // growing buffer per message put several MiB per frame on the large object heap.
+    private readonly ArrayBufferWriter<byte> _receiveBuffer = new(64 * 1024);
+
+    /// <summary>The next whole message; valid until the next call (frames are parsed before that).</summary>
+    private async Task<ReadOnlyMemory<byte>?> ReceiveMessageAsync(ClientWebSocket socket, CancellationToken ct)
     {
-        var buffer = new ArrayBufferWriter<byte>(16384);
+        var buffer = _receiveBuffer;
+        buffer.ResetWrittenCount();
         while (true)
         {
-            var result = await socket.ReceiveAsync(buffer.GetMemory(16384), ct).ConfigureAwait(false);
+            var result = await socket.ReceiveAsync(buffer.GetMemory(64 * 1024), ct).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close) return null;
             buffer.Advance(result.Count);
             if (buffer.WrittenCount > 64 << 20) throw new WebSocketException("a frame over 64 MiB");
