@@ -7,9 +7,16 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v cc >/dev/null || need+=(gcc libc6-dev)     # builds sandbox-init
 command -v ip >/dev/null || need+=(iproute2)
 command -v curl >/dev/null || need+=(curl)
+command -v node >/dev/null || need+=(nodejs)          # tools/ps-syntax: PowerShell syntax check without pwsh
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# web-tree-sitter + tree-sitter-powershell, pinned by tools/ps-syntax/package-lock.json.
+ps_syntax="$(dirname "$0")/../tools/ps-syntax"
+if [ ! -d "$ps_syntax/node_modules" ]; then
+  npm ci --prefix "$ps_syntax" --ignore-scripts --no-audit --no-fund >/dev/null
 fi
 bwrap --version

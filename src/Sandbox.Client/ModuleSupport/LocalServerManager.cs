@@ -1,0 +1,405 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Sandbox.Client.ModuleSupport;
+
+/// <summary>
+/// Starts, finds and stops local servers (<c>dotnet Sandbox.Server.dll --listen ... --data-dir ...</c>), with no PowerShell
+/// reference. A server the module starts runs in its own session (so Ctrl+C in the shell does not reach it), writes its output
+/// to <c>{data dir}/server.log</c>, and is recorded in <c>{data dir}/module-server.json</c> so that another shell finds it.
+/// Health is <c>GET {endpoint}/healthz</c>.
+/// </summary>
+public sealed partial class LocalServerManager
+{
+    /// <summary>The state file's name in the data directory.</summary>
+    public const string StateFileName = "module-server.json";
+
+    /// <summary>The log file's name in the data directory.</summary>
+    public const string LogFileName = "server.log";
+
+    private static readonly JsonSerializerOptions StateJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    private readonly HttpClient _health;
+    private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _startLock = new(1, 1);
+    private readonly SandboxEnvironment _environment;
+
+    /// <summary>Creates a manager.</summary>
+    /// <param name="environment">Where variables and the default data directory come from; the process by default.</param>
+    public LocalServerManager(SandboxEnvironment? environment = null)
+    {
+        _environment = environment ?? SandboxEnvironment.Process;
+        _health = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
+    }
+
+    /// <summary>The manager the module's cmdlets share (servers are processes of the machine, not of a runspace).</summary>
+    public static LocalServerManager Shared { get; } = new();
+
+    /// <summary>Data directories of servers this process started or looked at, plus the default one.</summary>
+    public IReadOnlyList<string> KnownDataDirectories =>
+        new[] { SandboxConnectionSettings.LocalDataDirectory(_environment) }.Concat(_known.Keys).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+
+    [GeneratedRegex(@"listening on (?<url>https?://\S+)")]
+    private static partial Regex ListeningLine();
+
+    /// <summary>True when <c>GET {endpoint}/healthz</c> answers 2xx.</summary>
+    public async Task<bool> IsHealthyAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var (normal, _) = SandboxConnectionSettings.NormalizeEndpoint(endpoint);
+            using var response = await _health.GetAsync(normal + "/healthz", cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or ArgumentException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Starts a server unless one already answers at the options' address (or is recorded for its data directory).
+    /// </summary>
+    /// <param name="options">Address, data directory, server DLL.</param>
+    /// <param name="progress">Receives what is being done, for <c>Write-Progress</c> or <c>Write-Verbose</c>.</param>
+    /// <param name="cancellationToken">Cancels the wait (the process is then ended).</param>
+    /// <returns>The server, and whether this call started it.</returns>
+    /// <exception cref="LocalServerException">The server DLL or dotnet is missing, or it did not answer in time (the log's tail is in the message).</exception>
+    public async Task<(LocalServerInfo Server, bool Started)> StartAsync(LocalServerOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDir = options.ResolvedDataDirectory(_environment);
+        await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = await GetAsync(dataDir, cancellationToken).ConfigureAwait(false);
+            if (existing.IsRunning) return (existing, false);
+            if (options.Port != 0 && await IsHealthyAsync(options.Endpoint, cancellationToken).ConfigureAwait(false))
+                return (new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir }, false);
+            return (await LaunchAsync(options, dataDir, progress, cancellationToken).ConfigureAwait(false), true);
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+    }
+
+    /// <summary>What the configuration chain's last step needs: the default server, started when it does not answer.</summary>
+    /// <param name="moduleDirectory">The module's folder (for the bundled server).</param>
+    /// <param name="progress">Receives what is being done.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task<(LocalServerInfo Server, bool Started)> EnsureDefaultServerAsync(string? moduleDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var options = LocalServerOptions.ForDefaultServer(moduleDirectory);
+        if (await IsHealthyAsync(options.Endpoint, cancellationToken).ConfigureAwait(false))
+            return (await GetAsync(options.ResolvedDataDirectory(_environment), cancellationToken).ConfigureAwait(false) is { IsRunning: true } known
+                ? known
+                : new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = options.ResolvedDataDirectory(_environment) }, false);
+        return await StartAsync(options, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The server recorded for <paramref name="dataDirectory"/> (default data directory when null): running, not responding or
+    /// stopped. The default data directory with no record reports whether something answers at the default address.
+    /// </summary>
+    public async Task<LocalServerInfo> GetAsync(string? dataDirectory = null, CancellationToken cancellationToken = default)
+    {
+        var defaultDir = Path.GetFullPath(SandboxConnectionSettings.LocalDataDirectory(_environment));
+        var dir = Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? defaultDir : dataDirectory);
+        var state = ReadState(dir);
+        if (state is not null)
+        {
+            var alive = state.Pid is { } pid && IsServerProcess(pid);
+            var healthy = alive && await IsHealthyAsync(state.Endpoint, cancellationToken).ConfigureAwait(false);
+            return new LocalServerInfo
+            {
+                Endpoint = state.Endpoint,
+                Status = healthy ? LocalServerStatus.Running : alive ? LocalServerStatus.NotResponding : LocalServerStatus.Stopped,
+                ProcessId = alive ? state.Pid : null,
+                DataDirectory = dir,
+                LogFile = state.LogFile,
+                ServerPath = state.ServerPath,
+                StartedAt = state.StartedAt,
+                StartedByModule = true,
+            };
+        }
+        var endpoint = SandboxConnectionSettings.DefaultLocalEndpoint;
+        var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return new LocalServerInfo { Endpoint = endpoint, Status = answering ? LocalServerStatus.Running : LocalServerStatus.Stopped, DataDirectory = dir };
+    }
+
+    /// <summary>Every server in <see cref="KnownDataDirectories"/>, or in the given directories.</summary>
+    public async Task<IReadOnlyList<LocalServerInfo>> ListAsync(IEnumerable<string>? dataDirectories = null, CancellationToken cancellationToken = default)
+    {
+        var result = new List<LocalServerInfo>();
+        foreach (var dir in dataDirectories ?? KnownDataDirectories)
+            result.Add(await GetAsync(dir, cancellationToken).ConfigureAwait(false));
+        return result;
+    }
+
+    /// <summary>
+    /// Stops the server the module started for <paramref name="dataDirectory"/>: SIGTERM, then a kill after <paramref name="timeout"/>.
+    /// </summary>
+    /// <returns>The server as it is afterwards (stopped).</returns>
+    /// <exception cref="LocalServerException">No server the module started runs there (<c>SandboxServerNotRunning</c>), or it would not end.</exception>
+    public async Task<LocalServerInfo> StopAsync(string? dataDirectory, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var before = await GetAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
+        if (before.ProcessId is not { } pid)
+        {
+            var why = before.IsRunning
+                ? $"the server at {before.Endpoint} was not started by this module (no {StateFileName} in {before.DataDirectory}); stop it where it was started"
+                : $"no local server runs with data directory {before.DataDirectory}";
+            throw new LocalServerException(why, LocalServerException.NotRunning, SandboxErrorCategory.ObjectNotFound, before.DataDirectory);
+        }
+        using var process = Process.GetProcessById(pid);
+        if (!OperatingSystem.IsWindows()) Terminate(pid);
+        else process.Kill(entireProcessTree: true);
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            wait.CancelAfter(timeout);
+            try
+            {
+                await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                hard.CancelAfter(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await process.WaitForExitAsync(hard.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new LocalServerException($"the server (pid {pid}) did not end", LocalServerException.StopFailed, SandboxErrorCategory.InvalidOperation, before.DataDirectory, e);
+                }
+            }
+        }
+        TryDelete(Path.Combine(before.DataDirectory, StateFileName));
+        return new LocalServerInfo
+        {
+            Endpoint = before.Endpoint,
+            Status = LocalServerStatus.Stopped,
+            DataDirectory = before.DataDirectory,
+            LogFile = before.LogFile,
+            ServerPath = before.ServerPath,
+            StartedAt = before.StartedAt,
+            StartedByModule = true,
+        };
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    private async Task<LocalServerInfo> LaunchAsync(LocalServerOptions options, string dataDir, IProgress<string>? progress, CancellationToken ct)
+    {
+        var server = options.ServerPath ?? LocalServerLocator.FindServer(null, _environment);
+        if (server is null || !File.Exists(server))
+            throw new LocalServerException(
+                $"the local server was not found{(server is null ? "" : " at " + server)}: install the module with its server/ folder, or set SANDBOX_SERVER_PATH to Sandbox.Server.dll",
+                LocalServerException.NotFound, SandboxErrorCategory.ObjectNotFound, server ?? dataDir);
+        var dotnet = options.DotnetPath ?? LocalServerLocator.FindDotnet(_environment);
+        Directory.CreateDirectory(dataDir);
+        var log = Path.Combine(dataDir, LogFileName);
+        var logStart = File.Exists(log) ? new FileInfo(log).Length : 0;
+
+        var args = new List<string> { dotnet, server, "--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir };
+        if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
+
+        ProcessStartInfo psi;
+        if (OperatingSystem.IsWindows())
+        {
+            psi = new ProcessStartInfo(dotnet) { UseShellExecute = false, CreateNoWindow = true };
+            foreach (var a in args.Skip(1)) psi.ArgumentList.Add(a);
+        }
+        else
+        {
+            // A new session (setsid) keeps the terminal's Ctrl+C away from the server; output goes to the log, not to pipes
+            // that would break when this shell exits.
+            var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+            psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add($"exec {(setsid is null ? "" : "'" + setsid + "' ")}\"$0\" \"$@\" </dev/null >>\"$SANDBOX_SERVER_LOG\" 2>&1");
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["SANDBOX_SERVER_LOG"] = log;
+        }
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("the process did not start");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new LocalServerException($"could not run '{dotnet}': {e.Message}", LocalServerException.StartFailed, SandboxErrorCategory.InvalidOperation, dataDir, e);
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        var deadline = DateTime.UtcNow + options.StartTimeout;
+        string? endpoint = options.Port == 0 ? null : options.Endpoint;
+        var ok = false;
+        try
+        {
+            // Bounded by the deadline; each round sleeps 100-250 ms.
+            while (DateTime.UtcNow < deadline)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                    throw new LocalServerException($"the local server exited with code {process.ExitCode} while starting:{Environment.NewLine}{LogTail(log, logStart)}",
+                        LocalServerException.StartFailed, SandboxErrorCategory.InvalidOperation, dataDir);
+                if (endpoint is null && ListeningLine().Match(ReadFrom(log, logStart)) is { Success: true } m)
+                {
+                    endpoint = m.Groups["url"].Value.TrimEnd('/');
+                    progress?.Report($"listening on {endpoint}");
+                }
+                if (endpoint is not null && await IsHealthyAsync(endpoint, ct).ConfigureAwait(false))
+                {
+                    ok = true;
+                    break;
+                }
+                await Task.Delay(endpoint is null ? 100 : 250, ct).ConfigureAwait(false);
+            }
+            if (!ok)
+                throw new LocalServerException($"the local server did not answer {endpoint ?? options.Endpoint}/healthz within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{LogTail(log, logStart)}",
+                    LocalServerException.StartFailed, SandboxErrorCategory.OperationTimeout, dataDir);
+        }
+        finally
+        {
+            if (!ok)
+            {
+                try
+                {
+                    if (!process.HasExited) process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+        }
+
+        var state = new ServerState { Pid = process.Id, Endpoint = endpoint!, StartedAt = started, LogFile = log, ServerPath = server };
+        WriteState(dataDir, state);
+        _known.TryAdd(dataDir, 0);
+        process.Dispose();
+        return new LocalServerInfo
+        {
+            Endpoint = state.Endpoint,
+            Status = LocalServerStatus.Running,
+            ProcessId = state.Pid,
+            DataDirectory = dataDir,
+            LogFile = log,
+            ServerPath = server,
+            StartedAt = started,
+            StartedByModule = true,
+        };
+    }
+
+    // ---------------------------------------------------------------- state
+
+    private sealed class ServerState
+    {
+        public int? Pid { get; set; }
+        public string Endpoint { get; set; } = "";
+        public DateTimeOffset? StartedAt { get; set; }
+        public string? LogFile { get; set; }
+        public string? ServerPath { get; set; }
+    }
+
+    private ServerState? ReadState(string dataDir)
+    {
+        var path = Path.Combine(dataDir, StateFileName);
+        try
+        {
+            if (!File.Exists(path)) return null;
+            var state = JsonSerializer.Deserialize<ServerState>(File.ReadAllText(path), StateJson);
+            if (state is null || string.IsNullOrEmpty(state.Endpoint)) return null;
+            _known.TryAdd(dataDir, 0);
+            return state;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteState(string dataDir, ServerState state)
+    {
+        var path = Path.Combine(dataDir, StateFileName);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(state, StateJson));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>True when <paramref name="pid"/> runs and (on Linux) is a Sandbox.Server process, so that a reused pid is not taken for it.</summary>
+    private static bool IsServerProcess(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            if (p.HasExited) return false;
+            var cmdline = $"/proc/{pid}/cmdline";
+            if (OperatingSystem.IsLinux() && File.Exists(cmdline))
+                return File.ReadAllText(cmdline).Contains("Sandbox.Server", StringComparison.Ordinal);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string ReadFrom(string path, long offset)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length <= offset) return "";
+            stream.Position = offset;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static string LogTail(string path, long offset)
+    {
+        var text = ReadFrom(path, offset).TrimEnd();
+        if (text.Length == 0) return $"(nothing in {path})";
+        var lines = text.Split('\n');
+        return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Length - 20)));
+    }
+
+    /// <summary>Asks a process to end (SIGTERM through <c>kill</c>, so that the server shuts down cleanly).</summary>
+    private static void Terminate(int pid)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("kill") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            psi.ArgumentList.Add("-TERM");
+            psi.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var kill = Process.Start(psi);
+            kill?.WaitForExit(5000);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No kill(1): the caller kills the process after its time-out.
+        }
+    }
+}

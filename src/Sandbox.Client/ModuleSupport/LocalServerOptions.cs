@@ -1,0 +1,95 @@
+namespace Sandbox.Client.ModuleSupport;
+
+/// <summary>How to run the local server: <c>dotnet {ServerPath} --listen {ListenAddress}:{Port} --data-dir {DataDirectory}</c>.</summary>
+public sealed class LocalServerOptions
+{
+    /// <summary>The default listen address.</summary>
+    public const string DefaultListenAddress = "127.0.0.1";
+
+    /// <summary>The default port.</summary>
+    public const int DefaultPort = 8765;
+
+    /// <summary>The IP address to listen on (loopback by default).</summary>
+    public string ListenAddress { get; init; } = DefaultListenAddress;
+
+    /// <summary>The port; 0 lets the server pick a free one (read back from its log).</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>The data directory (state, API key file, log); <see cref="SandboxConnectionSettings.LocalDataDirectory"/> when null.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary><c>--ttl-granularity</c>, when set.</summary>
+    public int? TtlGranularity { get; init; }
+
+    /// <summary>The server's <c>Sandbox.Server.dll</c>; found by <see cref="LocalServerLocator.FindServer"/> when null.</summary>
+    public string? ServerPath { get; init; }
+
+    /// <summary>The <c>dotnet</c> host; found by <see cref="LocalServerLocator.FindDotnet"/> when null.</summary>
+    public string? DotnetPath { get; init; }
+
+    /// <summary>How long to wait for the server to answer <c>/healthz</c> (60 s).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The data directory in use: <see cref="DataDirectory"/> or the default.</summary>
+    public string ResolvedDataDirectory(SandboxEnvironment? environment = null) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory) ? SandboxConnectionSettings.LocalDataDirectory(environment) : DataDirectory!);
+
+    /// <summary>The endpoint the server will have (unknown until it starts when <see cref="Port"/> is 0).</summary>
+    public string Endpoint => $"http://{(ListenAddress.Contains(':') ? "[" + ListenAddress + "]" : ListenAddress)}:{Port}";
+
+    /// <summary>
+    /// The options of the server the configuration chain falls back to: the default address and data directory, with the
+    /// server that ships in the module's <c>server/</c> folder.
+    /// </summary>
+    /// <param name="moduleDirectory">The module's folder (where <c>SandboxModule.dll</c> is).</param>
+    public static LocalServerOptions ForDefaultServer(string? moduleDirectory)
+    {
+        var (endpoint, _) = SandboxConnectionSettings.NormalizeEndpoint(SandboxConnectionSettings.DefaultLocalEndpoint);
+        var uri = new Uri(endpoint);
+        return new LocalServerOptions
+        {
+            ListenAddress = uri.Host.Trim('[', ']'),
+            Port = uri.Port,
+            ServerPath = LocalServerLocator.FindServer(moduleDirectory),
+        };
+    }
+}
+
+/// <summary>Finds the server's DLL and the <c>dotnet</c> host.</summary>
+public static class LocalServerLocator
+{
+    /// <summary>The server's file name.</summary>
+    public const string ServerFileName = "Sandbox.Server.dll";
+
+    /// <summary>
+    /// The server DLL: <c>SANDBOX_SERVER_PATH</c> when set, else <c>{moduleDirectory}/server/Sandbox.Server.dll</c>
+    /// (null when neither exists).
+    /// </summary>
+    public static string? FindServer(string? moduleDirectory, SandboxEnvironment? environment = null)
+    {
+        var env = environment ?? SandboxEnvironment.Process;
+        if (env.GetVariable("SANDBOX_SERVER_PATH") is { Length: > 0 } fromEnv && File.Exists(fromEnv)) return Path.GetFullPath(fromEnv);
+        if (!string.IsNullOrEmpty(moduleDirectory))
+        {
+            var bundled = Path.Combine(moduleDirectory, "server", ServerFileName);
+            if (File.Exists(bundled)) return bundled;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The <c>dotnet</c> host: <c>DOTNET_HOST_PATH</c>, <c>$DOTNET_ROOT/dotnet</c>, the first <c>dotnet</c> on <c>PATH</c>,
+    /// then the usual install folders; <c>dotnet</c> (left to the OS) when none exists.
+    /// </summary>
+    public static string FindDotnet(SandboxEnvironment? environment = null)
+    {
+        var env = environment ?? SandboxEnvironment.Process;
+        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        var candidates = new List<string?> { env.GetVariable("DOTNET_HOST_PATH") };
+        if (env.GetVariable("DOTNET_ROOT") is { Length: > 0 } root) candidates.Add(Path.Combine(root, exe));
+        foreach (var dir in (env.GetVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            candidates.Add(Path.Combine(dir, exe));
+        candidates.AddRange(["/usr/share/dotnet/dotnet", "/usr/lib/dotnet/dotnet", "/usr/local/share/dotnet/dotnet", Path.Combine(env.HomeDirectory(), ".dotnet", exe)]);
+        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c)) ?? exe;
+    }
+}

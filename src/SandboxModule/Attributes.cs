@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// Lets a <c>-Sandbox</c> parameter take a sandbox object or a name: a string becomes a sandbox known only by its name
+/// (fetched when it is used), so that <c>-Sandbox mybox</c> and binding by the property <c>Name</c> or <c>SandboxName</c> work.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class SandboxTransformationAttribute : ArgumentTransformationAttribute
+{
+    /// <summary>Converts a name to a sandbox; leaves everything else to the binder.</summary>
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        return value switch
+        {
+            Sandbox.Client.Sandbox => value,
+            string name when !string.IsNullOrWhiteSpace(name) => new Sandbox.Client.Sandbox { Name = name.Trim() },
+            _ => inputData,
+        };
+    }
+}
+
+/// <summary>
+/// Lets a duration parameter take seconds (<c>600</c>), units (<c>10m</c>, <c>1h30m</c>, <c>2d</c>), <c>hh:mm:ss</c> or a
+/// <see cref="TimeSpan"/> (a bare number is seconds, not ticks).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class DurationTransformationAttribute : ArgumentTransformationAttribute
+{
+    /// <summary>Converts the value to a <see cref="TimeSpan"/>.</summary>
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        if (value is null) return inputData!;
+        if (DurationParser.TryParse(value, out var span)) return span;
+        throw new ArgumentTransformationMetadataException($"'{value}' is not a duration: use seconds (600), a unit (90s, 10m, 1h30m, 2d) or hh:mm:ss");
+    }
+}

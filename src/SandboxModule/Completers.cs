@@ -1,0 +1,87 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>Shared work of the completers: a short-lived client with no retries, names from the server, matching and quoting.</summary>
+internal static class CompletionSource
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
+
+    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete,
+        Func<SandboxClient, CancellationToken, Task<IEnumerable<(string Name, string? ToolTip)>>> names)
+    {
+        var settings = ConnectionFor(fakeBoundParameters);
+        if (settings is null) return [];
+        try
+        {
+            using var cts = new CancellationTokenSource(Budget);
+            using var client = new SandboxClient(settings, new SandboxClientOptions { Retry = SandboxRetryPolicy.None, DefaultTimeout = Budget, ConnectTimeout = TimeSpan.FromSeconds(1) });
+            var found = names(client, cts.Token).GetAwaiter().GetResult();
+            return NameCompletion.Complete(found, wordToComplete)
+                .Select(c => new CompletionResult(c.CompletionText, c.ListItemText, CompletionResultType.ParameterValue, c.ToolTip))
+                .ToList();
+        }
+        catch (Exception e) when (e is SandboxApiException or OperationCanceledException or ArgumentException or IOException or HttpRequestException)
+        {
+            // Completion never fails loudly: no server, no names.
+            return [];
+        }
+    }
+
+    /// <summary>The settings of <c>-Connection</c>, the default, the chain's connection, or the chain itself (never starts a server).</summary>
+    private static SandboxConnectionSettings? ConnectionFor(IDictionary fakeBoundParameters)
+    {
+        var given = fakeBoundParameters?["Connection"];
+        if ((given is PSObject pso ? pso.BaseObject : given) is SandboxConnection { IsOpen: true } c) return c.Settings;
+        var state = ModuleState.Current;
+        if (state.Default is { IsOpen: true } d) return d.Settings;
+        if (state.Implicit is { IsOpen: true } i) return i.Settings;
+        try
+        {
+            return SandboxConnectionSettings.Resolve();
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Completes template names from the server (wildcards allowed, names quoted when needed).</summary>
+public sealed class TemplateNameCompleter : IArgumentCompleter
+{
+    /// <summary>The matching template names.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionSource.Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
+        {
+            var list = new List<(string, string?)>();
+            await foreach (var t in client.ListAllTemplatesAsync(null, null, ct).ConfigureAwait(false))
+            {
+                list.Add((t.Name, $"{t.Name}: {t.Image} ({t.Resources})"));
+                if (list.Count >= 1000) break;
+            }
+            return list;
+        });
+}
+
+/// <summary>Completes sandbox names from the server (wildcards allowed, names quoted when needed).</summary>
+public sealed class SandboxNameCompleter : IArgumentCompleter
+{
+    /// <summary>The matching sandbox names.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionSource.Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
+        {
+            var list = new List<(string, string?)>();
+            var query = new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true };
+            await foreach (var s in client.ListAllSandboxesAsync(query, null, ct).ConfigureAwait(false))
+            {
+                list.Add((s.Name, $"{s.Name}: {s.Status} ({s.TemplateName})"));
+                if (list.Count >= 1000) break;
+            }
+            return list;
+        });
+}

@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Connects to a sandbox server and makes the connection the default for the runspace.</para>
+/// </summary>
+[Cmdlet(VerbsCommunications.Connect, "Sandbox", DefaultParameterSetName = EndpointSet)]
+[OutputType(typeof(SandboxConnection))]
+public sealed class ConnectSandboxCommand : SandboxCmdlet
+{
+    private const string EndpointSet = "Endpoint";
+    private const string LocalSet = "Local";
+    private const string ServerSet = "Server";
+
+    /// <summary><para type="description">The server's URL, e.g. https://api.example.com or http://127.0.0.1:8765. Default: SANDBOX_ENDPOINT, LANGSMITH_ENDPOINT, then the local server.</para></summary>
+    [Parameter(Position = 0, ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Endpoint { get; set; }
+
+    /// <summary><para type="description">The API key. Default: SANDBOX_API_KEY, LANGSMITH_API_KEY, then the local server's key file.</para></summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNull]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary><para type="description">Connects to the local server: the one last started with Start-SandboxServer in this session, else the default one, started when needed.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = LocalSet)]
+    public SwitchParameter Local { get; set; }
+
+    /// <summary><para type="description">A local server from Start-SandboxServer or Get-SandboxServer.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ServerSet)]
+    [ValidateNotNull]
+    public LocalServerInfo? Server { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        SandboxConnection connection;
+        try
+        {
+            connection = ParameterSetName switch
+            {
+                LocalSet => ConnectionToLocalServer(EnsureLocalServer(null)),
+                ServerSet => ConnectionToLocalServer(Server!),
+                _ => FromChain(),
+            };
+        }
+        catch (Exception e) when (IsItemFailure(e))
+        {
+            WriteError(ErrorFor(e, Endpoint ?? Server?.Endpoint));
+            return;
+        }
+
+        // One cheap call proves the endpoint and the key before the connection becomes the default.
+        var ok = TryItem(connection.Endpoint, () => Await(connection.Client.ListTemplatesAsync(1, null, null, null, CancellationToken)));
+        if (!ok)
+        {
+            connection.Dispose();
+            return;
+        }
+        var state = ModuleState.Current;
+        lock (state.Gate) state.Default = connection;
+        WriteObject(connection);
+    }
+
+    private SandboxConnection FromChain()
+    {
+        var key = ApiKey is null ? null : new NetworkCredential("", ApiKey).Password;
+        var settings = SandboxConnectionSettings.Resolve(Endpoint, key);
+        if (settings.IsLocalServer) return ConnectionToLocalServer(EnsureLocalServer(null));
+        return new SandboxConnection(settings, isLocalServer: false);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Copies files from the local machine into a sandbox, or from a sandbox to the local machine.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Copy, "SandboxItem", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
+[OutputType(typeof(SandboxFileTransfer))]
+public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
+{
+    private const string ToSandboxSet = "ToSandbox";
+    private const string FromSandboxSet = "FromSandbox";
+    private const int ActivityId = 0x5AB2;
+
+    /// <summary><para type="description">What to copy: local paths (wildcards allowed) with -ToSandbox, paths in the sandbox with -FromSandbox.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary><para type="description">Where to copy to: a path in the sandbox with -ToSandbox (ending in / for a directory), a local path with -FromSandbox (an existing directory keeps the file name).</para></summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "SandboxName")]
+    [SandboxTransformation]
+    [ArgumentCompleter(typeof(SandboxNameCompleter))]
+    [ValidateNotNull]
+    public Sandbox.Client.Sandbox? Sandbox { get; set; }
+
+    /// <summary><para type="description">Copies local files into the sandbox (the default).</para></summary>
+    [Parameter(ParameterSetName = ToSandboxSet)]
+    public SwitchParameter ToSandbox { get; set; }
+
+    /// <summary><para type="description">Copies files of the sandbox to the local machine.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromSandboxSet)]
+    public SwitchParameter FromSandbox { get; set; }
+
+    /// <summary><para type="description">Returns an object for each file copied.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var given = Sandbox!;
+        Sandbox.Client.Sandbox? sandbox = null;
+        if (!TryItem(given.Name, () => sandbox = Refresh(given))) return;
+        if (ParameterSetName == FromSandboxSet) Download(sandbox!);
+        else Upload(sandbox!);
+    }
+
+    private void Upload(Sandbox.Client.Sandbox sandbox)
+    {
+        var files = new List<string>();
+        foreach (var path in Path)
+            TryItem(path, () =>
+            {
+                foreach (var resolved in GetResolvedProviderPathFromPSPath(path, out var provider))
+                {
+                    if (provider.Name != "FileSystem") throw new ArgumentException($"'{path}' is not a file system path");
+                    if (Directory.Exists(resolved)) throw new NotSupportedException($"'{resolved}' is a directory: copy its files (Get-ChildItem -File -Recurse) one by one");
+                    files.Add(resolved);
+                }
+            });
+        foreach (var file in files)
+        {
+            var target = SandboxPaths.UploadTarget(file, Destination, files.Count > 1);
+            if (!ShouldProcess($"{file} -> {sandbox.Name}:{target}", "Copy file into sandbox")) continue;
+            TryItem(file, () =>
+            {
+                var length = new FileInfo(file).Length;
+                var watch = Stopwatch.StartNew();
+                var result = Transfer(file, target, length, (progress, ct) => Client.UploadFileAsync(sandbox, file, target, progress, null, ct));
+                if (PassThru)
+                    WriteObject(new SandboxFileTransfer
+                    {
+                        Sandbox = sandbox.Name,
+                        Direction = SandboxTransferDirection.ToSandbox,
+                        Source = file,
+                        Destination = result.Path,
+                        Length = result.Written,
+                        Duration = watch.Elapsed,
+                    });
+            });
+        }
+    }
+
+    private void Download(Sandbox.Client.Sandbox sandbox)
+    {
+        var local = GetUnresolvedProviderPathFromPSPath(Destination);
+        foreach (var path in Path)
+        {
+            var target = SandboxPaths.DownloadTarget(path, local, Path.Length > 1);
+            if (!ShouldProcess($"{sandbox.Name}:{path} -> {target}", "Copy file from sandbox")) continue;
+            TryItem(path, () =>
+            {
+                var watch = Stopwatch.StartNew();
+                var bytes = Transfer(path, target, null, (progress, ct) => Client.DownloadFileAsync(sandbox, path, target, progress, null, ct));
+                if (PassThru)
+                    WriteObject(new SandboxFileTransfer
+                    {
+                        Sandbox = sandbox.Name,
+                        Direction = SandboxTransferDirection.FromSandbox,
+                        Source = path,
+                        Destination = System.IO.Path.GetFullPath(target),
+                        Length = bytes,
+                        Duration = watch.Elapsed,
+                    });
+            });
+        }
+    }
+
+    /// <summary>Runs a copy, showing a progress bar (from the pipeline thread) for large files and for files of unknown size.</summary>
+    private T Transfer<T>(string source, string destination, long? length, Func<IProgress<long>, CancellationToken, Task<T>> copy)
+    {
+        var tracker = new TransferProgressTracker(length);
+        var activity = $"Copying {source} to {destination}";
+        var shown = false;
+        try
+        {
+            return Pump(copy, bytes =>
+            {
+                if (!tracker.Update(bytes) || !(tracker.IsWorthShowing || shown)) return;
+                if (tracker.TotalBytes is null && bytes < TransferProgressTracker.LargeFileBytes) return;
+                shown = true;
+                WriteProgress(new ProgressRecord(ActivityId, activity, tracker.StatusText)
+                {
+                    PercentComplete = tracker.PercentComplete,
+                    SecondsRemaining = tracker.SecondsRemaining,
+                });
+            });
+        }
+        finally
+        {
+            if (shown) CompleteProgress(ActivityId, activity);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Management.Automation;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Gets sandboxes by name or wildcard pattern, status and template.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "Sandbox")]
+[OutputType(typeof(Sandbox.Client.Sandbox))]
+public sealed class GetSandboxCommand : SandboxConnectedCmdlet
+{
+    /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("SandboxName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SandboxNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary><para type="description">Only sandboxes in this status: provisioning, ready, failed, stopped, deleting or paused.</para></summary>
+    [Parameter]
+    [ValidateSet("provisioning", "ready", "failed", "stopped", "deleting", "paused", IgnoreCase = true)]
+    public string? Status { get; set; }
+
+    /// <summary><para type="description">Only sandboxes created from this template.</para></summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Template { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var status = Status?.ToLowerInvariant();
+        foreach (var pattern in Name ?? [null!])
+        {
+            TryItem(pattern, () =>
+            {
+                foreach (var sandbox in Await(Client.FindSandboxesAsync(pattern, status, Template, null, CancellationToken)))
+                    WriteObject(sandbox);
+            });
+        }
+    }
+}

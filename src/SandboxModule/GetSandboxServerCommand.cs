@@ -1,0 +1,28 @@
+using System.Management.Automation;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Gets the local sandbox servers: their endpoint, status, process and data directory.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SandboxServer")]
+[OutputType(typeof(LocalServerInfo))]
+public sealed class GetSandboxServerCommand : SandboxCmdlet
+{
+    /// <summary><para type="description">Data directories to look at. Default: the default data directory and every one the module started a server in during this session.</para></summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? DataDirectory { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var dirs = DataDirectory?.Select(d => GetUnresolvedProviderPathFromPSPath(d)).ToList();
+        TryItem(dirs is null ? null : string.Join(", ", dirs), () =>
+        {
+            foreach (var server in Await(LocalServerManager.Shared.ListAsync(dirs, CancellationToken)))
+                WriteObject(server);
+        });
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections;
+using System.Management.Automation;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Runs a command in a sandbox and returns its result, or streams its output.</para>
+/// </summary>
+/// <remarks>
+/// Pipeline input is the sandbox to run in unless <c>-Sandbox</c> is given on the command line; then it is the command's
+/// standard input (each object a line), sent once all input has arrived.
+/// </remarks>
+[Cmdlet(VerbsLifecycle.Invoke, "SandboxCommand")]
+[OutputType(typeof(CommandResult))]
+[OutputType(typeof(string))]
+public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
+{
+    private readonly List<string> _stdin = [];
+    private bool _stdinFromPipeline;
+
+    /// <summary><para type="description">The command line, run as Shell -c Command.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Command { get; set; } = "";
+
+    /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "SandboxName")]
+    [SandboxTransformation]
+    [ArgumentCompleter(typeof(SandboxNameCompleter))]
+    [ValidateNotNull]
+    public Sandbox.Client.Sandbox? Sandbox { get; set; }
+
+    /// <summary><para type="description">Seconds before the command is killed (default 60).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary><para type="description">Extra environment variables for this command, as a hashtable.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary><para type="description">The working directory (relative paths are relative to /home/user).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary><para type="description">The shell that runs the command (default /bin/bash).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Shell { get; set; }
+
+    /// <summary><para type="description">Text for the command's standard input, one line per item. From the pipeline when -Sandbox is given on the command line.</para></summary>
+    [Parameter(ValueFromPipeline = true)]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
+    public string[]? InputObject { get; set; }
+
+    /// <summary><para type="description">Writes standard output lines to the pipeline as they arrive and standard error lines as non-terminating errors, instead of one result object.</para></summary>
+    [Parameter]
+    public SwitchParameter Stream { get; set; }
+
+    /// <summary><para type="description">Makes a non-zero exit code a non-terminating error (SandboxCommandFailed) instead of data.</para></summary>
+    [Parameter]
+    public SwitchParameter ErrorOnNonZeroExit { get; set; }
+
+    private bool SandboxFromPipeline => !IsOnCommandLine(nameof(Sandbox));
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (SandboxFromPipeline)
+        {
+            Run(Sandbox!, IsOnCommandLine(nameof(InputObject)) ? JoinLines(InputObject) : null);
+            return;
+        }
+        if (!IsOnCommandLine(nameof(InputObject)) && InputObject is not null)
+        {
+            _stdinFromPipeline = true;
+            _stdin.AddRange(InputObject);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (SandboxFromPipeline) return;
+        var stdin = IsOnCommandLine(nameof(InputObject)) ? JoinLines(InputObject) : _stdinFromPipeline ? JoinLines(_stdin) : null;
+        Run(Sandbox!, stdin);
+    }
+
+    private static string? JoinLines(IEnumerable<string>? lines) =>
+        lines is null ? null : string.Concat(lines.Select(l => (l ?? "") + "\n"));
+
+    private void Run(Sandbox.Client.Sandbox given, string? stdin)
+    {
+        var request = new CommandRequest(Command)
+        {
+            TimeoutSeconds = TimeoutSec,
+            Shell = Shell,
+            WorkingDirectory = WorkingDirectory,
+            Environment = ToEnvironment(Environment, nameof(Environment)),
+            Stdin = stdin,
+        };
+        TryItem(given.Name, () =>
+        {
+            var sandbox = Refresh(given);
+            // Buffered without stdin: POST /execute, whose aborted request (Ctrl+C) makes the server kill the command.
+            // Streamed, or with stdin: a session that Ctrl+C kills explicitly.
+            var result = Stream || request.Stdin is not null ? RunSession(sandbox, request) : Await(Client.ExecuteAsync(sandbox, request, CancellationToken));
+            SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);
+            if (!Stream && !(ErrorOnNonZeroExit && !result.Succeeded)) WriteObject(result);
+            if (ErrorOnNonZeroExit && !result.Succeeded) WriteError(ErrorFor(new SandboxCommandFailedException(result), given.Name));
+        });
+    }
+
+    /// <summary>
+    /// Runs the command as a session (WebSocket, or <c>POST /execute</c> where the server offers none). With <c>-Stream</c> each
+    /// line is written from the pipeline thread as it arrives, else the output is collected. Standard input is closed after the
+    /// text given (none: closed at once, so that a command reading it does not hang). Ctrl+C sends a kill over the live
+    /// connection and reads on until the command ends (at most <see cref="KillGrace"/>), so the command really stops.
+    /// </summary>
+    private CommandResult RunSession(Sandbox.Client.Sandbox sandbox, CommandRequest request)
+    {
+        request.Stdin ??= "";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var session = Await(Client.StartCommandAsync(sandbox, request, CancellationToken));
+        using var reading = new CancellationTokenSource();
+        using var onStop = CancellationToken.Register(() =>
+        {
+            _ = session.KillAsync(CancellationToken.None);
+            try
+            {
+                reading.CancelAfter(KillGrace);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        });
+        try
+        {
+            if (!Stream) return Await(session.CollectAsync(reading.Token));
+            var lines = session.ReadLinesAsync(reading.Token).GetAsyncEnumerator(reading.Token);
+            try
+            {
+                while (Await(lines.MoveNextAsync().AsTask()))
+                {
+                    var line = lines.Current;
+                    if (line.Stream == CommandStream.Stdout)
+                        WriteObject(line.Text);
+                    else
+                        WriteError(new ErrorRecord(new RemoteException(line.Text), "SandboxCommandStderr", ErrorCategory.NotSpecified, sandbox.Name));
+                }
+            }
+            finally
+            {
+                lines.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return new CommandResult
+            {
+                Sandbox = sandbox.Name,
+                Command = request.Command,
+                ExitCode = session.ExitCode ?? -1,
+                Duration = watch.Elapsed,
+            };
+        }
+        finally
+        {
+            // Kills the command if it still runs, with its own short time-out.
+            session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,79 @@
+using System.Collections;
+using System.Management.Automation;
+using Sandbox.Client;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Creates a sandbox from a template.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "Sandbox", SupportsShouldProcess = true)]
+[OutputType(typeof(Sandbox.Client.Sandbox))]
+public sealed class NewSandboxCommand : SandboxConnectedCmdlet
+{
+    /// <summary><para type="description">The template to create the sandbox from. Binds by property name from Get-SandboxTemplate output.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("TemplateName")]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Template { get; set; } = "";
+
+    /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens). The server generates one when omitted.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int? Vcpu { get; set; }
+
+    /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
+    [Parameter]
+    [ValidateRange(64L, long.MaxValue)]
+    public long? MemoryMB { get; set; }
+
+    /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary><para type="description">Deletes the sandbox after this time: seconds, 10m, 1h, or a TimeSpan (multiples of a minute on most servers; 0 disables).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? TimeToLive { get; set; }
+
+    /// <summary><para type="description">Deletes the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary><para type="description">Returns at once, while the sandbox is still provisioning (see Wait-Sandbox).</para></summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var target = Name ?? $"(new sandbox from template '{Template}')";
+        if (!ShouldProcess(target, $"Create sandbox from template '{Template}'")) return;
+        var request = new CreateSandboxRequest
+        {
+            TemplateName = Template,
+            Name = Name,
+            WaitForReady = !NoWait,
+            Timeout = TimeoutSec,
+            Vcpus = Vcpu,
+            MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
+            TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
+            IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
+            Environment = ToEnvironment(Environment, nameof(Environment)),
+        };
+        TryItem(Name ?? Template, () => WriteObject(Await(Client.CreateSandboxAsync(request, null, CancellationToken))));
+    }
+}

@@ -1,0 +1,358 @@
+using System.Collections;
+using System.Management.Automation;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// The plumbing every cmdlet of the module shares: one <see cref="CancellationTokenSource"/> cancelled by Ctrl+C
+/// (<see cref="StopProcessing"/>), synchronous waits that unwrap errors, progress and output pumped to the pipeline
+/// thread, the mapping of client exceptions to error records, and connection resolution.
+/// </summary>
+public abstract class SandboxCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private HashSet<string> _commandLine = new(StringComparer.OrdinalIgnoreCase);
+    private SandboxConnection? _resolved;
+
+    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
+    protected CancellationToken CancellationToken => _cts.Token;
+
+    /// <summary>The connection the cmdlet uses when it needs one; null resolves through <see cref="ResolveConnection"/>.</summary>
+    protected virtual SandboxConnection? ConnectionParameter => null;
+
+    /// <summary>The folder of <c>SandboxModule.dll</c> (where <c>server/</c> is).</summary>
+    protected static string? ModuleDirectory => Path.GetDirectoryName(typeof(SandboxCmdlet).Assembly.Location);
+
+    /// <summary>Records which parameters came from the command line, then calls <see cref="Begin"/>.</summary>
+    protected sealed override void BeginProcessing()
+    {
+        _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        Begin();
+    }
+
+    /// <summary>What a cmdlet does before the first pipeline object.</summary>
+    protected virtual void Begin()
+    {
+    }
+
+    /// <summary>True when <paramref name="parameterName"/> was given on the command line (not bound from the pipeline).</summary>
+    protected bool IsOnCommandLine(string parameterName) => _commandLine.Contains(parameterName);
+
+    /// <summary>Ctrl+C: cancels every call in flight.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Releases the cancellation source.</summary>
+    public void Dispose()
+    {
+        _cts.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /// <summary>Waits for <paramref name="task"/> (errors unwrapped); Ctrl+C becomes <see cref="PipelineStoppedException"/>.</summary>
+    protected T Await<T>(Task<T> task)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/>; Ctrl+C becomes <see cref="PipelineStoppedException"/>.</summary>
+    protected void Await(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and handles each message it reports on the pipeline thread (where <c>WriteProgress</c>,
+    /// <c>WriteVerbose</c> and <c>WriteObject</c> are allowed) until it ends.
+    /// </summary>
+    protected T Pump<T, TMessage>(Func<IProgress<TMessage>, CancellationToken, Task<T>> work, Action<TMessage> onMessage)
+    {
+        using var pump = new PipelinePump<TMessage>();
+        try
+        {
+            return pump.Run(work(pump.AsProgress(), CancellationToken), onMessage);
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// <summary>
+    /// Runs one item's work; a failure of that item becomes a non-terminating error (so <c>-ErrorAction</c> applies) with
+    /// the exception's stable id and category, <paramref name="target"/> as the target object and the server's body in
+    /// <c>ErrorDetails</c>. Ctrl+C still stops the pipeline.
+    /// </summary>
+    /// <returns>True when the work succeeded.</returns>
+    protected bool TryItem(object? target, Action work)
+    {
+        try
+        {
+            work();
+            return true;
+        }
+        catch (Exception e) when (IsItemFailure(e))
+        {
+            WriteError(ErrorFor(e, target));
+            return false;
+        }
+    }
+
+    /// <summary>True for failures of one item (service errors, bad values, local file errors), false for engine and programming errors.</summary>
+    protected static bool IsItemFailure(Exception e) =>
+        e is SandboxApiException or ArgumentException or FormatException or IOException or UnauthorizedAccessException or NotSupportedException
+        || e is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException;
+
+    /// <summary>A terminating error for a bad invocation or a failure that leaves nothing to do.</summary>
+    protected void Fail(Exception e, object? target) => ThrowTerminatingError(ErrorFor(e, target));
+
+    /// <summary>A terminating <c>InvalidArgument</c> error with id <paramref name="errorId"/>.</summary>
+    protected void FailArgument(string message, string errorId, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+    /// <summary>The error record for <paramref name="e"/>: stable id, fitting category, the given target, the server's body as details.</summary>
+    protected static ErrorRecord ErrorFor(Exception e, object? target)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        switch (e)
+        {
+            case SandboxApiException api:
+            {
+                var category = Enum.TryParse<ErrorCategory>(api.CategoryName, out var c) ? c : ErrorCategory.NotSpecified;
+                var record = new ErrorRecord(api, api.ErrorId, category, target ?? api.TargetName);
+                if (!string.IsNullOrWhiteSpace(api.ResponseBody))
+                    record.ErrorDetails = new ErrorDetails(api.ResponseBody) { RecommendedAction = RecommendedActionFor(api) };
+                else if (RecommendedActionFor(api) is { } action)
+                    record.ErrorDetails = new ErrorDetails(api.Message) { RecommendedAction = action };
+                return record;
+            }
+            case ItemNotFoundException or FileNotFoundException or DirectoryNotFoundException:
+                return new ErrorRecord(e, "SandboxLocalPathNotFound", ErrorCategory.ObjectNotFound, target);
+            case UnauthorizedAccessException:
+                return new ErrorRecord(e, "SandboxLocalPathAccessDenied", ErrorCategory.PermissionDenied, target);
+            case IOException:
+                return new ErrorRecord(e, "SandboxLocalIOError", ErrorCategory.WriteError, target);
+            case ArgumentException or FormatException:
+                return new ErrorRecord(e, "SandboxInvalidArgument", ErrorCategory.InvalidArgument, target);
+            case NotSupportedException:
+                return new ErrorRecord(e, "SandboxNotSupported", ErrorCategory.NotImplemented, target);
+            default:
+                return new ErrorRecord(e, "SandboxUnexpectedError", ErrorCategory.NotSpecified, target);
+        }
+    }
+
+    private static string? RecommendedActionFor(SandboxApiException e) => e switch
+    {
+        SandboxAuthenticationException => "Check the API key: Connect-Sandbox -Endpoint <url> -ApiKey (Read-Host -AsSecureString), or set SANDBOX_API_KEY.",
+        SandboxQuotaExceededException { RetryAfter: { } after } => $"Retry after {after.TotalSeconds:0} s.",
+        SandboxConnectionException => "Check the endpoint (Get-SandboxConnection); for the local server run Start-SandboxServer.",
+        SandboxValidationException { Field: { } field } => $"Check the value given for '{field}'.",
+        _ => null,
+    };
+
+    // ---------------------------------------------------------------- confirmation
+
+    /// <summary>
+    /// <c>ShouldProcess</c> once per item, with <c>-Force</c> skipping the confirmation prompt (but not <c>-WhatIf</c>, and not an
+    /// explicit <c>-Confirm</c>).
+    /// </summary>
+    protected bool ShouldProcessItem(string target, string action, bool force)
+    {
+        if (force && !MyInvocation.BoundParameters.ContainsKey("Confirm") && !IsWhatIf()) return true;
+        return ShouldProcess(target, action);
+    }
+
+    private bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var v)) return v is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(v);
+        return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+    }
+
+    // ---------------------------------------------------------------- values
+
+    /// <summary>A hashtable of environment variables as strings; a bad key is a terminating <c>InvalidArgument</c> error.</summary>
+    protected Dictionary<string, string>? ToEnvironment(IDictionary? table, string parameterName)
+    {
+        if (table is null || table.Count == 0) return null;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+        {
+            var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
+            if (string.IsNullOrWhiteSpace(key))
+                FailArgument($"-{parameterName} has an empty name", "SandboxInvalidEnvironment", table);
+            result[key] = entry.Value is null ? "" : LanguagePrimitives.ConvertTo<string>(entry.Value);
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /// <summary>
+    /// The connection to use: <c>-Connection</c>, else the runspace's default (<c>Connect-Sandbox</c>), else the configuration
+    /// chain (<c>SANDBOX_ENDPOINT</c>/<c>SANDBOX_API_KEY</c>, <c>LANGSMITH_*</c>), else the local server, started on demand.
+    /// A failure here is terminating: nothing can be done without a server.
+    /// </summary>
+    protected SandboxConnection ResolveConnection()
+    {
+        if (_resolved is not null) return _resolved;
+        if (ConnectionParameter is { } given)
+        {
+            if (!given.IsOpen)
+                FailArgument($"the connection to {given.Endpoint} was closed by Disconnect-Sandbox; connect again with Connect-Sandbox", "SandboxConnectionClosed", given);
+            return _resolved = given;
+        }
+        var state = ModuleState.Current;
+        lock (state.Gate)
+        {
+            if (state.Default is { IsOpen: true } d) return _resolved = d;
+            if (state.Implicit is { IsOpen: true } i) return _resolved = i;
+        }
+        SandboxConnection made;
+        try
+        {
+            var settings = SandboxConnectionSettings.Resolve();
+            if (settings.IsLocalServer)
+            {
+                var server = EnsureLocalServer(null);
+                made = ConnectionToLocalServer(server);
+            }
+            else
+            {
+                made = new SandboxConnection(settings, isLocalServer: false);
+            }
+        }
+        catch (Exception e) when (IsItemFailure(e))
+        {
+            ThrowTerminatingError(ErrorFor(e, null));
+            throw;
+        }
+        lock (state.Gate)
+        {
+            if (state.Implicit is { IsOpen: true } raced) return _resolved = raced;
+            state.Implicit = made;
+        }
+        return _resolved = made;
+    }
+
+    /// <summary>The client of <see cref="ResolveConnection"/>.</summary>
+    protected SandboxClient Client => ResolveConnection().Client;
+
+    /// <summary>
+    /// A running local server: the one given, else the last one started in this runspace when it still runs, else the
+    /// default one (started when it does not answer). Progress goes to the verbose stream.
+    /// </summary>
+    protected LocalServerInfo EnsureLocalServer(LocalServerInfo? given)
+    {
+        if (given is not null) return given;
+        var last = ModuleState.Current.LastServer;
+        if (last is not null)
+        {
+            var now = Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(last.DataDirectory, ct), WriteVerbose);
+            if (now.IsRunning) return now;
+        }
+        WriteVerbose("No sandbox endpoint is configured: using the local server.");
+        var (server, started) = Pump<(LocalServerInfo, bool), string>(
+            (progress, ct) => LocalServerManager.Shared.EnsureDefaultServerAsync(ModuleDirectory, progress, ct), WriteVerbose);
+        if (started) WriteVerbose($"Started the local server at {server.Endpoint} (data directory {server.DataDirectory}).");
+        return server;
+    }
+
+    /// <summary>A connection to a local server, with the key read from its key file.</summary>
+    protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server)
+    {
+        string? key = null;
+        try
+        {
+            if (File.Exists(server.ApiKeyFile)) key = File.ReadAllText(server.ApiKeyFile).Trim();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new SandboxAuthenticationException($"the local server's key file {server.ApiKeyFile} cannot be read: run as the user that started the server", null, "Unauthorized", e);
+        }
+        return new SandboxConnection(new SandboxConnectionSettings(server.Endpoint, string.IsNullOrEmpty(key) ? null : key), isLocalServer: true, server.DataDirectory);
+    }
+
+    // ---------------------------------------------------------------- progress
+
+    /// <summary>Writes a completed record for <paramref name="activityId"/> so that the bar disappears.</summary>
+    protected void CompleteProgress(int activityId, string activity)
+    {
+        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+}
+
+/// <summary>The base of every cmdlet that talks to a server: adds <c>-Connection</c> and the sandbox and template helpers.</summary>
+public abstract class SandboxConnectedCmdlet : SandboxCmdlet
+{
+    /// <summary>
+    /// <para type="description">The connection to use (from Connect-Sandbox). By default: the runspace's default connection, else the
+    /// configuration chain, else the local server, started when needed.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SandboxConnection? Connection { get; set; }
+
+    /// <inheritdoc />
+    protected override SandboxConnection? ConnectionParameter => Connection;
+
+    /// <summary>
+    /// Names to act on for a <c>-Name</c> value: the name itself when it has no wildcards (so that a missing one fails with its
+    /// own not-found error), else the names of the sandboxes that match (none is not an error).
+    /// </summary>
+    protected IReadOnlyList<string> ExpandSandboxNames(string pattern)
+    {
+        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
+        var found = Await(Client.FindSandboxesAsync(pattern, null, null, null, CancellationToken));
+        if (found.Count == 0) WriteVerbose($"No sandbox matches '{pattern}'.");
+        return found.Select(s => s.Name).ToList();
+    }
+
+    /// <summary>Template names for a <c>-Name</c> value, with the same rules as <see cref="ExpandSandboxNames"/>.</summary>
+    protected IReadOnlyList<string> ExpandTemplateNames(string pattern)
+    {
+        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
+        var found = Await(Client.FindTemplatesAsync(pattern, null, CancellationToken));
+        if (found.Count == 0) WriteVerbose($"No template matches '{pattern}'.");
+        return found.Select(t => t.Name).ToList();
+    }
+
+    /// <summary>
+    /// A sandbox ready for dataplane calls: the object itself when it came from this connection with its dataplane URL,
+    /// else fetched by name.
+    /// </summary>
+    protected Sandbox.Client.Sandbox Refresh(Sandbox.Client.Sandbox sandbox)
+    {
+        var connection = ResolveConnection();
+        if (!string.IsNullOrEmpty(sandbox.DataplaneUrl) && string.Equals(sandbox.Endpoint, connection.Endpoint, StringComparison.OrdinalIgnoreCase))
+            return sandbox;
+        return Await(Client.GetSandboxAsync(sandbox.Name, null, CancellationToken));
+    }
+}

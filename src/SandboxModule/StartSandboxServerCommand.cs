@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Starts the local sandbox server that ships with the module.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "SandboxServer", SupportsShouldProcess = true)]
+[OutputType(typeof(LocalServerInfo))]
+public sealed class StartSandboxServerCommand : SandboxCmdlet
+{
+    /// <summary><para type="description">The TCP port (default 8765); 0 picks a free port, reported in the output's Endpoint.</para></summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; } = LocalServerOptions.DefaultPort;
+
+    /// <summary><para type="description">The IP address to listen on (default 127.0.0.1; the server is meant for loopback only).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ListenAddress { get; set; } = LocalServerOptions.DefaultListenAddress;
+
+    /// <summary><para type="description">The data directory: state, API key file and log. Default: /var/lib/sandbox for root, else $XDG_DATA_HOME/sandbox or ~/.local/share/sandbox.</para></summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? DataDirectory { get; set; }
+
+    /// <summary><para type="description">Time-to-live values must be multiples of this many seconds (the server's default is 60).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int? TtlGranularity { get; set; }
+
+    /// <summary><para type="description">The server's Sandbox.Server.dll. Default: SANDBOX_SERVER_PATH, else the server/ folder of the module.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ServerPath { get; set; }
+
+    /// <summary><para type="description">Seconds to wait for the server to answer (default 60).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSec { get; set; } = 60;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var options = new LocalServerOptions
+        {
+            Port = Port,
+            ListenAddress = ListenAddress,
+            DataDirectory = DataDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(DataDirectory),
+            TtlGranularity = TtlGranularity,
+            ServerPath = ServerPath is null ? LocalServerLocator.FindServer(ModuleDirectory) : GetUnresolvedProviderPathFromPSPath(ServerPath),
+            StartTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        };
+        var dataDir = options.ResolvedDataDirectory();
+        if (!ShouldProcess($"{options.Endpoint} (data directory {dataDir})", "Start local sandbox server")) return;
+        TryItem(dataDir, () =>
+        {
+            var (server, started) = Pump<(LocalServerInfo, bool), string>(
+                (progress, ct) => LocalServerManager.Shared.StartAsync(options, progress, ct), WriteVerbose);
+            if (!started) WriteWarning($"A local sandbox server already runs at {server.Endpoint} (data directory {server.DataDirectory}).");
+            var state = ModuleState.Current;
+            lock (state.Gate) state.LastServer = server;
+            WriteObject(server);
+        });
+    }
+}

@@ -1,0 +1,150 @@
+using System.Collections;
+using System.Management.Automation;
+using Sandbox.Client;
+using Sandbox.Client.ModuleSupport;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Creates a sandbox, runs a script block with it, and deletes it afterwards, even when the block fails or Ctrl+C is pressed.</para>
+/// </summary>
+[Cmdlet(VerbsOther.Use, "Sandbox")]
+public sealed class UseSandboxCommand : SandboxConnectedCmdlet
+{
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary><para type="description">The script block; it receives the sandbox as its first argument: { param($sb) ... }.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNull]
+    public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary><para type="description">The template to create the sandbox from. Binds by property name from Get-SandboxTemplate output.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("TemplateName")]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Template { get; set; } = "";
+
+    /// <summary><para type="description">Further arguments passed to the script block after the sandbox.</para></summary>
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public object?[]? ArgumentList { get; set; }
+
+    /// <summary><para type="description">The sandbox's name. Default: a new name (sb- and 8 hex digits), chosen before creation so that an interrupted creation is cleaned up too.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int? Vcpu { get; set; }
+
+    /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
+    [Parameter]
+    [ValidateRange(64L, long.MaxValue)]
+    public long? MemoryMB { get; set; }
+
+    /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary><para type="description">A time to live for the sandbox, as a safety net should deletion fail (seconds, 10m, 1h or a TimeSpan).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? TimeToLive { get; set; }
+
+    /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Environment { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var name = Name ?? SandboxNames.NewSandboxName();
+        var request = new CreateSandboxRequest
+        {
+            TemplateName = Template,
+            Name = name,
+            Timeout = TimeoutSec,
+            Vcpus = Vcpu,
+            MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
+            TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
+            Environment = ToEnvironment(Environment, nameof(Environment)),
+        };
+        var client = Client;
+        // From the moment creation is sent the sandbox may exist (an interrupted or timed-out creation goes on on the
+        // server), so it is deleted in every case but a refusal that proves nothing was made (a taken name must not
+        // delete someone else's sandbox).
+        var mayExist = false;
+        try
+        {
+            Sandbox.Client.Sandbox sandbox;
+            try
+            {
+                mayExist = true;
+                sandbox = Await(client.CreateSandboxAsync(request, null, CancellationToken));
+            }
+            catch (SandboxApiException e) when (IsRefusal(e))
+            {
+                mayExist = false;
+                WriteError(ErrorFor(e, name));
+                return;
+            }
+            catch (Exception e) when (IsItemFailure(e))
+            {
+                WriteError(ErrorFor(e, name));
+                return;
+            }
+            WriteVerbose($"Created sandbox '{name}' from template '{Template}'.");
+            var args = new List<object?> { sandbox };
+            if (ArgumentList is not null) args.AddRange(ArgumentList);
+            foreach (var result in ScriptBlock!.Invoke(args.ToArray()))
+                WriteObject(result);
+        }
+        finally
+        {
+            if (mayExist) Cleanup(client, name);
+        }
+    }
+
+    private static bool IsRefusal(SandboxApiException e) =>
+        e is SandboxNameConflictException or SandboxValidationException or SandboxNotFoundException or SandboxAuthenticationException
+            or SandboxQuotaExceededException or SandboxNotSupportedException;
+
+    /// <summary>
+    /// Deletes the sandbox with a token of its own (the cmdlet's is cancelled after Ctrl+C). A sandbox that never came to be is
+    /// not an error; other failures are a warning naming it, when the pipeline can still be written to.
+    /// </summary>
+    private void Cleanup(SandboxClient client, string name)
+    {
+        using var cts = new CancellationTokenSource(CleanupTimeout);
+        try
+        {
+            client.DeleteSandboxAsync(name, null, cts.Token).GetAwaiter().GetResult();
+            TryWrite(() => WriteVerbose($"Deleted sandbox '{name}'."));
+        }
+        catch (SandboxNotFoundException)
+        {
+        }
+        catch (Exception e) when (e is SandboxApiException or OperationCanceledException or IOException or HttpRequestException)
+        {
+            TryWrite(() => WriteWarning($"Could not delete sandbox '{name}': {e.Message}. Delete it with: Remove-Sandbox -Name {name} -Force"));
+        }
+    }
+
+    private static void TryWrite(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C: nothing more can be written; the deletion itself was attempted.
+        }
+    }
+}

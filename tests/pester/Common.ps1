@@ -1,0 +1,56 @@
+# Shared set-up of the Pester tests (Pester 5, pwsh 7.4+): import the built module from out/Sandbox and run a
+# private local server on a free port with a throw-away data directory. Dot-source it in a BeforeAll block.
+
+$script:SandboxRepoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+
+function Import-SandboxTestModule {
+    $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw "The module is not built: run 'dotnet build Sandbox.slnx' first ($manifest is missing)."
+    }
+    Import-Module $manifest -Force -ErrorAction Stop
+}
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try {
+        $listener.LocalEndpoint.Port
+    }
+    finally {
+        $listener.Stop()
+    }
+}
+
+function New-TestName {
+    param(
+        [string] $Prefix = 't'
+    )
+    '{0}-{1}' -f $Prefix, [guid]::NewGuid().ToString('N').Substring(0, 8)
+}
+
+function Start-SandboxTestServer {
+    Import-SandboxTestModule
+    $dataDir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester')
+    $server = Start-SandboxServer -Port (Get-FreeTcpPort) -DataDirectory $dataDir -TtlGranularity 1 -Confirm:$false -ErrorAction Stop
+    $connection = Connect-Sandbox -Server $server -ErrorAction Stop
+    [pscustomobject]@{
+        Server = $server
+        Connection = $connection
+        DataDirectory = $dataDir
+    }
+}
+
+function Stop-SandboxTestServer {
+    param(
+        $Context
+    )
+    if ($null -eq $Context) {
+        return
+    }
+    Get-Sandbox -Connection $Context.Connection -ErrorAction SilentlyContinue |
+        Remove-Sandbox -Force -Connection $Context.Connection -ErrorAction SilentlyContinue
+    Disconnect-Sandbox -Connection $Context.Connection -ErrorAction SilentlyContinue
+    Stop-SandboxServer -DataDirectory $Context.DataDirectory -Confirm:$false -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $Context.DataDirectory -Recurse -Force -ErrorAction SilentlyContinue
+}

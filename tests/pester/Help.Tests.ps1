@@ -1,0 +1,63 @@
+# Pester 5: every command the built module exports has a synopsis, a description, at least one example and a
+# description of every parameter (the en-US MAML help that the build makes from docs/cmdlets).
+
+BeforeDiscovery {
+    $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+    Import-Module (Join-Path $root 'out/Sandbox/Sandbox.psd1') -Force -ErrorAction Stop
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+    $commands = foreach ($command in Get-Command -Module Sandbox) {
+        @{
+            Name = $command.Name
+            Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+        }
+    }
+}
+
+BeforeAll {
+    $script:root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+    Import-Module (Join-Path $script:root 'out/Sandbox/Sandbox.psd1') -Force -ErrorAction Stop
+}
+
+Describe 'The module manifest' {
+    It 'is valid and exports the 22 cmdlets by name' {
+        $manifest = Test-ModuleManifest -Path (Join-Path $script:root 'Sandbox.psd1')
+        $manifest.ExportedCmdlets.Count | Should -Be 22
+        $manifest.PowerShellVersion | Should -Be ([version]'7.4')
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+    }
+
+    It 'exports only approved verbs' {
+        $approved = (Get-Verb).Verb
+        foreach ($command in Get-Command -Module Sandbox) {
+            $command.Verb | Should -BeIn $approved
+        }
+    }
+}
+
+Describe 'Help for <Name>' -ForEach $commands {
+    BeforeAll {
+        $help = Get-Help -Name $Name -Full
+    }
+
+    It 'has a synopsis' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match ('^\s*' + [regex]::Escape($Name) + '\s')
+    }
+
+    It 'has a description' {
+        ($help.Description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has an example with code and a remark' {
+        $examples = @($help.Examples.Example)
+        $examples.Count | Should -BeGreaterThan 0
+        $examples[0].Code | Should -Not -BeNullOrEmpty
+        ($examples[0].Remarks.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes the parameter -<_>' -ForEach $Parameters {
+        $parameterHelp = $help.Parameters.Parameter | Where-Object Name -EQ $_
+        $parameterHelp | Should -Not -BeNullOrEmpty
+        ($parameterHelp.Description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+}

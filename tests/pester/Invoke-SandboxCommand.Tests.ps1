@@ -1,0 +1,84 @@
+# Pester 5 tests of Invoke-SandboxCommand against a private local server (see Common.ps1).
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:ctx = Start-SandboxTestServer
+}
+
+AfterAll {
+    Stop-SandboxTestServer -Context $script:ctx
+}
+
+Describe 'Invoke-SandboxCommand' {
+    BeforeAll {
+        $script:sandbox = New-Sandbox -Template base
+    }
+
+    It 'returns a typed result' {
+        $result = Invoke-SandboxCommand 'echo out; echo err >&2' -Sandbox $script:sandbox
+        $result | Should -BeOfType ([Sandbox.Client.CommandResult])
+        $result.Sandbox | Should -Be $script:sandbox.Name
+        $result.Command | Should -Be 'echo out; echo err >&2'
+        $result.ExitCode | Should -Be 0
+        $result.Succeeded | Should -BeTrue
+        $result.Stdout | Should -Be "out`n"
+        $result.Stderr | Should -Be "err`n"
+        $result.Duration | Should -BeOfType ([timespan])
+    }
+
+    It 'binds the sandbox from the pipeline by value' {
+        ($script:sandbox | Invoke-SandboxCommand 'echo piped').Stdout.Trim() | Should -Be 'piped'
+    }
+
+    It 'binds the sandbox by property name' {
+        ([pscustomobject]@{ SandboxName = $script:sandbox.Name } | Invoke-SandboxCommand 'echo byname').Stdout.Trim() | Should -Be 'byname'
+    }
+
+    It 'treats a non-zero exit as data' {
+        $result = Invoke-SandboxCommand 'exit 3' -Sandbox $script:sandbox -ErrorVariable err
+        $result.ExitCode | Should -Be 3
+        $result.Succeeded | Should -BeFalse
+        $err | Should -BeNullOrEmpty
+        $LASTEXITCODE | Should -Be 3
+    }
+
+    It 'makes a non-zero exit an error with -ErrorOnNonZeroExit' {
+        { Invoke-SandboxCommand 'exit 4' -Sandbox $script:sandbox -ErrorOnNonZeroExit -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxCommandFailed,SandboxModule.InvokeSandboxCommandCommand'
+    }
+
+    It 'passes -Environment, -WorkingDirectory and -Shell' {
+        $result = Invoke-SandboxCommand 'echo "$FOO $(pwd)"' -Sandbox $script:sandbox -Environment @{ FOO = 'bar' } -WorkingDirectory /tmp -Shell /bin/sh
+        $result.Stdout.Trim() | Should -Be 'bar /tmp'
+    }
+
+    It 'sends pipeline input to stdin when -Sandbox is given' {
+        $result = 'one', 'two', 'three' | Invoke-SandboxCommand 'wc -l' -Sandbox $script:sandbox
+        $result.Stdout.Trim() | Should -Be '3'
+    }
+
+    It 'sends -InputObject to stdin' {
+        (Invoke-SandboxCommand 'cat' -Sandbox $script:sandbox -InputObject 'hello').Stdout | Should -Be "hello`n"
+    }
+
+    It 'streams stdout lines and writes stderr lines as errors with -Stream' {
+        $lines = Invoke-SandboxCommand 'echo a; echo b; echo c >&2' -Sandbox $script:sandbox -Stream -ErrorVariable err -ErrorAction SilentlyContinue
+        $lines | Should -Be @('a', 'b')
+        $err[0].FullyQualifiedErrorId | Should -Be 'SandboxCommandStderr,SandboxModule.InvokeSandboxCommandCommand'
+        $err[0].Exception.Message | Should -Be 'c'
+    }
+
+    It 'kills a command past -TimeoutSec' {
+        { Invoke-SandboxCommand 'sleep 30' -Sandbox $script:sandbox -TimeoutSec 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxCommandTimeout,SandboxModule.InvokeSandboxCommandCommand'
+    }
+
+    It 'reports a missing sandbox as SandboxNotFound' {
+        { Invoke-SandboxCommand 'true' -Sandbox (New-TestName -Prefix 'missing') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.InvokeSandboxCommandCommand'
+    }
+
+    It 'shows the output in its default view' {
+        (Invoke-SandboxCommand 'echo visible' -Sandbox $script:sandbox | Out-String) | Should -Match 'visible'
+    }
+}

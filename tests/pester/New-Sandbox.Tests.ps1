@@ -1,0 +1,69 @@
+# Pester 5 tests of New-Sandbox against a private local server (see Common.ps1).
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:ctx = Start-SandboxTestServer
+}
+
+AfterAll {
+    Stop-SandboxTestServer -Context $script:ctx
+}
+
+Describe 'New-Sandbox' {
+    It 'creates a ready sandbox from a template' {
+        $name = New-TestName
+        $sandbox = New-Sandbox -Template base -Name $name
+        $sandbox | Should -BeOfType ([Sandbox.Client.Sandbox])
+        $sandbox.Name | Should -Be $name
+        $sandbox.Status | Should -Be 'ready'
+        $sandbox.TemplateName | Should -Be 'base'
+    }
+
+    It 'takes -Vcpu, -MemoryMB, -TimeToLive and -IdleTimeout' {
+        $sandbox = New-Sandbox -Template base -Vcpu 2 -MemoryMB 256 -TimeToLive 10m -IdleTimeout 120
+        $sandbox.Vcpus | Should -Be 2
+        $sandbox.MemoryMB | Should -Be 256
+        $sandbox.TtlSeconds | Should -Be 600
+        $sandbox.IdleTtlSeconds | Should -Be 120
+    }
+
+    It 'sets -Environment for every command' {
+        $sandbox = New-Sandbox -Template base -Environment @{ GREETING = 'hello' }
+        ($sandbox | Invoke-SandboxCommand 'echo $GREETING').Stdout.Trim() | Should -Be 'hello'
+    }
+
+    It 'returns at once with -NoWait' {
+        $sandbox = New-Sandbox -Template base -NoWait
+        $sandbox.Status | Should -BeIn @('provisioning', 'ready')
+        ($sandbox | Wait-Sandbox -PassThru).Status | Should -Be 'ready'
+    }
+
+    It 'binds -Template by property name from Get-SandboxTemplate' {
+        $sandbox = Get-SandboxTemplate -Name base | New-Sandbox
+        $sandbox.TemplateName | Should -Be 'base'
+    }
+
+    It 'pipes into Invoke-SandboxCommand' {
+        (New-Sandbox -Template base | Invoke-SandboxCommand 'echo ok').Stdout.Trim() | Should -Be 'ok'
+    }
+
+    It 'does nothing with -WhatIf' {
+        $name = New-TestName
+        New-Sandbox -Template base -Name $name -WhatIf
+        Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'reports an unknown template as TemplateNotFound' {
+        { New-Sandbox -Template (New-TestName -Prefix 'missing') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TemplateNotFound,SandboxModule.NewSandboxCommand'
+    }
+
+    It 'reports a taken name as SandboxAlreadyExists' {
+        $name = New-TestName
+        New-Sandbox -Template base -Name $name | Out-Null
+        New-Sandbox -Template base -Name $name -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -Be 'SandboxAlreadyExists,SandboxModule.NewSandboxCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        $err[0].TargetObject | Should -Be $name
+    }
+}
