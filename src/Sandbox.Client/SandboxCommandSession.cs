@@ -566,6 +566,8 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             }
             return;
         }
+        // A read cancelled by the caller (Ctrl+C) aborts the WebSocket; attach a fresh one so the kill still arrives.
+        if (_socket is { State: not WebSocketState.Open }) await ReconnectAsync(cancellationToken).ConfigureAwait(false);
         await SendControlAsync(new Dictionary<string, object> { ["type"] = "kill" }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -140,6 +140,26 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Disposing_after_a_cancelled_read_still_kills_the_command()
+    {
+        // Ctrl+C in Invoke-SandboxCommand -Stream: the read is cancelled (which aborts the socket), then the session is disposed.
+        var marker = "/tmp/cancelled-" + Guid.NewGuid().ToString("N")[..6];
+        var session = await Client.StartCommandAsync(_box, new CommandRequest($"echo started; sleep 3 && touch {marker}"));
+        using (var cancel = new CancellationTokenSource())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var chunk in session.ReadOutputAsync(cancel.Token))
+                    if (chunk.Data.Contains("started")) cancel.Cancel();
+            });
+        }
+        await session.DisposeAsync();
+        await Task.Delay(4000);
+        var check = await Client.ExecuteAsync(_box, new CommandRequest($"test -e {marker} && echo exists || echo absent"));
+        Assert.Equal("absent\n", check.Stdout);
+    }
+
+    [Fact]
     public async Task Streaming_errors_are_typed()
     {
         await using var timeout = await Client.StartCommandAsync(_box, new CommandRequest("echo a; sleep 30") { TimeoutSeconds = 1 });
