@@ -78,6 +78,10 @@ public sealed class SandboxRuntime
             await StopProcessesAsync(spec.Id);
             throw;
         }
+        finally
+        {
+            RefillSlots();
+        }
         // Only the sandbox's own mount namespace needs the overlay from here on.
         Native.Unmount(merged);
         _log.LogDebug("sandbox {Id} booted in {Ms:F2} ms", spec.Id, timer.Elapsed.TotalMilliseconds);
@@ -141,9 +145,9 @@ public sealed class SandboxRuntime
     /// <summary>A fresh sandbox id with its launcher already in its cgroups, or a new one when none is warm.</summary>
     public LaunchSlot TakeSlot()
     {
-        if (!_slots.TryDequeue(out var slot)) slot = PrepareSlot(Guid.NewGuid().ToString());
-        RefillSlots();
-        return slot;
+        // Refilled after the boot (see BootAsync), not here: a launcher joining its cgroups holds the kernel's
+        // cgroup threadgroup lock for an RCU grace period, and every fork on the host - bwrap's included - waits for it.
+        return _slots.TryDequeue(out var slot) ? slot : PrepareSlot(Guid.NewGuid().ToString());
     }
 
     /// <summary>An unused slot goes back to the pool (for example when the name was taken).</summary>
