@@ -15,7 +15,7 @@ public sealed class NameTakenException(string name) : Exception($"name '{name}' 
 /// short, and WAL with synchronous=NORMAL makes each write durable against a killed server
 /// before the request that caused it is answered.
 /// </summary>
-public sealed class StateStore : IDisposable
+public sealed partial class StateStore : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _lock = new();
