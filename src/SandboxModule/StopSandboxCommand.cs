@@ -7,44 +7,13 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class StopSandboxCommand : SandboxConnectedCmdlet
+public sealed class StopSandboxCommand : SandboxTargetCmdlet
 {
-    private const string ByName = "ByName";
-    private const string ByInputObject = "ByInputObject";
-
-    /// <summary><para type="description">Names or wildcard patterns of the sandboxes to stop.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
-    [Alias("SandboxName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(SandboxNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = [];
-
-    /// <summary><para type="description">Sandboxes from Get-Sandbox or New-Sandbox.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
-    [ValidateNotNull]
-    public Sandbox.Client.Sandbox[] InputObject { get; set; } = [];
-
-    /// <summary><para type="description">Returns each stopped sandbox.</para></summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessSandbox(string name)
     {
-        var names = ParameterSetName == ByInputObject ? InputObject.Select(s => s.Name) : Name;
-        foreach (var pattern in names)
-            TryItem(pattern, () =>
-            {
-                foreach (var name in ParameterSetName == ByInputObject ? [pattern] : ExpandSandboxNames(pattern))
-                {
-                    if (!ShouldProcess(name, "Stop sandbox")) continue;
-                    TryItem(name, () =>
-                    {
-                        var stopped = Await(Client.StopSandboxAsync(name, null, CancellationToken));
-                        if (PassThru) WriteObject(stopped);
-                    });
-                }
-            });
+        if (!ShouldProcess(name, "Stop sandbox")) return;
+        var stopped = Await(Client.StopSandboxAsync(name, null, CancellationToken));
+        if (PassThru) WriteObject(stopped);
     }
 }
