@@ -23,6 +23,23 @@ public static partial class DurationParser
     /// <summary>Tries to convert <paramref name="value"/> to a non-negative duration.</summary>
     public static bool TryParse(object? value, out TimeSpan result)
     {
+        bool ok;
+        try
+        {
+            ok = TryParseCore(value, out result);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentException)
+        {
+            // "NaN", "1e300", 2^64 seconds, "99999999999d": no duration; TimeSpan and the integer parsers throw on them.
+            ok = false;
+            result = TimeSpan.Zero;
+        }
+        if (!ok) result = TimeSpan.Zero;
+        return ok;
+    }
+
+    private static bool TryParseCore(object? value, out TimeSpan result)
+    {
         result = TimeSpan.Zero;
         switch (value)
         {

@@ -84,7 +84,7 @@ public sealed class TransferProgressTracker
     public const long LargeFileBytes = 1024 * 1024;
 
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
-    private TimeSpan _last = TimeSpan.MinValue;
+    private TimeSpan? _last; // null until the first report (TimeSpan.MinValue here overflowed "now - _last")
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="totalBytes">The total, when known.</param>
@@ -108,7 +108,7 @@ public sealed class TransferProgressTracker
         BytesDone = bytesDone;
         var now = _watch.Elapsed;
         if (TotalBytes is { } total && bytesDone >= total) return true;
-        if (now - _last < Interval) return false;
+        if (_last is { } last && now - last < Interval) return false;
         _last = now;
         return true;
     }
