@@ -20,7 +20,7 @@ internal sealed class Options
     public long ClientStreamBytes { get; private set; } = 256L * 1024 * 1024;
     public HashSet<string> Phases { get; private set; } = [.. AllPhases];
 
-    public static readonly string[] AllPhases = ["create", "exec", "stream", "idle", "client"];
+    public static readonly string[] AllPhases = ["create", "exec", "stream", "idle", "client", "pool"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench/Sandbox.Bench -- [options]
@@ -34,7 +34,8 @@ internal sealed class Options
           --stream-bytes N         --stream-reps N
           --client-iterations N    GETs per side in the client phase (default 1000)
           --client-stream-bytes N  text streamed in the client phase (default 256 MiB)
-          --only LIST              phases to run, comma separated: create,exec,stream,idle,client
+          --only LIST              phases to run, comma separated: create,exec,stream,idle,client,pool
+                                   (pool: create from a warm pool vs cold create vs raw, --create-iterations rounds)
         """;
 
     public static Options Parse(string[] args)

@@ -85,6 +85,7 @@ try
     await bench.RunPhaseAsync("idle", bench.IdleAsync);
     await bench.RunPhaseAsync("stream", bench.StreamAsync);
     await bench.RunPhaseAsync("client", bench.ClientAsync);
+    await bench.RunPhaseAsync("pool", bench.PoolAsync);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
@@ -96,7 +97,7 @@ finally
 }
 
 if (bench is null) return 1;
-string[] order = ["create_", "exec_", "stream_", "idle_", "client_"];
+string[] order = ["create_", "exec_", "stream_", "idle_", "client_", "pool_"];
 var results = bench.Results.OrderBy(r => Array.FindIndex(order, p => r.Metric.StartsWith(p, StringComparison.Ordinal))).ToList();
 Console.WriteLine();
 Console.Write(Result.Table(results));

@@ -143,6 +143,9 @@ public class SandboxNotFoundException(string message, int? statusCode = 404, str
     public override string ErrorId => ErrorType switch
     {
         "TemplateNotFound" => "TemplateNotFound",
+        "PoolNotFound" => "PoolNotFound",
+        "VolumeNotFound" => "VolumeNotFound",
+        "SnapshotNotFound" => "SnapshotNotFound",
         "NotFound" => "SandboxPathNotFound",
         "CommandNotFound" => "SandboxCommandNotFound",
         "SessionExpired" => "SandboxCommandSessionExpired",
@@ -158,7 +161,14 @@ public class SandboxNameConflictException(string message, int? statusCode = 409,
     : SandboxApiException(message, statusCode, errorType, innerException)
 {
     /// <inheritdoc />
-    public override string ErrorId => ErrorType == "TemplateAlreadyExists" ? "TemplateAlreadyExists" : "SandboxAlreadyExists";
+    public override string ErrorId => ErrorType switch
+    {
+        "TemplateAlreadyExists" => "TemplateAlreadyExists",
+        "PoolAlreadyExists" => "PoolAlreadyExists",
+        "VolumeAlreadyExists" => "VolumeAlreadyExists",
+        "SnapshotAlreadyExists" => "SnapshotAlreadyExists",
+        _ => "SandboxAlreadyExists",
+    };
 
     /// <inheritdoc />
     public override string CategoryName => SandboxErrorCategory.ResourceExists;
@@ -169,7 +179,12 @@ public class SandboxResourceInUseException(string message, int? statusCode = 409
     : SandboxApiException(message, statusCode, errorType, innerException)
 {
     /// <inheritdoc />
-    public override string ErrorId => ErrorType == "TemplateInUse" ? "TemplateInUse" : "SandboxResourceInUse";
+    public override string ErrorId => ErrorType switch
+    {
+        "TemplateInUse" => "TemplateInUse",
+        "VolumeInUse" => "VolumeInUse",
+        _ => "SandboxResourceInUse",
+    };
 
     /// <inheritdoc />
     public override string CategoryName => SandboxErrorCategory.ResourceBusy;
@@ -326,11 +341,11 @@ public static class SandboxErrorClassifier
                 return new SandboxCommandTimeoutException(message, status, errorType, inner);
             case "NotSupported":
                 return new SandboxNotSupportedException(message, status, errorType, inner);
-            case "SandboxNotFound" or "TemplateNotFound" or "CommandNotFound" or "SessionExpired" or "NotFound":
+            case "SandboxNotFound" or "TemplateNotFound" or "CommandNotFound" or "SessionExpired" or "NotFound" or "PoolNotFound" or "VolumeNotFound" or "SnapshotNotFound":
                 return new SandboxNotFoundException(message, status, errorType, inner);
-            case "SandboxAlreadyExists" or "TemplateAlreadyExists" or "AlreadyExists" or "NameConflict":
+            case "SandboxAlreadyExists" or "TemplateAlreadyExists" or "AlreadyExists" or "NameConflict" or "PoolAlreadyExists" or "VolumeAlreadyExists" or "SnapshotAlreadyExists":
                 return new SandboxNameConflictException(message, status, errorType, inner);
-            case "TemplateInUse" or "ResourceInUse" or "InUse" or "CommandIdInUse":
+            case "TemplateInUse" or "ResourceInUse" or "InUse" or "CommandIdInUse" or "VolumeInUse":
                 return new SandboxResourceInUseException(message, status, errorType, inner);
             case "SandboxTimeout" or "Timeout":
                 return new SandboxTimeoutException(message, status, errorType, inner);

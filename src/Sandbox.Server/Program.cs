@@ -36,6 +36,14 @@ builder.Services.AddSingleton<StateStore>();
 builder.Services.AddSingleton<SandboxRuntime>();
 builder.Services.AddSingleton<TemplateCatalog>();
 builder.Services.AddSingleton<SandboxManager>();
+builder.Services.AddSingleton<SnapshotRuntime>();
+builder.Services.AddSingleton<SnapshotService>();
+builder.Services.AddHostedService<SnapshotCollector>();
+builder.Services.AddSingleton<VolumeRuntime>();
+builder.Services.AddSingleton<VolumeService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<VolumeService>());
+builder.Services.AddSingleton<PoolService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolService>());
 builder.Services.AddSingleton<CommandLauncher>();
 builder.Services.AddSingleton<ExecWebSocket>();
 builder.Services.AddHostedService<ExpiryService>();
@@ -59,11 +67,14 @@ app.Use(async (ctx, next) =>
 });
 app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
 ControlPlaneEndpoints.Map(app);
+PoolEndpoints.Map(app);
+SnapshotEndpoints.Map(app);
 DataplaneEndpoints.Map(app);
 app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
 
 app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();
 await app.Services.GetRequiredService<SandboxManager>().ReconcileAsync(CancellationToken.None);
+await app.Services.GetRequiredService<SnapshotService>().ReconcileAsync();
 var runtime = app.Services.GetRequiredService<SandboxRuntime>();
 runtime.StartSlotPool();
 

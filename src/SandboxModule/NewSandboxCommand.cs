@@ -7,16 +7,25 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox from a template.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "Sandbox", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = FromTemplate)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class NewSandboxCommand : SandboxConnectedCmdlet
 {
+    private const string FromTemplate = "FromTemplate";
+    private const string FromSnapshot = "FromSnapshot";
+
     /// <summary><para type="description">The template to create the sandbox from. Binds by property name from Get-SandboxTemplate output.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Template { get; set; } = "";
+
+    /// <summary><para type="description">The id of a snapshot to start the sandbox from (see Get-SandboxSnapshot). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromSnapshot)]
+    [Alias("SnapshotId")]
+    [ValidateNotNullOrEmpty]
+    public string Snapshot { get; set; } = "";
 
     /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens). The server generates one when omitted.</para></summary>
     [Parameter]
@@ -60,11 +69,14 @@ public sealed class NewSandboxCommand : SandboxConnectedCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var target = Name ?? $"(new sandbox from template '{Template}')";
-        if (!ShouldProcess(target, $"Create sandbox from template '{Template}'")) return;
+        var fromSnapshot = ParameterSetName == FromSnapshot;
+        var source = fromSnapshot ? $"snapshot '{Snapshot}'" : $"template '{Template}'";
+        var target = Name ?? $"(new sandbox from {source})";
+        if (!ShouldProcess(target, $"Create sandbox from {source}")) return;
         var request = new CreateSandboxRequest
         {
-            TemplateName = Template,
+            TemplateName = fromSnapshot ? null : Template,
+            SnapshotId = fromSnapshot ? Snapshot : null,
             Name = Name,
             WaitForReady = !NoWait,
             Timeout = TimeoutSec,
@@ -74,6 +86,6 @@ public sealed class NewSandboxCommand : SandboxConnectedCmdlet
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
             Environment = ToEnvironment(Environment, nameof(Environment)),
         };
-        TryItem(Name ?? Template, () => WriteObject(Await(Client.CreateSandboxAsync(request, null, CancellationToken))));
+        TryItem(Name ?? (fromSnapshot ? Snapshot : Template), () => WriteObject(Await(Client.CreateSandboxAsync(request, null, CancellationToken))));
     }
 }

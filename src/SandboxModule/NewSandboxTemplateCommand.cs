@@ -37,10 +37,10 @@ public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
     [ValidateNotNullOrEmpty]
     public string? Storage { get; set; }
 
-    /// <summary><para type="description">Volumes to mount, as a hashtable of volume name to mount path, e.g. @{ data = '/data' }.</para></summary>
+    /// <summary><para type="description">Volumes to mount into the template's sandboxes, one hashtable per mount: @{ Volume = 'data'; Path = '/data' } (keys Volume or VolumeName, Path or MountPath). The short form @{ data = '/data'; logs = '/logs' } maps volume names to paths.</para></summary>
     [Parameter]
     [ValidateNotNull]
-    public Hashtable? VolumeMount { get; set; }
+    public Hashtable[]? VolumeMount { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -51,8 +51,39 @@ public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
             Name = Name,
             Image = Image,
             Resources = new TemplateResources { Cpu = Cpu, Memory = Memory, Storage = Storage },
-            VolumeMounts = ToEnvironment(VolumeMount, nameof(VolumeMount))?.Select(kv => new VolumeMount { VolumeName = kv.Key, MountPath = kv.Value }).ToList(),
+            VolumeMounts = ToVolumeMounts(),
         };
         TryItem(Name, () => WriteObject(Await(Client.CreateTemplateAsync(request, null, CancellationToken))));
+    }
+
+    private static readonly string[] VolumeKeys = ["Volume", "VolumeName"];
+    private static readonly string[] PathKeys = ["Path", "MountPath"];
+
+    /// <summary>The mounts of -VolumeMount; a table with neither or only one of the keys is a terminating InvalidArgument error.</summary>
+    private List<VolumeMount>? ToVolumeMounts()
+    {
+        if (VolumeMount is null || VolumeMount.Length == 0) return null;
+        var mounts = new List<VolumeMount>();
+        foreach (var table in VolumeMount)
+        {
+            if (table is null) continue;
+            var entries = table.Cast<DictionaryEntry>().Select(e => (Key: LanguagePrimitives.ConvertTo<string>(e.Key), Value: e.Value is null ? "" : LanguagePrimitives.ConvertTo<string>(e.Value))).ToList();
+            string? Find(string[] keys) => entries.Where(e => keys.Contains(e.Key, StringComparer.OrdinalIgnoreCase)).Select(e => e.Value).FirstOrDefault();
+            var volume = Find(VolumeKeys);
+            var path = Find(PathKeys);
+            if (volume is not null || path is not null)
+            {
+                if (string.IsNullOrWhiteSpace(volume) || string.IsNullOrWhiteSpace(path) || entries.Count != 2)
+                    FailArgument("-VolumeMount takes @{ Volume = 'name'; Path = '/mount/path' } (exactly these two keys) or @{ name = '/mount/path' }", "SandboxInvalidVolumeMount", table);
+                mounts.Add(new VolumeMount { VolumeName = volume!, MountPath = path! });
+                continue;
+            }
+            foreach (var (key, value) in entries)
+            {
+                if (string.IsNullOrWhiteSpace(key)) FailArgument("-VolumeMount has an empty volume name", "SandboxInvalidVolumeMount", table);
+                mounts.Add(new VolumeMount { VolumeName = key, MountPath = value });
+            }
+        }
+        return mounts;
     }
 }

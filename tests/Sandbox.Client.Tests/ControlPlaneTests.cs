@@ -279,15 +279,15 @@ public sealed class TemplateTests(ServerFixture fx)
         Assert.Equal("resources.cpu", badCpu.Field);
         var badImage = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest { Name = fx.NewName("bad"), Image = "docker.io/x", Resources = new TemplateResources { Cpu = "1", Memory = "512Mi" } }));
         Assert.Equal("image", badImage.Field);
-        var volumes = await Assert.ThrowsAsync<SandboxNotSupportedException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest
+        var volumes = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest
         {
             Name = fx.NewName("vol"),
             Image = "host",
             Resources = new TemplateResources { Cpu = "1", Memory = "512Mi" },
-            VolumeMounts = [new VolumeMount { VolumeName = "data", MountPath = "/data" }],
+            VolumeMounts = [new VolumeMount { VolumeName = "no-such-volume", MountPath = "/data" }],
         }));
-        Assert.Equal("SandboxNotSupported", volumes.ErrorId);
-        Assert.Equal("NotImplemented", volumes.CategoryName);
+        Assert.Equal("VolumeNotFound", volumes.ErrorId);
+        Assert.Equal("ObjectNotFound", volumes.CategoryName);
 
         var newName = fx.NewName("tpl-renamed");
         var renamed = await Client.RenameTemplateAsync(name, newName);

@@ -66,4 +66,22 @@ Describe 'New-Sandbox' {
         $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
         $err[0].TargetObject | Should -Be $name
     }
+
+    It 'starts a sandbox from a snapshot with -Snapshot and from the pipeline' {
+        $source = New-Sandbox -Template base
+        $source | Invoke-SandboxCommand 'echo from-snap > /home/user/s.txt' | Out-Null
+        $snap = $source | New-SandboxSnapshot -Name (New-TestName -Prefix 'snap')
+        $a = New-Sandbox -Snapshot $snap.Id
+        $a.SnapshotId | Should -Be $snap.Id
+        ($a | Invoke-SandboxCommand 'cat /home/user/s.txt').Stdout.Trim() | Should -Be 'from-snap'
+        $b = $snap | New-Sandbox
+        $b.SnapshotId | Should -Be $snap.Id
+        $a, $b, $source | Remove-Sandbox -Force
+        $snap | Remove-SandboxSnapshot -Force
+    }
+
+    It 'reports an unknown snapshot as SnapshotNotFound' {
+        { New-Sandbox -Snapshot ([guid]::NewGuid().ToString()) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.NewSandboxCommand'
+    }
 }

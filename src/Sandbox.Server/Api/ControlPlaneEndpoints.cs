@@ -12,6 +12,7 @@ public static class ControlPlaneEndpoints
     public static void Map(WebApplication app)
     {
         foreach (var prefix in Prefixes) MapRoutes(app.MapGroup(prefix));
+        foreach (var prefix in Prefixes) VolumeEndpoints.Map(app.MapGroup(prefix));
     }
 
     private static void MapRoutes(RouteGroupBuilder api)
@@ -98,7 +99,7 @@ public static class ControlPlaneEndpoints
         return Results.Json(new { sandboxes = items.Select(r => Json.Sandbox(r, req)), offset = offset + items.Count });
     }
 
-    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
+    internal static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
     {
         var issues = new List<ValidationIssue>();
         int Read(string key, int fallback, int min, int max)

@@ -5,7 +5,7 @@ using System.Text;
 namespace Sandbox.Server.Runtime;
 
 /// <summary>What the runtime needs to boot one sandbox.</summary>
-public sealed record BootSpec(string Id, string Hostname, string LowerDir, ResourceLimits Limits);
+public sealed record BootSpec(string Id, string Hostname, string LowerDir, ResourceLimits Limits, IReadOnlyList<BindMount>? Binds = null);
 
 /// <summary>
 /// Runs sandboxes as bubblewrap namespaces over an overlay root, with sandbox-init as their init.
@@ -239,6 +239,13 @@ public sealed class SandboxRuntime
         {
             yield return "--tmpfs";
             yield return hidden;
+        }
+        // Volumes (host mounts, see VolumeRuntime), after the hiding so a mount path is never covered by it.
+        foreach (var bind in spec.Binds ?? [])
+        {
+            yield return "--bind";
+            yield return bind.Source;
+            yield return bind.Target;
         }
         yield return "/proc/self/fd/5";
         yield return "serve";

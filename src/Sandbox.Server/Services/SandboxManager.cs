@@ -10,7 +10,7 @@ namespace Sandbox.Server.Services;
 /// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
 /// before the request that caused it is answered.
 /// </summary>
-public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log)
+public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
@@ -40,14 +40,19 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         if (templateName is null && snapshotId is null) body.Fail("template_name", "field required (exactly one of template_name and snapshot_id)", "missing");
         if (templateName is not null && snapshotId is not null) body.Fail("snapshot_id", "give exactly one of template_name and snapshot_id");
         body.ThrowIfInvalid();
-        if (snapshotId is not null) throw ApiException.BadRequest("NotSupported", "snapshots are not supported by this local server yet");
 
-        var template = store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
-        var lower = TemplateCatalog.LowerDir(template.Image)
+        // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
+        var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
+        var template = launch is not null ? store.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
+            : store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
             ?? throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         Quantity.TryParse(template.Cpu, out var templateCpu);
         Quantity.TryParse(template.Memory, out var templateMemory);
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+
+        // A warm pool of this template hands over a ready replica instead of a boot (see PoolService).
+        if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed) return (claimed, Task.CompletedTask);
 
         var now = Now;
         var slot = runtime.TakeSlot();
@@ -68,6 +73,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
             MemBytes = mem ?? (long)templateMemory,
             FsCapacityBytes = fs ?? storage,
             Env = env,
+            SnapshotId = launch?.SnapshotId,
         };
         try
         {
@@ -76,6 +82,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         catch (NameTakenException)
         {
             runtime.ReturnSlot(slot);
+            if (launch is not null) snapshots.Release(launch.SnapshotId);
             throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
         }
         var gate = LockFor(record.Id);
@@ -84,11 +91,12 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         {
             try
             {
-                await BootLockedAsync(record, slot);
+                await BootLockedAsync(record, slot, launch is null ? null : () => snapshots.PrepareAsync(launch, record.Id));
             }
             finally
             {
                 gate.Release();
+                if (launch is not null) snapshots.Release(launch.SnapshotId);
             }
         });
         return (record, boot);
@@ -107,12 +115,25 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
 
     private static string GenerateName() => "sb-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 4));
 
-    private async Task BootLockedAsync(SandboxRecord record, LaunchSlot? slot = null)
+    private async Task BootLockedAsync(SandboxRecord record, LaunchSlot? slot = null, Func<Task>? prepare = null)
     {
         try
         {
+            if (prepare is not null)
+            {
+                try
+                {
+                    await prepare();
+                }
+                catch
+                {
+                    slot?.Discard();
+                    throw;
+                }
+            }
             var limits = new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax);
-            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits), slot, CancellationToken.None);
+            var binds = await volumes.PrepareBindsAsync(record.TemplateName, CancellationToken.None);
+            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits, binds), slot, CancellationToken.None);
             _lastActivity[record.Id] = Now;
             Save(Current(record.Id) with { Status = SandboxStatus.Ready, StatusMessage = null });
         }
@@ -160,6 +181,21 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         catch (NameTakenException)
         {
             throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a sandbox under its lifecycle lock (a snapshot copies its upper layer so).</summary>
+    public async Task<T> WithLockAsync<T>(string id, Func<SandboxRecord, Task<T>> work)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync();
+        try
+        {
+            return await work(store.GetSandboxById(id) ?? throw NotFound(id));
         }
         finally
         {

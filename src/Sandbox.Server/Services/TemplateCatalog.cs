@@ -61,14 +61,11 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
             memory = ReadQuantity(resources, "memory", Limits.MinMemoryBytes, Limits.HostMemoryBytes) ?? memory;
             storage = ReadQuantity(resources, "storage", Limits.MinMemoryBytes, long.MaxValue);
         }
-        if (body.Raw("volume_mounts") is { } mounts && mounts.ValueKind == System.Text.Json.JsonValueKind.Array && mounts.GetArrayLength() > 0)
-        {
-            body.ThrowIfInvalid();
-            throw ApiException.BadRequest("NotSupported", "volume_mounts are not supported by this local server yet");
-        }
+        var volumeMounts = VolumeService.ReadMounts(body);
         body.ThrowIfInvalid();
+        VolumeService.RequireVolumes(store, volumeMounts);
         var now = clock.GetUtcNow().UtcDateTime;
-        var template = new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name!, Image = image!, Cpu = cpu, Memory = memory, Storage = storage, CreatedAt = now, UpdatedAt = now };
+        var template = new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name!, Image = image!, Cpu = cpu, Memory = memory, Storage = storage, VolumeMounts = volumeMounts, CreatedAt = now, UpdatedAt = now };
         try
         {
             store.InsertTemplate(template);
@@ -117,6 +114,7 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     public void Delete(string name)
     {
         Get(name);
+        if (store.TemplateUsedByPool(name)) throw ApiException.Conflict("TemplateInUse", $"template '{name}' is used by a pool; delete the pool first");
         if (store.TemplateInUse(name)) throw ApiException.Conflict("TemplateInUse", $"template '{name}' is used by sandboxes; delete them first");
         store.DeleteTemplate(name);
     }

@@ -35,7 +35,12 @@ public sealed partial class StateStore : IDisposable
                 status TEXT NOT NULL, status_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
                 ttl_seconds INTEGER, idle_ttl_seconds INTEGER, expires_at TEXT, snapshot_id TEXT,
                 vcpus INTEGER NOT NULL, cpu_limit REAL NOT NULL, mem_bytes INTEGER NOT NULL, fs_capacity_bytes INTEGER, env TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS pools (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, template_name TEXT NOT NULL, replicas INTEGER NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS pool_replicas (sandbox_id TEXT PRIMARY KEY, pool_id TEXT NOT NULL);
             """);
+        Execute(VolumesTable); // StateStore.Volumes.cs
     }
 
     public void Dispose() => _db.Dispose();
@@ -132,7 +137,8 @@ public sealed partial class StateStore : IDisposable
                 }
                 using (var cmd = _db.CreateCommand())
                 {
-                    cmd.CommandText = "UPDATE sandboxes SET template_name = $new WHERE template_name = $name";
+                    // Pools follow their template's name too.
+                    cmd.CommandText = "UPDATE sandboxes SET template_name = $new WHERE template_name = $name; UPDATE pools SET template_name = $new WHERE template_name = $name";
                     cmd.Parameters.AddWithValue("$new", newName);
                     cmd.Parameters.AddWithValue("$name", name);
                     cmd.ExecuteNonQuery();
@@ -219,6 +225,8 @@ public sealed partial class StateStore : IDisposable
         return Query($"""
             SELECT {SandboxColumns} FROM sandboxes
             WHERE ($nc IS NULL OR instr(name, $nc) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
+                AND id NOT IN (SELECT sandbox_id FROM pool_replicas)
+
             ORDER BY {column} {direction}, name {direction} LIMIT $limit OFFSET $offset
             """, ReadSandbox, ("$nc", q.NameContains), ("$status", q.Status), ("$template", q.TemplateName), ("$limit", q.Limit), ("$offset", q.Offset));
     }

@@ -1,0 +1,67 @@
+using Sandbox.Server.Services;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>Snapshot routes: <c>POST /boxes/{name}/snapshot</c>, <c>/snapshots</c> and <c>/snapshots/{id}</c>.</summary>
+public static class SnapshotEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        foreach (var prefix in ControlPlaneEndpoints.Prefixes) MapRoutes(app.MapGroup(prefix));
+    }
+
+    public static object Snapshot(SnapshotRecord s) => new
+    {
+        id = s.Id,
+        name = s.Name,
+        status = s.Status,
+        status_message = s.StatusMessage,
+        fs_capacity_bytes = s.FsCapacityBytes,
+        fs_used_bytes = s.FsUsedBytes,
+        source_sandbox_id = s.SourceSandboxId,
+        docker_image = s.DockerImage,
+        created_at = s.CreatedAt,
+        updated_at = s.UpdatedAt,
+    };
+
+    private static void MapRoutes(RouteGroupBuilder api)
+    {
+        api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
+            Results.Json(Snapshot(snapshots.Capture(sandboxes, name, await JsonInput.ReadAsync(req))), statusCode: 201));
+        api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots) =>
+            Results.Json(Snapshot(snapshots.Import(await JsonInput.ReadAsync(req))), statusCode: 201));
+        api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
+        {
+            var (limit, offset, nameContains) = Paging(req);
+            var items = snapshots.List(limit, offset, nameContains);
+            return Results.Json(new { snapshots = items.Select(Snapshot), offset = offset + items.Count });
+        });
+        api.MapGet("/snapshots/{id}", (string id, SnapshotService snapshots) => Results.Json(Snapshot(snapshots.Get(id))));
+        api.MapDelete("/snapshots/{id}", async (string id, SnapshotService snapshots) =>
+        {
+            await snapshots.DeleteAsync(id);
+            return Results.NoContent();
+        });
+    }
+
+    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
+    {
+        var issues = new List<ValidationIssue>();
+        int Read(string key, int fallback, int min, int max)
+        {
+            var text = (string?)req.Query[key];
+            if (text is null) return fallback;
+            if (!int.TryParse(text, out var value) || value < min || value > max)
+            {
+                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
+                return fallback;
+            }
+            return value;
+        }
+        var limit = Read("limit", 100, 1, 1000);
+        var offset = Read("offset", 0, 0, int.MaxValue);
+        if (issues.Count > 0) throw new ValidationException(issues);
+        return (limit, offset, req.Query["name_contains"]);
+    }
+}

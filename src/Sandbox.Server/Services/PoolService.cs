@@ -1,0 +1,374 @@
+using System.Collections.Concurrent;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>
+/// Warm pools: each keeps <c>replicas</c> ready sandboxes of a stateless template. A background loop boots missing
+/// replicas, ends surplus ones and replaces replicas that failed or whose processes died; <see cref="TryClaim"/> hands a
+/// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, so they
+/// survive a server restart like any sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
+/// </summary>
+public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
+{
+    /// <summary>Replica boots in flight at once over all pools (2 cores: more only queues on the same CPUs).</summary>
+    private const int MaxConcurrentBoots = 4;
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Serialises claims against ending replicas (surplus, pool delete), so an ended replica is never handed out.</summary>
+    private readonly Lock _claimLock = new();
+    private readonly ConcurrentDictionary<string, string> _booting = new(); // sandbox id -> pool id
+    private readonly SemaphoreSlim _bootSlots = new(MaxConcurrentBoots, MaxConcurrentBoots);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _passGate = new(1, 1);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private static ApiException NotFound(string name) => ApiException.NotFound("PoolNotFound", $"pool '{name}' not found");
+
+    // ---------------------------------------------------------------- API
+
+    public PoolRecord Get(string name) => store.GetPool(name) ?? throw NotFound(name);
+
+    public PoolRecord? GetById(string id) => store.GetPoolById(id);
+
+    /// <summary>Ready and booting replica counts of a pool.</summary>
+    public (int Ready, int Provisioning) Counts(PoolRecord pool)
+    {
+        var replicas = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id).ToList();
+        return (replicas.Count(r => r.Sandbox.Status == SandboxStatus.Ready), replicas.Count(r => r.Sandbox.Status == SandboxStatus.Provisioning));
+    }
+
+    public PoolRecord Create(JsonInput body)
+    {
+        var name = body.Name("name", required: true);
+        var templateName = body.String("template_name", required: true);
+        var replicas = body.Integer("replicas", 1, 100, required: true);
+        body.ThrowIfInvalid();
+        var template = store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        CheckStateless(template);
+        if (TemplateCatalog.LowerDir(template.Image) is null)
+            throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+        var now = Now;
+        var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name!, TemplateName = template.Name, Replicas = (int)replicas!, CreatedAt = now, UpdatedAt = now };
+        try
+        {
+            store.InsertPool(pool);
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{name}' already exists");
+        }
+        Wake();
+        return pool;
+    }
+
+    private static void CheckStateless(TemplateRecord template)
+    {
+        if (template.VolumeMounts.Count > 0)
+            throw ApiException.BadRequest("ValidationError", "Pools only support stateless templates");
+    }
+
+    /// <summary>Waits until the pool has as many ready replicas as it wants; false at the deadline.</summary>
+    public async Task<bool> WaitForReadyAsync(string poolId, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var pool = store.GetPoolById(poolId);
+            if (pool is null) return false;
+            if (Counts(pool).Ready >= pool.Replicas) return true;
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(20, ct);
+        }
+    }
+
+    public PoolRecord Update(string name, JsonInput body)
+    {
+        var newName = body.Name("name");
+        var replicas = body.Integer("replicas", 0, 100);
+        body.ThrowIfInvalid();
+        var pool = Get(name);
+        if (newName is not null) pool = pool with { Name = newName };
+        if (replicas is not null) pool = pool with { Replicas = (int)replicas };
+        pool = pool with { UpdatedAt = Now };
+        try
+        {
+            store.UpdatePool(pool);
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{newName}' already exists");
+        }
+        Wake();
+        return pool;
+    }
+
+    /// <summary>Deletes the pool and ends its idle replicas (handed-out sandboxes are the users' and stay).</summary>
+    public async Task DeleteAsync(string name)
+    {
+        var pool = Get(name);
+        lock (_claimLock) store.DeletePool(pool.Id);
+        // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
+        // this answers and its template can be deleted at once.
+        for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
+        List<PoolReplica> ending;
+        lock (_claimLock)
+        {
+            ending = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+            // Not ready any more: a claim that raced with this delete cannot take them.
+            foreach (var r in ending) store.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
+        }
+        foreach (var r in ending) await EndReplicaAsync(r.Sandbox.Id, "pool deleted");
+    }
+
+    // ---------------------------------------------------------------- claims
+
+    /// <summary>
+    /// The hook of <c>POST /boxes</c>: a claim with the request's values, the template's resources where the request
+    /// gives none (as a cold create would); 409 <c>SandboxAlreadyExists</c> when the name is taken.
+    /// </summary>
+    public SandboxRecord? TryClaim(TemplateRecord template, string name, long? ttl, long? idle, long? vcpus, long? mem, long? fs, IReadOnlyDictionary<string, string> env)
+    {
+        Quantity.TryParse(template.Cpu, out var cpu);
+        Quantity.TryParse(template.Memory, out var memory);
+        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+        var claim = new ReplicaClaim(name, Now, ttl, idle, vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(cpu)), vcpus ?? Math.Max(0.01, cpu),
+            mem ?? (long)memory, fs ?? storage, env);
+        try
+        {
+            return TryClaim(template, claim);
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{name}' already exists");
+        }
+    }
+
+    /// <summary>
+    /// Hands a ready replica of a pool of <paramref name="template"/> over as <paramref name="claim"/>, or returns null
+    /// (no pool, none ready, or limits that could not be applied): the caller then boots a sandbox cold. Throws
+    /// <see cref="NameTakenException"/> when the name is taken.
+    /// </summary>
+    public SandboxRecord? TryClaim(TemplateRecord template, ReplicaClaim claim)
+    {
+        if (template.VolumeMounts.Count > 0) return null;
+        var pools = store.PoolsOfTemplate(template.Name);
+        if (pools.Count == 0) return null;
+        var poolIds = pools.Select(p => p.Id).ToHashSet();
+        SandboxRecord? claimed = null;
+        lock (_claimLock)
+        {
+            foreach (var replica in store.AllPoolReplicas().Where(r => poolIds.Contains(r.PoolId) && r.Sandbox.Status == SandboxStatus.Ready)
+                         .OrderBy(r => r.Sandbox.CreatedAt))
+            {
+                var cgroups = runtime.Cgroups(replica.Sandbox.Id);
+                var pid = UtsHostname.FindSandboxProcess(cgroups);
+                if (pid is null) continue; // died since the last pass; the loop replaces it
+                var limitsChanged = replica.Sandbox.CpuLimit != claim.CpuLimit || replica.Sandbox.MemBytes != claim.MemBytes;
+                if (limitsChanged && !TryApplyLimits(replica.Sandbox.Id, claim.CpuLimit, claim.MemBytes)) return null;
+                try
+                {
+                    claimed = store.ClaimPoolReplica(replica.Sandbox.Id, claim);
+                }
+                catch (NameTakenException)
+                {
+                    if (limitsChanged) TryApplyLimits(replica.Sandbox.Id, replica.Sandbox.CpuLimit, replica.Sandbox.MemBytes);
+                    throw;
+                }
+                if (claimed is null) continue;
+                try
+                {
+                    UtsHostname.Set(pid.Value, claim.Name);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning("sandbox {Name} ({Id}) from a pool keeps its boot-time hostname: {Error}", claim.Name, claimed.Id, e.Message);
+                }
+                break;
+            }
+        }
+        if (claimed is not null)
+        {
+            log.LogDebug("sandbox {Name} handed over from a pool of {Template}", claimed.Name, template.Name);
+            Wake();
+        }
+        return claimed;
+    }
+
+    private bool TryApplyLimits(string id, double cpu, long mem)
+    {
+        try
+        {
+            runtime.Cgroups(id).ApplyLimits(new ResourceLimits(cpu, mem, SandboxRuntime.DefaultPidsMax));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogInformation("could not change the limits of pool replica {Id} ({Error}); booting a sandbox instead", id, e.Message);
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- background
+
+    public void Wake() => _wake.Release();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunPassAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "pool pass failed");
+            }
+            try
+            {
+                await _wake.WaitAsync(Interval, stoppingToken);
+                while (_wake.CurrentCount > 0) _wake.Wait(0, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>One pass: drop dead and orphaned replicas, end surplus ones, start boots for missing ones.</summary>
+    private async Task RunPassAsync(CancellationToken ct)
+    {
+        await _passGate.WaitAsync(ct);
+        try
+        {
+            store.DeleteDanglingPoolReplicas();
+            var pools = store.AllPools().ToDictionary(p => p.Id);
+            var replicas = store.AllPoolReplicas().Where(r => !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+
+            // Replicas that will not serve: of a deleted pool, failed, stopped, or whose processes died.
+            foreach (var r in replicas)
+            {
+                var reason = !pools.ContainsKey(r.PoolId) ? "pool deleted"
+                    : r.Sandbox.Status != SandboxStatus.Ready ? $"replica is {r.Sandbox.Status}"
+                    : !runtime.Cgroups(r.Sandbox.Id).HasProcesses ? "replica's processes died"
+                    : null;
+                if (reason is null) continue;
+                log.LogInformation("ending pool replica {Id}: {Reason}", r.Sandbox.Id, reason);
+                await EndReplicaAsync(r.Sandbox.Id, reason);
+            }
+
+            foreach (var pool in pools.Values)
+            {
+                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !_booting.ContainsKey(r.Sandbox.Id))
+                    .OrderByDescending(r => r.Sandbox.CreatedAt).ToList();
+                var booting = _booting.Values.Count(p => p == pool.Id);
+                var surplus = ready.Count + booting - pool.Replicas;
+                // Surplus: end ready replicas (newest first); boots in flight finish and are ended by a later pass.
+                for (var i = 0; i < surplus && i < ready.Count; i++)
+                {
+                    bool stillReplica;
+                    lock (_claimLock)
+                    {
+                        stillReplica = store.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
+                        if (stillReplica) store.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
+                    }
+                    if (stillReplica) await EndReplicaAsync(ready[i].Sandbox.Id, "pool shrank");
+                }
+                for (var missing = pool.Replicas - ready.Count - booting; missing > 0; missing--)
+                {
+                    if (!_bootSlots.Wait(0)) break;
+                    StartReplica(pool);
+                }
+            }
+        }
+        finally
+        {
+            _passGate.Release();
+        }
+    }
+
+    private void StartReplica(PoolRecord pool)
+    {
+        string? id = null;
+        try
+        {
+            var template = store.GetTemplate(pool.TemplateName);
+            if (template is null || template.VolumeMounts.Count > 0 || TemplateCatalog.LowerDir(template.Image) is not { } lower)
+            {
+                _bootSlots.Release();
+                return;
+            }
+            Quantity.TryParse(template.Cpu, out var cpu);
+            Quantity.TryParse(template.Memory, out var memory);
+            long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+            var slot = runtime.TakeSlot();
+            id = slot.Id;
+            var now = Now;
+            var record = new SandboxRecord
+            {
+                Id = slot.Id,
+                // Not a valid user name ('.'), so a replica's name never collides with one a user asks for.
+                Name = "pool." + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 6)),
+                TemplateName = template.Name,
+                LowerDir = lower,
+                Status = SandboxStatus.Provisioning,
+                CreatedAt = now,
+                UpdatedAt = now,
+                Vcpus = Math.Max(1, (int)Math.Ceiling(cpu)),
+                CpuLimit = Math.Max(0.01, cpu),
+                MemBytes = (long)memory,
+                FsCapacityBytes = storage,
+            };
+            _booting[record.Id] = pool.Id;
+            store.InsertPoolReplica(record, pool.Id);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir,
+                        new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax)), slot, CancellationToken.None);
+                    store.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning("pool {Pool}: a replica failed to boot: {Error}", pool.Name, e.Message);
+                    store.UpdateSandbox(record with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}", UpdatedAt = Now });
+                }
+                finally
+                {
+                    _booting.TryRemove(record.Id, out _);
+                    _bootSlots.Release();
+                    Wake();
+                }
+            });
+        }
+        catch (Exception e)
+        {
+            if (id is not null) _booting.TryRemove(id, out _);
+            _bootSlots.Release();
+            log.LogWarning("pool {Pool}: could not start a replica: {Error}", pool.Name, e.Message);
+        }
+    }
+
+    private async Task EndReplicaAsync(string id, string reason)
+    {
+        try
+        {
+            await runtime.DestroyAsync(id);
+            store.DeletePoolReplica(id);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("could not end pool replica {Id} ({Reason}): {Error}", id, reason, e.Message);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>How a new sandbox starts from a snapshot (see <see cref="SnapshotService.Launch"/>).</summary>
+/// <param name="SnapshotId">The snapshot.</param>
+/// <param name="TemplateName">The template to record on the sandbox (and take resource defaults from when it still exists); "" for an image.</param>
+/// <param name="LowerDir">The sandbox's lower layer.</param>
+/// <param name="CopiesUpper">True when the snapshot's files are copied into the sandbox's upper layer before its first boot.</param>
+public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, string LowerDir, bool CopiesUpper);
+
+/// <summary>
+/// Snapshots: capture of a sandbox's filesystem, import of image archives, start of sandboxes from them, and deletion.
+/// <para>
+/// A snapshot of a sandbox holds a copy of its upper layer and the lower layer it went over. A sandbox started from it
+/// gets its own copy of that upper layer over the same lower layer, so it never depends on the snapshot's files. (Stacking
+/// the snapshot as a second lower layer, <c>lowerdir=SNAP:/</c>, is refused by the kernel with ELOOP when the template's lower
+/// layer is the host's <c>/</c>, which contains the data dir.) An image snapshot is a whole root filesystem and is the lower
+/// layer of its sandboxes: deleting it while sandboxes use it hides it from the API at once and removes its files when the
+/// last sandbox whose lower layer lies in it is deleted (checked after each deletion, periodically and at start-up).
+/// </para>
+/// </summary>
+public sealed class SnapshotService(StateStore store, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
+{
+    private readonly ConcurrentDictionary<string, int> _pins = new();
+    private readonly ConcurrentDictionary<string, Task> _work = new();
+    private readonly SemaphoreSlim _collect = new(1, 1);
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private static ApiException NotFound(string id) => ApiException.NotFound("SnapshotNotFound", $"snapshot '{id}' not found");
+
+    /// <summary>A live snapshot by id.</summary>
+    public SnapshotRecord Get(string id) => store.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
+
+    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => store.ListSnapshots(limit, offset, nameContains);
+
+    private SnapshotRecord Insert(SnapshotRecord record)
+    {
+        try
+        {
+            store.InsertSnapshot(record);
+            return record;
+        }
+        catch (NameTakenException)
+        {
+            throw ApiException.Conflict("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
+        }
+    }
+
+    private SnapshotRecord Save(SnapshotRecord record)
+    {
+        var updated = record with { UpdatedAt = Now };
+        store.UpdateSnapshot(updated);
+        return updated;
+    }
+
+    // ---------------------------------------------------------------- capture
+
+    /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot in <c>provisioning</c>.</summary>
+    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, JsonInput body)
+    {
+        var name = body.Name("name", required: true);
+        body.ThrowIfInvalid(); // checkpoint is accepted and ignored: the local server captures the filesystem only
+        var sandbox = sandboxes.Get(sandboxName);
+        if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
+            throw ApiException.BadRequest("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
+        var now = Now;
+        var record = Insert(new SnapshotRecord
+        {
+            Id = Guid.NewGuid().ToString(),
+            Name = name!,
+            Kind = SnapshotKind.Sandbox,
+            Status = SnapshotStatus.Provisioning,
+            FsCapacityBytes = sandbox.FsCapacityBytes,
+            SourceSandboxId = sandbox.Id,
+            TemplateName = sandbox.TemplateName,
+            LowerDir = sandbox.LowerDir,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        Track(record.Id, Task.Run(async () =>
+        {
+            try
+            {
+                await sandboxes.WithLockAsync(sandbox.Id, async current =>
+                {
+                    var running = current.Status is SandboxStatus.Ready or SandboxStatus.Paused;
+                    await files.CaptureUpperAsync(current.Id, record.Id, running, CancellationToken.None);
+                    return true;
+                });
+                Finish(record.Id, null);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "snapshot {Name} of sandbox {Sandbox} failed", record.Name, sandbox.Name);
+                Finish(record.Id, $"capture failed: {e.Message}");
+            }
+        }));
+        return record;
+    }
+
+    // ---------------------------------------------------------------- images
+
+    /// <summary>Starts unpacking a local image archive into a snapshot; answers at once with it in <c>provisioning</c>.</summary>
+    public SnapshotRecord Import(JsonInput body)
+    {
+        var name = body.Name("name", required: true);
+        var image = body.String("docker_image", required: true);
+        var capacity = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
+        body.ThrowIfInvalid();
+        if (!ImageImporter.LooksImportable(image!, out var path))
+            throw ApiException.BadRequest("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
+        var now = Now;
+        var record = Insert(new SnapshotRecord
+        {
+            Id = Guid.NewGuid().ToString(),
+            Name = name!,
+            Kind = SnapshotKind.Image,
+            Status = SnapshotStatus.Provisioning,
+            FsCapacityBytes = capacity,
+            DockerImage = image,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        Track(record.Id, Task.Run(() =>
+        {
+            var scratch = Path.Combine(files.SnapshotDir(record.Id), "archive");
+            try
+            {
+                SnapshotRuntime.Reset(files.FilesDir(record.Id));
+                ImageImporter.Import(path, files.FilesDir(record.Id), scratch, CancellationToken.None);
+                SnapshotRuntime.RemoveTree(scratch);
+                Finish(record.Id, null);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "importing {Image} into snapshot {Name} failed", image, record.Name);
+                try { SnapshotRuntime.RemoveTree(scratch); } catch (IOException) { }
+                Finish(record.Id, $"import failed: {e.Message}");
+            }
+        }));
+        return record;
+    }
+
+    private void Track(string id, Task task)
+    {
+        _work[id] = task;
+        _ = task.ContinueWith(_ => _work.TryRemove(id, out var _), TaskScheduler.Default);
+    }
+
+    /// <summary>Records the end of a capture or import; a failure's files are removed; a snapshot deleted meanwhile is collected.</summary>
+    private void Finish(string id, string? error)
+    {
+        if (store.GetSnapshot(id) is not { } record) return;
+        if (error is not null)
+        {
+            try { files.Remove(id); } catch (IOException e) { log.LogWarning("removing failed snapshot {Id}: {Error}", id, e.Message); }
+            Save(record with { Status = SnapshotStatus.Failed, StatusMessage = error });
+        }
+        else
+        {
+            Save(record with { Status = SnapshotStatus.Ready, StatusMessage = null, FsUsedBytes = SnapshotRuntime.BytesUsed(files.FilesDir(id)) });
+        }
+        if (record.Deleted) _ = CollectAsync();
+    }
+
+    // ---------------------------------------------------------------- sandboxes from snapshots
+
+    /// <summary>
+    /// Resolves <c>snapshot_id</c> of a sandbox create: 404 <c>SnapshotNotFound</c>, 400 <c>NotReady</c> while it is not
+    /// ready. The snapshot's files stay on disk until <see cref="Release"/>.
+    /// </summary>
+    public SnapshotLaunch Launch(string snapshotId)
+    {
+        _pins.AddOrUpdate(snapshotId, 1, (_, n) => n + 1);
+        try
+        {
+            var s = Get(snapshotId);
+            if (s.Status != SnapshotStatus.Ready)
+                throw ApiException.BadRequest("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
+            return s.Kind == SnapshotKind.Image
+                ? new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false)
+                : new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true);
+        }
+        catch
+        {
+            Release(snapshotId);
+            throw;
+        }
+    }
+
+    /// <summary>Before a sandbox's first boot: its upper layer gets the snapshot's captured files.</summary>
+    public async Task PrepareAsync(SnapshotLaunch launch, string sandboxId)
+    {
+        if (launch.CopiesUpper) await files.PopulateUpperAsync(launch.SnapshotId, sandboxId, CancellationToken.None);
+    }
+
+    /// <summary>Ends the hold of <see cref="Launch"/>; a snapshot deleted meanwhile is collected.</summary>
+    public void Release(string snapshotId)
+    {
+        if (_pins.AddOrUpdate(snapshotId, 0, (_, n) => Math.Max(0, n - 1)) == 0)
+        {
+            _pins.TryRemove(new KeyValuePair<string, int>(snapshotId, 0));
+            if (store.GetSnapshot(snapshotId) is { Deleted: true }) _ = CollectAsync();
+        }
+    }
+
+    /// <summary>The resources of a sandbox from a snapshot whose template is gone (or an image).</summary>
+    public static TemplateRecord DefaultTemplate(string name) => new()
+    {
+        Id = "",
+        Name = name,
+        Image = "snapshot",
+        Cpu = "1",
+        Memory = "512Mi",
+        CreatedAt = DateTime.UnixEpoch,
+        UpdatedAt = DateTime.UnixEpoch,
+    };
+
+    // ---------------------------------------------------------------- deletion
+
+    /// <summary>Deletes a snapshot for the API at once; its files go now or once nothing uses them.</summary>
+    public async Task DeleteAsync(string id)
+    {
+        var record = Get(id);
+        Save(record with { Deleted = true });
+        await CollectAsync();
+    }
+
+    /// <summary>Removes the files and rows of deleted snapshots that nothing uses any more.</summary>
+    public async Task CollectAsync()
+    {
+        await _collect.WaitAsync();
+        try
+        {
+            foreach (var s in store.AllSnapshots().Where(s => s.Deleted))
+            {
+                if (_work.ContainsKey(s.Id) || _pins.ContainsKey(s.Id)) continue;
+                if (store.DirectoryInUse(files.SnapshotDir(s.Id), s.Id)) continue;
+                try
+                {
+                    files.Remove(s.Id);
+                    store.DeleteSnapshotRow(s.Id);
+                    log.LogInformation("removed the files of deleted snapshot {Name} ({Id})", s.Name, s.Id);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning("could not remove deleted snapshot {Id}: {Error}", s.Id, e.Message);
+                }
+            }
+        }
+        finally
+        {
+            _collect.Release();
+        }
+    }
+
+    /// <summary>At start-up: captures and imports cut short by a stop fail; directories the state does not know go.</summary>
+    public async Task ReconcileAsync()
+    {
+        var all = store.AllSnapshots();
+        foreach (var s in all.Where(s => s.Status == SnapshotStatus.Provisioning))
+        {
+            try { files.Remove(s.Id); } catch (IOException) { }
+            Save(s with { Status = SnapshotStatus.Failed, StatusMessage = "the server stopped before the snapshot was complete" });
+        }
+        var known = all.Select(s => s.Id).ToHashSet();
+        foreach (var id in files.ExistingIds().Where(id => !known.Contains(id)).ToList())
+            try { files.Remove(id); } catch (IOException e) { log.LogWarning("could not remove leftover snapshot dir {Id}: {Error}", id, e.Message); }
+        await CollectAsync();
+    }
+}
+
+/// <summary>Periodic collection of deleted snapshots whose last sandbox is gone (start-up reconciliation is in Program).</summary>
+public sealed class SnapshotCollector(SnapshotService snapshots, ILogger<SnapshotCollector> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await snapshots.CollectAsync();
+                }
+                catch (Exception e)
+                {
+                    log.LogError(e, "collecting deleted snapshots");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

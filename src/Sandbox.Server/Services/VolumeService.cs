@@ -1,0 +1,260 @@
+using System.Text.Json;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>
+/// Volumes: validation, the state in SQLite and the images on the host kept in step, template mounts, and the binds a
+/// sandbox gets at boot. Changes are serialised by one lock (volume operations are rare and short). As a hosted service it
+/// removes leftover images at start-up and releases its host mounts and loop devices at shutdown.
+/// </summary>
+public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeProvider clock, ILogger<VolumeService> log) : IHostedService
+{
+    public const string StorageClass = "local";
+    public const long MinSizeBytes = 8L << 20;
+    public const long MaxSizeBytes = 1L << 40;
+    private static readonly string[] VirtualRoots = ["/proc", "/dev", "/sys"];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private static ApiException NotFound(string name) => ApiException.NotFound("VolumeNotFound", $"volume '{name}' not found");
+
+    public VolumeRecord Get(string name) => store.GetVolume(name) ?? throw NotFound(name);
+
+    public List<VolumeRecord> List(int limit, int offset, string? nameContains) => store.ListVolumes(limit, offset, nameContains);
+
+    public async Task<VolumeRecord> CreateAsync(JsonInput body, CancellationToken ct)
+    {
+        var name = body.Name("name", required: true);
+        var size = Size(body, "size", required: true);
+        body.Bool("wait_for_ready");
+        body.Number("timeout", 1, 600);
+        body.ThrowIfInvalid();
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (store.GetVolume(name!) is not null) throw Exists(name!);
+            var now = Now;
+            var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name!, SizeBytes = size!.Value, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
+            // The image first: a server killed before the insert leaves a file that the start-up sweep removes.
+            await runtime.CreateAsync(record.Id, record.SizeBytes, ct);
+            try
+            {
+                store.InsertVolume(record);
+            }
+            catch (NameTakenException)
+            {
+                await runtime.DestroyAsync(record.Id, CancellationToken.None);
+                throw Exists(name!);
+            }
+            return record;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static ApiException Exists(string name) => ApiException.Conflict("VolumeAlreadyExists", $"volume '{name}' already exists");
+
+    /// <summary>PATCH: <c>name</c> and/or <c>size</c> (increases only; a shrink is 400 <c>ResizeError</c> and changes nothing).</summary>
+    public async Task<VolumeRecord> UpdateAsync(string name, JsonInput body, CancellationToken ct)
+    {
+        var newName = body.Name("name");
+        var size = Size(body, "size", required: false);
+        body.ThrowIfInvalid();
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var record = Get(name);
+            if (size is { } wanted && wanted < record.SizeBytes)
+                throw ApiException.BadRequest("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
+            if (newName is not null && newName != name && store.GetVolume(newName) is not null) throw Exists(newName);
+            if (size is { } grow && grow > record.SizeBytes)
+            {
+                var users = store.RunningSandboxesUsingVolume(record.Name);
+                try
+                {
+                    var how = await runtime.GrowAsync(record.Id, record.SizeBytes, grow, mayUnmount: users.Count == 0, ct);
+                    log.LogInformation("volume {Name} grown {How} to {Size}", record.Name, how, Quantity.FormatBytes(grow));
+                }
+                catch (VolumeOperationException e) when (users.Count > 0)
+                {
+                    throw ApiException.Conflict("VolumeInUse", $"volume '{name}' cannot grow while sandboxes use it ({string.Join(", ", users)}): {e.Message}");
+                }
+                catch (VolumeOperationException e)
+                {
+                    throw ApiException.BadRequest("ResizeError", $"volume '{name}' could not grow: {e.Message}");
+                }
+                store.UpdateVolumeSize(record.Id, grow, Now);
+            }
+            if (newName is not null && newName != name)
+            {
+                try
+                {
+                    store.RenameVolume(name, newName, Now);
+                }
+                catch (NameTakenException)
+                {
+                    throw Exists(newName);
+                }
+                return Get(newName);
+            }
+            return Get(name);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var record = Get(name);
+            var templates = store.TemplatesMountingVolume(name);
+            if (templates.Count > 0)
+                throw ApiException.Conflict("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
+            await runtime.DestroyAsync(record.Id, ct);
+            store.DeleteVolume(record.Id);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A size: a Kubernetes quantity string ("1Gi") or a whole number of bytes, within the limits.</summary>
+    private static long? Size(JsonInput body, string field, bool required)
+    {
+        var raw = body.Raw(field);
+        if (raw is null)
+        {
+            if (required) body.Fail(field, "field required", "missing");
+            return null;
+        }
+        double value;
+        switch (raw.Value.ValueKind)
+        {
+            case JsonValueKind.Number:
+                value = raw.Value.GetDouble();
+                break;
+            case JsonValueKind.String when Quantity.TryParse(raw.Value.GetString()!, out var parsed):
+                value = parsed;
+                break;
+            default:
+                body.Fail(field, "must be a quantity such as '1Gi' or '512Mi', or a whole number of bytes");
+                return null;
+        }
+        if (value != Math.Floor(value))
+        {
+            body.Fail(field, "must be a whole number of bytes");
+            return null;
+        }
+        if (value < MinSizeBytes || value > MaxSizeBytes)
+        {
+            body.Fail(field, $"must be between {Quantity.FormatBytes(MinSizeBytes)} and {Quantity.FormatBytes(MaxSizeBytes)}");
+            return null;
+        }
+        return (long)value;
+    }
+
+    // ---- templates ----
+
+    /// <summary>
+    /// Reads a template's <c>volume_mounts</c> (422 naming the item's field for a bad entry); call
+    /// <see cref="RequireVolumes"/> once the whole body is valid.
+    /// </summary>
+    public static List<VolumeMount> ReadMounts(JsonInput body)
+    {
+        var mounts = new List<VolumeMount>();
+        var items = body.ObjectArray("volume_mounts");
+        if (items is null) return mounts;
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var volume = item.Name("volume_name", required: true);
+            var path = item.String("mount_path", required: true);
+            if (path is not null)
+            {
+                var problem = MountPathProblem(path);
+                if (problem is not null) item.Fail("mount_path", problem);
+                else if (!paths.Add(Normalize(path))) item.Fail("mount_path", $"'{path}' is used by another volume mount of this template");
+                else if (volume is not null) mounts.Add(new VolumeMount(volume, Normalize(path)));
+            }
+        }
+        return mounts;
+    }
+
+    private static string Normalize(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
+
+    private static string? MountPathProblem(string path)
+    {
+        if (!path.StartsWith('/')) return "must be an absolute path";
+        var normal = Normalize(path);
+        if (normal == "/") return "must not be '/'";
+        if (path.Contains('\0') || path.Contains("//", StringComparison.Ordinal)) return "must be a plain absolute path";
+        if (normal.Split('/').Any(part => part is "." or "..")) return "must not contain '.' or '..' segments";
+        if (VirtualRoots.Any(v => normal == v || normal.StartsWith(v + "/", StringComparison.Ordinal))) return "must not be under /proc, /dev or /sys";
+        return null;
+    }
+
+    /// <summary>400 <c>VolumeNotFound</c> when a mount names a volume that does not exist.</summary>
+    public static void RequireVolumes(StateStore store, IEnumerable<VolumeMount> mounts)
+    {
+        foreach (var m in mounts)
+            if (store.GetVolume(m.VolumeName) is null)
+                throw ApiException.BadRequest("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
+    }
+
+    // ---- sandboxes ----
+
+    /// <summary>The binds a sandbox of <paramref name="templateName"/> gets, with each volume mounted on the host first.</summary>
+    public async Task<IReadOnlyList<BindMount>> PrepareBindsAsync(string templateName, CancellationToken ct)
+    {
+        var template = store.GetTemplate(templateName);
+        if (template is null || template.VolumeMounts.Count == 0) return [];
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var binds = new List<BindMount>();
+            foreach (var m in template.VolumeMounts)
+            {
+                var volume = store.GetVolume(m.VolumeName) ?? throw new InvalidOperationException($"volume '{m.VolumeName}' of template '{templateName}' does not exist");
+                await runtime.EnsureMountedAsync(volume.Id, ct);
+                binds.Add(new BindMount(runtime.MountDir(volume.Id), m.MountPath));
+            }
+            return binds;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // ---- start-up and shutdown ----
+
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        await runtime.SweepOrphansAsync(store.AllVolumes().Select(v => v.Id).ToHashSet());
+
+    /// <summary>Releases the host mounts and loop devices; sandboxes still running keep their own mount (and the device) alive.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var v in store.AllVolumes())
+        {
+            try
+            {
+                await runtime.UnmountAsync(v.Id, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("could not unmount volume {Name}: {Error}", v.Name, e.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.Data.Sqlite;
+
+namespace Sandbox.Server.State;
+
+public static class SnapshotStatus
+{
+    public const string Provisioning = "provisioning";
+    public const string Ready = "ready";
+    public const string Failed = "failed";
+}
+
+/// <summary>Where a snapshot's files came from.</summary>
+public static class SnapshotKind
+{
+    /// <summary>A sandbox's upper layer; it is used over <see cref="SnapshotRecord.LowerDir"/> (its sandbox's lower).</summary>
+    public const string Sandbox = "sandbox";
+    /// <summary>A full root filesystem unpacked from an image archive; it is the whole lower layer.</summary>
+    public const string Image = "image";
+}
+
+/// <summary>
+/// A snapshot as stored. <see cref="Deleted"/> snapshots are gone for the API but keep their row (and files) while a
+/// sandbox's lower layer or another snapshot still lies in their directory.
+/// </summary>
+public sealed record SnapshotRecord
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Kind { get; init; }
+    public required string Status { get; init; }
+    public string? StatusMessage { get; init; }
+    public long? FsCapacityBytes { get; init; }
+    public long? FsUsedBytes { get; init; }
+    public string? SourceSandboxId { get; init; }
+    public string? DockerImage { get; init; }
+    /// <summary>The template the source sandbox came from (for resource defaults), or null.</summary>
+    public string? TemplateName { get; init; }
+    /// <summary>For <see cref="SnapshotKind.Sandbox"/>: the lower layer the captured upper layer goes over.</summary>
+    public string? LowerDir { get; init; }
+    public bool Deleted { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+}
+
+public sealed partial class StateStore
+{
+    private bool _snapshotSchema;
+
+    private void EnsureSnapshotSchema()
+    {
+        if (_snapshotSchema) return;
+        lock (_lock)
+        {
+            if (_snapshotSchema) return;
+            Execute("""
+                CREATE TABLE IF NOT EXISTS snapshots (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, status_message TEXT,
+                    fs_capacity_bytes INTEGER, fs_used_bytes INTEGER, source_sandbox_id TEXT, docker_image TEXT,
+                    template_name TEXT, lower_dir TEXT, deleted INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+                CREATE UNIQUE INDEX IF NOT EXISTS snapshots_live_name ON snapshots(name) WHERE deleted = 0;
+                """);
+            _snapshotSchema = true;
+        }
+    }
+
+    private const string SnapshotColumns = "id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at";
+
+    private static SnapshotRecord ReadSnapshot(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Name = r.GetString(1),
+        Kind = r.GetString(2),
+        Status = r.GetString(3),
+        StatusMessage = r.IsDBNull(4) ? null : r.GetString(4),
+        FsCapacityBytes = r.IsDBNull(5) ? null : r.GetInt64(5),
+        FsUsedBytes = r.IsDBNull(6) ? null : r.GetInt64(6),
+        SourceSandboxId = r.IsDBNull(7) ? null : r.GetString(7),
+        DockerImage = r.IsDBNull(8) ? null : r.GetString(8),
+        TemplateName = r.IsDBNull(9) ? null : r.GetString(9),
+        LowerDir = r.IsDBNull(10) ? null : r.GetString(10),
+        Deleted = r.GetInt64(11) != 0,
+        CreatedAt = ParseTime(r.GetString(12)),
+        UpdatedAt = ParseTime(r.GetString(13)),
+    };
+
+    private static (string, object?)[] SnapshotArgs(SnapshotRecord s) =>
+    [
+        ("$id", s.Id), ("$name", s.Name), ("$kind", s.Kind), ("$status", s.Status), ("$message", s.StatusMessage),
+        ("$cap", s.FsCapacityBytes), ("$used", s.FsUsedBytes), ("$source", s.SourceSandboxId), ("$image", s.DockerImage),
+        ("$template", s.TemplateName), ("$lower", s.LowerDir), ("$deleted", s.Deleted ? 1 : 0), ("$c", Time(s.CreatedAt)), ("$u", Time(s.UpdatedAt)),
+    ];
+
+    /// <exception cref="NameTakenException">A live snapshot has the name.</exception>
+    public void InsertSnapshot(SnapshotRecord s)
+    {
+        EnsureSnapshotSchema();
+        Run($"INSERT INTO snapshots ({SnapshotColumns}) VALUES ($id,$name,$kind,$status,$message,$cap,$used,$source,$image,$template,$lower,$deleted,$c,$u)", s.Name, SnapshotArgs(s));
+    }
+
+    /// <summary>Writes the mutable fields (status, message, sizes, deleted) of the snapshot with the record's id.</summary>
+    public void UpdateSnapshot(SnapshotRecord s)
+    {
+        EnsureSnapshotSchema();
+        Run("UPDATE snapshots SET status=$status, status_message=$message, fs_used_bytes=$used, deleted=$deleted, updated_at=$u WHERE id=$id", null, SnapshotArgs(s));
+    }
+
+    public void DeleteSnapshotRow(string id)
+    {
+        EnsureSnapshotSchema();
+        Run("DELETE FROM snapshots WHERE id = $id", null, ("$id", id));
+    }
+
+    /// <summary>A snapshot by id, deleted ones included.</summary>
+    public SnapshotRecord? GetSnapshot(string id)
+    {
+        EnsureSnapshotSchema();
+        return Query($"SELECT {SnapshotColumns} FROM snapshots WHERE id = $id", ReadSnapshot, ("$id", id)).FirstOrDefault();
+    }
+
+    /// <summary>One page of live snapshots, oldest first.</summary>
+    public List<SnapshotRecord> ListSnapshots(int limit, int offset, string? nameContains)
+    {
+        EnsureSnapshotSchema();
+        return Query($"SELECT {SnapshotColumns} FROM snapshots WHERE deleted = 0 AND ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
+            ReadSnapshot, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
+    }
+
+    /// <summary>Every snapshot row, deleted ones included.</summary>
+    public List<SnapshotRecord> AllSnapshots()
+    {
+        EnsureSnapshotSchema();
+        return Query($"SELECT {SnapshotColumns} FROM snapshots", ReadSnapshot);
+    }
+
+    /// <summary>True when a sandbox's lower layer or another snapshot's lower layer lies in <paramref name="dir"/>.</summary>
+    public bool DirectoryInUse(string dir, string exceptSnapshotId)
+    {
+        EnsureSnapshotSchema();
+        var prefix = dir.TrimEnd('/') + "/";
+        return Query("""
+            SELECT 1 FROM sandboxes WHERE lower_dir = $dir OR substr(lower_dir, 1, length($prefix)) = $prefix OR instr(lower_dir, ':' || $dir) > 0
+            UNION ALL
+            SELECT 1 FROM snapshots WHERE id <> $except AND (lower_dir = $dir OR substr(lower_dir, 1, length($prefix)) = $prefix)
+            LIMIT 1
+            """, r => true, ("$dir", dir.TrimEnd('/')), ("$prefix", prefix), ("$except", exceptSnapshotId)).Count > 0;
+    }
+}

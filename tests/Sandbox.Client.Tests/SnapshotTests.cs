@@ -1,0 +1,93 @@
+using Sandbox.Client.Tests.Infrastructure;
+
+namespace Sandbox.Client.Tests;
+
+/// <summary>Snapshots through the client against the real local server.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class SnapshotTests(ServerFixture fx)
+{
+    private SandboxClient Client => fx.Client;
+
+    [Fact]
+    public async Task Capture_waits_until_ready_then_a_sandbox_starts_from_it_and_survives_deletion()
+    {
+        var source = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("snap-src") });
+        try
+        {
+            await Client.ExecuteAsync(source.Name, new CommandRequest("echo client-snap > /home/user/c.txt"));
+            var seen = new List<string>();
+            var snapshot = await Client.CreateSnapshotAsync(source.Name, fx.NewName("snap"), progress: new SyncProgress<SandboxSnapshot>(s => seen.Add(s.Status)));
+            Assert.Equal(SandboxSnapshotStatus.Ready, snapshot.Status);
+            Assert.Equal(source.Id, snapshot.SourceSandboxId);
+            Assert.True(snapshot.FsUsedBytes > 0);
+            Assert.Contains(SandboxSnapshotStatus.Ready, seen);
+
+            Assert.Equal(snapshot.Id, (await Client.GetSnapshotAsync(snapshot.Id)).Id);
+            Assert.Equal([snapshot.Id], (await Client.FindSnapshotsAsync(snapshot.Name)).Select(s => s.Id));
+            Assert.Contains(snapshot.Id, (await Client.FindSnapshotsAsync("snap-*")).Select(s => s.Id));
+            Assert.Empty(await Client.FindSnapshotsAsync("no-match-*"));
+
+            var copy = await Client.CreateSandboxFromSnapshotAsync(snapshot.Id, fx.NewName("from-snap"));
+            try
+            {
+                Assert.Equal(snapshot.Id, copy.SnapshotId);
+                await Client.DeleteSnapshotAsync(snapshot.Id);
+                var e = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetSnapshotAsync(snapshot.Id));
+                Assert.Equal("SnapshotNotFound", e.ErrorId);
+                Assert.Equal("client-snap", (await Client.ExecuteAsync(copy.Name, new CommandRequest("cat /home/user/c.txt"))).Stdout.Trim());
+            }
+            finally
+            {
+                await Client.DeleteSandboxAsync(copy.Name);
+            }
+        }
+        finally
+        {
+            await Client.DeleteSandboxAsync(source.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Typed_errors()
+    {
+        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.FindSnapshotsAsync("no-such-snapshot"));
+        Assert.Equal("SnapshotNotFound", missing.ErrorId);
+        var del = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteSnapshotAsync(Guid.NewGuid().ToString()));
+        Assert.Equal("SnapshotNotFound", del.ErrorId);
+        var create = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.CreateSandboxFromSnapshotAsync(Guid.NewGuid().ToString()));
+        Assert.Equal("SnapshotNotFound", create.ErrorId);
+        var box = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.StartSnapshotAsync("no-such-box", fx.NewName("s")));
+        Assert.Equal("SandboxNotFound", box.ErrorId);
+        var image = await Assert.ThrowsAsync<SandboxNotSupportedException>(() =>
+            Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("img"), DockerImage = "python:3.12", FsCapacityBytes = 1L << 30 }));
+        Assert.Contains("docker save", image.Message);
+    }
+
+    [Fact]
+    public async Task A_failed_import_is_a_SnapshotFailed_error()
+    {
+        var dir = Directory.CreateTempSubdirectory("client-snap-").FullName;
+        try
+        {
+            var bogus = Path.Combine(dir, "not-an-image.tar");
+            await File.WriteAllTextAsync(bogus, "this is not a tarball");
+            var e = await Assert.ThrowsAsync<SandboxSnapshotFailedException>(() =>
+                Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("bad"), DockerImage = bogus }));
+            Assert.Equal("SnapshotFailed", e.ErrorId);
+            Assert.Equal(SandboxSnapshotStatus.Failed, e.Snapshot.Status);
+            await Client.DeleteSnapshotAsync(e.Snapshot.Id);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value)
+        {
+            lock (this) report(value);
+        }
+    }
+}
