@@ -200,7 +200,7 @@ public sealed class ErrorClassifierTests
     [InlineData(409, "SandboxAlreadyExists", typeof(SandboxNameConflictException), "SandboxAlreadyExists", "ResourceExists")]
     [InlineData(409, "TemplateAlreadyExists", typeof(SandboxNameConflictException), "TemplateAlreadyExists", "ResourceExists")]
     [InlineData(409, "TemplateInUse", typeof(SandboxResourceInUseException), "TemplateInUse", "ResourceBusy")]
-    [InlineData(409, "VolumeInUse", typeof(SandboxResourceInUseException), "SandboxResourceInUse", "ResourceBusy")]
+    [InlineData(409, "VolumeInUse", typeof(SandboxResourceInUseException), "VolumeInUse", "ResourceBusy")]
     [InlineData(400, "NotSupported", typeof(SandboxNotSupportedException), "SandboxNotSupported", "NotImplemented")]
     [InlineData(429, "QuotaExceeded", typeof(SandboxQuotaExceededException), "SandboxQuotaExceeded", "QuotaExceeded")]
     [InlineData(401, "Unauthorized", typeof(SandboxAuthenticationException), "SandboxAuthenticationFailed", "AuthenticationError")]
