@@ -18,11 +18,6 @@ public sealed partial class SandboxClient
         return p;
     }
 
-    private sealed class PoolListResponse
-    {
-        public List<SandboxPool>? Pools { get; set; }
-        public int? Offset { get; set; }
-    }
 
     /// <summary>
     /// Creates a pool (<c>POST /pools</c>). Not retried. With <see cref="CreatePoolRequest.WaitForReady"/> the server answers once
@@ -51,48 +46,18 @@ public sealed partial class SandboxClient
     /// <summary>Lists one page of pools.</summary>
     public async Task<SandboxPage<SandboxPool>> ListPoolsAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var url = new StringBuilder(PoolsUrl);
-        var sep = '?';
-        void Add(string key, string? value)
-        {
-            if (value is null) return;
-            url.Append(sep).Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            sep = '&';
-        }
-        Add("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("offset", offset?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("name_contains", string.IsNullOrEmpty(nameContains) ? null : nameContains);
-        var page = await SendJsonAsync<PoolListResponse>(HttpMethod.Get, url.ToString(), null, retryable: true, null, timeout, cancellationToken).ConfigureAwait(false);
-        var items = page.Pools ?? [];
-        foreach (var p in items) Stamp(p);
-        return new SandboxPage<SandboxPool>(items, page.Offset ?? (offset ?? 0) + items.Count);
+        var page = await ListPageAsync<SandboxPool>(PoolsUrl, "pools", limit, offset, nameContains, timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var p in page.Items) Stamp(p);
+        return page;
     }
 
     /// <summary>Every pool whose name contains <paramref name="nameContains"/>, following the pages.</summary>
-    public async IAsyncEnumerable<SandboxPool> ListAllPoolsAsync(string? nameContains = null, TimeSpan? timeout = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var offset = 0;
-        for (var pages = 0; pages < 1_000_000 / SandboxDefaults.PageSize + 1; pages++)
-        {
-            var page = await ListPoolsAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken).ConfigureAwait(false);
-            foreach (var p in page.Items) yield return p;
-            if (page.Items.Count < SandboxDefaults.PageSize || page.NextOffset <= offset) yield break;
-            offset = page.NextOffset;
-        }
-    }
+    public IAsyncEnumerable<SandboxPool> ListAllPoolsAsync(string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FollowPagesAsync(offset => ListPoolsAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken), cancellationToken);
 
     /// <summary>Pools by name or wildcard pattern, with the same rules as <see cref="FindSandboxesAsync"/>.</summary>
-    public async Task<IReadOnlyList<SandboxPool>> FindPoolsAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
-        if (pattern is { HasWildcards: false })
-            return [await GetPoolAsync(pattern.LiteralText!, timeout, cancellationToken).ConfigureAwait(false)];
-        var result = new List<SandboxPool>();
-        await foreach (var p in ListAllPoolsAsync(pattern?.LongestLiteral is { Length: > 0 } l ? l : null, timeout, cancellationToken).ConfigureAwait(false))
-            if (pattern is null || pattern.IsMatch(p.Name)) result.Add(p);
-        return result;
-    }
+    public Task<IReadOnlyList<SandboxPool>> FindPoolsAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FindByNameAsync(namePattern, name => GetPoolAsync(name, timeout, cancellationToken), contains => ListAllPoolsAsync(contains, timeout, cancellationToken), p => p.Name);
 
     /// <summary>Changes a pool's name or desired replicas (<c>PATCH /pools/{name}</c>). Not retried.</summary>
     /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>

@@ -12,11 +12,6 @@ public sealed partial class SandboxClient
         return SnapshotsUrl + "/" + Uri.EscapeDataString(id);
     }
 
-    private sealed class SnapshotListResponse
-    {
-        public List<SandboxSnapshot>? Snapshots { get; set; }
-        public int? Offset { get; set; }
-    }
 
     /// <summary>Starts capturing a sandbox's filesystem (<c>POST /boxes/{name}/snapshot</c>). Not retried. The snapshot is usually <c>provisioning</c>: see <see cref="WaitForSnapshotAsync"/>.</summary>
     /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
@@ -59,37 +54,12 @@ public sealed partial class SandboxClient
         SendJsonAsync<SandboxSnapshot>(HttpMethod.Get, SnapshotUrl(id), null, retryable: true, id, timeout, cancellationToken);
 
     /// <summary>Lists one page of snapshots.</summary>
-    public async Task<SandboxPage<SandboxSnapshot>> ListSnapshotsAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var url = new StringBuilder(SnapshotsUrl);
-        var sep = '?';
-        void Add(string key, string? value)
-        {
-            if (value is null) return;
-            url.Append(sep).Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            sep = '&';
-        }
-        Add("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("offset", offset?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("name_contains", string.IsNullOrEmpty(nameContains) ? null : nameContains);
-        var page = await SendJsonAsync<SnapshotListResponse>(HttpMethod.Get, url.ToString(), null, retryable: true, null, timeout, cancellationToken).ConfigureAwait(false);
-        var items = page.Snapshots ?? [];
-        return new SandboxPage<SandboxSnapshot>(items, page.Offset ?? (offset ?? 0) + items.Count);
-    }
+    public Task<SandboxPage<SandboxSnapshot>> ListSnapshotsAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ListPageAsync<SandboxSnapshot>(SnapshotsUrl, "snapshots", limit, offset, nameContains, timeout, cancellationToken);
 
     /// <summary>Every snapshot whose name contains <paramref name="nameContains"/>, following the pages.</summary>
-    public async IAsyncEnumerable<SandboxSnapshot> ListAllSnapshotsAsync(string? nameContains = null, TimeSpan? timeout = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var offset = 0;
-        for (var pages = 0; pages < 1_000_000 / SandboxDefaults.PageSize + 1; pages++)
-        {
-            var page = await ListSnapshotsAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken).ConfigureAwait(false);
-            foreach (var s in page.Items) yield return s;
-            if (page.Items.Count < SandboxDefaults.PageSize || page.NextOffset <= offset) yield break;
-            offset = page.NextOffset;
-        }
-    }
+    public IAsyncEnumerable<SandboxSnapshot> ListAllSnapshotsAsync(string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FollowPagesAsync(offset => ListSnapshotsAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Snapshots by name or wildcard pattern: null, empty or <c>*</c> lists all; a pattern matches locally (none is an empty

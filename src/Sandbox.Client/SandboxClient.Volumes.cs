@@ -34,49 +34,16 @@ public sealed partial class SandboxClient
         SendJsonAsync<SandboxVolume>(HttpMethod.Get, VolumeUrl(name), null, retryable: true, name, timeout, cancellationToken);
 
     /// <summary>Lists one page of volumes.</summary>
-    public async Task<SandboxPage<SandboxVolume>> ListVolumesAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var url = new StringBuilder(VolumesUrl);
-        var sep = '?';
-        void Add(string key, string? value)
-        {
-            if (value is null) return;
-            url.Append(sep).Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            sep = '&';
-        }
-        Add("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("offset", offset?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("name_contains", string.IsNullOrEmpty(nameContains) ? null : nameContains);
-        var page = await SendJsonAsync<VolumeListResponse>(HttpMethod.Get, url.ToString(), null, retryable: true, null, timeout, cancellationToken).ConfigureAwait(false);
-        var items = page.Volumes ?? [];
-        return new SandboxPage<SandboxVolume>(items, page.Offset ?? (offset ?? 0) + items.Count);
-    }
+    public Task<SandboxPage<SandboxVolume>> ListVolumesAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ListPageAsync<SandboxVolume>(VolumesUrl, "volumes", limit, offset, nameContains, timeout, cancellationToken);
 
     /// <summary>Every volume whose name contains <paramref name="nameContains"/>, following the pages.</summary>
-    public async IAsyncEnumerable<SandboxVolume> ListAllVolumesAsync(string? nameContains = null, TimeSpan? timeout = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var offset = 0;
-        for (var pages = 0; pages < 1_000_000 / SandboxDefaults.PageSize + 1; pages++)
-        {
-            var page = await ListVolumesAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken).ConfigureAwait(false);
-            foreach (var v in page.Items) yield return v;
-            if (page.Items.Count < SandboxDefaults.PageSize || page.NextOffset <= offset) yield break;
-            offset = page.NextOffset;
-        }
-    }
+    public IAsyncEnumerable<SandboxVolume> ListAllVolumesAsync(string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FollowPagesAsync(offset => ListVolumesAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken), cancellationToken);
 
     /// <summary>Volumes by name or wildcard pattern, with the same rules as <see cref="FindSandboxesAsync"/>.</summary>
-    public async Task<IReadOnlyList<SandboxVolume>> FindVolumesAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
-        if (pattern is { HasWildcards: false })
-            return [await GetVolumeAsync(pattern.LiteralText!, timeout, cancellationToken).ConfigureAwait(false)];
-        var result = new List<SandboxVolume>();
-        await foreach (var v in ListAllVolumesAsync(pattern?.LongestLiteral is { Length: > 0 } l ? l : null, timeout, cancellationToken).ConfigureAwait(false))
-            if (pattern is null || pattern.IsMatch(v.Name)) result.Add(v);
-        return result;
-    }
+    public Task<IReadOnlyList<SandboxVolume>> FindVolumesAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FindByNameAsync(namePattern, name => GetVolumeAsync(name, timeout, cancellationToken), contains => ListAllVolumesAsync(contains, timeout, cancellationToken), v => v.Name);
 
     /// <summary>Grows a volume (<c>PATCH /volumes/{name}</c> with <c>size</c>). Not retried.</summary>
     /// <exception cref="SandboxValidationException">A smaller size (<c>ResizeError</c>) or a bad one.</exception>
@@ -99,9 +66,4 @@ public sealed partial class SandboxClient
     public Task DeleteVolumeAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         SendNoContentAsync(HttpMethod.Delete, VolumeUrl(name), name, timeout, cancellationToken);
 
-    private sealed class VolumeListResponse
-    {
-        public List<SandboxVolume>? Volumes { get; set; }
-        public int? Offset { get; set; }
-    }
 }

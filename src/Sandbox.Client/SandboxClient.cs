@@ -295,49 +295,16 @@ public sealed partial class SandboxClient : IDisposable
         SendJsonAsync<SandboxTemplate>(HttpMethod.Get, TemplateUrl(name), null, retryable: true, name, timeout, cancellationToken);
 
     /// <summary>Lists one page of templates.</summary>
-    public async Task<SandboxPage<SandboxTemplate>> ListTemplatesAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var url = new StringBuilder(_templates);
-        var sep = '?';
-        void Add(string key, string? value)
-        {
-            if (value is null) return;
-            url.Append(sep).Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            sep = '&';
-        }
-        Add("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("offset", offset?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add("name_contains", string.IsNullOrEmpty(nameContains) ? null : nameContains);
-        var page = await SendJsonAsync<TemplateListResponse>(HttpMethod.Get, url.ToString(), null, retryable: true, null, timeout, cancellationToken).ConfigureAwait(false);
-        var items = page.Templates ?? [];
-        return new SandboxPage<SandboxTemplate>(items, page.Offset ?? (offset ?? 0) + items.Count);
-    }
+    public Task<SandboxPage<SandboxTemplate>> ListTemplatesAsync(int? limit = null, int? offset = null, string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ListPageAsync<SandboxTemplate>(_templates, "templates", limit, offset, nameContains, timeout, cancellationToken);
 
     /// <summary>Every template whose name contains <paramref name="nameContains"/>, following the pages.</summary>
-    public async IAsyncEnumerable<SandboxTemplate> ListAllTemplatesAsync(string? nameContains = null, TimeSpan? timeout = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var offset = 0;
-        for (var pages = 0; pages < 1_000_000 / SandboxDefaults.PageSize + 1; pages++)
-        {
-            var page = await ListTemplatesAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken).ConfigureAwait(false);
-            foreach (var t in page.Items) yield return t;
-            if (page.Items.Count < SandboxDefaults.PageSize || page.NextOffset <= offset) yield break;
-            offset = page.NextOffset;
-        }
-    }
+    public IAsyncEnumerable<SandboxTemplate> ListAllTemplatesAsync(string? nameContains = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FollowPagesAsync(offset => ListTemplatesAsync(SandboxDefaults.PageSize, offset, nameContains, timeout, cancellationToken), cancellationToken);
 
     /// <summary>Templates by name or wildcard pattern, with the same rules as <see cref="FindSandboxesAsync"/>.</summary>
-    public async Task<IReadOnlyList<SandboxTemplate>> FindTemplatesAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
-        if (pattern is { HasWildcards: false })
-            return [await GetTemplateAsync(pattern.LiteralText!, timeout, cancellationToken).ConfigureAwait(false)];
-        var result = new List<SandboxTemplate>();
-        await foreach (var t in ListAllTemplatesAsync(pattern?.LongestLiteral is { Length: > 0 } l ? l : null, timeout, cancellationToken).ConfigureAwait(false))
-            if (pattern is null || pattern.IsMatch(t.Name)) result.Add(t);
-        return result;
-    }
+    public Task<IReadOnlyList<SandboxTemplate>> FindTemplatesAsync(string? namePattern = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        FindByNameAsync(namePattern, name => GetTemplateAsync(name, timeout, cancellationToken), contains => ListAllTemplatesAsync(contains, timeout, cancellationToken), t => t.Name);
 
     /// <summary>Renames a template (<c>PATCH /templates/{name}</c>). Not retried.</summary>
     public Task<SandboxTemplate> RenameTemplateAsync(string name, string newName, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -361,11 +328,6 @@ public sealed partial class SandboxClient : IDisposable
         public int? Offset { get; set; }
     }
 
-    private sealed class TemplateListResponse
-    {
-        public List<SandboxTemplate>? Templates { get; set; }
-        public int? Offset { get; set; }
-    }
 
     private string BoxUrl(string name)
     {
