@@ -6,6 +6,7 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -e /usr/bin/python ] || need+=(python-is-python3)   # `python --version` inside host-image sandboxes
 command -v cc >/dev/null || need+=(gcc libc6-dev)     # builds sandbox-init
 command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)         # network policies (rules inside sandbox namespaces, NAT)
 command -v curl >/dev/null || need+=(curl)
 command -v node >/dev/null || need+=(nodejs)          # tools/ps-syntax: PowerShell syntax check without pwsh
 command -v npm >/dev/null || need+=(npm)

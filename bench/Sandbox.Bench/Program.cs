@@ -86,6 +86,8 @@ try
     await bench.RunPhaseAsync("stream", bench.StreamAsync);
     await bench.RunPhaseAsync("client", bench.ClientAsync);
     await bench.RunPhaseAsync("pool", bench.PoolAsync);
+    await bench.RunPhaseAsync("service", bench.ServiceAsync);
+    await bench.RunPhaseAsync("resume", bench.ResumeAsync);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
@@ -97,7 +99,7 @@ finally
 }
 
 if (bench is null) return 1;
-string[] order = ["create_", "exec_", "stream_", "idle_", "client_", "pool_"];
+string[] order = ["create_", "exec_", "stream_", "idle_", "client_", "pool_", "service_"];
 var results = bench.Results.OrderBy(r => Array.FindIndex(order, p => r.Metric.StartsWith(p, StringComparison.Ordinal))).ToList();
 Console.WriteLine();
 Console.Write(Result.Table(results));

@@ -74,6 +74,9 @@ public sealed class Sandbox
     /// <summary>Filesystem capacity in bytes.</summary>
     public long? FsCapacityBytes { get; set; }
 
+    /// <summary>Extension: the outbound network policy (local server; null when the server does not report one).</summary>
+    public SandboxNetworkPolicy? NetworkPolicy { get; set; }
+
     /// <summary>Memory limit in MiB (<see cref="MemBytes"/> / 1 MiB), for display.</summary>
     [JsonIgnore]
     public long? MemoryMB => MemBytes / (1024 * 1024);
@@ -136,6 +139,12 @@ public sealed class CreateSandboxRequest
     /// <summary>Extension: environment variables for every command in the sandbox. Sent only when it has entries.</summary>
     [JsonPropertyName("env")]
     public IDictionary<string, string>? Environment { get; set; }
+
+    /// <summary>Extension: at <see cref="TtlSeconds"/> expiry pause the sandbox instead of deleting it. Sent only when set.</summary>
+    public bool? AutoPause { get; set; }
+
+    /// <summary>Extension: the outbound network policy. Sent only when set (the local server's default is deny-all).</summary>
+    public SandboxNetworkPolicy? NetworkPolicy { get; set; }
 }
 
 /// <summary>The body of <c>PATCH /boxes/{name}</c>: only the fields that are set are sent.</summary>
@@ -149,6 +158,9 @@ public sealed class UpdateSandboxRequest
 
     /// <summary>A new idle time to live in seconds (0 disables).</summary>
     public long? IdleTtlSeconds { get; set; }
+
+    /// <summary>Extension: a new outbound network policy (see <see cref="SandboxClient.SetNetworkPolicyAsync"/>).</summary>
+    public SandboxNetworkPolicy? NetworkPolicy { get; set; }
 }
 
 /// <summary>Sort keys of <c>GET /boxes</c>.</summary>

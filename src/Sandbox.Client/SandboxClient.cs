@@ -93,6 +93,8 @@ public sealed partial class SandboxClient : IDisposable
             FsCapacityBytes = request.FsCapacityBytes,
             SnapshotId = request.SnapshotId,
             Environment = request.Environment is { Count: > 0 } env ? env : null,
+            AutoPause = request.AutoPause,
+            NetworkPolicy = request.NetworkPolicy,
         };
         var callTimeout = timeout ?? (request.WaitForReady
             ? Max(Options.DefaultTimeout, TimeSpan.FromSeconds(request.Timeout ?? SandboxDefaults.CreateTimeoutSeconds) + SandboxDefaults.ServerWaitMargin)

@@ -36,6 +36,9 @@ builder.Services.AddSingleton<StateStore>();
 builder.Services.AddSingleton<SandboxRuntime>();
 builder.Services.AddSingleton<TemplateCatalog>();
 builder.Services.AddSingleton<SandboxManager>();
+builder.Services.AddSingleton<SandboxNetwork>(); // network policies (Services/NetworkPolicyService.cs)
+builder.Services.AddSingleton<NetworkPolicyService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<NetworkPolicyService>());
 builder.Services.AddSingleton<SnapshotRuntime>();
 builder.Services.AddSingleton<SnapshotService>();
 builder.Services.AddHostedService<SnapshotCollector>();
@@ -46,6 +49,7 @@ builder.Services.AddSingleton<PoolService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolService>());
 builder.Services.AddSingleton<CommandLauncher>();
 builder.Services.AddSingleton<ExecWebSocket>();
+builder.Services.AddSingleton<ServiceProxy>(); // service URLs (Api/ServiceUrlEndpoints.cs)
 builder.Services.AddHostedService<ExpiryService>();
 
 var app = builder.Build();
@@ -53,7 +57,8 @@ app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSecond
 app.UseMiddleware<ErrorMiddleware>();
 app.Use(async (ctx, next) =>
 {
-    if (ctx.Request.Path == "/healthz")
+    // Service URLs are authorised by their own token, never by the API key (ServiceUrlEndpoints).
+    if (ctx.Request.Path == "/healthz" || ServiceUrlEndpoints.IsServiceRequest(ctx.Request.Path))
     {
         await next();
         return;
@@ -70,6 +75,7 @@ ControlPlaneEndpoints.Map(app);
 PoolEndpoints.Map(app);
 SnapshotEndpoints.Map(app);
 DataplaneEndpoints.Map(app);
+ServiceUrlEndpoints.Map(app);
 app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
 
 app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();

@@ -12,13 +12,19 @@ public sealed class ServerOptions
     public required string DataDir { get; init; }
     /// <summary>ttl_seconds and idle_ttl_seconds must be multiples of this (60 as in the hosted API).</summary>
     public int TtlGranularity { get; init; } = 60;
+    /// <summary>Private IPv4 range whose /30s this server gives to sandboxes with a network (see NetworkPolicyService).</summary>
+    public string NetworkRange { get; init; } = "10.213.0.0/16";
+    /// <summary>How often allow_domains of custom network policies are resolved again.</summary>
+    public int NetworkResolveSeconds { get; init; } = 300;
 
-    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS]";
+    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]";
 
     public static ServerOptions Parse(string[] args)
     {
         string? listen = null, dataDir = null;
         var granularity = 60;
+        var networkRange = "10.213.0.0/16";
+        var resolveSeconds = 300;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -28,6 +34,13 @@ public sealed class ServerOptions
                 case "--data-dir": dataDir = Value(); break;
                 case "--ttl-granularity":
                     if (!int.TryParse(Value(), out granularity) || granularity < 1) throw new ArgumentException("--ttl-granularity must be a whole number of seconds >= 1");
+                    break;
+                case "--network-range":
+                    networkRange = Value();
+                    if (Runtime.SandboxNetwork.ParseCidr(networkRange) is not (_, <= 29)) throw new ArgumentException("--network-range takes an IPv4 CIDR of /29 or larger, e.g. 10.213.0.0/16");
+                    break;
+                case "--network-resolve-interval":
+                    if (!int.TryParse(Value(), out resolveSeconds) || resolveSeconds < 1) throw new ArgumentException("--network-resolve-interval must be a whole number of seconds >= 1");
                     break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
@@ -46,6 +59,8 @@ public sealed class ServerOptions
             ListenPort = port,
             DataDir = Path.GetFullPath(dataDir ?? DefaultDataDir()),
             TtlGranularity = granularity,
+            NetworkRange = networkRange,
+            NetworkResolveSeconds = resolveSeconds,
         };
     }
 

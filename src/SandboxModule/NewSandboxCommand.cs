@@ -66,6 +66,25 @@ public sealed class NewSandboxCommand : SandboxConnectedCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary><para type="description">When -TimeToLive runs out, pauses the sandbox (Resume-Sandbox wakes it) instead of deleting it.</para></summary>
+    [Parameter]
+    public SwitchParameter AutoPause { get; set; }
+
+    /// <summary><para type="description">The outbound network policy: deny-all (the local server's default: loopback only), allow-all, or custom (only -AllowCidr and -AllowDomain). Custom when omitted and -AllowCidr or -AllowDomain is given.</para></summary>
+    [Parameter]
+    [ValidateSet("allow-all", "deny-all", "custom")]
+    public string? NetworkPolicy { get; set; }
+
+    /// <summary><para type="description">IPv4 addresses or CIDRs the sandbox may reach (custom network policy; at most 10).</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[]? AllowCidr { get; set; }
+
+    /// <summary><para type="description">Domains whose addresses the sandbox may reach (custom network policy; a leading *. is allowed; at most 50).</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[]? AllowDomain { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -73,6 +92,15 @@ public sealed class NewSandboxCommand : SandboxConnectedCmdlet
         var source = fromSnapshot ? $"snapshot '{Snapshot}'" : $"template '{Template}'";
         var target = Name ?? $"(new sandbox from {source})";
         if (!ShouldProcess(target, $"Create sandbox from {source}")) return;
+        SandboxNetworkPolicy? networkPolicy = null;
+        try
+        {
+            networkPolicy = NetworkPolicySupport.Build(NetworkPolicy, AllowCidr, AllowDomain);
+        }
+        catch (ArgumentException e)
+        {
+            FailArgument(e.Message, "SandboxInvalidNetworkPolicy", NetworkPolicy);
+        }
         var request = new CreateSandboxRequest
         {
             TemplateName = fromSnapshot ? null : Template,
@@ -85,6 +113,8 @@ public sealed class NewSandboxCommand : SandboxConnectedCmdlet
             TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
             Environment = ToEnvironment(Environment, nameof(Environment)),
+            AutoPause = AutoPause ? true : null,
+            NetworkPolicy = networkPolicy,
         };
         TryItem(Name ?? (fromSnapshot ? Snapshot : Template), () => WriteObject(Await(Client.CreateSandboxAsync(request, null, CancellationToken))));
     }

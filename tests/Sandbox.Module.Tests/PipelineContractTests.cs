@@ -17,6 +17,9 @@ public sealed class PipelineContractTests(StagedModule module, Xunit.Abstraction
         { "New-Sandbox", "Invoke-SandboxCommand", "Sandbox,Name,SandboxName" },
         { "Get-Sandbox", "Remove-Sandbox", "Name,Sandbox,InputObject,SandboxName" },
         { "Get-Sandbox", "Stop-Sandbox", "Name,Sandbox,InputObject,SandboxName" },
+        { "Get-Sandbox", "Suspend-Sandbox", "Name,InputObject,SandboxName" },
+        { "Get-Sandbox", "Resume-Sandbox", "Name,InputObject,SandboxName" },
+        { "Get-Sandbox", "Get-SandboxMetric", "Name,InputObject,SandboxName" },
         { "Get-SandboxTemplate", "New-Sandbox", "Template,TemplateName" },
         { "New-Sandbox", "Copy-SandboxItem", "Sandbox,Name,SandboxName" },
     };

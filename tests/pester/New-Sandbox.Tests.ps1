@@ -32,6 +32,13 @@ Describe 'New-Sandbox' {
         ($sandbox | Invoke-SandboxCommand 'echo $GREETING').Stdout.Trim() | Should -Be 'hello'
     }
 
+    It 'pauses instead of deleting at -TimeToLive with -AutoPause' {
+        $sandbox = New-Sandbox -Template base -TimeToLive 1 -AutoPause
+        $deadline = (Get-Date).AddSeconds(6)
+        while ((Get-Sandbox -Name $sandbox.Name).Status -ne 'paused' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        (Get-Sandbox -Name $sandbox.Name).Status | Should -Be 'paused'
+    }
+
     It 'returns at once with -NoWait' {
         $sandbox = New-Sandbox -Template base -NoWait
         $sandbox.Status | Should -BeIn @('provisioning', 'ready')

@@ -13,6 +13,7 @@ public static class ControlPlaneEndpoints
     {
         foreach (var prefix in Prefixes) MapRoutes(app.MapGroup(prefix));
         foreach (var prefix in Prefixes) VolumeEndpoints.Map(app.MapGroup(prefix));
+        foreach (var prefix in Prefixes) PauseEndpoints.Map(app.MapGroup(prefix));
     }
 
     private static void MapRoutes(RouteGroupBuilder api)

@@ -26,6 +26,7 @@ public static class Json
         vcpus = r.Vcpus,
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
+        network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),
     };
 
     public static object Template(TemplateRecord t) => new

@@ -10,7 +10,7 @@ namespace Sandbox.Server.Services;
 /// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
 /// before the request that caused it is answered.
 /// </summary>
-public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes)
+public sealed partial class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
@@ -37,6 +37,8 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         var ttl = Ttl(body, "ttl_seconds");
         var idle = Ttl(body, "idle_ttl_seconds");
         var env = body.Environment("env") ?? [];
+        var autoPause = body.Bool("auto_pause") ?? false; // SandboxManager.Pause.cs
+        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
         if (templateName is null && snapshotId is null) body.Fail("template_name", "field required (exactly one of template_name and snapshot_id)", "missing");
         if (templateName is not null && snapshotId is not null) body.Fail("snapshot_id", "give exactly one of template_name and snapshot_id");
         body.ThrowIfInvalid();
@@ -52,7 +54,12 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
 
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolService).
-        if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed) return (claimed, Task.CompletedTask);
+        if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed)
+        {
+            if (autoPause) store.SetAutoPause(claimed.Id, true);
+            if (networkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, networkPolicy));
+            return (claimed, Task.CompletedTask);
+        }
 
         var now = Now;
         var slot = runtime.TakeSlot();
@@ -78,6 +85,8 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         try
         {
             store.InsertSandbox(record);
+            if (autoPause) store.SetAutoPause(record.Id, true);
+            network.Save(record.Id, networkPolicy);
         }
         catch (NameTakenException)
         {
@@ -134,6 +143,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
             var limits = new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax);
             var binds = await volumes.PrepareBindsAsync(record.TemplateName, CancellationToken.None);
             await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits, binds), slot, CancellationToken.None);
+            await network.ApplyAsync(record.Id, CancellationToken.None); // veth and rules of a policy other than deny-all
             _lastActivity[record.Id] = Now;
             Save(Current(record.Id) with { Status = SandboxStatus.Ready, StatusMessage = null });
         }
@@ -142,6 +152,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
             log.LogError(e, "sandbox {Name} ({Id}) failed to boot", record.Name, record.Id);
             try
             {
+                await network.DetachAsync(record.Id, CancellationToken.None);
                 await runtime.StopProcessesAsync(record.Id);
             }
             catch (Exception cleanup)
@@ -166,6 +177,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         var newName = body.Name("name");
         var ttl = Ttl(body, "ttl_seconds");
         var idle = Ttl(body, "idle_ttl_seconds");
+        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
         body.ThrowIfInvalid();
         var gate = LockFor(Get(name).Id);
         await gate.WaitAsync();
@@ -176,6 +188,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
             if (newName is not null) record = record with { Name = newName };
             if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
             if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
+            if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }
         catch (NameTakenException)
@@ -218,6 +231,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
             if (store.GetSandboxById(id) is not { } record) return;
             Save(record with { Status = SandboxStatus.Deleting, StatusMessage = reason });
             await runtime.DestroyAsync(id);
+            await network.ForgetAsync(id, CancellationToken.None);
             store.DeleteSandbox(id);
             _lastActivity.TryRemove(id, out _);
             _runningCommands.TryRemove(id, out _);
@@ -242,6 +256,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         {
             var record = store.GetSandboxById(id) ?? throw NotFound(id);
             if (record.Status == SandboxStatus.Stopped) return record;
+            await network.DetachAsync(id, CancellationToken.None);
             await runtime.StopProcessesAsync(id);
             return Save(record with { Status = SandboxStatus.Stopped, StatusMessage = reason });
         }
@@ -260,6 +275,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         {
             var record = store.GetSandboxById(id) ?? throw NotFound(name);
             if (record.Status == SandboxStatus.Ready) return record;
+            if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
             Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
             await BootLockedAsync(record);
             return Current(id);
@@ -276,6 +292,8 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
     public SandboxRecord RequireReady(string id)
     {
         var record = store.GetSandboxById(id) ?? throw ApiException.NotFound("SandboxNotFound", $"no sandbox with id '{id}'");
+        // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
+        if (record.Status == SandboxStatus.Paused) record = ResumeForDataplane(id);
         if (record.Status != SandboxStatus.Ready)
             throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
         return record;
@@ -310,13 +328,17 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
     {
         var records = store.AllSandboxes();
         await runtime.SweepOrphansAsync(records.Select(r => r.Id).ToHashSet());
+        await network.SweepAsync(records.Select(r => r.Id).ToHashSet(), ct);
         foreach (var record in records)
         {
             try
             {
                 switch (record.Status)
                 {
-                    case SandboxStatus.Ready or SandboxStatus.Paused:
+                    case SandboxStatus.Paused:
+                        await ReconcilePausedAsync(record);
+                        break;
+                    case SandboxStatus.Ready:
                         if (await runtime.IsAliveAsync(record.Id, ct))
                         {
                             _lastActivity[record.Id] = Now;
@@ -339,6 +361,7 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
                         if (runtime.Cgroups(record.Id).HasProcesses) await runtime.StopProcessesAsync(record.Id);
                         break;
                 }
+                await ReconcileNetworkAsync(record.Id, ct); // SandboxManager.Network.cs
             }
             catch (Exception e)
             {
@@ -355,7 +378,12 @@ public sealed class SandboxManager(StateStore store, SandboxRuntime runtime, Ser
         {
             try
             {
-                if (record.ExpiresAt is { } expires && expires <= now && record.Status != SandboxStatus.Deleting)
+                if (record.ExpiresAt is { } pauseAt && pauseAt <= now && record.Status != SandboxStatus.Deleting && store.GetAutoPause(record.Id))
+                {
+                    log.LogInformation("sandbox {Name} reached its ttl; pausing (auto_pause)", record.Name);
+                    await AutoPauseByIdAsync(record.Id);
+                }
+                else if (record.ExpiresAt is { } expires && expires <= now && record.Status != SandboxStatus.Deleting)
                 {
                     log.LogInformation("sandbox {Name} reached its ttl; deleting", record.Name);
                     await DeleteByIdAsync(record.Id, "ttl expired");

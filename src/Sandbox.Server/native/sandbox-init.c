@@ -26,6 +26,8 @@
  *          Later bytes from the server: 'K' kills the command's process group;
  *          end of stream (the server went away) does the same.
  *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>"
+ *   connect: "connect" port   -> "F" with a TCP socket connected to 127.0.0.1:port in the
+ *          sandbox's network namespace, or "E connect <errno>" (service URLs proxy through it)
  *   ping:  "ping"             -> "P <pid>"
  *
  * Paths are opened by this process, inside the sandbox's mount namespace, so `..` and
@@ -34,6 +36,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -226,6 +231,38 @@ static void handle_open(int conn, char **items, int count) {
     close(fd);
 }
 
+static void handle_connect(int conn, char **items, int count) {
+    if (count < 2) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char *end = NULL;
+    long port = strtol(items[1], &end, 10);
+    if (!end || *end != '\0' || port < 1 || port > 65535) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        reply(conn, "E connect %d", errno);
+        return;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rc;
+    do rc = connect(fd, (struct sockaddr *)&addr, sizeof addr); while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        int err = errno;
+        close(fd);
+        reply(conn, "E connect %d", err);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    send_fd_reply(conn, "F\n", fd);
+    close(fd);
+}
+
 static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     /* items: "exec" cwd argc argv... envc env... */
     if (count < 4 || nfds < 2) {
@@ -325,6 +362,7 @@ static void handle_connection(int conn) {
     if (count < 1) return;
     if (strcmp(items[0], "exec") == 0) handle_exec(conn, items, count, fds, nfds);
     else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
+    else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
     else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
     else reply(conn, "E proto %d", EINVAL);
 }

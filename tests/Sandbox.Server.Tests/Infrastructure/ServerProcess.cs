@@ -56,13 +56,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a server on a fresh data dir and a free port.</summary>
-    public static async Task<ServerProcess> StartAsync(int? ttlGranularity = 1)
+    public static async Task<ServerProcess> StartAsync(int? ttlGranularity = 1) => await StartAsync(ttlGranularity, []);
+
+    /// <summary>Further command-line options of the server (kept for restarts), e.g. --network-range.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; private set; } = [];
+
+    /// <summary>Starts a server with further command-line options.</summary>
+    public static async Task<ServerProcess> StartAsync(int? ttlGranularity, IReadOnlyList<string> extraArgs)
     {
         var root = Environment.GetEnvironmentVariable("SANDBOX_TEST_DATA_ROOT") ?? "/var/tmp/sandbox-server-tests";
         var dataDir = Path.Combine(root, "d-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
         PruneOldLogs(root);
-        var server = new ServerProcess(dataDir, ttlGranularity);
+        var server = new ServerProcess(dataDir, ttlGranularity) { ExtraArgs = extraArgs };
         try
         {
             await server.LaunchAsync(0);
@@ -132,6 +138,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add("--ttl-granularity");
             psi.ArgumentList.Add(g.ToString());
         }
+        foreach (var arg in ExtraArgs) psi.ArgumentList.Add(arg);
         psi.Environment["DOTNET_NOLOGO"] = "1";
 
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

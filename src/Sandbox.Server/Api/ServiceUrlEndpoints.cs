@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Sandbox.Server.Services;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>
+/// Service URLs: <c>POST /boxes/{name}/service-url</c> issues a token for one port of one sandbox, and
+/// <c>/v2/sandboxes/service/{id}/{port}/...</c> proxies HTTP and WebSocket traffic to that port inside the
+/// sandbox's network namespace, authorised by the token instead of the API key.
+/// </summary>
+public static class ServiceUrlEndpoints
+{
+    public const string ServicePath = "/v2/sandboxes/service";
+    public const string TokenHeader = "X-Langsmith-Sandbox-Service-Token";
+    public const string TokenQuery = "token";
+    public const string TokenCookie = "sandbox_service_token";
+    public const int DefaultExpiresInSeconds = 3600;
+    public const int MaxExpiresInSeconds = 86400;
+
+    /// <summary>True for requests the API-key check leaves alone: the token authorises them.</summary>
+    public static bool IsServiceRequest(PathString path) => path.StartsWithSegments(ServicePath, StringComparison.Ordinal);
+
+    public static void Map(WebApplication app)
+    {
+        foreach (var prefix in ControlPlaneEndpoints.Prefixes)
+            app.MapGroup(prefix).MapPost("/boxes/{name}/service-url", Create);
+        app.Map(ServicePath + "/{id}/{port}/{**rest}", (string id, string port, HttpContext ctx, ServiceProxy proxy) => Proxy(id, port, ctx, proxy));
+    }
+
+    public static string ServiceUrl(HttpRequest req, string id, int port) => $"{req.Scheme}://{req.Host}{ServicePath}/{id}/{port}";
+
+    public static string HashToken(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
+
+    private static async Task<IResult> Create(string name, HttpRequest req, SandboxManager manager, StateStore store, TimeProvider clock)
+    {
+        var body = await JsonInput.ReadAsync(req);
+        var port = body.Integer("port", 1, 65535, required: true);
+        var expiresIn = body.Integer("expires_in_seconds", 1, MaxExpiresInSeconds) ?? DefaultExpiresInSeconds;
+        body.ThrowIfInvalid();
+        var sandbox = manager.RequireReady(manager.Get(name).Id);
+        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expiresAt = now.AddSeconds(expiresIn);
+        store.InsertServiceToken(new ServiceTokenRecord(HashToken(token), sandbox.Id, (int)port!.Value, expiresAt, now));
+        var url = ServiceUrl(req, sandbox.Id, (int)port.Value);
+        return Results.Json(new
+        {
+            service_url = url,
+            browser_url = $"{url}/?{TokenQuery}={token}",
+            token,
+            expires_at = expiresAt,
+        });
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static async Task Proxy(string id, string portText, HttpContext ctx, ServiceProxy proxy)
+    {
+        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, null, out var port) || port is < 1 or > 65535)
+            throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}");
+        var req = ctx.Request;
+        var basePath = $"{ServicePath}/{id}/{port}";
+
+        // Header first, then the browser URL's query parameter, then the cookie the browser URL set.
+        string? token = req.Headers[TokenHeader];
+        var fromQuery = false;
+        if (string.IsNullOrEmpty(token) && req.Query.TryGetValue(TokenQuery, out var q) && !string.IsNullOrEmpty(q))
+        {
+            token = q;
+            fromQuery = true;
+        }
+        if (string.IsNullOrEmpty(token)) token = req.Cookies[TokenCookie];
+        if (string.IsNullOrEmpty(token))
+            throw new ApiException(401, "Unauthorized", $"missing service token: send the {TokenHeader} header or open the browser URL");
+        var record = proxy.Store.GetServiceToken(HashToken(token));
+        var now = proxy.Clock.GetUtcNow().UtcDateTime;
+        if (record is null || record.SandboxId != id || record.Port != port)
+            throw new ApiException(403, "Forbidden", "invalid service token for this sandbox and port");
+        if (record.ExpiresAt <= now)
+            throw new ApiException(403, "Forbidden", $"the service token expired at {record.ExpiresAt:O}; ask for a new service URL");
+
+        var sandbox = proxy.Manager.RequireReady(id);
+        proxy.Manager.Touch(id);
+
+        var rawTarget = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (req.PathBase + req.Path + req.QueryString).ToString();
+        var rawPath = rawTarget.Split('?', 2)[0];
+        var rest = rawPath.Length > basePath.Length && rawPath.StartsWith(basePath, StringComparison.OrdinalIgnoreCase) ? rawPath[basePath.Length..] : "/";
+        if (!rest.StartsWith('/')) rest = "/" + rest;
+        var query = fromQuery ? WithoutToken(req.QueryString) : req.QueryString.Value ?? "";
+
+        if (fromQuery && !ctx.WebSockets.IsWebSocketRequest && (HttpMethods.IsGet(req.Method) || HttpMethods.IsHead(req.Method)))
+        {
+            // The browser URL: keep the token in an HttpOnly cookie scoped to this service, and drop it from the address bar.
+            ctx.Response.Cookies.Append(TokenCookie, token, new CookieOptions
+            {
+                Path = basePath + "/",
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax,
+                Secure = req.IsHttps,
+                MaxAge = record.ExpiresAt - now,
+            });
+            ctx.Response.Redirect(basePath + rest + query, permanent: false);
+            return;
+        }
+
+        if (ctx.WebSockets.IsWebSocketRequest) await proxy.ProxyWebSocketAsync(ctx, sandbox, port, rest + query);
+        else await proxy.ProxyHttpAsync(ctx, sandbox, port, rest + query);
+    }
+
+    private static string WithoutToken(QueryString qs)
+    {
+        var kept = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(qs.Value)
+            .Where(kv => kv.Key != TokenQuery)
+            .SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string?>(kv.Key, v)));
+        return QueryString.Create(kept).Value ?? "";
+    }
+}

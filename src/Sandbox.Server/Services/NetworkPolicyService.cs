@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Sandbox.Server.Api;
+using Sandbox.Server.Runtime;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>
+/// Outbound network policy of sandboxes (extension <c>network_policy</c>): <c>deny-all</c> (default; loopback only),
+/// <c>allow-all</c> (a veth pair with NAT), <c>custom</c> (the same, egress limited to <c>allow_cidrs</c> and the
+/// addresses <c>allow_domains</c> resolve to, re-resolved on a schedule). The policy is stored per sandbox and applied
+/// whenever the sandbox boots; stop and delete remove what it set up.
+/// </summary>
+public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
+    : BackgroundService
+{
+    public const string DenyAll = "deny-all";
+    public const string AllowAll = "allow-all";
+    public const string Custom = "custom";
+    public const int MaxCidrs = 10;
+    public const int MaxDomains = 50;
+    private static readonly string[] Modes = [AllowAll, DenyAll, Custom];
+
+    private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(store.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+    /// <summary>Sandboxes whose network is set up now, with the addresses their domains resolved to.</summary>
+    private readonly ConcurrentDictionary<string, string[]> _attached = new();
+
+    /// <summary>Resolves allow_domains; replaceable (tests, or a resolver of the operator's choice).</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; set; } = Dns.GetHostAddressesAsync;
+
+    [GeneratedRegex(@"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex DomainPattern();
+
+    private SemaphoreSlim LockFor(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+
+    /// <summary>Reads and validates <c>network_policy</c> of a create or PATCH body; null when absent. Problems go to the body's 422.</summary>
+    public static NetworkPolicyRecord? Parse(JsonInput body)
+    {
+        if (!body.Has("network_policy")) return null;
+        var input = body.Object("network_policy");
+        if (input is null) return null;
+        var mode = input.String("mode", required: true);
+        if (mode is not null && !Modes.Contains(mode)) input.Fail("mode", $"must be one of {string.Join(", ", Modes)}", "enum");
+        var cidrs = Strings(input, "allow_cidrs", MaxCidrs);
+        var domains = Strings(input, "allow_domains", MaxDomains);
+        for (var i = 0; i < cidrs.Count; i++)
+        {
+            if (SandboxNetwork.NormalizeCidr(cidrs[i]) is not { } normal) input.Fail("allow_cidrs", $"'{cidrs[i]}' is not an IPv4 address or CIDR (a.b.c.d/n)");
+            else cidrs[i] = normal;
+        }
+        for (var i = 0; i < domains.Count; i++)
+        {
+            domains[i] = domains[i].Trim().TrimEnd('.').ToLowerInvariant();
+            if (domains[i].Length > 253 || !DomainPattern().IsMatch(domains[i])) input.Fail("allow_domains", $"'{domains[i]}' is not a domain name (a leading '*.' is allowed)");
+        }
+        if (mode is not null && mode != Custom && (cidrs.Count > 0 || domains.Count > 0))
+            input.Fail(cidrs.Count > 0 ? "allow_cidrs" : "allow_domains", $"only mode '{Custom}' takes allow_cidrs and allow_domains");
+        if (mode is null) return null;
+        return new NetworkPolicyRecord { SandboxId = "", Mode = mode, AllowCidrs = cidrs.Distinct().ToList(), AllowDomains = domains.Distinct().ToList() };
+    }
+
+    private static List<string> Strings(JsonInput input, string field, int max)
+    {
+        var list = new List<string>();
+        if (input.Raw(field) is not { } v) return list;
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            input.Fail(field, "must be an array of strings", "list_type");
+            return list;
+        }
+        if (v.GetArrayLength() > max) input.Fail(field, $"at most {max} items", "too_long");
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String) input.Fail(field, "items must be strings", "string_type");
+            else list.Add(item.GetString()!.Trim());
+        }
+        return list;
+    }
+
+    public NetworkPolicyRecord PolicyOf(string id) =>
+        _policies.TryGetValue(id, out var p) ? p : new NetworkPolicyRecord { SandboxId = id, Mode = DenyAll };
+
+    /// <summary>The wire shape of a sandbox's policy.</summary>
+    public object Describe(string id)
+    {
+        var p = PolicyOf(id);
+        return new { mode = p.Mode, allow_cidrs = p.AllowCidrs, allow_domains = p.AllowDomains };
+    }
+
+    /// <summary>Stores the policy of a new sandbox (before it boots, which applies it).</summary>
+    public void Save(string id, NetworkPolicyRecord? policy)
+    {
+        if (policy is null || policy.Mode == DenyAll) return;
+        var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
+        store.SaveNetworkPolicy(record);
+        _policies[id] = record;
+    }
+
+    /// <summary>Changes the policy; applied at once when the sandbox runs (<paramref name="running"/>), else at its next start.</summary>
+    public async Task SetAsync(string id, NetworkPolicyRecord policy, bool running, CancellationToken ct)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
+            store.SaveNetworkPolicy(record);
+            _policies[id] = record;
+            if (running) await ApplyLockedAsync(id, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Sets up the sandbox's network as its policy says (after a boot, a start, or a server restart). Idempotent.</summary>
+    public async Task ApplyAsync(string id, CancellationToken ct)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync(ct);
+        try
+        {
+            await ApplyLockedAsync(id, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task ApplyLockedAsync(string id, CancellationToken ct)
+    {
+        var policy = PolicyOf(id);
+        var pid = SandboxNetwork.FindSandboxProcess(runtime.Cgroups(id));
+        if (policy.Mode == DenyAll)
+        {
+            if (policy.Slot is { } s) await network.DetachAsync(network.Slot(s), pid, ct);
+            _attached.TryRemove(id, out _);
+            return;
+        }
+        if (pid is null) throw new InvalidOperationException("the sandbox has no process in its own network namespace");
+        if (policy.Slot is null)
+        {
+            policy = policy with { Slot = AllocateSlot() };
+            store.SaveNetworkPolicy(policy);
+            _policies[id] = policy;
+        }
+        var slot = network.Slot(policy.Slot!.Value);
+        var resolved = policy.Mode == Custom ? await ResolveAsync(policy.AllowDomains, ct) : [];
+        await network.AttachAsync(pid.Value, slot, Rules(policy, slot, resolved), ct);
+        _attached[id] = resolved;
+    }
+
+    private EgressRules Rules(NetworkPolicyRecord policy, NetworkSlot slot, string[] resolved)
+    {
+        if (policy.Mode == AllowAll) return new EgressRules(true, [], false);
+        var allowed = policy.AllowCidrs.Concat(resolved.Select(a => a + "/32")).Distinct().ToList();
+        // The API port is reachable only when the policy names the gateway (or another host address) explicitly.
+        var serverAllowed = policy.AllowCidrs.Any(c => SandboxNetwork.Covers(c, slot.Host));
+        return new EgressRules(false, allowed, serverAllowed);
+    }
+
+    private int AllocateSlot()
+    {
+        lock (_policies)
+        {
+            var used = _policies.Values.Select(p => p.Slot).OfType<int>().ToHashSet();
+            for (var i = 0; i < network.SlotCount; i++)
+                if (!used.Contains(i)) return i;
+        }
+        throw ApiException.Conflict("NetworkRangeFull", $"the server's network range {options.NetworkRange} has no free /30 left");
+    }
+
+    private async Task<string[]> ResolveAsync(IReadOnlyList<string> domains, CancellationToken ct)
+    {
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var domain in domains)
+        {
+            // A wildcard allows what its base name resolves to; a DNS name cannot list its subdomains.
+            var name = domain.StartsWith("*.", StringComparison.Ordinal) ? domain[2..] : domain;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                foreach (var a in await Resolver(name, timeout.Token))
+                    if (a.AddressFamily == AddressFamily.InterNetwork) result.Add(a.ToString());
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or ArgumentException)
+            {
+                log.LogWarning("allow_domains: could not resolve {Domain}: {Error}", name, e.Message);
+            }
+        }
+        return [.. result];
+    }
+
+    /// <summary>Removes the sandbox's veth and rules (stop); it keeps its policy and slot for the next start.</summary>
+    public async Task DetachAsync(string id, CancellationToken ct)
+    {
+        var gate = LockFor(id);
+        await gate.WaitAsync(ct);
+        try
+        {
+            _attached.TryRemove(id, out _);
+            if (PolicyOf(id).Slot is { } s) await network.DetachAsync(network.Slot(s), SandboxNetwork.FindSandboxProcess(runtime.Cgroups(id)), ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Removes everything of the sandbox's network, its policy and slot (delete).</summary>
+    public async Task ForgetAsync(string id, CancellationToken ct)
+    {
+        await DetachAsync(id, ct);
+        store.DeleteNetworkPolicy(id);
+        _policies.TryRemove(id, out _);
+        _locks.TryRemove(id, out _);
+        if (!_policies.Values.Any(p => p.Slot is not null)) await network.RemoveHostTableAsync(ct);
+    }
+
+    /// <summary>Drops policies of sandboxes the state no longer knows (a crash between the two deletes).</summary>
+    public async Task SweepAsync(IReadOnlySet<string> known, CancellationToken ct)
+    {
+        foreach (var id in _policies.Keys.Where(id => !known.Contains(id)).ToList()) await ForgetAsync(id, ct);
+    }
+
+    /// <summary>How often allow_domains are resolved again.</summary>
+    public TimeSpan ResolveInterval => TimeSpan.FromSeconds(options.NetworkResolveSeconds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ResolveInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            foreach (var (id, previous) in _attached.ToArray())
+            {
+                try
+                {
+                    var policy = PolicyOf(id);
+                    if (policy.Mode != Custom || policy.AllowDomains.Count == 0 || policy.Slot is not { } s) continue;
+                    var resolved = await ResolveAsync(policy.AllowDomains, stoppingToken);
+                    if (resolved.SequenceEqual(previous)) continue;
+                    var gate = LockFor(id);
+                    await gate.WaitAsync(stoppingToken);
+                    try
+                    {
+                        if (!_attached.ContainsKey(id) || SandboxNetwork.FindSandboxProcess(runtime.Cgroups(id)) is not { } pid) continue;
+                        var slot = network.Slot(s);
+                        await network.ApplyRulesAsync(pid, slot, Rules(PolicyOf(id), slot, resolved), stoppingToken);
+                        _attached[id] = resolved;
+                        log.LogInformation("sandbox {Id}: allow_domains now resolve to {Addresses}", id, string.Join(", ", resolved));
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogWarning("re-resolving allow_domains of sandbox {Id}: {Error}", id, e.Message);
+                }
+            }
+        }
+    }
+}

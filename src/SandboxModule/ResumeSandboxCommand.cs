@@ -1,0 +1,18 @@
+using System.Management.Automation;
+
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Resumes paused sandboxes: their processes go on where they stopped.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Resume, "Sandbox", DefaultParameterSetName = ByName)]
+[OutputType(typeof(Sandbox.Client.Sandbox))]
+public sealed class ResumeSandboxCommand : SandboxTargetCmdlet
+{
+    /// <inheritdoc />
+    protected override void ProcessSandbox(string name)
+    {
+        var resumed = Await(Client.ResumeSandboxAsync(name, null, CancellationToken));
+        if (PassThru) WriteObject(resumed);
+    }
+}

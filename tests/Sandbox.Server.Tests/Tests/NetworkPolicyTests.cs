@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sandbox.Server.Tests.Infrastructure;
+
+namespace Sandbox.Server.Tests.Tests;
+
+/// <summary>
+/// A network namespace made by the test, with a veth pair to the host and a TCP listener in it: the only place
+/// (besides loopback) that sandboxes in these tests send traffic to. Everything is removed on disposal.
+/// </summary>
+public sealed class TestNetNs : IDisposable
+{
+    public string Name { get; }
+    public string HostIf { get; }
+    public IPAddress HostAddress { get; }
+    public IPAddress Address { get; }
+    public int Port => 8080;
+    private readonly Process _listener;
+
+    public TestNetNs(int octet)
+    {
+        var tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        Name = $"npt-{tag}";
+        HostIf = $"npt{tag}a";
+        var peer = $"npt{tag}b";
+        HostAddress = IPAddress.Parse($"10.251.{octet}.1");
+        Address = IPAddress.Parse($"10.251.{octet}.2");
+        try
+        {
+            Sh("ip", "netns", "add", Name);
+            Sh("ip", "link", "add", HostIf, "type", "veth", "peer", "name", peer);
+            Sh("ip", "link", "set", peer, "netns", Name);
+            Sh("ip", "addr", "add", $"{HostAddress}/30", "dev", HostIf);
+            Sh("ip", "link", "set", HostIf, "up");
+            // Answers to a sandbox enter the host here; forwarding on for this test interface only (ip_forward may be 0).
+            File.WriteAllText($"/proc/sys/net/ipv4/conf/{HostIf}/forwarding", "1");
+            Sh("ip", "netns", "exec", Name, "ip", "link", "set", "lo", "up");
+            Sh("ip", "netns", "exec", Name, "ip", "addr", "add", $"{Address}/30", "dev", peer);
+            Sh("ip", "netns", "exec", Name, "ip", "link", "set", peer, "up");
+            // A bounded listener: answers every connection, ends by itself after three minutes.
+            var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "netns", "exec", Name, "timeout", "180", "python3", "-c",
+                         $"import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('{Address}',{Port}));s.listen(16)\nwhile True:\n c,_=s.accept();c.sendall(b'hello-from-testns\\n');c.close()" })
+                psi.ArgumentList.Add(a);
+            _listener = Process.Start(psi)!;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!Sh("ip", "netns", "exec", Name, "ss", "-ltn").Contains($"{Address}:{Port}"))
+            {
+                if (DateTime.UtcNow > deadline) throw new InvalidOperationException("the test listener did not start");
+                Thread.Sleep(100);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public static string Sh(params string[] args)
+    {
+        var psi = new ProcessStartInfo(args[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args.Skip(1)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        if (!p.WaitForExit(20000)) p.Kill();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', args)} failed: {output}");
+        return output;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (_listener is { HasExited: false }) _listener.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        try { Sh("ip", "netns", "del", Name); } catch (InvalidOperationException) { }
+        try { if (Directory.Exists($"/sys/class/net/{HostIf}")) Sh("ip", "link", "del", HostIf); } catch (InvalidOperationException) { }
+    }
+}
+
+/// <summary>A server of its own (a network range of its own) and a test namespace shared by the network policy tests.</summary>
+public sealed class NetworkFixture : IAsyncLifetime
+{
+    public int Octet { get; } = RandomNumberGenerator.GetInt32(1, 250);
+    public string Range => $"10.214.{Octet}.0/24";
+    public ServerProcess Server { get; private set; } = null!;
+    public TestNetNs Target { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Target = new TestNetNs(Octet);
+        Server = await ServerProcess.StartAsync(1, ["--network-range", Range, "--network-resolve-interval", "1"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Server is not null) await Server.DisposeAsync();
+        Target?.Dispose();
+        // The server's host table goes with its last networked sandbox; never leave it behind.
+        try { TestNetNs.Sh("nft", "delete", "table", "ip", NetworkPolicyTests.HostTable(Server!)); } catch (InvalidOperationException) { }
+    }
+}
+
+public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<NetworkFixture>
+{
+    private ServerProcess S => fx.Server;
+    private TestNetNs T => fx.Target;
+
+    public static string HostTable(ServerProcess s) => "sandbox_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s.DataDir)))[..6];
+
+    private static JsonObject Policy(string mode, string[]? cidrs = null, string[]? domains = null)
+    {
+        var p = new JsonObject { ["mode"] = mode };
+        if (cidrs is not null) p["allow_cidrs"] = new JsonArray(cidrs.Select(c => (JsonNode)c!).ToArray());
+        if (domains is not null) p["allow_domains"] = new JsonArray(domains.Select(c => (JsonNode)c!).ToArray());
+        return p;
+    }
+
+    private Task<Box> CreateAsync(JsonObject? policy, string tag = "net") =>
+        Box.CreateAsync(S, tag: tag, extra: policy is null ? null : new JsonObject { ["network_policy"] = policy });
+
+    /// <summary>One bounded TCP connect from inside the sandbox (2 s), true when the peer answered.</summary>
+    private static async Task<bool> ConnectsAsync(Box box, IPAddress address, int port)
+    {
+        var r = await box.ExecAsync($"timeout 3 bash -c 'exec 3<>/dev/tcp/{address}/{port} && echo reached' 2>/dev/null || echo blocked", timeout: 10);
+        return r.Out.Contains("reached");
+    }
+
+    /// <summary>Host addresses in the server's range (the host ends of its veths).</summary>
+    private string HostVethAddresses() => TestNetNs.Sh("ip", "-o", "-4", "addr", "show", "to", fx.Range);
+
+    private static string Mode(JsonElement sandbox) => sandbox.GetProperty("network_policy").GetProperty("mode").GetString()!;
+
+    [Fact]
+    public async Task Deny_all_is_the_default_and_blocks_the_test_namespace()
+    {
+        await using var box = await CreateAsync(null);
+        Assert.Equal("deny-all", Mode(box.Created));
+        Assert.False(await ConnectsAsync(box, T.Address, T.Port));
+        Assert.Equal("lo", (await box.RunAsync("ip -o link | cut -d: -f2 | tr -d ' '")).Trim());
+    }
+
+    [Fact]
+    public async Task Allow_all_reaches_the_test_namespace_and_delete_removes_the_veth()
+    {
+        var box = await CreateAsync(Policy("allow-all"));
+        await using (box)
+        {
+            Assert.Equal("allow-all", Mode(box.Created));
+            Assert.True(await ConnectsAsync(box, T.Address, T.Port), "allow-all did not reach the test namespace");
+            Assert.Contains("hello-from-testns", await box.RunAsync($"timeout 3 bash -c 'exec 3<>/dev/tcp/{T.Address}/{T.Port}; head -1 <&3'"));
+            Assert.NotEmpty(HostVethAddresses().Trim());
+        }
+        await Poll.UntilAsync(() => HostVethAddresses().Trim().Length == 0, TimeSpan.FromSeconds(10), "the veth to go after delete");
+        Assert.DoesNotContain(HostTable(S), TestNetNs.Sh("nft", "list", "tables"));
+    }
+
+    [Fact]
+    public async Task Custom_reaches_only_allowed_cidrs()
+    {
+        await using var matching = await CreateAsync(Policy("custom", [$"{T.Address}/32"]), "match");
+        await using var other = await CreateAsync(Policy("custom", ["192.0.2.0/24"]), "other");
+        Assert.Equal("custom", Mode(matching.Created));
+        Assert.Equal($"{T.Address}/32", matching.Created.GetProperty("network_policy").GetProperty("allow_cidrs")[0].GetString());
+        Assert.True(await ConnectsAsync(matching, T.Address, T.Port), "a matching allow_cidr did not reach the test namespace");
+        Assert.False(await ConnectsAsync(other, T.Address, T.Port), "a non-matching allow_cidr reached the test namespace");
+    }
+
+    [Fact]
+    public async Task Custom_allow_domains_resolve_through_the_hosts_file()
+    {
+        var domain = $"npt-{Guid.NewGuid().ToString("N")[..8]}.test";
+        var line = $"{T.Address} {domain} # sandbox network policy test";
+        File.AppendAllText("/etc/hosts", line + "\n");
+        try
+        {
+            await using var box = await CreateAsync(Policy("custom", domains: [domain, "*." + domain]));
+            Assert.True(await ConnectsAsync(box, T.Address, T.Port), "an allowed domain's address was not reachable");
+        }
+        finally
+        {
+            File.WriteAllLines("/etc/hosts", File.ReadAllLines("/etc/hosts").Where(l => l != line));
+        }
+    }
+
+    [Fact]
+    public async Task Patch_changes_the_policy_of_a_running_sandbox()
+    {
+        await using var box = await CreateAsync(null);
+        Assert.False(await ConnectsAsync(box, T.Address, T.Port));
+        var patched = (await S.PatchAsync(box.Path, new JsonObject { ["network_policy"] = Policy("allow-all") })).Expect(200).Json;
+        Assert.Equal("allow-all", Mode(patched));
+        Assert.True(await ConnectsAsync(box, T.Address, T.Port), "PATCH to allow-all did not open the network");
+        (await S.PatchAsync(box.Path, new JsonObject { ["network_policy"] = Policy("custom", ["198.51.100.0/24"]) })).Expect(200);
+        Assert.False(await ConnectsAsync(box, T.Address, T.Port), "PATCH to a non-matching custom policy left the network open");
+        (await S.PatchAsync(box.Path, new JsonObject { ["network_policy"] = Policy("deny-all") })).Expect(200);
+        Assert.Equal("lo", (await box.RunAsync("ip -o link | cut -d: -f2 | tr -d ' '")).Trim());
+        Assert.Equal("deny-all", Mode((await S.GetAsync(box.Path)).Expect(200).Json));
+    }
+
+    [Fact]
+    public async Task Allow_all_cannot_reach_the_server_api_port()
+    {
+        await using var box = await CreateAsync(Policy("allow-all"));
+        var gateway = IPAddress.Parse((await box.RunAsync("ip -4 route show default | cut -d' ' -f3")).Trim());
+        // Listeners on the gateway address in the host: one on the server's port, one on a port the policy does not concern.
+        using var onApiPort = new TcpListener(gateway, S.Port);
+        using var control = new TcpListener(gateway, 0);
+        onApiPort.Start();
+        control.Start();
+        var controlPort = ((IPEndPoint)control.LocalEndpoint).Port;
+        Assert.True(await ConnectsAsync(box, gateway, controlPort), "the host end of the veth is not reachable at all");
+        Assert.False(await ConnectsAsync(box, gateway, S.Port), "the sandbox reached the server's API port");
+    }
+
+    [Fact]
+    public async Task Stop_removes_the_veth_and_start_reapplies_the_policy()
+    {
+        await using var box = await CreateAsync(Policy("allow-all"));
+        Assert.NotEmpty(HostVethAddresses().Trim());
+        (await S.PostAsync(box.Path + "/stop", new { })).Expect(200);
+        Assert.Equal("", HostVethAddresses().Trim());
+        var started = (await S.PostAsync(box.Path + "/start", new { })).Expect(200).Json;
+        Assert.Equal("allow-all", Mode(started));
+        Assert.True(await ConnectsAsync(box, T.Address, T.Port), "start did not re-apply the policy");
+    }
+
+    [Fact]
+    public async Task Restart_reattaches_without_duplicating_rules()
+    {
+        await using var box = await CreateAsync(Policy("custom", [$"{T.Address}/32"]));
+        Assert.True(await ConnectsAsync(box, T.Address, T.Port));
+        await S.RestartAsync();
+        Assert.True(await ConnectsAsync(box, T.Address, T.Port), "the policy did not survive a server restart");
+        Assert.Single(HostVethAddresses().Trim().Split('\n'));
+        var pid = HostProbe.CgroupDirs(box.Id, "pids").SelectMany(HostProbe.Procs)
+            .First(p => new FileInfo($"/proc/{p}/ns/net").LinkTarget != new FileInfo("/proc/self/ns/net").LinkTarget);
+        var rules = TestNetNs.Sh("nsenter", $"--net=/proc/{pid}/ns/net", "nft", "list", "ruleset");
+        Assert.Single(rules.Split('\n').Where(l => l.Contains("chain output")));
+        Assert.Single(rules.Split('\n').Where(l => l.Contains("oifname \"lo\" accept")));
+    }
+
+    [Theory]
+    [InlineData("{\"mode\":\"open\"}", "mode")]
+    [InlineData("{\"mode\":\"custom\",\"allow_cidrs\":[\"10.0.0.0/33\"]}", "allow_cidrs")]
+    [InlineData("{\"mode\":\"custom\",\"allow_cidrs\":[\"fd00::/8\"]}", "allow_cidrs")]
+    [InlineData("{\"mode\":\"custom\",\"allow_domains\":[\"bad domain\"]}", "allow_domains")]
+    [InlineData("{\"allow_cidrs\":[]}", "mode")]
+    [InlineData("\"allow-all\"", "network_policy")]
+    public async Task Invalid_policies_are_422_naming_the_field(string policy, string field)
+    {
+        var body = $"{{\"template_name\":\"base\",\"name\":\"{Names.New("bad")}\",\"network_policy\":{policy}}}";
+        (await Api.SendAsync(S.Http, HttpMethod.Post, Api.Boxes, Api.JsonBody(body))).ExpectValidation(field);
+    }
+
+    [Fact]
+    public async Task Too_many_cidrs_are_422()
+    {
+        var cidrs = Enumerable.Range(1, 11).Select(i => $"10.9.{i}.0/24").ToArray();
+        var r = await S.PostAsync(Api.Boxes, new JsonObject { ["template_name"] = "base", ["network_policy"] = Policy("custom", cidrs) });
+        r.ExpectValidation("allow_cidrs");
+        await using var box = await CreateAsync(null);
+        (await S.PatchAsync(box.Path, new JsonObject { ["network_policy"] = Policy("custom", domains: Enumerable.Range(0, 51).Select(i => $"d{i}.example").ToArray()) }))
+            .ExpectValidation("allow_domains");
+    }
+}

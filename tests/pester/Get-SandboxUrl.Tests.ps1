@@ -1,0 +1,56 @@
+# Pester 5 tests of Get-SandboxUrl against a private local server (see Common.ps1).
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:ctx = Start-SandboxTestServer
+    $script:box = New-Sandbox -Template base
+    $script:box | Invoke-SandboxCommand 'mkdir -p /home/user/site && echo pester-hello > /home/user/site/hello.txt && cd /home/user/site && (setsid python3 -m http.server 8080 --bind 127.0.0.1 < /dev/null > /tmp/http.log 2>&1 &)' | Out-Null
+    # Bounded wait inside the sandbox until the server listens (at most 10 s).
+    $script:box | Invoke-SandboxCommand 'for i in $(seq 100); do python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 8080), 1)" 2>/dev/null && exit 0; sleep 0.1; done; exit 1' | Out-Null
+}
+
+AfterAll {
+    if ($script:box) { $script:box | Remove-Sandbox -Force }
+    Stop-SandboxTestServer -Context $script:ctx
+}
+
+Describe 'Get-SandboxUrl' {
+    It 'returns a typed service URL that reaches the web server with the token header' {
+        $url = $script:box | Get-SandboxUrl -Port 8080
+        $url | Should -BeOfType ([Sandbox.Client.SandboxServiceUrl])
+        $url.SandboxName | Should -Be $script:box.Name
+        $url.Port | Should -Be 8080
+        $url.ServiceUrl | Should -BeLike "http://*/v2/sandboxes/service/$($script:box.Id)/8080"
+        $url.BrowserUrl | Should -Be "$($url.ServiceUrl)/?token=$($url.Token)"
+        $body = Invoke-RestMethod -Uri "$($url.ServiceUrl)/hello.txt" -Headers @{ 'X-Langsmith-Sandbox-Service-Token' = $url.Token }
+        $body.Trim() | Should -Be 'pester-hello'
+    }
+
+    It 'refuses a request without the token' {
+        $url = Get-SandboxUrl -Sandbox $script:box.Name -Port 8080
+        $response = Invoke-WebRequest -Uri "$($url.ServiceUrl)/hello.txt" -SkipHttpErrorCheck
+        $response.StatusCode | Should -Be 401
+    }
+
+    It 'gives the ws:// form with -WebSocket and honours -ExpiresIn' {
+        $url = Get-SandboxUrl -Sandbox $script:box -Port 8080 -WebSocket -ExpiresIn 120
+        $url.ServiceUrl | Should -BeLike 'ws://*'
+        $url.BrowserUrl | Should -BeLike 'ws://*?token=*'
+        ($url.ExpiresAt - [DateTimeOffset]::UtcNow).TotalSeconds | Should -BeLessOrEqual 121
+    }
+
+    It 'shows a table view' {
+        $text = Get-SandboxUrl -Sandbox $script:box -Port 8080 | Format-Table | Out-String
+        $text | Should -Match 'SandboxName'
+        $text | Should -Match 'ServiceUrl'
+    }
+
+    It 'reports a missing sandbox as SandboxNotFound' {
+        { Get-SandboxUrl -Sandbox 'no-such-sandbox' -Port 8080 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.GetSandboxUrlCommand'
+    }
+
+    It 'rejects a port out of range' {
+        { Get-SandboxUrl -Sandbox $script:box -Port 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SandboxModule.GetSandboxUrlCommand'
+    }
+}
