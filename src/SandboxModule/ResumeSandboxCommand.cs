@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "Sandbox", DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class ResumeSandboxCommand : SandboxTargetCmdlet
+public sealed class ResumeSandboxCommand : SandboxActionCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessSandbox(string name)

@@ -4,7 +4,7 @@ namespace SandboxModule;
 
 /// <summary>
 /// A cmdlet that acts on existing sandboxes given by name (wildcards allowed) or as objects from the
-/// pipeline: the ByName and ByInputObject parameter sets of Start-, Stop- and Wait-Sandbox.
+/// pipeline: the ByName and ByInputObject parameter sets shared by the sandbox action cmdlets and Get-SandboxMetric.
 /// </summary>
 public abstract class SandboxTargetCmdlet : SandboxConnectedCmdlet
 {
@@ -26,10 +26,6 @@ public abstract class SandboxTargetCmdlet : SandboxConnectedCmdlet
     [ValidateNotNull]
     public Sandbox.Client.Sandbox[] InputObject { get; set; } = [];
 
-    /// <summary><para type="description">Returns each sandbox after the action.</para></summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     /// <summary>Acts on one sandbox; failures are reported per item and the pipeline goes on.</summary>
     protected abstract void ProcessSandbox(string name);
 
@@ -44,4 +40,12 @@ public abstract class SandboxTargetCmdlet : SandboxConnectedCmdlet
                     TryItem(name, () => ProcessSandbox(name));
             });
     }
+}
+
+/// <summary>A sandbox cmdlet that changes something and can return the sandbox afterwards (<c>-PassThru</c>).</summary>
+public abstract class SandboxActionCmdlet : SandboxTargetCmdlet
+{
+    /// <summary><para type="description">Returns each sandbox after the action.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
 }

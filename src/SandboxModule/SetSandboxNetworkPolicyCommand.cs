@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "SandboxNetworkPolicy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class SetSandboxNetworkPolicyCommand : SandboxTargetCmdlet
+public sealed class SetSandboxNetworkPolicyCommand : SandboxActionCmdlet
 {
     private SandboxNetworkPolicy? _policy;
 

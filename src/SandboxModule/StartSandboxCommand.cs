@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class StartSandboxCommand : SandboxTargetCmdlet
+public sealed class StartSandboxCommand : SandboxActionCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessSandbox(string name)

@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class StopSandboxCommand : SandboxTargetCmdlet
+public sealed class StopSandboxCommand : SandboxActionCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessSandbox(string name)

@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Suspend, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class SuspendSandboxCommand : SandboxTargetCmdlet
+public sealed class SuspendSandboxCommand : SandboxActionCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessSandbox(string name)

@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "Sandbox", DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class WaitSandboxCommand : SandboxTargetCmdlet
+public sealed class WaitSandboxCommand : SandboxActionCmdlet
 {
     private const int ActivityId = 0x5AB1;
 
