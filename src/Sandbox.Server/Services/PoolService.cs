@@ -110,18 +110,27 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
     public async Task DeleteAsync(string name)
     {
         var pool = Get(name);
-        lock (_claimLock) store.DeletePool(pool.Id);
-        // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
-        // this answers and its template can be deleted at once.
-        for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
-        List<PoolReplica> ending;
-        lock (_claimLock)
+        // Excludes the refill pass: one that read the pool list before this delete must not start a replica after it.
+        await _passGate.WaitAsync();
+        try
         {
-            ending = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
-            // Not ready any more: a claim that raced with this delete cannot take them.
-            foreach (var r in ending) store.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
+            lock (_claimLock) store.DeletePool(pool.Id);
+            // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
+            // this answers and its template can be deleted at once.
+            for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
+            List<PoolReplica> ending;
+            lock (_claimLock)
+            {
+                ending = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+                // Not ready any more: a claim that raced with this delete cannot take them.
+                foreach (var r in ending) store.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
+            }
+            foreach (var r in ending) await EndReplicaAsync(r.Sandbox.Id, "pool deleted");
         }
-        foreach (var r in ending) await EndReplicaAsync(r.Sandbox.Id, "pool deleted");
+        finally
+        {
+            _passGate.Release();
+        }
     }
 
     // ---------------------------------------------------------------- claims
