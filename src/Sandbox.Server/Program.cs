@@ -18,8 +18,11 @@ catch (ArgumentException e)
     return 2;
 }
 
-Directory.CreateDirectory(options.DataDir);
+// Whatever the server creates (state, keys, sandbox files) is readable by root alone unless it says otherwise.
+Native.SetUmask(0b000_111_111);
+SandboxRuntime.MakeTraversable(options.DataDir);
 var apiKey = ApiKeyFile.LoadOrCreate(options.DataDir);
+RestrictStateFiles(options.DataDir);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -33,6 +36,7 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<StateStore>();
+builder.Services.AddSingleton<RootImages>();
 builder.Services.AddSingleton<SandboxRuntime>();
 builder.Services.AddSingleton<TemplateCatalog>();
 builder.Services.AddSingleton<SandboxManager>();
@@ -78,6 +82,7 @@ DataplaneEndpoints.Map(app);
 ServiceUrlEndpoints.Map(app);
 app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
 
+app.Services.GetRequiredService<RootImages>().EnsureBuiltIn();
 app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();
 await app.Services.GetRequiredService<SandboxManager>().ReconcileAsync(CancellationToken.None);
 await app.Services.GetRequiredService<SnapshotService>().ReconcileAsync();
@@ -91,3 +96,13 @@ Console.WriteLine($"data dir {options.DataDir}; API key in {ApiKeyFile.PathIn(op
 await app.WaitForShutdownAsync();
 await runtime.StopSlotPoolAsync();
 return 0;
+
+// Data dirs written by earlier versions kept state and key world-readable (0644).
+static void RestrictStateFiles(string dataDir)
+{
+    foreach (var name in new[] { "state.db", "state.db-wal", "state.db-shm", "state.db-journal", "api-key" })
+    {
+        var path = Path.Combine(dataDir, name);
+        if (File.Exists(path)) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+}

@@ -16,8 +16,10 @@ public sealed class ServerOptions
     public string NetworkRange { get; init; } = "10.213.0.0/16";
     /// <summary>How often allow_domains of custom network policies are resolved again.</summary>
     public int NetworkResolveSeconds { get; init; } = 300;
+    /// <summary>The seccomp profile (Docker's format) sandboxes' filters start from; see Runtime/SeccompProfile.cs.</summary>
+    public string SeccompProfile { get; init; } = Runtime.SeccompProfile.DefaultPath;
 
-    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]";
+    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS] [--seccomp-profile PATH]";
 
     public static ServerOptions Parse(string[] args)
     {
@@ -25,6 +27,7 @@ public sealed class ServerOptions
         var granularity = 60;
         var networkRange = "10.213.0.0/16";
         var resolveSeconds = 300;
+        var seccomp = Runtime.SeccompProfile.DefaultPath;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -42,6 +45,7 @@ public sealed class ServerOptions
                 case "--network-resolve-interval":
                     if (!int.TryParse(Value(), out resolveSeconds) || resolveSeconds < 1) throw new ArgumentException("--network-resolve-interval must be a whole number of seconds >= 1");
                     break;
+                case "--seccomp-profile": seccomp = Path.GetFullPath(Value()); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
         }
@@ -61,6 +65,7 @@ public sealed class ServerOptions
             TtlGranularity = granularity,
             NetworkRange = networkRange,
             NetworkResolveSeconds = resolveSeconds,
+            SeccompProfile = seccomp,
         };
     }
 

@@ -25,9 +25,9 @@ public sealed class SandboxCgroups(string root, string id)
     /// <summary>Removes the per-server parent directories once no sandbox cgroup is left under them.</summary>
     public static void RemoveRootIfEmpty(string root)
     {
-        foreach (var controller in Controllers)
+        foreach (var hierarchy in System.IO.Directory.EnumerateDirectories(Mount))
         {
-            var dir = Path.Combine(Mount, controller, root);
+            var dir = Path.Combine(hierarchy, root);
             try
             {
                 if (System.IO.Directory.Exists(dir) && !System.IO.Directory.EnumerateDirectories(dir).Any()) System.IO.Directory.Delete(dir);
@@ -99,10 +99,17 @@ public sealed class SandboxCgroups(string root, string id)
         if (HasProcesses) throw new IOException($"processes of sandbox {id} survived SIGKILL");
     }
 
+    /// <summary>
+    /// The sandbox's directory in every mounted hierarchy: runc joins all of them (cpuset, devices, blkio, the named
+    /// systemd one...), not only the controllers the server sets limits in.
+    /// </summary>
+    private IEnumerable<string> AllHierarchies =>
+        System.IO.Directory.EnumerateDirectories(Mount).Select(h => Path.Combine(h, root, id)).Where(System.IO.Directory.Exists);
+
     /// <summary>Removes the cgroup directories (they must be empty of processes).</summary>
     public async Task RemoveAsync()
     {
-        foreach (var dir in Directories)
+        foreach (var dir in Directories.Concat(AllHierarchies).Distinct().ToList())
         {
             for (var attempt = 0; System.IO.Directory.Exists(dir); attempt++)
             {

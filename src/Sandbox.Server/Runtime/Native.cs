@@ -58,6 +58,31 @@ internal static unsafe partial class Native
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, int owner, int group);
+
+    [LibraryImport("libc")]
+    private static partial uint umask(uint mask);
+
+    public static int Chown(string path, int owner, int group) => chown(path, owner, group);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    private const int OPath = 0x200000;
+    private const int ODirectory = 0x10000;
+
+    /// <summary>An O_PATH descriptor of a directory (to name it as /proc/self/fd/N without its path).</summary>
+    public static SafeFileHandle OpenDirectoryPath(string path)
+    {
+        var fd = open(path, OPath | ODirectory | OCloexec);
+        if (fd < 0) throw new Win32Exception(Marshal.GetLastPInvokeError(), $"open {path}");
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Sets the process's file creation mask (0077: whatever the server creates is its own alone).</summary>
+    public static void SetUmask(uint mask) => umask(mask);
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fcntl(int fd, int cmd, int arg);
 

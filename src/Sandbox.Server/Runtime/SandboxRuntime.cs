@@ -1,50 +1,101 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Sandbox.Server.Runtime;
 
 /// <summary>What the runtime needs to boot one sandbox.</summary>
-public sealed record BootSpec(string Id, string Hostname, string LowerDir, ResourceLimits Limits, IReadOnlyList<BindMount>? Binds = null);
+/// <param name="FsCapacityBytes">The size of its writable filesystem (fs_capacity_bytes).</param>
+public sealed record BootSpec(string Id, string Hostname, string LowerDir, ResourceLimits Limits, IReadOnlyList<BindMount>? Binds = null, long? FsCapacityBytes = null);
 
 /// <summary>
-/// Runs sandboxes as bubblewrap namespaces over an overlay root, with sandbox-init as their init.
-/// Sandboxes do not depend on the server process: they run in their own session and are found
-/// again after a restart through their cgroup and control socket.
+/// Runs sandboxes as OCI containers under runc (see <see cref="OciBundle"/> for what each one may do), over an overlay
+/// root whose writable layer is a filesystem of the sandbox's own (<see cref="SandboxStorage"/>), with sandbox-init as
+/// their pid 1. Sandboxes do not depend on the server process: runc runs detached, and the server finds them again
+/// after a restart through their cgroup and control socket.
 /// </summary>
 public sealed class SandboxRuntime
 {
     public const int DefaultPidsMax = 512;
+    /// <summary>The writable filesystem's size when neither the request nor the template names one.</summary>
+    public const long DefaultFsCapacityBytes = 8L << 30;
     private readonly string _dataDir;
     private readonly string _boxesDir;
+    private readonly string _runcRoot;
     private readonly string _cgroupRoot;
     private readonly string _helperPath;
-    private readonly string _bwrapPath;
+    private readonly string _runcPath;
+    private readonly JsonObject _seccomp;
+    private readonly RootImages _images;
+    private readonly SandboxStorage _storage;
     private readonly ILogger<SandboxRuntime> _log;
 
-    public SandboxRuntime(ServerOptions options, ILogger<SandboxRuntime> log)
+    public SandboxRuntime(ServerOptions options, RootImages images, ILogger<SandboxRuntime> log)
     {
         _log = log;
+        _images = images;
+        _storage = new SandboxStorage(log);
         _dataDir = options.DataDir;
         _boxesDir = Path.Combine(_dataDir, "boxes");
-        Directory.CreateDirectory(_boxesDir);
+        _runcRoot = Path.Combine(_dataDir, "runc");
+        Directory.CreateDirectory(_runcRoot);
+        File.SetUnixFileMode(_runcRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        MakeTraversable(_boxesDir);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(_dataDir)))[..12];
         _cgroupRoot = $"sandbox-{hash}";
         _helperPath = Path.Combine(AppContext.BaseDirectory, "sandbox-init");
         if (!File.Exists(_helperPath)) throw new InvalidOperationException($"sandbox-init not found next to the server at {_helperPath}; build the project with a C compiler present");
-        _bwrapPath = FindOnPath("bwrap") ?? throw new InvalidOperationException("bwrap not found on PATH: install the 'bubblewrap' package");
+        _runcPath = FindOnPath("runc") ?? throw new InvalidOperationException("runc not found on PATH: install the Debian package 'runc'");
+        _seccomp = SeccompProfile.Load(options.SeccompProfile);
         SandboxCgroups.CheckAvailable();
     }
 
+    /// <summary>
+    /// A directory on the way to a sandbox's root: runc mounts that root from inside the sandbox's user namespace, as
+    /// the sandbox's root user (host uid 100000), so the path must be traversable by it and by no one else: owner root,
+    /// group the sandboxes' root group, mode 0710.
+    /// </summary>
+    public static void MakeTraversable(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        if (Native.Chown(dir, 0, IdMap.HostId) != 0) throw new IOException($"chown {dir} failed");
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+    }
+
     private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
+            .Append("/usr/sbin").Append("/usr/bin")
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     public string BoxDir(string id) => Path.Combine(_boxesDir, id);
     public string SocketPath(string id) => Path.Combine(BoxDir(id), "ctl.sock");
-    private string UpperDir(string id) => Path.Combine(BoxDir(id), "upper");
-    private string WorkDir(string id) => Path.Combine(BoxDir(id), "work");
+    /// <summary>The sandbox's writable layer (on its own filesystem; see <see cref="SandboxStorage"/>).</summary>
+    public string UpperDir(string id) => SandboxStorage.UpperDir(BoxDir(id));
+    private string WorkDir(string id) => SandboxStorage.WorkDir(BoxDir(id));
     private string MergedDir(string id) => Path.Combine(BoxDir(id), "merged");
+    private string ConfigPath(string id) => Path.Combine(BoxDir(id), "config.json");
+    private string CgroupsPath(string id) => $"/{_cgroupRoot}/{id}";
+
+    /// <summary>
+    /// Makes and mounts the sandbox's writable filesystem when it is not there yet (before a snapshot's files are
+    /// copied in, and at every boot). A filesystem made before keeps its size.
+    /// </summary>
+    public async Task PrepareStorageAsync(string id, long? capacityBytes, CancellationToken ct)
+    {
+        MakeTraversable(BoxDir(id));
+        await _storage.EnsureAsync(BoxDir(id), capacityBytes ?? DefaultFsCapacityBytes, ct);
+        // A sandbox of a data dir from before sandboxes had filesystems of their own: its files move onto its new one.
+        var legacyUpper = Path.Combine(BoxDir(id), "upper");
+        if (Directory.Exists(legacyUpper))
+        {
+            await SnapshotRuntime.CopyTreeAsync(legacyUpper, UpperDir(id), ct);
+            await IdMap.ShiftTreeAsync(UpperDir(id), ct);
+            SnapshotRuntime.RemoveTree(legacyUpper);
+            SnapshotRuntime.RemoveTree(Path.Combine(BoxDir(id), "work"));
+        }
+    }
     public SandboxCgroups Cgroups(string id) => new(_cgroupRoot, id);
 
     /// <summary>
@@ -61,13 +112,18 @@ public sealed class SandboxRuntime
         var timer = Stopwatch.StartNew();
         try
         {
-            Directory.CreateDirectory(Path.Combine(UpperDir(spec.Id), "home", "user"));
-            Directory.CreateDirectory(WorkDir(spec.Id));
+            await PrepareStorageAsync(spec.Id, spec.FsCapacityBytes, ct);
+            var lower = await _images.ResolveAsync(spec.LowerDir);
             Directory.CreateDirectory(merged);
-            Native.MountOverlay(spec.LowerDir, UpperDir(spec.Id), WorkDir(spec.Id), merged);
+            MountOverlay(lower, UpperDir(spec.Id), WorkDir(spec.Id), merged);
             mounted = true;
             Cgroups(spec.Id).ApplyLimits(spec.Limits);
-            await slot.StartAsync(BwrapArguments(spec, merged), ct);
+            var readOnly = RootImages.IsBuiltIn(spec.LowerDir) ? _images.HostReadOnlyDirs : [];
+            var config = OciBundle.Config(spec, "merged", readOnly, CgroupsPath(spec.Id), $"/proc/{slot.Pid}/fd/5", _seccomp);
+            await File.WriteAllTextAsync(ConfigPath(spec.Id), config.ToJsonString(), ct);
+            // A container of that id left by a sandbox that stopped on its own (runc keeps its state until deleted).
+            await DeleteContainerAsync(spec.Id);
+            await slot.StartAsync(RuncArguments(spec.Id), ct);
 
             await WaitForHelperAsync(spec.Id, slot, ct);
         }
@@ -88,6 +144,38 @@ public sealed class SandboxRuntime
     }
 
     /// <summary>
+    /// Mounts the overlay with its layers given as descriptors (<c>/proc/self/fd/N</c>), so that the options the sandbox
+    /// can read in its mountinfo name no host path.
+    /// </summary>
+    private static void MountOverlay(string lower, string upper, string work, string target)
+    {
+        using var lowerFd = Native.OpenDirectoryPath(lower);
+        using var upperFd = Native.OpenDirectoryPath(upper);
+        using var workFd = Native.OpenDirectoryPath(work);
+        static string Fd(Microsoft.Win32.SafeHandles.SafeFileHandle h) => $"/proc/self/fd/{h.DangerousGetHandle()}";
+        Native.MountOverlay(Fd(lowerFd), Fd(upperFd), Fd(workFd), target);
+    }
+
+    private IEnumerable<string> RuncArguments(string id) =>
+    [
+        _runcPath, "--root", _runcRoot, "run", "--detach", "--bundle", BoxDir(id),
+        // fd 3: the control socket sandbox-init serves; fd 4: sandbox-init itself (see OciBundle).
+        "--preserve-fds", "2", "--pid-file", Path.Combine(BoxDir(id), "init.pid"), id,
+    ];
+
+    /// <summary>Removes runc's record of the container (and the container, if it still runs).</summary>
+    private async Task DeleteContainerAsync(string id)
+    {
+        if (!Directory.Exists(Path.Combine(_runcRoot, id))) return;
+        var psi = new ProcessStartInfo(_runcPath, ["--root", _runcRoot, "delete", "--force", id]) { RedirectStandardError = true, UseShellExecute = false };
+        using var runc = Process.Start(psi) ?? throw new InvalidOperationException("could not run runc");
+        var error = await runc.StandardError.ReadToEndAsync();
+        await runc.WaitForExitAsync();
+        if (runc.ExitCode != 0 && Directory.Exists(Path.Combine(_runcRoot, id)))
+            _log.LogWarning("runc delete {Id} failed: {Error}", id, error.Trim());
+    }
+
+    /// <summary>
     /// Waits until sandbox-init answers a ping. Once the launcher has bound the socket, a connect
     /// waits in the listen backlog until sandbox-init accepts, so the ping answers exactly at
     /// readiness; a launcher started just now may not have bound it yet, so refused connects retry.
@@ -97,14 +185,14 @@ public sealed class SandboxRuntime
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (slot.HasExited) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
+            if (slot.Failed) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
             try
             {
                 var ping = HelperClient.PingAsync(SocketPath(id), ct);
                 while (!ping.IsCompleted)
                 {
                     await Task.WhenAny(ping, Task.Delay(20, ct));
-                    if (slot.HasExited && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
+                    if (slot.Failed && !ping.IsCompleted) throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}");
                 }
                 await ping;
                 return;
@@ -113,21 +201,29 @@ public sealed class SandboxRuntime
             {
                 await Task.Delay(1, ct);
             }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            {
+                // The socket was closed under the ping: runc failed and its log says why.
+                for (var i = 0; i < 100 && !slot.HasExited; i++) await Task.Delay(10, ct);
+                throw new InvalidOperationException($"sandbox failed to start: {ReadLog(id)}", e);
+            }
         }
     }
 
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Starts a launcher for <paramref name="id"/>: it joins the cgroups and waits for its bwrap arguments.</summary>
+    /// <summary>Starts a launcher for <paramref name="id"/>: it joins the cgroups and waits for its runc arguments.</summary>
     private LaunchSlot PrepareSlot(string id)
     {
-        Directory.CreateDirectory(BoxDir(id));
+        MakeTraversable(BoxDir(id));
         var cgroups = Cgroups(id);
         cgroups.CreateDirectories();
         var socketPath = SocketPath(id);
         File.Delete(socketPath);
         var psi = new ProcessStartInfo(_helperPath) { UseShellExecute = false, RedirectStandardInput = true };
         foreach (var arg in new[] { "launch", "--socket", socketPath, "--log", Path.Combine(BoxDir(id), "log"), "--args-from-stdin" }) psi.ArgumentList.Add(arg);
+        // The user namespace, made by the launcher and owned by a host uid of this sandbox's own (see sandbox-init.c).
+        foreach (var arg in new[] { "--userns-owner", IdMap.NewOwner().ToString(), "--userns-map", $"{IdMap.HostId} {IdMap.Size}" }) psi.ArgumentList.Add(arg);
         foreach (var dir in cgroups.Directories)
         {
             psi.ArgumentList.Add("--cgroup");
@@ -216,50 +312,6 @@ public sealed class SandboxRuntime
         }
     }
 
-    private IEnumerable<string> BwrapArguments(BootSpec spec, string merged)
-    {
-        string[] bwrap =
-        [
-            _bwrapPath,
-            "--bind", merged, "/",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--tmpfs", "/tmp",
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
-            "--hostname", spec.Hostname,
-            "--cap-drop", "ALL",
-            "--chdir", "/home/user",
-            "--clearenv",
-            "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "--as-pid-1",
-        ];
-        foreach (var arg in bwrap) yield return arg;
-        // Hide the server's data directory (keys, other sandboxes) where the lower layer shows it.
-        foreach (var hidden in HiddenPaths(spec.LowerDir))
-        {
-            yield return "--tmpfs";
-            yield return hidden;
-        }
-        // Volumes (host mounts, see VolumeRuntime), after the hiding so a mount path is never covered by it.
-        foreach (var bind in spec.Binds ?? [])
-        {
-            yield return "--bind";
-            yield return bind.Source;
-            yield return bind.Target;
-        }
-        yield return "/proc/self/fd/5";
-        yield return "serve";
-        yield return "3";
-    }
-
-    private IEnumerable<string> HiddenPaths(string lowerDir)
-    {
-        var lower = Path.TrimEndingDirectorySeparator(lowerDir);
-        var data = Path.TrimEndingDirectorySeparator(_dataDir);
-        if (lower == "/" && !data.StartsWith("/tmp/", StringComparison.Ordinal)) yield return data;
-        else if (data.StartsWith(lower + "/", StringComparison.Ordinal)) yield return data[lower.Length..];
-    }
-
     private string ReadLog(string id)
     {
         try
@@ -278,6 +330,7 @@ public sealed class SandboxRuntime
     {
         var cgroups = Cgroups(id);
         await cgroups.KillAllAsync();
+        await DeleteContainerAsync(id);
         // A crash between mount and detach can leave the overlay on the host.
         Native.Unmount(MergedDir(id));
         File.Delete(SocketPath(id));
@@ -288,6 +341,7 @@ public sealed class SandboxRuntime
     {
         await StopProcessesAsync(id);
         await Cgroups(id).RemoveAsync();
+        await _storage.RemoveAsync(BoxDir(id), CancellationToken.None);
         var dir = BoxDir(id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
@@ -313,6 +367,7 @@ public sealed class SandboxRuntime
     /// <summary>Bytes used by the sandbox's own upper layer.</summary>
     public long DiskBytesUsed(string id)
     {
+        if (SandboxStorage.UsedBytes(BoxDir(id)) is { } used) return used;
         var upper = new DirectoryInfo(UpperDir(id));
         if (!upper.Exists) return 0;
         return upper.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })

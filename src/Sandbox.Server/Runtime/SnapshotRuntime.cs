@@ -16,7 +16,7 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
     /// <summary>The snapshot's files: a captured upper layer, or an unpacked root filesystem.</summary>
     public string FilesDir(string id) => Path.Combine(SnapshotDir(id), "fs");
 
-    public string UpperDirOf(string sandboxId) => Path.Combine(sandboxes.BoxDir(sandboxId), "upper");
+    public string UpperDirOf(string sandboxId) => sandboxes.UpperDir(sandboxId);
 
     /// <summary>
     /// Copies a sandbox's upper layer into the snapshot. A running sandbox is frozen (cgroup freezer) for the copy so

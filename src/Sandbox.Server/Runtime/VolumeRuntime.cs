@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Sandbox.Server.Runtime;
 
-/// <summary>A host directory bound into a sandbox (bwrap <c>--bind Source Target</c>).</summary>
+/// <summary>A host directory bound into a sandbox (an OCI bind mount, nosuid and nodev).</summary>
 public sealed record BindMount(string Source, string Target);
 
 /// <summary>A failure of a volume operation that the caller reports as it sees fit.</summary>
@@ -32,10 +32,19 @@ public sealed class VolumeRuntime
     {
         _log = log;
         _dir = Path.Combine(options.DataDir, "volumes");
-        Directory.CreateDirectory(_dir);
+        SandboxRuntime.MakeTraversable(_dir); // runc binds volumes as the sandbox's root user
     }
 
     public string ImagePath(string id) => Path.Combine(_dir, id + ".img");
+
+    private static long OwnerOf(string path)
+    {
+        var psi = new ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var stat = Process.Start(psi)!;
+        var text = stat.StandardOutput.ReadToEnd();
+        stat.WaitForExit();
+        return long.TryParse(text.Trim(), out var uid) ? uid : -1;
+    }
     public string MountDir(string id) => Path.Combine(_dir, id + ".mnt");
 
     /// <summary>Makes the image: sparse, exactly <paramref name="sizeBytes"/> long, ext4 without reserved blocks.</summary>
@@ -46,7 +55,7 @@ public sealed class VolumeRuntime
         {
             await using (var f = new FileStream(image, FileMode.CreateNew, FileAccess.Write))
                 f.SetLength(sizeBytes);
-            await RunAsync("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "nodiscard", image], ct);
+            await RunAsync("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", $"nodiscard,root_owner={IdMap.HostId}:{IdMap.HostId}", image], ct);
         }
         catch
         {
@@ -67,6 +76,8 @@ public sealed class VolumeRuntime
         else await RunAsync("losetup", ["-c", loop], ct); // a size change the device has not seen yet
         Directory.CreateDirectory(mnt);
         await RunAsync("mount", ["-t", "ext4", "-o", "nosuid,nodev", loop, mnt], ct);
+        // Volumes made before sandboxes ran in a user namespace belong to host root: move them into the sandboxes' range.
+        if (OwnerOf(mnt) == 0) await IdMap.ShiftTreeAsync(mnt, ct);
         _log.LogDebug("volume {Id} mounted at {Mount} from {Loop}", id, mnt, loop);
     }
 

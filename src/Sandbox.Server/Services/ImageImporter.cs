@@ -278,7 +278,7 @@ public static partial class ImageImporter
             default:
                 return; // sparse files and other exotic types: skipped
         }
-        Check(lchown(path, entry.Uid, entry.Gid), $"chown {path}");
+        Check(lchown(path, Runtime.IdMap.ToHost(entry.Uid), Runtime.IdMap.ToHost(entry.Gid)), $"chown {path}"); // into the sandboxes' id range
         if (entry is PaxTarEntry pax)
             foreach (var (key, value) in pax.ExtendedAttributes)
                 if (key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal))

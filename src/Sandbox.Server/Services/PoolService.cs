@@ -344,7 +344,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
                 try
                 {
                     await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir,
-                        new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax)), slot, CancellationToken.None);
+                        new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax), FsCapacityBytes: record.FsCapacityBytes), slot, CancellationToken.None);
                     store.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
                 }
                 catch (Exception e)

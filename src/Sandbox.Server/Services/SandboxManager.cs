@@ -132,6 +132,8 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             {
                 try
                 {
+                    // The writable filesystem first: a snapshot's files are copied onto it.
+                    await runtime.PrepareStorageAsync(record.Id, record.FsCapacityBytes, CancellationToken.None);
                     await prepare();
                 }
                 catch
@@ -142,7 +144,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             }
             var limits = new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax);
             var binds = await volumes.PrepareBindsAsync(record.TemplateName, CancellationToken.None);
-            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits, binds), slot, CancellationToken.None);
+            await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir, limits, binds, record.FsCapacityBytes), slot, CancellationToken.None);
             await network.ApplyAsync(record.Id, CancellationToken.None); // veth and rules of a policy other than deny-all
             _lastActivity[record.Id] = Now;
             Save(Current(record.Id) with { Status = SandboxStatus.Ready, StatusMessage = null });

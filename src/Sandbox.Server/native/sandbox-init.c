@@ -1,20 +1,24 @@
 /*
  * sandbox-init: the small native half of the local sandbox server.
  *
- *   sandbox-init launch --socket PATH --log PATH [--cgroup DIR]... (-- BWRAP ARGS... | --args-from-stdin)
+ *   sandbox-init launch --socket PATH --log PATH [--cgroup DIR]... (-- RUNC ARGS... | --args-from-stdin)
  *       Runs on the host. Starts a new session, joins the sandbox's cgroups (so that
- *       bwrap and everything under it is accounted from the first instruction), binds
- *       the control socket as fd 3, opens its own executable as fd 5 and execs bwrap.
- *       The server's bwrap arguments end with `/proc/self/fd/5 serve 3`.
+ *       runc and everything under it is accounted from the first instruction), binds
+ *       the control socket as fd 3, opens its own executable as fd 4 and execs
+ *       `runc run --detach --preserve-fds 2 ...`, whose container process is
+ *       `/proc/self/fd/4 serve 3` (see Runtime/OciBundle.cs).
  *       With --args-from-stdin the launcher is started ahead of time: it joins its
  *       cgroups (on cgroup v1 each migration waits for an RCU grace period, ~10 ms) and
- *       then waits for the bwrap arguments, NUL-separated, until end-of-file on stdin.
+ *       then waits for the runc arguments, NUL-separated, until end-of-file on stdin.
  *       End-of-file with no arguments means the slot was not needed: exit quietly.
  *
  *   sandbox-init serve FD
  *       Runs as pid 1 inside the sandbox. Accepts one request per connection on the
  *       inherited listening socket and forks a handler for it, so a slow request never
  *       blocks the next one. Being pid 1 it also reaps orphans (SIGCHLD ignored).
+ *       It makes itself non-dumpable first: commands run as the same user inside, and
+ *       without that they could ptrace it, read its memory or take its descriptors
+ *       (/proc/1/fd, pidfd_getfd) - the control socket among them.
  *
  * Wire format on the control socket (server -> helper): a u32 little-endian payload
  * length, then the payload: NUL-terminated strings. The first sendmsg carries the
@@ -34,6 +38,7 @@
  * symlinks resolve against the sandbox's own root and can never reach the host.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -46,6 +51,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -157,10 +165,47 @@ static int split_strings(char *buf, uint32_t len, char ***out) {
     return count;
 }
 
+/* Signals every process of session `sid` (fields after the comm in /proc/N/stat: state ppid pgrp session); returns how many. */
+static int kill_session_members(pid_t sid) {
+    DIR *proc = opendir("/proc");
+    if (!proc) return 0;
+    int found = 0;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL) {
+        char *end;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1) continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0) continue;
+        buf[n] = '\0';
+        char *close_paren = strrchr(buf, ')');
+        int ppid, pgrp, session;
+        char state;
+        if (!close_paren || sscanf(close_paren + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4) continue;
+        if (session == sid && state != 'Z') {
+            kill((pid_t)pid, SIGKILL);
+            found++;
+        }
+    }
+    closedir(proc);
+    return found;
+}
+
 static void kill_group(pid_t pid) {
-    /* A fork bomb can add members while we signal: repeat until the group is gone. */
-    for (int i = 0; i < 100; i++) {
-        if (kill(-pid, SIGKILL) < 0 && errno == ESRCH) break;
+    /*
+     * The command leads its own session (setsid in the child): everything it started that stayed in that session dies
+     * with it, background jobs and a fork bomb's copies included. Members fork while we signal, so repeat until none
+     * is left (the pids cgroup bounds how many there can be), for at most about two seconds.
+     */
+    for (int i = 0; i < 2000; i++) {
+        int group_gone = kill(-pid, SIGKILL) < 0 && errno == ESRCH;
+        int members = kill_session_members(pid);
+        if (group_gone && members == 0) break;
         usleep(1000);
     }
     kill(pid, SIGKILL);
@@ -368,8 +413,18 @@ static void handle_connection(int conn) {
 }
 
 static int serve(int listen_fd) {
+    /* Before anything else: commands run as our uid, see the header. Exec of a command makes it dumpable again. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return 1;
     fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
-    close(5); /* our own executable, opened by the launcher */
+    close(4); /* our own executable, opened by the launcher */
+    /* The launcher's log is a host file: nothing inside writes to it once we serve. */
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        close(devnull);
+    }
     /* pid 1: let the kernel reap orphans for us. Handlers restore SIGCHLD. */
     struct sigaction sa = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
     sigaction(SIGCHLD, &sa, NULL);
@@ -430,8 +485,58 @@ static char **read_stdin_args(void) {
     return args;
 }
 
+/*
+ * Makes the sandbox's user namespace before runc runs, owned by `owner` (an otherwise unused host uid) rather than
+ * by root: the kernel charges per-user limits (inotify instances and watches, user namespaces, processes...) of
+ * every process inside also to the namespace's owner in the parent namespace, so a namespace that root created
+ * would let one sandbox use up host root's share. A child drops to `owner`, unshares a user namespace and waits;
+ * we write its id maps (`map`: "HOSTID SIZE", inside ids start at 0), keep a descriptor of the namespace (runc joins
+ * it through /proc/<our pid>/fd/N) and let the child go. Returns the descriptor, or -1.
+ */
+static int make_userns(uid_t owner, const char *map) {
+    int ready[2], hold[2];
+    if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0) return -1;
+    pid_t child = fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        close(ready[0]);
+        close(hold[1]);
+        char status = 'u';
+        if (setgroups(0, NULL) < 0 || setresgid(owner, owner, owner) < 0 || setresuid(owner, owner, owner) < 0 ||
+            unshare(CLONE_NEWUSER) < 0)
+            status = 'e';
+        write_all(ready[1], &status, 1);
+        char c;
+        while (read(hold[0], &c, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char status = 'e';
+    int fd = -1;
+    if (read(ready[0], &status, 1) == 1 && status == 'u') {
+        char path[64], line[64];
+        int n = snprintf(line, sizeof line, "0 %s\n", map);
+        const char *files[] = {"uid_map", "gid_map"};
+        int ok = 1;
+        for (int k = 0; k < 2 && ok; k++) {
+            snprintf(path, sizeof path, "/proc/%d/%s", (int)child, files[k]);
+            int mf = open(path, O_WRONLY | O_CLOEXEC);
+            ok = mf >= 0 && write(mf, line, (size_t)n) == n;
+            if (mf >= 0) close(mf);
+        }
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+        if (ok) fd = open(path, O_RDONLY); /* not close-on-exec: runc, which we become, must still have it */
+    }
+    close(hold[1]);
+    close(ready[0]);
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+    return fd;
+}
+
 static int launch(int argc, char **argv) {
-    const char *socket_path = NULL, *log_path = "/dev/null";
+    const char *socket_path = NULL, *log_path = "/dev/null", *userns_map = NULL;
+    long userns_owner = -1;
     int from_stdin = 0;
     int i = 2;
     for (; i < argc; i++) {
@@ -446,6 +551,8 @@ static int launch(int argc, char **argv) {
         if (i + 1 >= argc) break;
         if (strcmp(argv[i], "--socket") == 0) socket_path = argv[++i];
         else if (strcmp(argv[i], "--log") == 0) log_path = argv[++i];
+        else if (strcmp(argv[i], "--userns-owner") == 0) userns_owner = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--userns-map") == 0) userns_map = argv[++i];
         else if (strcmp(argv[i], "--cgroup") == 0) {
             if (join_cgroup(argv[++i]) < 0) {
                 fprintf(stderr, "sandbox-init: cannot join cgroup %s: %s\n", argv[i], strerror(errno));
@@ -457,7 +564,7 @@ static int launch(int argc, char **argv) {
         }
     }
     if (!socket_path || (i >= argc && !from_stdin)) {
-        fprintf(stderr, "usage: sandbox-init launch --socket PATH [--log PATH] [--cgroup DIR]... -- BWRAP ARGS...\n");
+        fprintf(stderr, "usage: sandbox-init launch --socket PATH [--log PATH] [--cgroup DIR]... [--userns-owner UID --userns-map 'HOSTID SIZE'] (-- RUNC ARGS... | --args-from-stdin)\n");
         return 111;
     }
     setsid();
@@ -481,6 +588,14 @@ static int launch(int argc, char **argv) {
         return 111;
     }
     chmod(socket_path, 0600);
+    int userns = -1;
+    if (userns_owner > 0 && userns_map) {
+        userns = make_userns((uid_t)userns_owner, userns_map);
+        if (userns < 0) {
+            fprintf(stderr, "sandbox-init: cannot make the user namespace: %s\n", strerror(errno));
+            return 111;
+        }
+    }
     int self = open("/proc/self/exe", O_RDONLY);
     int devnull = open("/dev/null", O_RDWR);
     int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -496,12 +611,17 @@ static int launch(int argc, char **argv) {
             return 0;
         }
     }
+    /* Move the socket and our executable out of the way first, so that placing one never closes the other. */
+    int high_sock = fcntl(sock, F_DUPFD, 100), high_self = fcntl(self, F_DUPFD, 100);
+    int high_userns = userns >= 0 ? fcntl(userns, F_DUPFD, 100) : -1;
+    if (high_sock < 0 || high_self < 0 || (userns >= 0 && high_userns < 0)) return 111;
     dup2(devnull, 0);
     dup2(log, 1);
     dup2(log, 2);
-    if (dup2(sock, 3) < 0 || dup2(self, 5) < 0) return 111;
-    for (int fd = 6; fd < 64; fd++) close(fd);
-    close(4);
+    if (dup2(high_sock, 3) < 0 || dup2(high_self, 4) < 0) return 111;
+    /* fd 5: the user namespace, named to runc as /proc/<this pid>/fd/5 (see Runtime/OciBundle.cs). */
+    if (high_userns >= 0 && dup2(high_userns, 5) < 0) return 111;
+    for (int fd = high_userns >= 0 ? 6 : 5; fd < 128; fd++) close(fd);
     execvp(exec_args[0], exec_args);
     fprintf(stderr, "sandbox-init: cannot exec %s: %s\n", exec_args[0], strerror(errno));
     return 111;

@@ -78,16 +78,19 @@ public sealed class IsolationTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Deleting_host_files_stays_in_the_sandbox()
+    public async Task Deleting_image_files_stays_in_the_sandbox()
     {
+        // The host's /etc is not in the image at all (EscapeTests); the image's own files are deleted in the sandbox only.
         var hostFile = "/etc/sbt-keep-" + Guid.NewGuid().ToString("N")[..8];
         await File.WriteAllTextAsync(hostFile, "host");
         try
         {
             await using var box = await Box.CreateAsync(S, tag: "rm");
-            var r = await box.ExecAsync($"echo \"$(cat {hostFile})\"; rm -f {hostFile}; [ -e {hostFile} ] && echo still || echo gone");
-            Assert.Equal("host\ngone", r.Out);
+            var r = await box.ExecAsync($"[ -e {hostFile} ] && echo visible || echo invisible; cat /etc/hosts > /dev/null && rm -f /etc/hosts; [ -e /etc/hosts ] && echo still || echo gone");
+            Assert.Equal("invisible\ngone", r.Out);
             Assert.Equal("host", await File.ReadAllTextAsync(hostFile));
+            await using var other = await Box.CreateAsync(S, tag: "rm2");
+            Assert.Equal("present", (await other.RunAsync("[ -e /etc/hosts ] && echo present || echo absent")).Trim());
         }
         finally
         {

@@ -19,7 +19,7 @@ public sealed class PauseTests(ServerFixture fixture)
 
     internal static long Counter(ServerProcess s, string id)
     {
-        var path = Path.Combine(s.DataDir, "boxes", id, "upper", "home", "user", "counter");
+        var path = Path.Combine(s.DataDir, "boxes", id, "fs", "upper", "home", "user", "counter");
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -43,7 +43,7 @@ public sealed class PauseTests(ServerFixture fixture)
     internal static async Task StartCounterAsync(ServerProcess s, Box box)
     {
         await box.RunAsync(CounterScript);
-        await Poll.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(s.DataDir, "boxes", box.Id, "upper", "home", "user", "counter")) ? Counter(s, box.Id) : 0),
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(s.DataDir, "boxes", box.Id, "fs", "upper", "home", "user", "counter")) ? Counter(s, box.Id) : 0),
             v => v >= 5, TimeSpan.FromSeconds(5), "the counter to count", 50);
     }
 

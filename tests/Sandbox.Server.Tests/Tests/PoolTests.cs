@@ -35,14 +35,14 @@ public sealed class PoolTests(ServerFixture fixture)
     {
         var visible = await s.SandboxIdsAsync();
         return Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes"))
-            .Where(d => Directory.Exists(Path.Combine(d, "upper")))
+            .Where(d => Directory.Exists(Path.Combine(d, "fs", "upper")))
             .Select(Path.GetFileName).OfType<string>()
             .Where(id => !before.Contains(id) && !visible.Contains(id) && HostProbe.CgroupDirs(id, "pids").SelectMany(HostProbe.Procs).Any())
             .ToHashSet();
     }
 
     private static HashSet<string> BootedIds(ServerProcess s) =>
-        Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes")).Where(d => Directory.Exists(Path.Combine(d, "upper")))
+        Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes")).Where(d => Directory.Exists(Path.Combine(d, "fs", "upper")))
             .Select(Path.GetFileName).OfType<string>().ToHashSet();
 
     /// <summary>SIGKILL to every process in the sandbox's cgroup, from the host, until none is left.</summary>
