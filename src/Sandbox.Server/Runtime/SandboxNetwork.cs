@@ -139,8 +139,11 @@ public sealed class SandboxNetwork
                 await RunAsync("ip", ["addr", "add", $"{slot.Host}/30", "dev", slot.HostIf], ct);
                 // Forwarding is decided per ingress interface: turned on for this server's own veth only, never host-wide.
                 await File.WriteAllTextAsync($"/proc/sys/net/ipv4/conf/{slot.HostIf}/forwarding", "1", ct);
+                // No IPv6 on either end (no link-local address that could be talked to); the rules reject IPv6 anyway.
+                await DisableIpv6Async(slot.HostIf, ct);
                 await RunAsync("ip", ["link", "set", slot.HostIf, "up"], ct);
                 await RunAsync("nsenter", [ns, "ip", "link", "set", slot.PeerIf, "name", "eth0"], ct);
+                await RunAsync("nsenter", [ns, "sh", "-c", DisableIpv6Inside], ct);
                 await RunAsync("nsenter", [ns, "ip", "addr", "add", $"{slot.Sandbox}/30", "dev", "eth0"], ct);
                 await RunAsync("nsenter", [ns, "ip", "link", "set", "eth0", "up"], ct);
                 await RunAsync("nsenter", [ns, "ip", "route", "replace", "default", "via", slot.Host.ToString()], ct);
@@ -151,41 +154,75 @@ public sealed class SandboxNetwork
                 throw;
             }
         }
+        else
+        {
+            // Kept (a server restart): a pair made by an older server may still have IPv6 on.
+            await DisableIpv6Async(slot.HostIf, ct);
+            await RunAsync("nsenter", [ns, "sh", "-c", DisableIpv6Inside], ct);
+        }
     }
 
-    /// <summary>Replaces the egress table inside the sandbox's namespace in one nft transaction.</summary>
-    public Task ApplyRulesAsync(int pid, NetworkSlot slot, EgressRules rules, CancellationToken ct)
+    /// <summary>
+    /// Replaces the egress table inside the sandbox's namespace in one nft transaction. The table is of family
+    /// <c>inet</c>, so it sees IPv4 and IPv6 alike: IPv6 is rejected on every interface but <c>lo</c> under every
+    /// policy (sandboxes get no IPv6), and a table of family <c>ip</c> left by an older server is removed in the same
+    /// transaction. <paramref name="slot"/> is null for deny-all (no veth; everything but <c>lo</c> is rejected).
+    /// </summary>
+    public Task ApplyRulesAsync(int pid, NetworkSlot? slot, EgressRules rules, CancellationToken ct) =>
+        RunAsync("nsenter", [$"--net=/proc/{pid}/ns/net", "nft", "-f", "-"], ct, stdin: RulesScript(slot, rules, slot is null ? 0 : ApiPort()));
+
+    /// <summary>The nft script that replaces the table inside a sandbox's namespace (see <see cref="ApplyRulesAsync"/>).</summary>
+    public static string RulesScript(NetworkSlot? slot, EgressRules rules, int apiPort)
     {
+        var allowAll = rules.AllowAll && slot is not null;
         var sb = new StringBuilder();
+        // "table X" then "delete table X" removes the table whether or not it existed; all in one transaction.
         sb.Append($"table ip {InnerTable}\ndelete table ip {InnerTable}\n");
-        sb.Append($"table ip {InnerTable} {{\n  chain output {{\n    type filter hook output priority 0; policy {(rules.AllowAll ? "accept" : "drop")};\n");
+        sb.Append($"table inet {InnerTable}\ndelete table inet {InnerTable}\n");
+        sb.Append($"table inet {InnerTable} {{\n  chain output {{\n    type filter hook output priority 0; policy {(allowAll ? "accept" : "drop")};\n");
         sb.Append("    oifname \"lo\" accept\n");
-        if (!rules.AllowServerPort)
+        // No IPv6 beyond the sandbox's own loopback, whatever the policy: not to the host end of the veth (link-local),
+        // not to any address of the host, not anywhere else.
+        sb.Append("    meta nfproto ipv6 reject with icmpx admin-prohibited\n");
+        if (slot is not null && !rules.AllowServerPort)
         {
             var blocked = HostAddresses().Append(slot.Host.ToString()).Distinct().ToList();
-            sb.Append($"    ip daddr {{ {string.Join(", ", blocked)} }} tcp dport {ApiPort()} reject with tcp reset\n");
+            sb.Append($"    ip daddr {{ {string.Join(", ", blocked)} }} tcp dport {apiPort} reject with tcp reset\n");
         }
-        if (!rules.AllowAll)
+        if (!allowAll)
         {
             sb.Append("    ct state established,related accept\n");
-            if (rules.AllowCidrs.Count > 0) sb.Append($"    ip daddr {{ {string.Join(", ", rules.AllowCidrs)} }} accept\n");
-            sb.Append("    reject\n");
+            if (slot is not null && rules.AllowCidrs.Count > 0) sb.Append($"    ip daddr {{ {string.Join(", ", rules.AllowCidrs)} }} accept\n");
+            sb.Append("    reject with icmpx admin-prohibited\n");
         }
         sb.Append("  }\n}\n");
-        return RunAsync("nsenter", [$"--net=/proc/{pid}/ns/net", "nft", "-f", "-"], ct, stdin: sb.ToString());
+        return sb.ToString();
     }
 
-    /// <summary>Removes the sandbox's veth (the peer goes with it) and its rule table, if the namespace still exists.</summary>
+    /// <summary>
+    /// Removes the sandbox's veth (the peer goes with it), if the namespace still exists. The rule table stays (the
+    /// caller replaces it, or it goes with the namespace): removing it first would open the link for a moment.
+    /// </summary>
     public async Task DetachAsync(NetworkSlot slot, int? pid, CancellationToken ct)
     {
-        if (pid is { } p)
-        {
-            await RunAsync("nsenter", [$"--net=/proc/{p}/ns/net", "nft", "delete", "table", "ip", InnerTable], ct, check: false);
-            await RunAsync("nsenter", [$"--net=/proc/{p}/ns/net", "ip", "link", "del", "eth0"], ct, check: false);
-        }
+        if (pid is { } p) await RunAsync("nsenter", [$"--net=/proc/{p}/ns/net", "ip", "link", "del", "eth0"], ct, check: false);
         if (HostInterfaceExists(slot.HostIf)) await RunAsync("ip", ["link", "del", slot.HostIf], ct, check: false);
         if (HostInterfaceExists(slot.PeerIf)) await RunAsync("ip", ["link", "del", slot.PeerIf], ct, check: false);
     }
+
+    /// <summary>Turns IPv6 off on a host interface (before it comes up, so it never gets a link-local address).</summary>
+    private static async Task DisableIpv6Async(string ifName, CancellationToken ct)
+    {
+        var path = $"/proc/sys/net/ipv6/conf/{ifName}/disable_ipv6";
+        if (File.Exists(path)) await File.WriteAllTextAsync(path, "1", ct); // absent when the kernel has no IPv6
+    }
+
+    /// <summary>
+    /// Run inside the sandbox's namespace: IPv6 off on eth0 and on interfaces made later; lo keeps ::1 (programs that
+    /// listen on or connect to localhost over IPv6 keep working). /proc/sys/net is per network namespace.
+    /// </summary>
+    private const string DisableIpv6Inside =
+        "for c in default eth0; do f=/proc/sys/net/ipv6/conf/$c/disable_ipv6; if [ -e $f ]; then echo 1 > $f || exit 1; fi; done";
 
     /// <summary>Removes the server's host table (when no sandbox of this server has a network any more).</summary>
     public async Task RemoveHostTableAsync(CancellationToken ct)

@@ -50,7 +50,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
         var domains = Strings(input, "allow_domains", MaxDomains);
         for (var i = 0; i < cidrs.Count; i++)
         {
-            if (SandboxNetwork.NormalizeCidr(cidrs[i]) is not { } normal) input.Fail("allow_cidrs", $"'{cidrs[i]}' is not an IPv4 address or CIDR (a.b.c.d/n)");
+            if (SandboxNetwork.NormalizeCidr(cidrs[i]) is not { } normal) input.Fail("allow_cidrs", $"'{cidrs[i]}' is not an IPv4 address or CIDR (a.b.c.d/n){(cidrs[i].Contains(':') ? "; IPv6 is not supported: sandboxes get no IPv6 connectivity" : "")}");
             else cidrs[i] = normal;
         }
         for (var i = 0; i < domains.Count; i++)
@@ -140,6 +140,10 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
         var pid = SandboxNetwork.FindSandboxProcess(runtime.Cgroups(id));
         if (policy.Mode == DenyAll)
         {
+            // The namespace keeps lo only (the veth goes); a table that rejects everything else, IPv4 and IPv6, comes
+            // first, so that a switch from another policy closes at once and anything added to the namespace later
+            // meets it. The table is a second line: without nft the sandbox still has lo only (a warning is logged).
+            if (pid is { } p) await ApplyDenyTableAsync(id, p, ct);
             if (policy.Slot is { } s) await network.DetachAsync(network.Slot(s), pid, ct);
             _attached.TryRemove(id, out _);
             return;
@@ -155,6 +159,22 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
         var resolved = policy.Mode == Custom ? await ResolveAsync(policy.AllowDomains, ct) : [];
         await network.AttachAsync(pid.Value, slot, Rules(policy, slot, resolved), ct);
         _attached[id] = resolved;
+    }
+
+    private static readonly EgressRules Deny = new(false, [], false);
+    private int _denyTableWarnings;
+
+    private async Task ApplyDenyTableAsync(string id, int pid, CancellationToken ct)
+    {
+        try
+        {
+            await network.ApplyRulesAsync(pid, null, Deny, ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            if (Interlocked.Increment(ref _denyTableWarnings) <= 3)
+                log.LogWarning("sandbox {Id}: the deny-all rule table could not be set up (the sandbox has loopback only all the same): {Error}", id, e.Message);
+        }
     }
 
     private EgressRules Rules(NetworkPolicyRecord policy, NetworkSlot slot, string[] resolved)

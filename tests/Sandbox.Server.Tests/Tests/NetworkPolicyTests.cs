@@ -87,6 +87,68 @@ public sealed class TestNetNs : IDisposable
     }
 }
 
+/// <summary>
+/// A veth from a sandbox's network namespace (end <c>v6in</c>) to a namespace made by the test that listens on an
+/// IPv6 unique-local address (a bounded Python listener), IPv6 only. Removing the test namespace removes the pair.
+/// </summary>
+public sealed class Ipv6Link : IDisposable
+{
+    public string Name { get; }
+    public IPAddress Address { get; }
+    public int Port => 8080;
+    private readonly Process? _listener;
+
+    public Ipv6Link(int sandboxPid, int octet)
+    {
+        var tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        Name = $"npt6-{tag}";
+        var prefix = $"fd{RandomNumberGenerator.GetInt32(0, 256):x2}:{tag[..4]}:{tag[4..]}:{octet:x}";
+        Address = IPAddress.Parse($"{prefix}::2");
+        var outer = $"n6{tag}o";
+        var inner = $"n6{tag}i";
+        try
+        {
+            TestNetNs.Sh("ip", "netns", "add", Name);
+            TestNetNs.Sh("ip", "link", "add", inner, "type", "veth", "peer", "name", outer);
+            TestNetNs.Sh("ip", "link", "set", outer, "netns", Name);
+            TestNetNs.Sh("ip", "link", "set", inner, "netns", sandboxPid.ToString());
+            var ns = $"--net=/proc/{sandboxPid}/ns/net";
+            TestNetNs.Sh("nsenter", ns, "sh", "-c",
+                $"echo 0 > /proc/sys/net/ipv6/conf/{inner}/disable_ipv6 && ip -6 addr add {prefix}::1/64 dev {inner} nodad && ip link set {inner} up");
+            TestNetNs.Sh("ip", "netns", "exec", Name, "sh", "-c",
+                $"ip link set lo up && ip -6 addr add {Address}/64 dev {outer} nodad && ip link set {outer} up");
+            var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "netns", "exec", Name, "timeout", "120", "python3", "-c",
+                         $"import socket\ns=socket.socket(socket.AF_INET6);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('{Address}',{Port}));s.listen(16)\nwhile True:\n c,_=s.accept();c.sendall(b'hello-v6\\n');c.close()" })
+                psi.ArgumentList.Add(a);
+            _listener = Process.Start(psi)!;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!TestNetNs.Sh("ip", "netns", "exec", Name, "ss", "-ltn").Contains($"[{Address}]:{Port}"))
+            {
+                if (DateTime.UtcNow > deadline) throw new InvalidOperationException("the IPv6 test listener did not start");
+                Thread.Sleep(100);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (_listener is { HasExited: false }) _listener.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        try { TestNetNs.Sh("ip", "netns", "del", Name); } catch (InvalidOperationException) { }
+    }
+}
+
 /// <summary>A server of its own (a network range of its own) and a test namespace shared by the network policy tests.</summary>
 public sealed class NetworkFixture : IAsyncLifetime
 {
@@ -130,6 +192,13 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
 
     /// <summary>One bounded TCP connect from inside the sandbox (2 s), true when the peer answered.</summary>
     private static async Task<bool> ConnectsAsync(Box box, IPAddress address, int port)
+    {
+        var r = await box.ExecAsync($"timeout 3 bash -c 'exec 3<>/dev/tcp/{address}/{port} && echo reached' 2>/dev/null || echo blocked", timeout: 10);
+        return r.Out.Contains("reached");
+    }
+
+    /// <summary>The same with the address as text (an IPv6 one may carry the scope as seen inside: <c>fe80::1%eth0</c>).</summary>
+    private static async Task<bool> ConnectsAsync(Box box, string address, int port)
     {
         var r = await box.ExecAsync($"timeout 3 bash -c 'exec 3<>/dev/tcp/{address}/{port} && echo reached' 2>/dev/null || echo blocked", timeout: 10);
         return r.Out.Contains("reached");
@@ -205,6 +274,11 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
         (await S.PatchAsync(box.Path, new JsonObject { ["network_policy"] = Policy("deny-all") })).Expect(200);
         Assert.Equal("lo", (await box.RunAsync("ip -o link | cut -d: -f2 | tr -d ' '")).Trim());
         Assert.Equal("deny-all", Mode((await S.GetAsync(box.Path)).Expect(200).Json));
+        // The custom table was replaced whole by the deny-all one (lo only), not added to.
+        var rules = InNs(SandboxPid(box), "nft list ruleset");
+        Assert.Single(rules.Split('\n'), l => l.Contains("chain output"));
+        Assert.Contains("policy drop", rules);
+        Assert.DoesNotContain("198.51.100.0/24", rules);
     }
 
     [Fact]
@@ -245,8 +319,110 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
         var pid = HostProbe.CgroupDirs(box.Id, "pids").SelectMany(HostProbe.Procs)
             .First(p => new FileInfo($"/proc/{p}/ns/net").LinkTarget != new FileInfo("/proc/self/ns/net").LinkTarget);
         var rules = TestNetNs.Sh("nsenter", $"--net=/proc/{pid}/ns/net", "nft", "list", "ruleset");
+        Assert.Equal(["table inet sandbox_policy {"], rules.Split('\n').Where(l => l.StartsWith("table ")));
         Assert.Single(rules.Split('\n').Where(l => l.Contains("chain output")));
         Assert.Single(rules.Split('\n').Where(l => l.Contains("oifname \"lo\" accept")));
+    }
+
+    /// <summary>A process of the sandbox in its own network namespace.</summary>
+    private static int SandboxPid(Box box) => HostProbe.CgroupDirs(box.Id, "pids").SelectMany(HostProbe.Procs)
+        .First(p => new FileInfo($"/proc/{p}/ns/net").LinkTarget != new FileInfo("/proc/self/ns/net").LinkTarget);
+
+    /// <summary>Runs a shell command in the sandbox's network namespace, from the host (as root, outside the sandbox's rules' reach).</summary>
+    private static string InNs(int pid, string script) => TestNetNs.Sh("nsenter", $"--net=/proc/{pid}/ns/net", "sh", "-c", script);
+
+    /// <summary>Removes every rule inside the sandbox's namespace: the control that shows a blocked connect was blocked by the rules.</summary>
+    private static void FlushRules(int pid) => InNs(pid, "nft flush ruleset");
+
+    private static async Task UntilLinkLocalAsync(Func<string> show, string what) =>
+        await Poll.UntilAsync(() => show().Contains("inet6 fe80:"), TimeSpan.FromSeconds(10), $"a usable link-local address on {what}");
+
+    private static string LinkLocalOf(string output) => output.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .SkipWhile(w => w != "inet6").Skip(1).First().Split('/')[0];
+
+    /// <summary>
+    /// The sandbox's veth with IPv6 on at both ends, as it would be without the server's sysctls: IPv6 turned on again
+    /// (the server turns it off as a second line of defence), DAD off so the link-local addresses are usable at once.
+    /// Returns the sandbox's pid, the host end and its link-local address (the tests then see what the rules alone do).
+    /// </summary>
+    private static async Task<(int Pid, string HostIf, IPAddress HostLinkLocal)> Ipv6OnVethAsync(Box box)
+    {
+        var gateway = (await box.RunAsync("ip -4 route show default | cut -d' ' -f3")).Trim();
+        var hostIf = TestNetNs.Sh("ip", "-o", "-4", "addr", "show", "to", gateway + "/32").Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var pid = SandboxPid(box);
+        foreach (var (file, value) in new[] { ("accept_dad", "0"), ("disable_ipv6", "0") })
+        {
+            File.WriteAllText($"/proc/sys/net/ipv6/conf/{hostIf}/{file}", value);
+            InNs(pid, $"echo {value} > /proc/sys/net/ipv6/conf/eth0/{file}");
+        }
+        string HostShow() => TestNetNs.Sh("ip", "-6", "-o", "addr", "show", "dev", hostIf, "scope", "link", "-tentative");
+        await UntilLinkLocalAsync(HostShow, "the host end of the veth");
+        await UntilLinkLocalAsync(() => InNs(pid, "ip -6 -o addr show dev eth0 scope link -tentative"), "the sandbox's eth0");
+        var linkLocal = IPAddress.Parse(LinkLocalOf(HostShow()));
+        linkLocal.ScopeId = long.Parse(File.ReadAllText($"/sys/class/net/{hostIf}/ifindex").Trim());
+        return (pid, hostIf, linkLocal);
+    }
+
+    private static string Scoped(IPAddress linkLocal, string ifName) => $"{new IPAddress(linkLocal.GetAddressBytes())}%{ifName}";
+
+    [Fact]
+    public async Task Ipv6_is_off_on_both_ends_of_the_veth()
+    {
+        await using var box = await CreateAsync(Policy("allow-all"), "v6off");
+        var gateway = (await box.RunAsync("ip -4 route show default | cut -d' ' -f3")).Trim();
+        var hostIf = TestNetNs.Sh("ip", "-o", "-4", "addr", "show", "to", gateway + "/32").Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Equal("1", File.ReadAllText($"/proc/sys/net/ipv6/conf/{hostIf}/disable_ipv6").Trim());
+        Assert.Equal("", TestNetNs.Sh("ip", "-6", "-o", "addr", "show", "dev", hostIf).Trim());
+        Assert.Equal("", InNs(SandboxPid(box), "ip -6 -o addr show dev eth0").Trim());
+        Assert.Contains("::1", InNs(SandboxPid(box), "ip -6 -o addr show dev lo"));
+    }
+
+    [Fact]
+    public async Task Custom_with_an_ipv4_allow_list_blocks_ipv6_to_the_host_end_of_the_veth()
+    {
+        await using var box = await CreateAsync(Policy("custom", [$"{T.Address}/32"]), "v6custom");
+        var (pid, _, linkLocal) = await Ipv6OnVethAsync(box);
+        using var listener = new TcpListener(new IPEndPoint(linkLocal, 0));
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.True(await ConnectsAsync(box, T.Address, T.Port), "the IPv4 allow list does not work");
+        Assert.False(await ConnectsAsync(box, Scoped(linkLocal, "eth0"), port), "custom with an IPv4-only allow list let IPv6 out to the host's link-local address");
+        FlushRules(pid);
+        Assert.True(await ConnectsAsync(box, Scoped(linkLocal, "eth0"), port), "control: without the rules the link-local listener is not reachable either, so the test proves nothing");
+    }
+
+    [Fact]
+    public async Task Allow_all_cannot_reach_the_server_api_port_over_ipv6()
+    {
+        await using var box = await CreateAsync(Policy("allow-all"), "v6api");
+        var (pid, hostIf, linkLocal) = await Ipv6OnVethAsync(box);
+        // A unique-local address on each end of the veth, standing for any IPv6 address the host may have.
+        var prefix = $"fd{RandomNumberGenerator.GetInt32(0, 256):x2}:{RandomNumberGenerator.GetInt32(0, 65536):x}:{RandomNumberGenerator.GetInt32(0, 65536):x}:{fx.Octet:x}";
+        var hostAddress = IPAddress.Parse($"{prefix}::1");
+        TestNetNs.Sh("ip", "-6", "addr", "add", $"{hostAddress}/64", "dev", hostIf, "nodad");
+        InNs(pid, $"ip -6 addr add {prefix}::2/64 dev eth0 nodad");
+        using var onLinkLocal = new TcpListener(new IPEndPoint(linkLocal, S.Port));
+        using var onAddress = new TcpListener(new IPEndPoint(hostAddress, S.Port));
+        onLinkLocal.Start();
+        onAddress.Start();
+        Assert.False(await ConnectsAsync(box, Scoped(linkLocal, "eth0"), S.Port), "allow-all reached the server's port on the host's link-local address");
+        Assert.False(await ConnectsAsync(box, hostAddress.ToString(), S.Port), "allow-all reached the server's port on an IPv6 address of the host");
+        FlushRules(pid);
+        Assert.True(await ConnectsAsync(box, Scoped(linkLocal, "eth0"), S.Port), "control: without the rules the link-local listener is not reachable either");
+        Assert.True(await ConnectsAsync(box, hostAddress.ToString(), S.Port), "control: without the rules the IPv6 listener is not reachable either");
+    }
+
+    [Fact]
+    public async Task Deny_all_blocks_ipv6_on_an_interface_added_to_the_namespace()
+    {
+        await using var box = await CreateAsync(null, "v6deny");
+        var pid = SandboxPid(box);
+        // The server gives a deny-all sandbox no interface but lo; the test adds one (a veth to a namespace of its
+        // own, IPv6 only) to see that the rules, not only the missing interface, keep the sandbox in.
+        using var link = new Ipv6Link(pid, fx.Octet);
+        Assert.False(await ConnectsAsync(box, link.Address.ToString(), link.Port), "deny-all let IPv6 out over an interface added to its namespace");
+        FlushRules(pid);
+        Assert.True(await ConnectsAsync(box, link.Address.ToString(), link.Port), "control: without the rules the test namespace is not reachable either");
     }
 
     [Theory]
