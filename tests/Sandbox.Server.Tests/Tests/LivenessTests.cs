@@ -87,6 +87,26 @@ public sealed class LivenessTests(ServerFixture fixture)
         await Task.Delay(2500);
         Assert.Equal("ready", await S.StatusOfAsync(box.Name));
     }
+
+    [Fact]
+    public async Task Init_killed_while_paused_is_failed_when_thawed()
+    {
+        await using var box = await Box.CreateAsync(S, tag: "paused-kill");
+        await box.RunAsync("echo kept > /home/user/k");
+        (await S.PostAsync(box.Path + "/pause", new { })).Expect(200);
+        var init = InitPid(box.Id);
+        Assert.NotNull(init);
+        Assert.Equal(0, SysKill(init!.Value, 9));
+        // cgroup v1 delivers the signal only when the freezer thaws: the sandbox stays paused meanwhile.
+        await Task.Delay(2000);
+        Assert.Equal("paused", await S.StatusOfAsync(box.Name));
+        (await S.PostAsync(box.Path + "/resume", new { })).Expect(200);
+        var failed = await Poll.UntilAsync(async () => (await S.GetAsync(box.Path)).Expect(200).Json, j => j.Str("status") == "failed",
+            TimeSpan.FromSeconds(5), "the sandbox to fail once its init got the signal", 100);
+        Assert.Contains("init", failed.GetProperty("status_message").GetString() ?? "");
+        Assert.Equal("ready", (await S.PostAsync(box.Path + "/start", new { })).Expect(200).Json.Str("status"));
+        Assert.Equal("kept", (await box.RunAsync("cat /home/user/k")).Trim());
+    }
 }
 
 /// <summary>A server SIGKILLed while it snapshots a running sandbox (a server of its own).</summary>
@@ -135,6 +155,11 @@ public sealed class SnapshotCrashTests
         Assert.Equal(sleepStart, HostProbe.StartTime(sleepHost)); // the same process, not a new one with its pid
         Assert.Equal("alive", (await box.RunAsync($"kill -0 {sleepPid} && echo alive")).Trim());
         Assert.Equal("before", (await box.RunAsync("cat /home/user/kept.txt")).Trim());
+
+        // The copy the killed server left running is gone too.
+        var copies = Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
+            .Where(p => p > 0 && HostProbe.CmdLine(p).Contains(snapId)).Select(p => $"{p} {HostProbe.CmdLine(p)}").ToList();
+        Assert.True(copies.Count == 0, $"processes still working on the snapshot: {string.Join("; ", copies)}");
 
         var failed = (await s.GetAsync($"{Snapshots}/{snapId}")).Expect(200).Json;
         Assert.True(failed.Str("status") == "failed", $"the snapshot after the restart: {failed}");
