@@ -55,6 +55,7 @@ builder.Services.AddSingleton<CommandLauncher>();
 builder.Services.AddSingleton<ExecWebSocket>();
 builder.Services.AddSingleton<ServiceProxy>(); // service URLs (Api/ServiceUrlEndpoints.cs)
 builder.Services.AddHostedService<ExpiryService>();
+builder.Services.AddHostedService<SandboxWatcher>(); // a sandbox whose init ends becomes failed (SandboxManager.Liveness.cs)
 
 var app = builder.Build();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });

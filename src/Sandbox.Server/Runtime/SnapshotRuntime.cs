@@ -20,23 +20,22 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
 
     /// <summary>
     /// Copies a sandbox's upper layer into the snapshot. A running sandbox is frozen (cgroup freezer) for the copy so
-    /// that the copy is consistent; a sandbox that was frozen already (paused) stays frozen.
+    /// that the copy is consistent; a sandbox that was frozen already (paused) stays frozen. <paramref name="freezing"/>
+    /// runs before the freeze and <paramref name="thawed"/> after the thaw, so that the state can record a freeze that
+    /// a killed server leaves behind (see SandboxManager.ReconcileAsync).
     /// </summary>
-    public async Task CaptureUpperAsync(string sandboxId, string snapshotId, bool running, CancellationToken ct)
+    public async Task CaptureUpperAsync(string sandboxId, string snapshotId, bool running, CancellationToken ct, Action? freezing = null, Action? thawed = null)
     {
         var source = UpperDirOf(sandboxId);
         if (!Directory.Exists(source)) throw new InvalidOperationException($"the sandbox has no filesystem to capture ({source} is missing)");
         var target = FilesDir(snapshotId);
         Reset(target);
         var freezer = Path.Combine(sandboxes.Cgroups(sandboxId).Directory("freezer"), "freezer.state");
-        var thaw = false;
-        if (running && File.Exists(freezer) && File.ReadAllText(freezer).Trim() == "THAWED")
-        {
-            await FreezeAsync(freezer, ct);
-            thaw = true;
-        }
+        var thaw = running && File.Exists(freezer) && File.ReadAllText(freezer).Trim() == "THAWED";
+        if (thaw) freezing?.Invoke();
         try
         {
+            if (thaw) await FreezeAsync(freezer, ct);
             await CopyTreeAsync(source, target, ct);
         }
         finally
@@ -46,6 +45,7 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
                 try
                 {
                     File.WriteAllText(freezer, "THAWED");
+                    thawed?.Invoke();
                 }
                 catch (IOException e)
                 {
@@ -119,6 +119,31 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
         if (!info.Exists) return 0;
         return info.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
             .Where(f => f.LinkTarget is null).Sum(f => f.Length);
+    }
+
+    /// <summary>
+    /// Kills <c>cp</c> processes still copying into a snapshot's directory: a SIGKILLed server does not take its children
+    /// along, and a copy left running would write into a directory that start-up removes.
+    /// </summary>
+    public void KillLeftoverCopies(string snapshotId)
+    {
+        var marker = SnapshotDir(snapshotId) + "/";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (argv.Length < 2 || Path.GetFileName(argv[0]) != "cp" || !argv.Any(a => a.StartsWith(marker, StringComparison.Ordinal))) continue;
+                using var p = Process.GetProcessById(pid);
+                p.Kill();
+                p.WaitForExit(5000);
+                log.LogInformation("killed a copy (pid {Pid}) left running into snapshot {Id}", pid, snapshotId);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
     }
 
     /// <summary>Snapshot directories on disk (to remove ones the state does not know).</summary>

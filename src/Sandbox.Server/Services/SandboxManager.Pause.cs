@@ -76,7 +76,7 @@ public sealed partial class SandboxManager
         });
     }
 
-    /// <summary>After a restart: a paused sandbox whose processes live stays paused (and frozen); otherwise it is stopped.</summary>
+    /// <summary>After a restart: a paused sandbox whose processes live stays paused (and frozen); otherwise it is failed.</summary>
     private async Task ReconcilePausedAsync(SandboxRecord record)
     {
         var cgroups = runtime.Cgroups(record.Id);
@@ -89,7 +89,7 @@ public sealed partial class SandboxManager
         else
         {
             await runtime.StopProcessesAsync(record.Id);
-            Save(record with { Status = SandboxStatus.Stopped, StatusMessage = "its processes ended while the server was not running; start it again" });
+            Save(record with { Status = SandboxStatus.Failed, StatusMessage = InitEndedWhileServerDown });
         }
     }
 

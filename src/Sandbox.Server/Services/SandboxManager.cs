@@ -235,6 +235,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             await runtime.DestroyAsync(id);
             await network.ForgetAsync(id, CancellationToken.None);
             store.DeleteSandbox(id);
+            store.ClearSnapshotFreeze(id);
             _lastActivity.TryRemove(id, out _);
             _runningCommands.TryRemove(id, out _);
         }
@@ -296,6 +297,8 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         var record = store.GetSandboxById(id) ?? throw ApiException.NotFound("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
         if (record.Status == SandboxStatus.Paused) record = ResumeForDataplane(id);
+        if (record.Status == SandboxStatus.Failed)
+            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)
             throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
         return record;
@@ -331,6 +334,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         var records = store.AllSandboxes();
         await runtime.SweepOrphansAsync(records.Select(r => r.Id).ToHashSet());
         await network.SweepAsync(records.Select(r => r.Id).ToHashSet(), ct);
+        await ThawSnapshotFreezesAsync(records); // SandboxManager.Liveness.cs: before the pings, which a frozen init cannot answer
         foreach (var record in records)
         {
             try
@@ -348,8 +352,9 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
                         }
                         else
                         {
+                            // Nobody stopped it: failed, as when its init dies while the server runs (SandboxManager.Liveness.cs).
                             await runtime.StopProcessesAsync(record.Id);
-                            Save(record with { Status = SandboxStatus.Stopped, StatusMessage = "its processes ended while the server was not running; start it again" });
+                            Save(record with { Status = SandboxStatus.Failed, StatusMessage = InitEndedWhileServerDown });
                         }
                         break;
                     case SandboxStatus.Provisioning:

@@ -88,7 +88,10 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
                 await sandboxes.WithLockAsync(sandbox.Id, async current =>
                 {
                     var running = current.Status is SandboxStatus.Ready or SandboxStatus.Paused;
-                    await files.CaptureUpperAsync(current.Id, record.Id, running, CancellationToken.None);
+                    // The freeze is journalled: a server killed during the copy thaws the sandbox at its next start.
+                    await files.CaptureUpperAsync(current.Id, record.Id, running, CancellationToken.None,
+                        freezing: () => store.MarkSnapshotFreeze(current.Id, record.Id, Now),
+                        thawed: () => store.ClearSnapshotFreeze(current.Id));
                     return true;
                 });
                 Finish(record.Id, null);
@@ -264,8 +267,9 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         var all = store.AllSnapshots();
         foreach (var s in all.Where(s => s.Status == SnapshotStatus.Provisioning))
         {
+            files.KillLeftoverCopies(s.Id);
             try { files.Remove(s.Id); } catch (IOException) { }
-            Save(s with { Status = SnapshotStatus.Failed, StatusMessage = "the server stopped before the snapshot was complete" });
+            Save(s with { Status = SnapshotStatus.Failed, StatusMessage = "the server stopped before the snapshot was complete; take it again" });
         }
         var known = all.Select(s => s.Id).ToHashSet();
         foreach (var id in files.ExistingIds().Where(id => !known.Contains(id)).ToList())
