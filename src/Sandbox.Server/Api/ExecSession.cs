@@ -241,9 +241,11 @@ internal sealed class ExecSession
     {
         try
         {
-            while (await ExecWebSocket.ReceiveJsonAsync(socket, ct) is { } frame)
+            while (await ReceiveFrameAsync(socket, ct) is { } frame)
             {
-                var type = frame.TryGetProperty("type", out var t) ? t.GetString() : null;
+                // A later frame that is not an object with a string type is ignored, as unknown types are.
+                if (frame.ValueKind != JsonValueKind.Object) continue;
+                var type = frame.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 if (type == "kill") _command.Kill();
                 else if (type == "input" && _command.Stdin is { } stdin)
                 {
@@ -266,6 +268,21 @@ internal sealed class ExecSession
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ApiException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>The next frame; one that fails the JSON checks (bad UTF-8, duplicate fields, ...) is skipped. Null at close.</summary>
+    private static async Task<JsonElement?> ReceiveFrameAsync(WebSocket socket, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ExecWebSocket.ReceiveJsonAsync(socket, ct);
+            }
+            catch (ValidationException)
+            {
+            }
         }
     }
 
