@@ -89,6 +89,8 @@ public static class DataplaneEndpoints
         var path = (string?)req.Query["path"];
         if (string.IsNullOrEmpty(path)) throw ValidationException.For(["query", "path"], "field required: the file's path in the sandbox", "missing");
         if (path.Contains('\0')) throw ValidationException.For(["query", "path"], "must not contain NUL characters");
+        if (System.Text.Encoding.UTF8.GetByteCount(CommandLauncher.ResolvePath(path)) >= 4096)
+            throw ValidationException.For(["query", "path"], "must be shorter than 4096 bytes (PATH_MAX)", "string_too_long");
         return path;
     }
 
