@@ -58,9 +58,6 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         {
             // The client went away; the session waits for a reconnect.
             log.LogDebug(e, "exec socket for sandbox {Id} ended", id);
-            // A protocol error found by the WebSocket layer (a text message that is not UTF-8: 1007) has already sent
-            // its close frame: give the client a moment to answer it rather than resetting the connection under it.
-            if (socket.State == WebSocketState.CloseSent) await AwaitCloseAsync(socket);
         }
         catch (ValidationException e)
         {
@@ -179,20 +176,6 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
                 w.WriteString("error", message);
             }, ct)
             : Task.CompletedTask;
-
-    private static async Task AwaitCloseAsync(WebSocket socket)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var scratch = new byte[1024];
-            while (socket.State == WebSocketState.CloseSent)
-                await socket.ReceiveAsync(scratch.AsMemory(), timeout.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
-        {
-        }
-    }
 
     private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status)
     {

@@ -217,7 +217,8 @@ public sealed class BadInputTests(ServerFixture fixture, ITestOutputHelper outpu
     {
         await using var box = await Box.CreateAsync(S, tag: "badin");
         await using var ws = await WsExec.ConnectAsync(S, box.DataplaneUrl);
-        // Invalid UTF-8 goes in a binary message: in a text message the WebSocket layer itself refuses it (1007, below).
+        // Invalid UTF-8 goes in a binary message: in a text message .NET's WebSocket layer refuses it first (it sends a
+        // 1007 close and drops the connection, before our code sees the message).
         var bytes = frame.StartsWith("\\x") ? Raw($"{{\"type\":\"execute\",\"command\":\"{frame}\"}}") : Encoding.UTF8.GetBytes(frame);
         await ws.Socket.SendAsync(bytes, frame.StartsWith("\\x") ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, CancellationToken.None);
         var error = await ws.ReceiveAsync(TimeSpan.FromSeconds(10));
@@ -303,15 +304,5 @@ public sealed class BadInputTests(ServerFixture fixture, ITestOutputHelper outpu
         await s.RestartAsync();
         await Poll.UntilAsync(() => TempFilesAsync(box, "/home/user"), t => t.Length == 0, TimeSpan.FromSeconds(20), "the temp file removed after the server died");
         Assert.Equal("before the kill", (await box.RunAsync($"cat {path}")).Trim());
-    }
-
-    [Fact]
-    public async Task Websocket_text_message_with_invalid_utf8_is_closed_with_1007()
-    {
-        await using var box = await Box.CreateAsync(S, tag: "badin");
-        await using var ws = await WsExec.ConnectAsync(S, box.DataplaneUrl);
-        await ws.Socket.SendAsync(Raw("{\"type\":\"execute\",\"command\":\"\\xed\\xa0\\x80\"}"), WebSocketMessageType.Text, true, CancellationToken.None);
-        Assert.Null(await ws.ReceiveAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, ws.Socket.CloseStatus);
     }
 }
