@@ -326,9 +326,10 @@ static void handle_upload(int conn, char **items, int count) {
         return;
     }
     if (exists) {
-        /* The new content keeps the old file's mode and owner. */
+        /* The new content keeps the old file's owner and permission bits (never setuid/setgid:
+         * a write without CAP_FSETID would have cleared them too). */
         if (fchown(fd, st.st_uid, st.st_gid) < 0) { /* best effort */ }
-        fchmod(fd, st.st_mode & 07777);
+        fchmod(fd, st.st_mode & 0777);
     }
     if (send_fd_reply(conn, "T\n", fd) < 0) {
         unlinkat(dir_fd, tmp, 0);

@@ -192,6 +192,12 @@ public sealed class BadInputFuzzTests(ServerFixture fixture, ITestOutputHelper o
             var r = await S.GetAsync(path);
             if (r.Code >= 500) failures.Add($"GET {path}: {r}");
         }
+        foreach (var path in new[] { "v2/sandboxes/service/%00/80/", "v2/sandboxes/service/x/99999999999/", "v2/sandboxes/service/x/-1/?token=%00",
+                     "v2/sandboxes/service/x/80/?token=%FF", "v2/sandboxes/service/x/abc/a%00b" })
+        {
+            using var res = await S.Anonymous.GetAsync(path);
+            if ((int)res.StatusCode >= 500) failures.Add($"GET {path}: {(int)res.StatusCode}");
+        }
         await using var box = await Box.CreateAsync(S, tag: "fuzzq");
         foreach (var p in new[] { "", "%00", "%FF", "/", "..", "/proc", "a%00b", new string('p', 5000), "/home/user/" + new string('n', 300) })
         {
