@@ -116,8 +116,8 @@ internal sealed class ExecSession
     public async Task AttachAsync(WebSocket socket, JsonElement first, CancellationToken ct)
     {
         long stdoutPos = 0, stderrPos = 0;
-        if (first.TryGetProperty("stdout_offset", out var so) && so.TryGetInt64(out var s1)) stdoutPos = s1;
-        if (first.TryGetProperty("stderr_offset", out var se) && se.TryGetInt64(out var s2)) stderrPos = s2;
+        if (first.TryGetProperty("stdout_offset", out var so) && so.ValueKind == JsonValueKind.Number && so.TryGetInt64(out var s1)) stdoutPos = s1;
+        if (first.TryGetProperty("stderr_offset", out var se) && se.ValueKind == JsonValueKind.Number && se.TryGetInt64(out var s2)) stderrPos = s2;
         var binary = first.TryGetProperty("binary_output", out var b) ? b.ValueKind == JsonValueKind.True : _binaryOutput;
         using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_lock)

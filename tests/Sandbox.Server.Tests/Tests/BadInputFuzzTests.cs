@@ -209,4 +209,38 @@ public sealed class BadInputFuzzTests(ServerFixture fixture, ITestOutputHelper o
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         (await S.Anonymous.GetAsync("healthz")).EnsureSuccessStatusCode();
     }
+
+    [Fact]
+    public async Task Odd_websocket_first_frames_never_drop_the_socket_silently()
+    {
+        await using var box = await Box.CreateAsync(S, tag: "fuzzws");
+        string[] fields = ["type", "command", "shell", "cwd", "env", "timeout_seconds", "idle_timeout_seconds", "ttl_seconds", "kill_on_disconnect",
+            "command_id", "binary_output", "pty", "stdout_offset", "stderr_offset"];
+        var random = new Random(1008);
+        var failures = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var field = fields[random.Next(fields.Length)];
+            var value = Replacements[random.Next(Replacements.Length)];
+            var frame = Replace("{\"type\":\"execute\",\"command\":\"true\",\"timeout_seconds\":5}", field, value);
+            await using var ws = await WsExec.ConnectAsync(S, box.DataplaneUrl);
+            await ws.Socket.SendAsync(Encoding.UTF8.GetBytes(frame), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+            var what = $"{field}={value[..Math.Min(20, value.Length)]}";
+            try
+            {
+                var frames = new List<JsonElement>();
+                while (await ws.ReceiveAsync(TimeSpan.FromSeconds(15)) is { } f) frames.Add(f);
+                if (frames.Count == 0) failures.Add($"{what}: closed without a frame ({ws.Socket.CloseStatus})");
+                if (ws.Socket.CloseStatus == System.Net.WebSockets.WebSocketCloseStatus.InternalServerError)
+                    failures.Add($"{what}: 1011 {string.Join(" ", frames)}");
+                if (frames.Count > 0 && frames[^1].Str("type") is not ("exit" or "error"))
+                    failures.Add($"{what}: last frame {frames[^1]}");
+            }
+            catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or IOException)
+            {
+                failures.Add($"{what}: dropped ({e.Message})");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
 }
