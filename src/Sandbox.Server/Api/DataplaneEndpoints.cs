@@ -117,11 +117,26 @@ public static class DataplaneEndpoints
                 || HeaderUtilities.RemoveQuotes(disposition.Name).Value != "file")
                 continue; // the next ReadNextSectionAsync skips this part's body
             using var upload = await launcher.BeginUploadAsync(sandbox, path, ct);
-            long written;
+            long written = 0;
             await using (var file = new FileStream(upload.File, FileAccess.Write, bufferSize: 0))
             {
-                await ReadMultipartAsync(req, () => section.Body.CopyToAsync(file, 1 << 20, ct), ["body", "file"]);
-                written = file.Position;
+                // Reads and writes apart: a broken body is the client's 422, a failed write the sandbox's 400.
+                var buffer = new byte[1 << 20];
+                while (await ReadMultipartAsync(req, () => section.Body.ReadAsync(buffer, ct).AsTask(), ["body", "file"]) is var n and > 0)
+                {
+                    try
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                    }
+                    catch (IOException e) when (!ct.IsCancellationRequested)
+                    {
+                        var resolved = CommandLauncher.ResolvePath(path);
+                        throw e.HResult is 28 or 122
+                            ? ApiException.BadRequest("NoSpace", $"no space left for {resolved} after {written} bytes: {e.Message}")
+                            : ApiException.BadRequest("FileError", $"{resolved}: writing failed after {written} bytes: {e.Message}");
+                    }
+                    written += n;
+                }
             }
             await upload.CommitAsync(ct);
             return Results.Json(new { path = CommandLauncher.ResolvePath(path), written });
