@@ -305,4 +305,25 @@ public sealed class BadInputTests(ServerFixture fixture, ITestOutputHelper outpu
         await Poll.UntilAsync(() => TempFilesAsync(box, "/home/user"), t => t.Length == 0, TimeSpan.FromSeconds(20), "the temp file removed after the server died");
         Assert.Equal("before the kill", (await box.RunAsync($"cat {path}")).Trim());
     }
+
+    [Fact]
+    public async Task Upload_that_fills_the_filesystem_is_400_NoSpace_and_keeps_the_old_file()
+    {
+        var volume = Names.New("full");
+        await Vol.CreateAsync(S, volume, "8Mi");
+        var template = await Vol.TemplateAsync(S, volume);
+        try
+        {
+            await using var box = await Box.CreateAsync(S, template: template, tag: "full");
+            (await box.UploadAsync("/data/f.bin", "small and old\n"u8.ToArray())).Expect(200);
+            var r = await box.UploadAsync("/data/f.bin", new byte[16 * 1024 * 1024]);
+            Assert.True(r.Code == 400 && r.ErrorType == "NoSpace", $"expected 400 NoSpace, got {r}");
+            Assert.Equal("small and old", (await box.RunAsync("cat /data/f.bin")).Trim());
+            Assert.Equal("", await TempFilesAsync(box, "/data"));
+        }
+        finally
+        {
+            await Vol.CleanupAsync(S, [template], [volume]);
+        }
+    }
 }
