@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Sandbox.Server.Services;
@@ -88,42 +89,125 @@ public static class DataplaneEndpoints
         var path = (string?)req.Query["path"];
         if (string.IsNullOrEmpty(path)) throw ValidationException.For(["query", "path"], "field required: the file's path in the sandbox", "missing");
         if (path.Contains('\0')) throw ValidationException.For(["query", "path"], "must not contain NUL characters");
+        if (System.Text.Encoding.UTF8.GetByteCount(CommandLauncher.ResolvePath(path)) >= 4096)
+            throw ValidationException.For(["query", "path"], "must be shorter than 4096 bytes (PATH_MAX)", "string_too_long");
         return path;
     }
 
     private static async Task<IResult> Upload(string id, HttpRequest req, SandboxManager manager, CommandLauncher launcher)
     {
         var path = RequirePath(req);
-        var sandbox = manager.RequireReady(id);
-        manager.Touch(id);
+        CommandLauncher.RejectPseudoFilesystem(path);
         if (!MediaTypeHeaderValue.TryParse(req.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
             throw ValidationException.For(["body"], "must be multipart/form-data with a 'file' field", "multipart_type");
+        if (boundary.Length > 70)
+            throw ValidationException.For(["body"], "the multipart boundary must be 1-70 characters (RFC 2046)", "multipart_type");
+        var sandbox = manager.RequireReady(id);
+        manager.Touch(id);
+        var ct = req.HttpContext.RequestAborted;
 
-        // Streamed section by section: the file goes straight from the socket into the sandbox.
+        // Streamed section by section: the file goes straight from the socket into a temp file beside the target
+        // inside the sandbox, renamed over it only once the whole part has arrived (an interrupted upload leaves the
+        // old file as it was, and the helper removes the temp).
         var reader = new MultipartReader(boundary, req.Body) { BodyLengthLimit = null };
-        while (await reader.ReadNextSectionAsync(req.HttpContext.RequestAborted) is { } section)
+        while (await ReadMultipartAsync(req, () => reader.ReadNextSectionAsync(ct), ["body"]) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                 || HeaderUtilities.RemoveQuotes(disposition.Name).Value != "file")
-                continue;
-            using var handle = await launcher.OpenFileAsync(sandbox, path, write: true, req.HttpContext.RequestAborted);
-            await using var file = new FileStream(handle, FileAccess.Write, bufferSize: 0);
-            await section.Body.CopyToAsync(file, 1 << 20, req.HttpContext.RequestAborted);
-            return Results.Json(new { path = CommandLauncher.ResolvePath(path), written = file.Position });
+                continue; // the next ReadNextSectionAsync skips this part's body
+            using var upload = await launcher.BeginUploadAsync(sandbox, path, ct);
+            long written = 0;
+            await using (var file = new FileStream(upload.File, FileAccess.Write, bufferSize: 0))
+            {
+                // Reads and writes apart: a broken body is the client's 422, a failed write the sandbox's 400.
+                var buffer = new byte[1 << 20];
+                while (await ReadMultipartAsync(req, () => section.Body.ReadAsync(buffer, ct).AsTask(), ["body", "file"]) is var n and > 0)
+                {
+                    try
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                    }
+                    catch (IOException e) when (!ct.IsCancellationRequested)
+                    {
+                        var resolved = CommandLauncher.ResolvePath(path);
+                        throw e.HResult is 28 or 122
+                            ? ApiException.BadRequest("NoSpace", $"no space left for {resolved} after {written} bytes: {e.Message}")
+                            : ApiException.BadRequest("FileError", $"{resolved}: writing failed after {written} bytes: {e.Message}");
+                    }
+                    written += n;
+                }
+            }
+            await upload.CommitAsync(ct);
+            return Results.Json(new { path = CommandLauncher.ResolvePath(path), written });
         }
         throw ValidationException.For(["body", "file"], "field required: a multipart part named 'file'", "missing");
     }
 
+    /// <summary>
+    /// Runs one read of the multipart body. A body that breaks the multipart format (a part cut off before its closing
+    /// boundary, malformed part headers, lines over the limits) is a 422 naming <paramref name="loc"/>; a client that
+    /// went away is a cancellation (nothing to answer).
+    /// </summary>
+    private static async Task<T> ReadMultipartAsync<T>(HttpRequest req, Func<Task<T>> read, string[] loc)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !req.HttpContext.RequestAborted.IsCancellationRequested
+                                  && e is not (BadHttpRequestException or ConnectionResetException))
+        {
+            var what = loc.Length > 1 ? $"multipart part '{loc[^1]}'" : "multipart body";
+            throw ValidationException.For(loc, $"{what} is malformed or truncated (no closing boundary): {e.Message}", "multipart_invalid");
+        }
+    }
+
+    private static Task ReadMultipartAsync(HttpRequest req, Func<Task> read, string[] loc) =>
+        ReadMultipartAsync(req, async () =>
+        {
+            await read();
+            return true;
+        }, loc);
+
     private static async Task Download(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher)
     {
         var path = RequirePath(ctx.Request);
+        CommandLauncher.RejectPseudoFilesystem(path);
         var sandbox = manager.RequireReady(id);
         manager.Touch(id);
         using var handle = await launcher.OpenFileAsync(sandbox, path, write: false, ctx.RequestAborted);
         await using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        // Exactly the size seen at open: a file that grows meanwhile is cut there, one that shrinks ends the
+        // connection early (the client sees fewer bytes than Content-Length); a read error before the first byte is a 400.
+        var length = file.Length;
+        var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(length, 1))];
+        int n;
+        try
+        {
+            n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), ctx.RequestAborted);
+        }
+        catch (IOException e)
+        {
+            throw ApiException.BadRequest("FileError", $"{CommandLauncher.ResolvePath(path)}: {e.Message}");
+        }
         ctx.Response.ContentType = "application/octet-stream";
-        ctx.Response.ContentLength = file.Length;
-        await file.CopyToAsync(ctx.Response.Body, 1 << 20, ctx.RequestAborted);
+        ctx.Response.ContentLength = length;
+        long sent = 0;
+        try
+        {
+            while (n > 0)
+            {
+                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted);
+                sent += n;
+                if (sent >= length) break;
+                n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - sent)), ctx.RequestAborted);
+            }
+        }
+        catch (IOException) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            // Read error after the headers went out: nothing can be said any more.
+        }
+        if (sent < length) ctx.Abort();
     }
 }

@@ -22,9 +22,10 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             var type = e.StatusCode == 413 ? "PayloadTooLarge" : "BadRequest";
             await WriteAsync(ctx, e.StatusCode, Json.Error(type, e.Message));
         }
-        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ctx.RequestAborted.IsCancellationRequested || e is Microsoft.AspNetCore.Connections.ConnectionResetException)
         {
-            // The client went away.
+            // The client went away (mid-body, mid-answer): nobody to answer.
+            log.LogDebug(e, "{Method} {Path}: the client went away", ctx.Request.Method, ctx.Request.Path);
         }
         catch (Exception e)
         {

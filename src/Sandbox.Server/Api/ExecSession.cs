@@ -116,8 +116,8 @@ internal sealed class ExecSession
     public async Task AttachAsync(WebSocket socket, JsonElement first, CancellationToken ct)
     {
         long stdoutPos = 0, stderrPos = 0;
-        if (first.TryGetProperty("stdout_offset", out var so) && so.TryGetInt64(out var s1)) stdoutPos = s1;
-        if (first.TryGetProperty("stderr_offset", out var se) && se.TryGetInt64(out var s2)) stderrPos = s2;
+        if (first.TryGetProperty("stdout_offset", out var so) && so.ValueKind == JsonValueKind.Number && so.TryGetInt64(out var s1)) stdoutPos = s1;
+        if (first.TryGetProperty("stderr_offset", out var se) && se.ValueKind == JsonValueKind.Number && se.TryGetInt64(out var s2)) stderrPos = s2;
         var binary = first.TryGetProperty("binary_output", out var b) ? b.ValueKind == JsonValueKind.True : _binaryOutput;
         using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_lock)
@@ -241,9 +241,11 @@ internal sealed class ExecSession
     {
         try
         {
-            while (await ExecWebSocket.ReceiveJsonAsync(socket, ct) is { } frame)
+            while (await ReceiveFrameAsync(socket, ct) is { } frame)
             {
-                var type = frame.TryGetProperty("type", out var t) ? t.GetString() : null;
+                // A later frame that is not an object with a string type is ignored, as unknown types are.
+                if (frame.ValueKind != JsonValueKind.Object) continue;
+                var type = frame.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 if (type == "kill") _command.Kill();
                 else if (type == "input" && _command.Stdin is { } stdin)
                 {
@@ -266,6 +268,21 @@ internal sealed class ExecSession
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ApiException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>The next frame; one that fails the JSON checks (bad UTF-8, duplicate fields, ...) is skipped. Null at close.</summary>
+    private static async Task<JsonElement?> ReceiveFrameAsync(WebSocket socket, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ExecWebSocket.ReceiveJsonAsync(socket, ct);
+            }
+            catch (ValidationException)
+            {
+            }
         }
     }
 

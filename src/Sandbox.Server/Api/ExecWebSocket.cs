@@ -32,16 +32,18 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         {
             var first = await ReceiveJsonAsync(socket, stopping.Token);
             if (first is null) return;
-            var session = first.Value.TryGetProperty("type", out var type) ? type.GetString() switch
+            // Anything but an object with a string type of execute or reconnect: an error frame, then close 1008.
+            if (first.Value.ValueKind != JsonValueKind.Object)
+                throw ValidationException.For(["frame"], "the first frame must be a JSON object with type 'execute' or 'reconnect'", "dict_type");
+            var type = first.Value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            var session = type switch
             {
                 "execute" => await StartSessionAsync(id, first.Value, socket, stopping.Token),
                 "reconnect" => await FindSessionAsync(id, first.Value, socket, stopping.Token),
-                _ => null,
-            } : null;
+                _ => throw ValidationException.For(["frame", "type"], "the first frame must have type 'execute' or 'reconnect'", "literal_error"),
+            };
             if (session is null)
             {
-                if (type.ValueKind == JsonValueKind.Undefined || type.GetString() is not ("execute" or "reconnect"))
-                    await SendErrorAsync(socket, "ValidationError", "the first frame must have type 'execute' or 'reconnect'", stopping.Token);
                 await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation);
                 return;
             }
@@ -57,10 +59,29 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
             // The client went away; the session waits for a reconnect.
             log.LogDebug(e, "exec socket for sandbox {Id} ended", id);
         }
+        catch (ValidationException e)
+        {
+            // Bad input: the protocol's error frame, then 1008 (policy violation) so that clients see why.
+            await SendErrorAsync(socket, e.Error, e.Message, CancellationToken.None);
+            await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation);
+        }
         catch (ApiException e)
         {
             await SendErrorAsync(socket, e.Error, e.Message, CancellationToken.None);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+        }
+        catch (Exception e)
+        {
+            // After the upgrade no HTTP 500 can be sent: say so in an error frame and close with 1011.
+            log.LogError(e, "exec socket for sandbox {Id} failed", id);
+            try
+            {
+                await SendErrorAsync(socket, "InternalError", e.Message, CancellationToken.None);
+            }
+            catch (Exception send) when (send is WebSocketException or IOException or OperationCanceledException)
+            {
+            }
+            await CloseAsync(socket, WebSocketCloseStatus.InternalServerError);
         }
     }
 
@@ -127,15 +148,12 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
             if (buffer.WrittenCount > JsonInput.MaxBodyBytes * 4) throw ApiException.BadRequest("FrameTooLarge", "frames are limited to 4 MiB");
             if (result.EndOfMessage) break;
         }
-        try
-        {
-            return JsonDocument.Parse(buffer.WrittenMemory).RootElement;
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("ValidationError", $"frame is not valid JSON: {e.Message}");
-        }
+        // The same gate as HTTP bodies: valid UTF-8 and Unicode, no duplicate fields, no NUL except in stdin data.
+        return JsonInput.ParseChecked(buffer.WrittenMemory, ["frame"], AllowNulIn);
     }
+
+    /// <summary>Only an <c>input</c> frame's <c>data</c> (bytes for the command's stdin) may carry NUL characters.</summary>
+    private static bool AllowNulIn(IReadOnlyList<object> loc) => loc is [_, "data"];
 
     public static Task SendAsync(WebSocket socket, Action<Utf8JsonWriter> write, CancellationToken ct)
     {

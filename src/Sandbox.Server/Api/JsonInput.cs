@@ -40,15 +40,7 @@ public sealed partial class JsonInput
             if (buffer.Length > MaxBodyBytes) throw TooLarge();
         }
         if (buffer.Length == 0 && allowEmpty) return new JsonInput(JsonDocument.Parse("{}").RootElement, ["body"]);
-        JsonElement root;
-        try
-        {
-            root = JsonDocument.Parse(buffer.ToArray()).RootElement;
-        }
-        catch (JsonException e)
-        {
-            throw ValidationException.For(["body"], $"body is not valid JSON: {e.Message}", "json_invalid");
-        }
+        var root = ParseChecked(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ["body"]);
         if (root.ValueKind != JsonValueKind.Object)
             throw ValidationException.For(["body"], "body must be a JSON object", "dict_type");
         return new JsonInput(root, ["body"]);

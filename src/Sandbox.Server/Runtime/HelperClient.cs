@@ -109,6 +109,34 @@ public static class HelperClient
         throw new SandboxUnreachableException($"unexpected helper reply '{reply}'");
     }
 
+    /// <summary>
+    /// Starts an atomic upload: the helper creates a temp file beside <paramref name="path"/> and passes it back.
+    /// Null when the helper predates the <c>upload</c> request (a sandbox booted by an older server).
+    /// </summary>
+    public static async Task<HelperUpload?> BeginUploadAsync(string socketPath, string path, CancellationToken ct)
+    {
+        var socket = await ConnectAsync(socketPath, ct);
+        try
+        {
+            Send(socket, Encode(["upload", path]), []);
+            while (!socket.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)) ct.ThrowIfCancellationRequested();
+            var buffer = new byte[128];
+            var (length, fd) = Native.ReceiveWithDescriptor(socket.SafeHandle, buffer);
+            var reply = Encoding.ASCII.GetString(buffer, 0, length).TrimEnd('\n');
+            if (fd is not null && reply == "T") return new HelperUpload(socket, fd);
+            fd?.Dispose();
+            socket.Dispose();
+            if (reply.StartsWith("E proto ")) return null;
+            if (reply.StartsWith("E ")) throw ParseError(reply);
+            throw new SandboxUnreachableException($"unexpected helper reply '{reply}'");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts a command. The returned object owns the command's pipes and its control connection.</summary>
     public static async Task<RunningCommand> StartAsync(string socketPath, CommandSpec spec, CancellationToken ct)
     {
@@ -214,5 +242,34 @@ public sealed class RunningCommand : IAsyncDisposable
         await Stdout.DisposeAsync();
         await Stderr.DisposeAsync();
         _control.Dispose();
+    }
+}
+
+/// <summary>
+/// An upload in progress: <see cref="File"/> is the temp file inside the sandbox. <see cref="CommitAsync"/> renames it over
+/// the target; disposing without a commit (client gone, error) makes the helper remove it. If the server dies, the helper
+/// sees the connection close and removes it too.
+/// </summary>
+public sealed class HelperUpload(Socket control, SafeFileHandle file) : IDisposable
+{
+    public SafeFileHandle File { get; } = file;
+
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        await control.SendAsync("C"u8.ToArray(), SocketFlags.None, ct);
+        var line = await HelperClient.ReadLineAsync(control, ct);
+        if (line == "R") return;
+        if (line is not null && line.StartsWith("E "))
+        {
+            var parts = line.Split(' ');
+            throw new HelperException(parts.Length > 1 ? parts[1] : "rename", parts.Length > 2 && int.TryParse(parts[2], out var e) ? e : 0);
+        }
+        throw new SandboxUnreachableException($"unexpected helper reply '{line}' to the upload's commit");
+    }
+
+    public void Dispose()
+    {
+        File.Dispose();
+        control.Dispose();
     }
 }

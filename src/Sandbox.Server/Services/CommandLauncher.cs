@@ -61,30 +61,113 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
     }
 
+    /// <summary>
+    /// The paths never transferred, whatever the helper would say: /proc and /sys (kernel pseudo-files whose sizes lie
+    /// and whose reads fail or have effects). Checked on the lexically normalised path; symlinks into them are refused
+    /// by the helper, which looks at the filesystem of what it opened.
+    /// </summary>
+    public static void RejectPseudoFilesystem(string path)
+    {
+        var segments = new List<string>();
+        foreach (var part in ResolvePath(path).Split('/'))
+        {
+            if (part is "" or ".") continue;
+            if (part == "..")
+            {
+                if (segments.Count > 0) segments.RemoveAt(segments.Count - 1);
+                continue;
+            }
+            segments.Add(part);
+        }
+        if (segments.Count > 0 && segments[0] is "proc" or "sys") throw PseudoFile(path, "/" + segments[0]);
+    }
+
+    private static ApiException PseudoFile(string path, string where) =>
+        ApiException.BadRequest("NotARegularFile",
+            $"{ResolvePath(path)} is on {where}, a kernel pseudo-filesystem: only regular files are transferred, files under /proc and /sys are not");
+
+    /// <summary>
+    /// Opens a temp file beside <paramref name="path"/> for an atomic upload (see <see cref="HelperUpload"/>); with a helper
+    /// too old for that, the target itself, truncated (the returned upload's commit then does nothing).
+    /// </summary>
+    public async Task<IFileUpload> BeginUploadAsync(SandboxRecord sandbox, string path, CancellationToken ct)
+    {
+        RejectPseudoFilesystem(path);
+        try
+        {
+            var upload = await HelperClient.BeginUploadAsync(runtime.SocketPath(sandbox.Id), path, ct);
+            if (upload is not null) return new AtomicUpload(upload, sandbox, path);
+        }
+        catch (Exception e) when (e is HelperException or SandboxUnreachableException)
+        {
+            throw FileError(sandbox, path, e);
+        }
+        return new DirectUpload(await OpenFileAsync(sandbox, path, write: true, ct));
+    }
+
+    public interface IFileUpload : IDisposable
+    {
+        SafeFileHandle File { get; }
+        Task CommitAsync(CancellationToken ct);
+    }
+
+    private sealed class AtomicUpload(HelperUpload upload, SandboxRecord sandbox, string path) : IFileUpload
+    {
+        public SafeFileHandle File => upload.File;
+
+        public async Task CommitAsync(CancellationToken ct)
+        {
+            try
+            {
+                await upload.CommitAsync(ct);
+            }
+            catch (Exception e) when (e is HelperException or SandboxUnreachableException)
+            {
+                throw FileError(sandbox, path, e);
+            }
+        }
+
+        public void Dispose() => upload.Dispose();
+    }
+
+    private sealed class DirectUpload(SafeFileHandle file) : IFileUpload
+    {
+        public SafeFileHandle File => file;
+        public Task CommitAsync(CancellationToken ct) => Task.CompletedTask;
+        public void Dispose() => file.Dispose();
+    }
+
     public async Task<SafeFileHandle> OpenFileAsync(SandboxRecord sandbox, string path, bool write, CancellationToken ct)
     {
+        RejectPseudoFilesystem(path);
         try
         {
             return await HelperClient.OpenFileAsync(runtime.SocketPath(sandbox.Id), path, write, ct);
         }
-        catch (HelperException e)
+        catch (Exception e) when (e is HelperException or SandboxUnreachableException)
         {
-            var resolved = ResolvePath(path);
-            throw e.Errno switch
-            {
-                2 => ApiException.NotFound("NotFound", $"no such file in the sandbox: {resolved}"),
-                21 => ApiException.BadRequest("IsADirectory", $"{resolved} is a directory"),
-                20 => ApiException.BadRequest("NotADirectory", $"a parent of {resolved} is not a directory"),
-                22 or 6 => ApiException.BadRequest("NotARegularFile", $"{resolved} is not a regular file"),
-                1 or 13 or 30 => ApiException.BadRequest("PermissionDenied", $"permission denied: {resolved}"),
-                28 => ApiException.BadRequest("NoSpace", $"no space left for {resolved}"),
-                _ => ApiException.BadRequest("FileError", $"{resolved}: {e.InnerMessage()}"),
-            };
+            throw FileError(sandbox, path, e);
         }
-        catch (SandboxUnreachableException e)
+    }
+
+    private static ApiException FileError(SandboxRecord sandbox, string path, Exception error)
+    {
+        if (error is SandboxUnreachableException u)
+            return new ApiException(503, "SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {u.Message}");
+        var e = (HelperException)error;
+        var resolved = ResolvePath(path);
+        if (e.Stage == "pseudofs") return PseudoFile(path, "/proc, /sys or another kernel filesystem (through a symlink)");
+        return e.Errno switch
         {
-            throw new ApiException(503, "SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {e.Message}");
-        }
+            2 => ApiException.NotFound("NotFound", $"no such file in the sandbox: {resolved}"),
+            21 => ApiException.BadRequest("IsADirectory", $"{resolved} is a directory"),
+            20 => ApiException.BadRequest("NotADirectory", $"a parent of {resolved} is not a directory"),
+            22 or 6 => ApiException.BadRequest("NotARegularFile", $"{resolved} is not a regular file (only regular files are transferred: not devices, FIFOs or sockets)"),
+            1 or 13 or 30 => ApiException.BadRequest("PermissionDenied", $"permission denied: {resolved}"),
+            28 => ApiException.BadRequest("NoSpace", $"no space left for {resolved}"),
+            36 => ApiException.BadRequest("NameTooLong", $"path too long: {resolved}"),
+            _ => ApiException.BadRequest("FileError", $"{resolved}: {e.InnerMessage()}"),
+        };
     }
 }
 

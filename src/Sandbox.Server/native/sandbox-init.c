@@ -29,7 +29,13 @@
  *          or "E <stage> <errno>" (stage: chdir, exec, fork, proto).
  *          Later bytes from the server: 'K' kills the command's process group;
  *          end of stream (the server went away) does the same.
- *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>"
+ *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>";
+ *          regular files only: a file on /proc, /sys or another kernel pseudo-filesystem
+ *          is "E pseudofs <errno>"
+ *   upload: "upload" path     -> "T" with a new temp file `.<name>.sandbox-upload-<random>`
+ *          in the target's directory, or "E open|pseudofs <errno>". Then one byte from the
+ *          server: 'C' renames the temp over the target ("R", or "E rename <errno>");
+ *          anything else or end of stream (client gone, server killed) removes the temp.
  *   connect: "connect" port   -> "F" with a TCP socket connected to 127.0.0.1:port in the
  *          sandbox's network namespace, or "E connect <errno>" (service URLs proxy through it)
  *   ping:  "ping"             -> "P <pid>"
@@ -55,10 +61,13 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <limits.h>
 #include <unistd.h>
 
 #define MAX_PAYLOAD (4 * 1024 * 1024)
@@ -241,6 +250,27 @@ static int mkdir_parents(char *path) {
     return 0;
 }
 
+/* /proc, /sys and their kin: sizes lie (0 or 4096) and reads can fail or have effects. */
+static int on_pseudo_fs(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) < 0) return 0;
+    switch ((unsigned long)fs.f_type) {
+    case 0x9fa0UL:     /* proc */
+    case 0x62656572UL: /* sysfs */
+    case 0x64626720UL: /* debugfs */
+    case 0x74726163UL: /* tracefs */
+    case 0x73636673UL: /* securityfs */
+    case 0x27e0ebUL:   /* cgroup */
+    case 0x63677270UL: /* cgroup2 */
+    case 0x62656570UL: /* configfs */
+    case 0xcafe4a11UL: /* bpf */
+    case 0x6165676cUL: /* pstore */
+    case 0xde5e81e4UL: /* efivarfs */
+        return 1;
+    }
+    return 0;
+}
+
 static void handle_open(int conn, char **items, int count) {
     if (count < 3) {
         reply(conn, "E proto %d", EINVAL);
@@ -257,6 +287,12 @@ static void handle_open(int conn, char **items, int count) {
             return;
         }
     }
+    /* Never open a device, FIFO or socket: opening one can have effects of its own. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        reply(conn, "E open %d", S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+        return;
+    }
     /* O_NONBLOCK so that a FIFO planted at the path cannot hang the handler. */
     int flags = (writing ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
     int fd = open(path, flags, 0644);
@@ -264,16 +300,100 @@ static void handle_open(int conn, char **items, int count) {
         reply(conn, "E open %d", errno);
         return;
     }
-    struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         int err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         close(fd);
         reply(conn, "E open %d", err);
         return;
     }
+    if (on_pseudo_fs(fd)) {
+        close(fd);
+        reply(conn, "E pseudofs %d", EINVAL);
+        return;
+    }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     send_fd_reply(conn, "F\n", fd);
     close(fd);
+}
+
+/* An atomic upload: the data goes to a temp file beside the target, renamed over it on 'C'. */
+static void handle_upload(int conn, char **items, int count) {
+    if (count < 2) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char buf[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
+    const char *path = resolve(items[1], buf, sizeof buf);
+    if (strlen(path) >= sizeof dir - 1) {
+        reply(conn, "E open %d", ENAMETOOLONG);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s", path);
+    if (mkdir_parents(dir) < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    /* An existing target is replaced where symlinks lead, as a write through them would. */
+    if (realpath(path, real)) snprintf(dir, sizeof dir, "%s", real);
+    char *slash = strrchr(dir, '/');
+    char *base = slash + 1;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        reply(conn, "E open %d", EISDIR);
+        return;
+    }
+    *slash = '\0';
+    int dir_fd = open(slash == dir ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    if (on_pseudo_fs(dir_fd)) {
+        reply(conn, "E pseudofs %d", EINVAL);
+        return;
+    }
+    struct stat st;
+    int exists = fstatat(dir_fd, base, &st, 0) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        reply(conn, "E open %d", S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+        return;
+    }
+    char tmp[NAME_MAX + 1];
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        uint64_t r = 0;
+        if (getrandom(&r, sizeof r, 0) != sizeof r) r = ((uint64_t)getpid() << 32) ^ ((uint64_t)attempt * 0x9e3779b97f4a7c15ULL);
+        snprintf(tmp, sizeof tmp, ".%.200s.sandbox-upload-%016llx", base, (unsigned long long)r);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    if (exists) {
+        /* The new content keeps the old file's owner and permission bits (never setuid/setgid:
+         * a write without CAP_FSETID would have cleared them too). */
+        if (fchown(fd, st.st_uid, st.st_gid) < 0) { /* best effort */ }
+        fchmod(fd, st.st_mode & 0777);
+    }
+    if (send_fd_reply(conn, "T\n", fd) < 0) {
+        unlinkat(dir_fd, tmp, 0);
+        return;
+    }
+    char c = 0;
+    ssize_t n;
+    do n = read(conn, &c, 1); while (n < 0 && errno == EINTR);
+    if (n == 1 && c == 'C') {
+        if (fsync(fd) == 0 && renameat(dir_fd, tmp, dir_fd, base) == 0) {
+            reply(conn, "R");
+            return;
+        }
+        int err = errno;
+        unlinkat(dir_fd, tmp, 0);
+        reply(conn, "E rename %d", err);
+        return;
+    }
+    unlinkat(dir_fd, tmp, 0);
 }
 
 static void handle_connect(int conn, char **items, int count) {
@@ -407,6 +527,7 @@ static void handle_connection(int conn) {
     if (count < 1) return;
     if (strcmp(items[0], "exec") == 0) handle_exec(conn, items, count, fds, nfds);
     else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
+    else if (strcmp(items[0], "upload") == 0) handle_upload(conn, items, count);
     else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
     else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
     else reply(conn, "E proto %d", EINVAL);
