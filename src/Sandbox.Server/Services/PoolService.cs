@@ -11,7 +11,7 @@ namespace Sandbox.Server.Services;
 /// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, so they
 /// survive a server restart like any sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
 /// </summary>
-public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
+public sealed class PoolService(StateStore store, SandboxRuntime runtime, NetworkPolicyService network, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
 {
     /// <summary>Replica boots in flight at once over all pools (2 cores: more only queues on the same CPUs).</summary>
     private const int MaxConcurrentBoots = 4;
@@ -164,6 +164,9 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
     public SandboxRecord? TryClaim(TemplateRecord template, ReplicaClaim claim)
     {
         if (template.VolumeMounts.Count > 0) return null;
+        // A replica's filesystem has the template's capacity; another capacity is a cold boot, so that it holds.
+        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+        if ((claim.FsCapacityBytes ?? SandboxRuntime.DefaultFsCapacityBytes) != (storage ?? SandboxRuntime.DefaultFsCapacityBytes)) return null;
         var pools = store.PoolsOfTemplate(template.Name);
         if (pools.Count == 0) return null;
         var poolIds = pools.Select(p => p.Id).ToHashSet();
@@ -345,6 +348,8 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
                 {
                     await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir,
                         new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax), FsCapacityBytes: record.FsCapacityBytes), slot, CancellationToken.None);
+                    // The deny-all rule table (IPv4 and IPv6) before a replica can be handed out, as after any boot.
+                    await network.ApplyAsync(record.Id, CancellationToken.None);
                     store.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
                 }
                 catch (Exception e)

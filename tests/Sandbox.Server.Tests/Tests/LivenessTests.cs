@@ -51,8 +51,9 @@ public sealed class LivenessTests(ServerFixture fixture)
         Assert.True(killed.Elapsed < TimeSpan.FromSeconds(5), $"noticed after {killed.Elapsed.TotalSeconds:F1} s");
         var message = failed.GetProperty("status_message").GetString() ?? "";
         Assert.Contains("init", message);
-        // The signal: the kernel keeps a reaped process's exit status for pidfd holders since Linux 6.15 (PIDFD_INFO_EXIT).
-        if (Environment.OSVersion.Version >= new Version(6, 15)) Assert.Contains("SIGKILL", message);
+        // The signal is named when the kernel still tells it (PIDFD_INFO_EXIT once the init is reaped, or its zombie's
+        // stat); under runc the init's parent is the host's init, which may reap it first, so it is not asserted.
+        Assert.Contains("ended", message);
         var status = (await S.GetAsync(box.Path + "/status")).Expect(200).Json;
         Assert.Equal("failed", status.Str("status"));
 
