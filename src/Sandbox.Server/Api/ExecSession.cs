@@ -18,14 +18,17 @@ internal sealed class ExecSession
     private readonly TimeSpan _detachedGrace;
     private readonly bool _killOnDisconnect;
     private readonly ExecWebSocket _owner;
-    private readonly OutputBuffer _stdout = new();
-    private readonly OutputBuffer _stderr = new();
+    private readonly OutputBuffer _stdout;
+    private readonly OutputBuffer _stderr;
     private readonly Lock _lock = new();
     private CancellationTokenSource? _attached;
     private int _exitCode = -1;
     private bool _timedOut;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private DateTime _detachedSince = DateTime.UtcNow;
+    /// <summary>When the last socket went away; null while one is attached (or about to be, right after the start).</summary>
+    private DateTime? _detachedSince;
+    /// <summary>Ended by the server (detached-session budgets): no socket may attach any more.</summary>
+    private bool _ended;
 
     private readonly bool _binaryOutput;
 
@@ -40,6 +43,44 @@ internal sealed class ExecSession
         _detachedGrace = detachedGrace;
         _killOnDisconnect = killOnDisconnect;
         _owner = owner;
+        _stdout = new OutputBuffer(owner.Budget);
+        _stderr = new OutputBuffer(owner.Budget);
+        _stdout.Grew = _stderr.Grew = OnGrew;
+    }
+
+    /// <summary>Since when no socket is attached; null while one is.</summary>
+    public DateTime? DetachedSince
+    {
+        get
+        {
+            lock (_lock) return _ended ? null : _detachedSince;
+        }
+    }
+
+    /// <summary>Memory held by the session's output.</summary>
+    public long RetainedBytes => _stdout.RetainedBytes + _stderr.RetainedBytes;
+
+    /// <summary>A detached session that takes more output may push the detached sessions over their budget.</summary>
+    private void OnGrew()
+    {
+        if (DetachedSince is not null) _owner.EnforceDetachedBudget();
+    }
+
+    /// <summary>
+    /// Ends a detached session (over a budget): kills the command if it still runs and drops its output.
+    /// False when a socket is attached or it already ended.
+    /// </summary>
+    internal bool TryEnd()
+    {
+        lock (_lock)
+        {
+            if (_attached is not null || _ended || _detachedSince is null) return false;
+            _ended = true;
+        }
+        if (!_finished.Task.IsCompleted) _command.Kill();
+        _stdout.Release();
+        _stderr.Release();
+        return true;
     }
 
     public string CommandId { get; }
@@ -53,11 +94,11 @@ internal sealed class ExecSession
 
     private static async Task PumpAsync(Stream source, OutputBuffer target)
     {
-        var buffer = new byte[Native.OutputPipeBytes];
+        var buffer = ArrayPool<byte>.Shared.Rent(OutputBudget.ChunkBytes);
         try
         {
             int n;
-            while ((n = await source.ReadAsync(buffer)) > 0) await target.AppendAsync(buffer.AsMemory(0, n), CancellationToken.None);
+            while ((n = await source.ReadAsync(buffer.AsMemory(0, OutputBudget.ChunkBytes))) > 0) await target.AppendAsync(buffer.AsMemory(0, n), CancellationToken.None);
         }
         catch (IOException)
         {
@@ -65,6 +106,7 @@ internal sealed class ExecSession
         finally
         {
             target.Complete();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -105,7 +147,7 @@ internal sealed class ExecSession
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
             lock (_lock)
-                if (_attached is null && DateTime.UtcNow - _detachedSince > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds)))
+                if (_ended || (_attached is null && _detachedSince is { } since && DateTime.UtcNow - since > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds))))
                     break;
         }
         _owner.Forget(this);
@@ -122,8 +164,11 @@ internal sealed class ExecSession
         using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_lock)
         {
+            if (_ended)
+                throw new ApiException(404, "SessionExpired", $"command '{CommandId}' was ended: {ExecWebSocket.EndedReason}");
             _attached?.Cancel(); // a newer socket replaces an older one
             _attached = attachment;
+            _detachedSince = null;
         }
         var receive = ReceiveLoopAsync(socket, attachment.Token);
         try
@@ -176,15 +221,19 @@ internal sealed class ExecSession
             // Cancelling a pending WebSocket receive aborts the connection: only done when the
             // client did not answer our close, or when a newer socket replaced this one.
             if (!receive.IsCompleted) attachment.Cancel();
+            var detached = false;
             lock (_lock)
             {
                 if (_attached == attachment)
                 {
                     _attached = null;
                     _detachedSince = DateTime.UtcNow;
+                    detached = true;
                     _ = ExpireIfAbandonedAsync();
                 }
             }
+            // Before the socket is closed: a client that saw the close and reconnects finds the budgets applied.
+            if (detached) _owner.EnforceDetachedBudget();
         }
     }
 
@@ -279,7 +328,7 @@ internal sealed class ExecSession
         }
         await Task.WhenAny(_finished.Task, Task.Delay(_detachedGrace));
         lock (_lock)
-            if (_attached is not null || _finished.Task.IsCompleted || DateTime.UtcNow - _detachedSince < _detachedGrace)
+            if (_attached is not null || _finished.Task.IsCompleted || _ended || _detachedSince is not { } since || DateTime.UtcNow - since < _detachedGrace)
                 return;
         _owner.Log.LogInformation("command {Id} abandoned by its client; killing it", CommandId);
         _command.Kill();

@@ -14,11 +14,77 @@ namespace Sandbox.Server.Api;
 /// <see cref="OutputBuffer"/>s with byte offsets, so a client that reconnects with the offsets it
 /// has seen gets the rest, nothing lost and nothing twice.
 /// </summary>
-public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log)
+public sealed class ExecWebSocket
 {
     private const int MaxFrameBytes = 1024 * 1024;
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
+    private readonly SandboxManager manager;
+    private readonly CommandLauncher launcher;
+    private readonly IHostApplicationLifetime lifetime;
+    private readonly ILogger<ExecWebSocket> log;
+    private readonly ServerOptions _options;
+    private readonly Lock _enforceLock = new();
+    /// <summary>Command ids of sessions the budgets ended (the newest <see cref="EndedKept"/>), to say why on reconnect.</summary>
+    private readonly ConcurrentDictionary<string, string> _ended = new();
+    private readonly ConcurrentQueue<string> _endedOrder = new();
+    private const int EndedKept = 1024;
+
+    internal const string EndedReason = "detached sessions were over the server's budget (--detached-sessions, --detached-output-budget, --output-budget) and the longest-detached ones are ended first";
+
+    public ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log, OutputBudget budget, ServerOptions options)
+    {
+        this.manager = manager;
+        this.launcher = launcher;
+        this.lifetime = lifetime;
+        this.log = log;
+        _options = options;
+        Budget = budget;
+        budget.Relieve = EndOldestDetached;
+    }
+
+    internal OutputBudget Budget { get; }
+
+    /// <summary>Ends the longest-detached sessions while the detached ones are over their count or byte budget.</summary>
+    internal void EnforceDetachedBudget()
+    {
+        lock (_enforceLock)
+        {
+            while (true)
+            {
+                var detached = Detached();
+                if (detached.Count == 0) return;
+                var bytes = detached.Sum(d => d.Session.RetainedBytes);
+                if (detached.Count <= _options.DetachedSessions && bytes <= _options.DetachedOutputBudget) return;
+                if (!End(detached.MinBy(d => d.Since).Session, $"{detached.Count} detached sessions holding {bytes} bytes")) continue;
+            }
+        }
+    }
+
+    /// <summary>For <see cref="OutputBudget.Relieve"/>: ends the longest-detached session, if there is one.</summary>
+    private bool EndOldestDetached()
+    {
+        lock (_enforceLock)
+        {
+            while (Detached() is { Count: > 0 } detached)
+                if (End(detached.MinBy(d => d.Since).Session, "the server's output budget is used up"))
+                    return true;
+            return false;
+        }
+    }
+
+    private List<(ExecSession Session, DateTime Since)> Detached() =>
+        _sessions.Values.Select(s => (Session: s, Since: s.DetachedSince)).Where(d => d.Since is not null).Select(d => (d.Session, d.Since!.Value)).ToList();
+
+    private bool End(ExecSession session, string why)
+    {
+        if (!session.TryEnd()) return false;
+        Forget(session);
+        if (_ended.TryAdd(session.CommandId, why)) _endedOrder.Enqueue(session.CommandId);
+        while (_endedOrder.Count > EndedKept && _endedOrder.TryDequeue(out var old)) _ended.TryRemove(old, out _);
+        log.LogInformation("command {Id} in sandbox {Sandbox} ended while detached: {Why}", session.CommandId, session.SandboxId, why);
+        return true;
+    }
 
     public async Task HandleAsync(string id, HttpContext ctx)
     {
@@ -107,7 +173,9 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         body.Integer("stderr_offset", 0, long.MaxValue);
         body.ThrowIfInvalid();
         if (!_sessions.TryGetValue(commandId!, out var session) || session.SandboxId != id)
-            throw new ApiException(404, "SessionExpired", $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
+            throw new ApiException(404, "SessionExpired", _ended.TryGetValue(commandId!, out var why)
+                ? $"command '{commandId}' was ended while detached ({why}): {EndedReason}"
+                : $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
         return Task.FromResult<ExecSession?>(session);
     }
 
