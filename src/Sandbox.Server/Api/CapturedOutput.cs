@@ -53,13 +53,8 @@ public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposabl
             Total += data.Length;
             if (Truncated) return;
             var room = limit - Kept;
-            if (data.Length > room)
-            {
-                Truncated = true;
-                // Cut at a character boundary, so that the kept text does not end in half a character.
-                data = data[..(int)room];
-                data = data[..Utf8Boundary.CompleteLength(data)];
-            }
+            var cut = data.Length > room;
+            if (cut) data = data[..(int)room];
             while (data.Length > 0)
             {
                 var inLast = (int)(Kept % OutputBudget.ChunkBytes);
@@ -67,7 +62,7 @@ public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposabl
                 {
                     if (!budget.TryReserve(OutputBudget.ChunkBytes))
                     {
-                        Truncated = true;
+                        Cut();
                         return;
                     }
                     _reserved += OutputBudget.ChunkBytes;
@@ -78,7 +73,22 @@ public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposabl
                 Kept += n;
                 data = data[n..];
             }
+            if (cut) Cut();
         }
+    }
+
+    /// <summary>Marks the output truncated and ends it at a character boundary, so that no half character is kept.</summary>
+    private void Cut()
+    {
+        Truncated = true;
+        Span<byte> tail = stackalloc byte[4];
+        var n = (int)Math.Min(4, Kept);
+        for (var i = 0; i < n; i++)
+        {
+            var at = Kept - n + i;
+            tail[i] = _chunks[(int)(at / OutputBudget.ChunkBytes)][at % OutputBudget.ChunkBytes];
+        }
+        Kept -= n - Utf8Boundary.CompleteLength(tail[..n]);
     }
 
     /// <summary>Stops taking output: from now on <see cref="Kept"/>, <see cref="Total"/> and the chunks do not change.</summary>

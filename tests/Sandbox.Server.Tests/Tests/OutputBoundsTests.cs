@@ -40,6 +40,15 @@ public sealed class OutputBoundsTests
         Assert.StartsWith("é\né\n", stderr);
         Assert.Equal("finished", (await box.RunAsync("cat /home/user/marker")).Trim());
 
+        // The limit falls inside é (C3 A9) and the read before the pause ends at the limit with its first byte:
+        // the kept text drops that byte instead of ending in U+FFFD.
+        var split = (await box.ExecRawAsync($"head -c {DefaultLimit - 1} /dev/zero | tr '\\0' a; printf '\\303'; sleep 0.5; printf '\\251bb'", 30)).Expect(200).Json;
+        Assert.True(split.GetProperty("stdout_truncated").GetBoolean());
+        Assert.Equal(DefaultLimit + 3, split.GetProperty("stdout_bytes").GetInt64());
+        var splitOut = split.Str("stdout");
+        Assert.DoesNotContain('\uFFFD', splitOut);
+        Assert.Equal(DefaultLimit - 1, splitOut.Length);
+
         // Small output: complete, flags false, byte counts exact.
         var small = (await box.ExecRawAsync("printf 'héllo'; printf 'x\\0y' >&2", 20)).Expect(200).Json;
         Assert.Equal("héllo", small.Str("stdout"));
