@@ -60,6 +60,9 @@ internal sealed class ExecSession
     /// <summary>Memory held by the session's output.</summary>
     public long RetainedBytes => _stdout.RetainedBytes + _stderr.RetainedBytes;
 
+    /// <summary>Gives back the replay windows (output already sent): see <see cref="OutputBuffer.TrimAcknowledged"/>.</summary>
+    internal long TrimReplay() => _stdout.TrimAcknowledged() + _stderr.TrimAcknowledged();
+
     /// <summary>A detached session that takes more output may push the detached sessions over their budget.</summary>
     private void OnGrew()
     {
@@ -151,6 +154,8 @@ internal sealed class ExecSession
                     break;
         }
         _owner.Forget(this);
+        _stdout.Release();
+        _stderr.Release();
         await _command.DisposeAsync();
     }
 
@@ -171,6 +176,7 @@ internal sealed class ExecSession
             _detachedSince = null;
         }
         var receive = ReceiveLoopAsync(socket, attachment.Token);
+        var json = binary ? null : new ArrayBufferWriter<byte>(ExecWebSocket.TextFrameBytes + 256);
         try
         {
             if (first.GetProperty("type").GetString() == "execute")
@@ -184,9 +190,9 @@ internal sealed class ExecSession
             {
                 var outChanged = _stdout.Changed;
                 var errChanged = _stderr.Changed;
-                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, _stdout, stdoutPos, binary, attachment.Token);
+                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, _stdout, stdoutPos, json, attachment.Token);
                 stdoutPos += sentOut;
-                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, _stderr, stderrPos, binary, attachment.Token);
+                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, _stderr, stderrPos, json, attachment.Token);
                 stderrPos += sentErr;
                 if (sentOut < 0 || sentErr < 0)
                 {
@@ -251,15 +257,17 @@ internal sealed class ExecSession
     }
 
     /// <summary>Sends what is buffered after <paramref name="position"/>; the count sent, or -1 when it was dropped.</summary>
-    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, bool binary, CancellationToken ct)
+    /// <remarks>Binary frames when <paramref name="json"/> is null, else JSON text frames built in it.</remarks>
+    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, ArrayBufferWriter<byte>? json, CancellationToken ct)
     {
         long sent = 0;
+        var binary = json is null;
         var frame = ArrayPool<byte>.Shared.Rent(OutputFrames.HeaderBytes + ExecWebSocket.FrameBytes);
         try
         {
             while (true)
             {
-                var payload = frame.AsSpan(OutputFrames.HeaderBytes, ExecWebSocket.FrameBytes);
+                var payload = frame.AsSpan(OutputFrames.HeaderBytes, binary ? ExecWebSocket.FrameBytes : ExecWebSocket.TextFrameBytes);
                 var count = buffer.Read(position + sent, payload, wholeCharacters: !binary);
                 if (count < 0)
                 {
@@ -274,7 +282,7 @@ internal sealed class ExecSession
                 }
                 else
                 {
-                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count]), WebSocketMessageType.Text, true, ct);
+                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count], json!), WebSocketMessageType.Text, true, ct);
                 }
                 sent += count;
                 buffer.Acknowledge(position + sent);

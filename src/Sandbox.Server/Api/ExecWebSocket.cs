@@ -16,7 +16,6 @@ namespace Sandbox.Server.Api;
 /// </summary>
 public sealed class ExecWebSocket
 {
-    private const int MaxFrameBytes = 1024 * 1024;
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
     private readonly SandboxManager manager;
@@ -40,7 +39,7 @@ public sealed class ExecWebSocket
         this.log = log;
         _options = options;
         Budget = budget;
-        budget.Relieve = EndOldestDetached;
+        budget.Relieve = Relieve;
     }
 
     internal OutputBudget Budget { get; }
@@ -61,7 +60,17 @@ public sealed class ExecWebSocket
         }
     }
 
-    /// <summary>For <see cref="OutputBudget.Relieve"/>: ends the longest-detached session, if there is one.</summary>
+    /// <summary>
+    /// For <see cref="OutputBudget.Relieve"/>: gives back the replay windows of every session (output already sent);
+    /// when there were none, ends the longest-detached session. False when neither freed anything.
+    /// </summary>
+    private bool Relieve()
+    {
+        long trimmed = 0;
+        foreach (var session in _sessions.Values) trimmed += session.TrimReplay();
+        return trimmed > 0 || EndOldestDetached();
+    }
+
     private bool EndOldestDetached()
     {
         lock (_enforceLock)
@@ -241,5 +250,12 @@ public sealed class ExecWebSocket
         }
     }
 
-    internal const int FrameBytes = MaxFrameBytes;
+    /// <summary>Most output bytes in one binary frame.</summary>
+    internal const int FrameBytes = 256 << 10;
+
+    /// <summary>
+    /// Most output bytes in one JSON text frame: its JSON is at most 6 times as long (a NUL is <c>\u0000</c>) and is
+    /// built in one buffer per socket, reused frame after frame, so it stays small.
+    /// </summary>
+    internal const int TextFrameBytes = 64 << 10;
 }

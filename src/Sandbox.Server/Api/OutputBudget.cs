@@ -50,6 +50,7 @@ public sealed class OutputBudget(ServerOptions options)
                 if (_used + bytes <= Limit)
                 {
                     _used += bytes;
+                    _peakSinceCollect = Math.Max(_peakSinceCollect, _used);
                     return true;
                 }
             }
@@ -61,12 +62,38 @@ public sealed class OutputBudget(ServerOptions options)
     {
         if (bytes == 0) return;
         TaskCompletionSource freed;
+        var collect = false;
         lock (_lock)
         {
             _used -= bytes;
             freed = _freed;
             _freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_peakSinceCollect - _used >= CollectAfterBytes && !_collectPending) collect = _collectPending = true;
         }
         freed.TrySetResult();
+        if (collect) _ = CollectSoonAsync();
+    }
+
+    /// <summary>A collection is asked for once this much output memory was given back since the last one.</summary>
+    public const long CollectAfterBytes = 32L << 20;
+
+    private long _peakSinceCollect;
+    private bool _collectPending;
+
+    /// <summary>
+    /// Output chunks are ordinary arrays: once released they are garbage, and an idle server runs no collection
+    /// to free them, so RSS would stay at the burst's peak. After a burst (this much released below the peak
+    /// since the last collection) one blocking, compacting, decommitting collection returns the memory to the
+    /// system, at most one per second, never during steady streaming (the peak does not move away from use).
+    /// </summary>
+    private async Task CollectSoonAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        lock (_lock)
+        {
+            _peakSinceCollect = _used;
+            _collectPending = false;
+        }
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 }

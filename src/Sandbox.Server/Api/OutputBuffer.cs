@@ -19,6 +19,7 @@ public sealed class OutputBuffer(OutputBudget budget)
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _released;
+    private long _acknowledged; // the furthest position a reader has been sent
 
     public long Start { get; private set; }
     public long End { get; private set; }
@@ -141,6 +142,7 @@ public sealed class OutputBuffer(OutputBudget budget)
         long freed = 0;
         lock (_lock)
         {
+            _acknowledged = Math.Max(_acknowledged, position);
             var keepFrom = position - ReplayWindow;
             // Whole chunks only; the last (partly filled) chunk stays for appends.
             var drop = 0;
@@ -154,6 +156,27 @@ public sealed class OutputBuffer(OutputBudget budget)
             }
         }
         budget.Release(freed);
+    }
+
+    /// <summary>
+    /// Drops the replay window (bytes a reader was already sent) when the server's budget is short: a reconnect
+    /// from an older offset then gets <c>OutputLost</c>. Answers the bytes given back.
+    /// </summary>
+    public long TrimAcknowledged()
+    {
+        long freed;
+        lock (_lock)
+        {
+            var drop = 0;
+            while (drop < _chunks.Count - 1 && Start + (long)(drop + 1) * ChunkBytes <= _acknowledged) drop++;
+            if (drop == 0) return 0;
+            _chunks.RemoveRange(0, drop);
+            Start += (long)drop * ChunkBytes;
+            freed = (long)drop * ChunkBytes;
+            Signal();
+        }
+        budget.Release(freed);
+        return freed;
     }
 
     /// <summary>
