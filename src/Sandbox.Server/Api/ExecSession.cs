@@ -29,6 +29,8 @@ internal sealed class ExecSession
     private DateTime? _detachedSince;
     /// <summary>Ended by the server (detached-session budgets): no socket may attach any more.</summary>
     private bool _ended;
+    /// <summary>The exit (or time-out) frame was sent to a client: the session is kept only for a late reconnect.</summary>
+    private volatile bool _delivered;
 
     private readonly bool _binaryOutput;
 
@@ -56,6 +58,12 @@ internal sealed class ExecSession
             lock (_lock) return _ended ? null : _detachedSince;
         }
     }
+
+    /// <summary>
+    /// Which detached sessions the budgets end first: 0 when its end was already sent to a client, 1 when the
+    /// command has finished, 2 while it runs (the longest detached first within each).
+    /// </summary>
+    public int EndRank => _delivered ? 0 : _finished.Task.IsCompleted ? 1 : 2;
 
     /// <summary>Memory held by the session's output.</summary>
     public long RetainedBytes => _stdout.RetainedBytes + _stderr.RetainedBytes;
@@ -210,6 +218,7 @@ internal sealed class ExecSession
                             w.WriteString("type", "exit");
                             w.WriteNumber("exit_code", _exitCode);
                         }, attachment.Token);
+                    _delivered = true;
                     await FinishAsync(socket, receive, attachment.Token);
                     return;
                 }

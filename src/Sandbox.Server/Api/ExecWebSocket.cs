@@ -55,7 +55,7 @@ public sealed class ExecWebSocket
                 if (detached.Count == 0) return;
                 var bytes = detached.Sum(d => d.Session.RetainedBytes);
                 if (detached.Count <= _options.DetachedSessions && bytes <= _options.DetachedOutputBudget) return;
-                if (!End(detached.MinBy(d => d.Since).Session, $"{detached.Count} detached sessions holding {bytes} bytes")) continue;
+                if (!End(First(detached), $"{detached.Count} detached sessions holding {bytes} bytes")) continue;
             }
         }
     }
@@ -76,11 +76,15 @@ public sealed class ExecWebSocket
         lock (_enforceLock)
         {
             while (Detached() is { Count: > 0 } detached)
-                if (End(detached.MinBy(d => d.Since).Session, "the server's output budget is used up"))
+                if (End(First(detached), "the server's output budget is used up"))
                     return true;
             return false;
         }
     }
+
+    /// <summary>The session to end first: one whose end was already delivered, then a finished one, then a running one; the longest detached within each.</summary>
+    private static ExecSession First(List<(ExecSession Session, DateTime Since)> detached) =>
+        detached.OrderBy(d => d.Session.EndRank).ThenBy(d => d.Since).First().Session;
 
     private List<(ExecSession Session, DateTime Since)> Detached() =>
         _sessions.Values.Select(s => (Session: s, Since: s.DetachedSince)).Where(d => d.Since is not null).Select(d => (d.Session, d.Since!.Value)).ToList();

@@ -125,6 +125,26 @@ public sealed class OutputBoundsTests
     }
 
     [Fact]
+    public async Task Sessions_whose_end_was_delivered_are_ended_before_running_ones()
+    {
+        await using var s = await ServerProcess.StartAsync(1, ["--detached-sessions", "1"]);
+        await using var box = await Box.CreateAsync(s, tag: "detrank");
+        var running = await StartAndDetachAsync(s, box, "echo hi; sleep 120", 3);
+        // A later command that ran to its end: its exit frame was delivered, so it goes first although detached later.
+        var done = Guid.NewGuid().ToString();
+        await using (var ws = await WsExec.ConnectAsync(s, box.DataplaneUrl))
+        {
+            await ws.SendAsync(WsExec.Execute("echo done", 30, new JsonObject { ["command_id"] = done, ["idle_timeout_seconds"] = 86400 }));
+            var frames = await ws.ReceiveUntilEndAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("exit", frames[^1].Str("type"));
+        }
+        var expired = await Poll.UntilAsync(() => ReconnectAsync(s, box, done), f => f[^1].Str("type") == "error", TimeSpan.FromSeconds(10),
+            "the delivered session to be ended");
+        Assert.Equal("SessionExpired", expired[^1].Str("error_type"));
+        await ExpectAliveAndKillAsync(s, box, running, "hi\n");
+    }
+
+    [Fact]
     public async Task Detached_sessions_past_the_byte_budget_end_the_longest_detached_first()
     {
         // Each session keeps 1.5 MiB of output (whole 64 KiB chunks: 1.5 MiB); two are over a 2 MiB budget.
