@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace Sandbox.Server.Api;
 
@@ -10,7 +12,7 @@ namespace Sandbox.Server.Api;
 /// is read and thrown away (the command never blocks on its pipe) and only counted. Past the limit, or when
 /// the server's <see cref="OutputBudget"/> has no room, <see cref="Truncated"/> is set.
 /// </summary>
-public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposable
+public sealed partial class CapturedOutput(long limit, OutputBudget budget) : IDisposable
 {
     private readonly List<byte[]> _chunks = [];
     private readonly Lock _lock = new();
@@ -33,7 +35,12 @@ public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposabl
         try
         {
             int n;
-            while ((n = await source.ReadAsync(buffer.AsMemory(0, OutputBudget.ChunkBytes))) > 0) Append(buffer.AsSpan(0, n));
+            while ((n = await source.ReadAsync(buffer.AsMemory(0, OutputBudget.ChunkBytes))) > 0)
+            {
+                Append(buffer.AsSpan(0, n));
+                // Past the limit the bytes are only counted: the kernel drops them without copying them to us.
+                if (Truncated && source is FileStream { SafeFileHandle: var handle } && await Task.Run(() => SpliceToNull(handle))) return;
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -42,6 +49,50 @@ public sealed class CapturedOutput(long limit, OutputBudget budget) : IDisposabl
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint splice(int fdIn, nint offIn, int fdOut, nint offOut, nuint len, uint flags);
+
+    private const uint SpliceFMove = 1;
+    private const int EIntr = 4;
+    private static readonly SafeFileHandle DevNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Write);
+
+    /// <summary>
+    /// Moves the rest of a pipe to /dev/null with splice(2), counting it; true at the end of the stream, false
+    /// when splice cannot be used (the caller goes on reading).
+    /// </summary>
+    private bool SpliceToNull(SafeFileHandle pipe)
+    {
+        bool pipeRef = false, nullRef = false;
+        try
+        {
+            pipe.DangerousAddRef(ref pipeRef);
+            DevNull.DangerousAddRef(ref nullRef);
+            var from = (int)pipe.DangerousGetHandle();
+            var to = (int)DevNull.DangerousGetHandle();
+            while (true)
+            {
+                var n = splice(from, 0, to, 0, 1 << 20, SpliceFMove);
+                if (n == 0) return true;
+                if (n > 0)
+                {
+                    lock (_lock)
+                        if (!_sealed) Total += n;
+                    continue;
+                }
+                if (Marshal.GetLastPInvokeError() != EIntr) return false;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return true; // closed under us when the request ended
+        }
+        finally
+        {
+            if (pipeRef) pipe.DangerousRelease();
+            if (nullRef) DevNull.DangerousRelease();
         }
     }
 
