@@ -29,7 +29,8 @@ public sealed class ExecWebSocket
     private readonly ConcurrentQueue<string> _endedOrder = new();
     private const int EndedKept = 1024;
 
-    internal const string EndedReason = "detached sessions were over the server's budget (--detached-sessions, --detached-output-budget, --output-budget) and the longest-detached ones are ended first";
+    internal const string EndedReason = "detached sessions were over the server's budget (--detached-sessions, --detached-output-budget, --output-budget); "
+        + "those whose end was delivered are ended first, then finished ones, then running ones, the longest detached first within each";
 
     public ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log, OutputBudget budget, ServerOptions options)
     {
@@ -44,7 +45,7 @@ public sealed class ExecWebSocket
 
     internal OutputBudget Budget { get; }
 
-    /// <summary>Ends the longest-detached sessions while the detached ones are over their count or byte budget.</summary>
+    /// <summary>Ends detached sessions (in the order of <see cref="First"/>) while they are over their count or byte budget.</summary>
     internal void EnforceDetachedBudget()
     {
         lock (_enforceLock)
