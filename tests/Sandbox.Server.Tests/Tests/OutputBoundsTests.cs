@@ -11,7 +11,7 @@ namespace Sandbox.Server.Tests.Tests;
 /// so; detached WebSocket sessions are bounded in count and bytes. Each test has its own server, so that its peak
 /// RSS (VmHWM) and its budgets belong to that test alone.
 /// </summary>
-public sealed class OutputBoundsTests
+public sealed class OutputBoundsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int DefaultLimit = 4 << 20; // the server's default --exec-output-limit
 
@@ -94,6 +94,7 @@ public sealed class OutputBoundsTests
 
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Execute())).WaitAsync(TimeSpan.FromSeconds(55));
         var after = ServerMemory(s.Pid);
+        output.WriteLine($"server VmHWM {after.HwmKiB} KiB (at the start {before.HwmKiB} KiB), VmRSS after {after.RssKiB} KiB");
         foreach (var j in results)
         {
             Assert.Equal(0, j.GetProperty("exit_code").GetInt32());
