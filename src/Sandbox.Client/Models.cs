@@ -335,6 +335,23 @@ public sealed class CommandResult
     /// <summary>Everything written to standard error.</summary>
     public string Stderr { get; init; } = "";
 
+    /// <summary>
+    /// True when <see cref="Stdout"/> holds only the first part of what the command wrote: a buffered
+    /// <c>POST /execute</c> answer is cut at the server's per-stream limit (the local server: 4 MiB by default,
+    /// <c>stdout_truncated</c> on the wire). Stream the command (<see cref="SandboxClient.StartCommandAsync(Sandbox, CommandRequest, System.Threading.CancellationToken)"/>) to get all of it.
+    /// False when the server does not say (hosted endpoints).
+    /// </summary>
+    public bool StdoutTruncated { get; init; }
+
+    /// <summary>True when <see cref="Stderr"/> holds only the first part of what the command wrote (see <see cref="StdoutTruncated"/>).</summary>
+    public bool StderrTruncated { get; init; }
+
+    /// <summary>Bytes the command wrote to standard output, kept or not; null when the server does not say.</summary>
+    public long? StdoutBytes { get; init; }
+
+    /// <summary>Bytes the command wrote to standard error, kept or not; null when the server does not say.</summary>
+    public long? StderrBytes { get; init; }
+
     /// <summary>How long the call took, as the client measured it.</summary>
     public TimeSpan Duration { get; init; }
 

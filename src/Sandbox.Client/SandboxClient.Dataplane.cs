@@ -35,8 +35,12 @@ public sealed partial class SandboxClient
             return await session.CollectAsync(cancellationToken).ConfigureAwait(false);
         }
         var watch = Stopwatch.StartNew();
-        var (stdout, stderr, exit) = await ExecuteHttpAsync(sandbox, request, cancellationToken).ConfigureAwait(false);
-        return new CommandResult { Sandbox = sandbox.Name, Command = request.Command, Stdout = stdout, Stderr = stderr, ExitCode = exit, Duration = watch.Elapsed };
+        var r = await ExecuteHttpResponseAsync(sandbox, request, cancellationToken).ConfigureAwait(false);
+        return new CommandResult
+        {
+            Sandbox = sandbox.Name, Command = request.Command, Stdout = r.Stdout ?? "", Stderr = r.Stderr ?? "", ExitCode = r.ExitCode, Duration = watch.Elapsed,
+            StdoutTruncated = r.StdoutTruncated, StderrTruncated = r.StderrTruncated, StdoutBytes = r.StdoutBytes, StderrBytes = r.StderrBytes,
+        };
     }
 
     /// <summary>Runs a command in the sandbox with this name (one <c>GET</c> first for its dataplane URL).</summary>
@@ -79,6 +83,12 @@ public sealed partial class SandboxClient
 
     internal async Task<(string Stdout, string Stderr, int ExitCode)> ExecuteHttpAsync(Sandbox sandbox, CommandRequest request, CancellationToken ct)
     {
+        var result = await ExecuteHttpResponseAsync(sandbox, request, ct).ConfigureAwait(false);
+        return (result.Stdout ?? "", result.Stderr ?? "", result.ExitCode);
+    }
+
+    internal async Task<ExecuteResponse> ExecuteHttpResponseAsync(Sandbox sandbox, CommandRequest request, CancellationToken ct)
+    {
         var commandTimeout = request.TimeoutSeconds ?? SandboxDefaults.CommandTimeoutSeconds;
         var command = request.Command;
         if (request.Stdin is { } stdin) command = PipeStdinInto(command, stdin, request.Shell);
@@ -102,7 +112,7 @@ public sealed partial class SandboxClient
             }, retryable: false, sandbox.Name, scope.Token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
             var result = await response.Content.ReadFromJsonAsync<ExecuteResponse>(Json, scope.Token).ConfigureAwait(false)
                 ?? throw new SandboxApiException("the server sent an empty answer to POST /execute", (int)response.StatusCode, "InvalidResponse");
-            return (result.Stdout ?? "", result.Stderr ?? "", result.ExitCode);
+            return result;
         }
         catch (OperationCanceledException e) when (scope.TimedOut)
         {
@@ -130,11 +140,16 @@ public sealed partial class SandboxClient
         return $"printf '%s' {quoted} | (\n{command}\n)";
     }
 
-    private sealed class ExecuteResponse
+    /// <summary>The ExecutionResult; the truncation fields are the local server's (absent elsewhere: false and null).</summary>
+    internal sealed class ExecuteResponse
     {
         public string? Stdout { get; set; }
         public string? Stderr { get; set; }
         public int ExitCode { get; set; }
+        public bool StdoutTruncated { get; set; }
+        public bool StderrTruncated { get; set; }
+        public long? StdoutBytes { get; set; }
+        public long? StderrBytes { get; set; }
     }
 
     internal string DataplaneUrl(Sandbox sandbox, string path)

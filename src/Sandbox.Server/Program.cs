@@ -52,6 +52,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<VolumeService>());
 builder.Services.AddSingleton<PoolService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolService>());
 builder.Services.AddSingleton<CommandLauncher>();
+builder.Services.AddSingleton<OutputBudget>(); // exec output held in memory (Api/OutputBudget.cs)
 builder.Services.AddSingleton<ExecWebSocket>();
 builder.Services.AddSingleton<ServiceProxy>(); // service URLs (Api/ServiceUrlEndpoints.cs)
 builder.Services.AddHostedService<ExpiryService>();

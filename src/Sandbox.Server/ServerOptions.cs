@@ -19,7 +19,22 @@ public sealed class ServerOptions
     /// <summary>The seccomp profile (Docker's format) sandboxes' filters start from; see Runtime/SeccompProfile.cs.</summary>
     public string SeccompProfile { get; init; } = Runtime.SeccompProfile.DefaultPath;
 
-    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS] [--seccomp-profile PATH]";
+    /// <summary>Bytes of stdout and of stderr that POST /execute keeps and answers (each stream); the rest is drained and counted.</summary>
+    public long ExecOutputLimit { get; init; } = DefaultExecOutputLimit;
+    /// <summary>Bytes of command output the server holds in memory at once, over every POST /execute and WebSocket session.</summary>
+    public long OutputBudget { get; init; } = DefaultOutputBudget;
+    /// <summary>WebSocket sessions kept without a socket (waiting for a reconnect) at most; past it the longest-detached one ends.</summary>
+    public int DetachedSessions { get; init; } = DefaultDetachedSessions;
+    /// <summary>Output bytes that detached WebSocket sessions may hold together; past it the longest-detached one ends.</summary>
+    public long DetachedOutputBudget { get; init; } = DefaultDetachedOutputBudget;
+
+    public const long DefaultExecOutputLimit = 4L << 20;
+    public const long DefaultOutputBudget = 256L << 20;
+    public const int DefaultDetachedSessions = 32;
+    public const long DefaultDetachedOutputBudget = 128L << 20;
+
+    public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]"
+        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH]";
 
     public static ServerOptions Parse(string[] args)
     {
@@ -28,6 +43,10 @@ public sealed class ServerOptions
         var networkRange = "10.213.0.0/16";
         var resolveSeconds = 300;
         var seccomp = Runtime.SeccompProfile.DefaultPath;
+        var execOutputLimit = DefaultExecOutputLimit;
+        var outputBudget = DefaultOutputBudget;
+        var detachedSessions = DefaultDetachedSessions;
+        var detachedBudget = DefaultDetachedOutputBudget;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -46,6 +65,12 @@ public sealed class ServerOptions
                     if (!int.TryParse(Value(), out resolveSeconds) || resolveSeconds < 1) throw new ArgumentException("--network-resolve-interval must be a whole number of seconds >= 1");
                     break;
                 case "--seccomp-profile": seccomp = Path.GetFullPath(Value()); break;
+                case "--exec-output-limit": execOutputLimit = Bytes("--exec-output-limit", Value(), 1024); break;
+                case "--output-budget": outputBudget = Bytes("--output-budget", Value(), 1L << 20); break;
+                case "--detached-output-budget": detachedBudget = Bytes("--detached-output-budget", Value(), 0); break;
+                case "--detached-sessions":
+                    if (!int.TryParse(Value(), out detachedSessions) || detachedSessions < 0) throw new ArgumentException("--detached-sessions must be a whole number >= 0");
+                    break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
         }
@@ -66,7 +91,19 @@ public sealed class ServerOptions
             NetworkRange = networkRange,
             NetworkResolveSeconds = resolveSeconds,
             SeccompProfile = seccomp,
+            ExecOutputLimit = execOutputLimit,
+            OutputBudget = outputBudget,
+            DetachedSessions = detachedSessions,
+            DetachedOutputBudget = detachedBudget,
         };
+    }
+
+    /// <summary>A byte count: a whole number or a quantity such as 4Mi or 1Gi, at least <paramref name="min"/>.</summary>
+    private static long Bytes(string option, string text, long min)
+    {
+        if (!Quantity.TryParse(text, out var value) || value < min || value > (1L << 40) || value != Math.Floor(value))
+            throw new ArgumentException($"{option} takes a whole number of bytes from {min} to 1Ti, e.g. 4Mi or 4194304 (got '{text}')");
+        return (long)value;
     }
 
     public static string DefaultDataDir()

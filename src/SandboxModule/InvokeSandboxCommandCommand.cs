@@ -92,6 +92,9 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
         Run(Sandbox!, stdin);
     }
 
+    private static string Kept(string text, long? written, bool truncated) =>
+        !truncated ? "complete" : $"{System.Text.Encoding.UTF8.GetByteCount(text)} of {(written is { } w ? w.ToString(System.Globalization.CultureInfo.InvariantCulture) : "more")} bytes kept";
+
     private static string? JoinLines(IEnumerable<string>? lines) =>
         lines is null ? null : string.Concat(lines.Select(l => (l ?? "") + "\n"));
 
@@ -112,6 +115,8 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
             // Streamed, or with stdin: a session that Ctrl+C kills explicitly.
             var result = Stream || request.Stdin is not null ? RunSession(sandbox, request) : Await(Client.ExecuteAsync(sandbox, request, CancellationToken));
             SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);
+            if (result.StdoutTruncated || result.StderrTruncated)
+                WriteWarning($"The server cut the output of '{Command}' in sandbox '{sandbox.Name}' at its limit (standard output: {Kept(result.Stdout, result.StdoutBytes, result.StdoutTruncated)}; standard error: {Kept(result.Stderr, result.StderrBytes, result.StderrTruncated)}). Use -Stream for all of it.");
             if (!Stream && !(ErrorOnNonZeroExit && !result.Succeeded)) WriteObject(result);
             if (ErrorOnNonZeroExit && !result.Succeeded) WriteError(ErrorFor(new SandboxCommandFailedException(result), given.Name));
         });

@@ -46,6 +46,25 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Buffered_execute_reports_output_cut_at_the_servers_limit()
+    {
+        var small = await Client.ExecuteAsync(_box, new CommandRequest("printf abc"));
+        Assert.False(small.StdoutTruncated);
+        Assert.False(small.StderrTruncated);
+        Assert.Equal(3, small.StdoutBytes);
+        Assert.Equal(0, small.StderrBytes);
+
+        // The local server keeps 4 MiB of each stream by default; the command still runs to its end.
+        var big = await Client.ExecuteAsync(_box, new CommandRequest("head -c 5M /dev/zero | tr '\\0' a; echo tail >&2; exit 2"));
+        Assert.True(big.StdoutTruncated);
+        Assert.False(big.StderrTruncated);
+        Assert.Equal(5L << 20, big.StdoutBytes);
+        Assert.Equal(4 << 20, big.Stdout.Length);
+        Assert.Equal("tail\n", big.Stderr);
+        Assert.Equal(2, big.ExitCode);
+    }
+
+    [Fact]
     public async Task Execute_errors_are_typed()
     {
         var timeout = await Assert.ThrowsAsync<SandboxCommandTimeoutException>(() => Client.ExecuteAsync(_box, new CommandRequest("sleep 30") { TimeoutSeconds = 1 }));

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Sandbox.Server.Services;
@@ -8,8 +9,6 @@ namespace Sandbox.Server.Api;
 /// <summary>Each sandbox's dataplane: execute, upload, download (the WebSocket is in <see cref="ExecWebSocket"/>).</summary>
 public static class DataplaneEndpoints
 {
-    private const int MaxCapturedBytes = 64 * 1024 * 1024;
-
     public static void Map(WebApplication app)
     {
         var dp = app.MapGroup(Json.DataplanePath + "/{id}");
@@ -31,19 +30,21 @@ public static class DataplaneEndpoints
         return new CommandRequest(command ?? "", shell, env, cwd);
     }
 
-    private static async Task<IResult> Execute(string id, HttpRequest req, SandboxManager manager, CommandLauncher launcher)
+    private static async Task Execute(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher, OutputBudget budget, ServerOptions options)
     {
+        var req = ctx.Request;
         var body = await JsonInput.ReadAsync(req);
         var request = ReadCommand(body);
         var timeout = body.Number("timeout", 0.001, 24 * 3600) ?? 60;
         body.ThrowIfInvalid();
         var sandbox = manager.RequireReady(id);
         using var activity = manager.BeginActivity(id);
-        await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, req.HttpContext.RequestAborted);
-        var stdout = new MemoryStream();
-        var stderr = new MemoryStream();
-        var capture = Task.WhenAll(CaptureAsync(command.Stdout, stdout), CaptureAsync(command.Stderr, stderr));
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(req.HttpContext.RequestAborted);
+        await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, ctx.RequestAborted);
+        // Each stream keeps at most --exec-output-limit bytes; the rest is drained (the command never blocks) and counted.
+        using var stdout = new CapturedOutput(options.ExecOutputLimit, budget);
+        using var stderr = new CapturedOutput(options.ExecOutputLimit, budget);
+        var capture = Task.WhenAll(stdout.CaptureAsync(command.Stdout), stderr.CaptureAsync(command.Stderr));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(timeout));
         int exitCode;
         try
@@ -57,32 +58,40 @@ public static class DataplaneEndpoints
         }
         // A background job started by the command may hold its pipes open: give it a moment, then answer.
         await Task.WhenAny(capture, Task.Delay(BackgroundOutputGrace, deadline.Token)).ContinueWith(_ => { }, TaskScheduler.Default);
-        lock (stdout)
-        lock (stderr)
-            return Results.Json(new { stdout = Text(stdout), stderr = Text(stderr), exit_code = exitCode });
+        stdout.Seal();
+        stderr.Seal();
+        await WriteResultAsync(ctx.Response, stdout, stderr, exitCode, ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// The ExecutionResult, serialised straight onto the response in pieces: no string, byte array or JSON
+    /// document of the whole output is ever built (a NUL byte costs 6 bytes of JSON).
+    /// </summary>
+    private static async Task WriteResultAsync(HttpResponse response, CapturedOutput stdout, CapturedOutput stderr, int exitCode, CancellationToken ct)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/json; charset=utf-8";
+        var pipe = response.BodyWriter;
+        using (var writer = new Utf8JsonWriter(pipe, ExecWebSocket.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("stdout");
+            await stdout.WriteJsonStringAsync(writer, pipe, ct);
+            writer.WritePropertyName("stderr");
+            await stderr.WriteJsonStringAsync(writer, pipe, ct);
+            writer.WriteNumber("exit_code", exitCode);
+            writer.WriteBoolean("stdout_truncated", stdout.Truncated);
+            writer.WriteBoolean("stderr_truncated", stderr.Truncated);
+            writer.WriteNumber("stdout_bytes", stdout.Total);
+            writer.WriteNumber("stderr_bytes", stderr.Total);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        await pipe.FlushAsync(ct);
     }
 
     /// <summary>How long output is still collected after the command itself has exited.</summary>
     public static readonly TimeSpan BackgroundOutputGrace = TimeSpan.FromSeconds(2);
-
-    private static string Text(MemoryStream captured) => System.Text.Encoding.UTF8.GetString(captured.GetBuffer(), 0, (int)captured.Length);
-
-    /// <summary>Reads a stream to its end, keeping at most <see cref="MaxCapturedBytes"/> (the rest is drained).</summary>
-    private static async Task CaptureAsync(Stream source, MemoryStream kept)
-    {
-        var buffer = new byte[65536];
-        int n;
-        try
-        {
-            while ((n = await source.ReadAsync(buffer)) > 0)
-                lock (kept)
-                    if (kept.Length < MaxCapturedBytes) kept.Write(buffer, 0, (int)Math.Min(n, MaxCapturedBytes - kept.Length));
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            // The pipe was closed under us when the request ended.
-        }
-    }
 
     private static string RequirePath(HttpRequest req)
     {

@@ -18,14 +18,19 @@ internal sealed class ExecSession
     private readonly TimeSpan _detachedGrace;
     private readonly bool _killOnDisconnect;
     private readonly ExecWebSocket _owner;
-    private readonly OutputBuffer _stdout = new();
-    private readonly OutputBuffer _stderr = new();
+    private readonly OutputBuffer _stdout;
+    private readonly OutputBuffer _stderr;
     private readonly Lock _lock = new();
     private CancellationTokenSource? _attached;
     private int _exitCode = -1;
     private bool _timedOut;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private DateTime _detachedSince = DateTime.UtcNow;
+    /// <summary>When the last socket went away; null while one is attached (or about to be, right after the start).</summary>
+    private DateTime? _detachedSince;
+    /// <summary>Ended by the server (detached-session budgets): no socket may attach any more.</summary>
+    private bool _ended;
+    /// <summary>The exit (or time-out) frame was sent to a client: the session is kept only for a late reconnect.</summary>
+    private volatile bool _delivered;
 
     private readonly bool _binaryOutput;
 
@@ -40,6 +45,53 @@ internal sealed class ExecSession
         _detachedGrace = detachedGrace;
         _killOnDisconnect = killOnDisconnect;
         _owner = owner;
+        _stdout = new OutputBuffer(owner.Budget);
+        _stderr = new OutputBuffer(owner.Budget);
+        _stdout.Grew = _stderr.Grew = OnGrew;
+    }
+
+    /// <summary>Since when no socket is attached; null while one is.</summary>
+    public DateTime? DetachedSince
+    {
+        get
+        {
+            lock (_lock) return _ended ? null : _detachedSince;
+        }
+    }
+
+    /// <summary>
+    /// Which detached sessions the budgets end first: 0 when its end was already sent to a client, 1 when the
+    /// command has finished, 2 while it runs (the longest detached first within each).
+    /// </summary>
+    public int EndRank => _delivered ? 0 : _finished.Task.IsCompleted ? 1 : 2;
+
+    /// <summary>Memory held by the session's output.</summary>
+    public long RetainedBytes => _stdout.RetainedBytes + _stderr.RetainedBytes;
+
+    /// <summary>Gives back the replay windows (output already sent): see <see cref="OutputBuffer.TrimAcknowledged"/>.</summary>
+    internal long TrimReplay() => _stdout.TrimAcknowledged() + _stderr.TrimAcknowledged();
+
+    /// <summary>A detached session that takes more output may push the detached sessions over their budget.</summary>
+    private void OnGrew()
+    {
+        if (DetachedSince is not null) _owner.EnforceDetachedBudget();
+    }
+
+    /// <summary>
+    /// Ends a detached session (over a budget): kills the command if it still runs and drops its output.
+    /// False when a socket is attached or it already ended.
+    /// </summary>
+    internal bool TryEnd()
+    {
+        lock (_lock)
+        {
+            if (_attached is not null || _ended || _detachedSince is null) return false;
+            _ended = true;
+        }
+        if (!_finished.Task.IsCompleted) _command.Kill();
+        _stdout.Release();
+        _stderr.Release();
+        return true;
     }
 
     public string CommandId { get; }
@@ -53,11 +105,11 @@ internal sealed class ExecSession
 
     private static async Task PumpAsync(Stream source, OutputBuffer target)
     {
-        var buffer = new byte[Native.OutputPipeBytes];
+        var buffer = ArrayPool<byte>.Shared.Rent(OutputBudget.ChunkBytes);
         try
         {
             int n;
-            while ((n = await source.ReadAsync(buffer)) > 0) await target.AppendAsync(buffer.AsMemory(0, n), CancellationToken.None);
+            while ((n = await source.ReadAsync(buffer.AsMemory(0, OutputBudget.ChunkBytes))) > 0) await target.AppendAsync(buffer.AsMemory(0, n), CancellationToken.None);
         }
         catch (IOException)
         {
@@ -65,6 +117,7 @@ internal sealed class ExecSession
         finally
         {
             target.Complete();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -105,10 +158,12 @@ internal sealed class ExecSession
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
             lock (_lock)
-                if (_attached is null && DateTime.UtcNow - _detachedSince > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds)))
+                if (_ended || (_attached is null && _detachedSince is { } since && DateTime.UtcNow - since > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds))))
                     break;
         }
         _owner.Forget(this);
+        _stdout.Release();
+        _stderr.Release();
         await _command.DisposeAsync();
     }
 
@@ -122,10 +177,14 @@ internal sealed class ExecSession
         using var attachment = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_lock)
         {
+            if (_ended)
+                throw new ApiException(404, "SessionExpired", $"command '{CommandId}' was ended: {ExecWebSocket.EndedReason}");
             _attached?.Cancel(); // a newer socket replaces an older one
             _attached = attachment;
+            _detachedSince = null;
         }
         var receive = ReceiveLoopAsync(socket, attachment.Token);
+        var json = binary ? null : new ArrayBufferWriter<byte>(ExecWebSocket.TextFrameBytes + 256);
         try
         {
             if (first.GetProperty("type").GetString() == "execute")
@@ -139,9 +198,9 @@ internal sealed class ExecSession
             {
                 var outChanged = _stdout.Changed;
                 var errChanged = _stderr.Changed;
-                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, _stdout, stdoutPos, binary, attachment.Token);
+                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, _stdout, stdoutPos, json, attachment.Token);
                 stdoutPos += sentOut;
-                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, _stderr, stderrPos, binary, attachment.Token);
+                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, _stderr, stderrPos, json, attachment.Token);
                 stderrPos += sentErr;
                 if (sentOut < 0 || sentErr < 0)
                 {
@@ -159,6 +218,7 @@ internal sealed class ExecSession
                             w.WriteString("type", "exit");
                             w.WriteNumber("exit_code", _exitCode);
                         }, attachment.Token);
+                    _delivered = true;
                     await FinishAsync(socket, receive, attachment.Token);
                     return;
                 }
@@ -176,15 +236,19 @@ internal sealed class ExecSession
             // Cancelling a pending WebSocket receive aborts the connection: only done when the
             // client did not answer our close, or when a newer socket replaced this one.
             if (!receive.IsCompleted) attachment.Cancel();
+            var detached = false;
             lock (_lock)
             {
                 if (_attached == attachment)
                 {
                     _attached = null;
                     _detachedSince = DateTime.UtcNow;
+                    detached = true;
                     _ = ExpireIfAbandonedAsync();
                 }
             }
+            // Before the socket is closed: a client that saw the close and reconnects finds the budgets applied.
+            if (detached) _owner.EnforceDetachedBudget();
         }
     }
 
@@ -202,15 +266,17 @@ internal sealed class ExecSession
     }
 
     /// <summary>Sends what is buffered after <paramref name="position"/>; the count sent, or -1 when it was dropped.</summary>
-    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, bool binary, CancellationToken ct)
+    /// <remarks>Binary frames when <paramref name="json"/> is null, else JSON text frames built in it.</remarks>
+    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, ArrayBufferWriter<byte>? json, CancellationToken ct)
     {
         long sent = 0;
+        var binary = json is null;
         var frame = ArrayPool<byte>.Shared.Rent(OutputFrames.HeaderBytes + ExecWebSocket.FrameBytes);
         try
         {
             while (true)
             {
-                var payload = frame.AsSpan(OutputFrames.HeaderBytes, ExecWebSocket.FrameBytes);
+                var payload = frame.AsSpan(OutputFrames.HeaderBytes, binary ? ExecWebSocket.FrameBytes : ExecWebSocket.TextFrameBytes);
                 var count = buffer.Read(position + sent, payload, wholeCharacters: !binary);
                 if (count < 0)
                 {
@@ -225,7 +291,7 @@ internal sealed class ExecSession
                 }
                 else
                 {
-                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count]), WebSocketMessageType.Text, true, ct);
+                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count], json!), WebSocketMessageType.Text, true, ct);
                 }
                 sent += count;
                 buffer.Acknowledge(position + sent);
@@ -296,7 +362,7 @@ internal sealed class ExecSession
         }
         await Task.WhenAny(_finished.Task, Task.Delay(_detachedGrace));
         lock (_lock)
-            if (_attached is not null || _finished.Task.IsCompleted || DateTime.UtcNow - _detachedSince < _detachedGrace)
+            if (_attached is not null || _finished.Task.IsCompleted || _ended || _detachedSince is not { } since || DateTime.UtcNow - since < _detachedGrace)
                 return;
         _owner.Log.LogInformation("command {Id} abandoned by its client; killing it", CommandId);
         _command.Kill();

@@ -14,11 +14,91 @@ namespace Sandbox.Server.Api;
 /// <see cref="OutputBuffer"/>s with byte offsets, so a client that reconnects with the offsets it
 /// has seen gets the rest, nothing lost and nothing twice.
 /// </summary>
-public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log)
+public sealed class ExecWebSocket
 {
-    private const int MaxFrameBytes = 1024 * 1024;
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
+    private readonly SandboxManager manager;
+    private readonly CommandLauncher launcher;
+    private readonly IHostApplicationLifetime lifetime;
+    private readonly ILogger<ExecWebSocket> log;
+    private readonly ServerOptions _options;
+    private readonly Lock _enforceLock = new();
+    /// <summary>Command ids of sessions the budgets ended (the newest <see cref="EndedKept"/>), to say why on reconnect.</summary>
+    private readonly ConcurrentDictionary<string, string> _ended = new();
+    private readonly ConcurrentQueue<string> _endedOrder = new();
+    private const int EndedKept = 1024;
+
+    internal const string EndedReason = "detached sessions were over the server's budget (--detached-sessions, --detached-output-budget, --output-budget); "
+        + "those whose end was delivered are ended first, then finished ones, then running ones, the longest detached first within each";
+
+    public ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log, OutputBudget budget, ServerOptions options)
+    {
+        this.manager = manager;
+        this.launcher = launcher;
+        this.lifetime = lifetime;
+        this.log = log;
+        _options = options;
+        Budget = budget;
+        budget.Relieve = Relieve;
+    }
+
+    internal OutputBudget Budget { get; }
+
+    /// <summary>Ends detached sessions (in the order of <see cref="First"/>) while they are over their count or byte budget.</summary>
+    internal void EnforceDetachedBudget()
+    {
+        lock (_enforceLock)
+        {
+            while (true)
+            {
+                var detached = Detached();
+                if (detached.Count == 0) return;
+                var bytes = detached.Sum(d => d.Session.RetainedBytes);
+                if (detached.Count <= _options.DetachedSessions && bytes <= _options.DetachedOutputBudget) return;
+                if (!End(First(detached), $"{detached.Count} detached sessions holding {bytes} bytes")) continue;
+            }
+        }
+    }
+
+    /// <summary>
+    /// For <see cref="OutputBudget.Relieve"/>: gives back the replay windows of every session (output already sent);
+    /// when there were none, ends the longest-detached session. False when neither freed anything.
+    /// </summary>
+    private bool Relieve()
+    {
+        long trimmed = 0;
+        foreach (var session in _sessions.Values) trimmed += session.TrimReplay();
+        return trimmed > 0 || EndOldestDetached();
+    }
+
+    private bool EndOldestDetached()
+    {
+        lock (_enforceLock)
+        {
+            while (Detached() is { Count: > 0 } detached)
+                if (End(First(detached), "the server's output budget is used up"))
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>The session to end first: one whose end was already delivered, then a finished one, then a running one; the longest detached within each.</summary>
+    private static ExecSession First(List<(ExecSession Session, DateTime Since)> detached) =>
+        detached.OrderBy(d => d.Session.EndRank).ThenBy(d => d.Since).First().Session;
+
+    private List<(ExecSession Session, DateTime Since)> Detached() =>
+        _sessions.Values.Select(s => (Session: s, Since: s.DetachedSince)).Where(d => d.Since is not null).Select(d => (d.Session, d.Since!.Value)).ToList();
+
+    private bool End(ExecSession session, string why)
+    {
+        if (!session.TryEnd()) return false;
+        Forget(session);
+        if (_ended.TryAdd(session.CommandId, why)) _endedOrder.Enqueue(session.CommandId);
+        while (_endedOrder.Count > EndedKept && _endedOrder.TryDequeue(out var old)) _ended.TryRemove(old, out _);
+        log.LogInformation("command {Id} in sandbox {Sandbox} ended while detached: {Why}", session.CommandId, session.SandboxId, why);
+        return true;
+    }
 
     public async Task HandleAsync(string id, HttpContext ctx)
     {
@@ -128,7 +208,9 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         body.Integer("stderr_offset", 0, long.MaxValue);
         body.ThrowIfInvalid();
         if (!_sessions.TryGetValue(commandId!, out var session) || session.SandboxId != id)
-            throw new ApiException(404, "SessionExpired", $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
+            throw new ApiException(404, "SessionExpired", _ended.TryGetValue(commandId!, out var why)
+                ? $"command '{commandId}' was ended while detached ({why}): {EndedReason}"
+                : $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
         return Task.FromResult<ExecSession?>(session);
     }
 
@@ -191,5 +273,12 @@ public sealed class ExecWebSocket(SandboxManager manager, CommandLauncher launch
         }
     }
 
-    internal const int FrameBytes = MaxFrameBytes;
+    /// <summary>Most output bytes in one binary frame.</summary>
+    internal const int FrameBytes = 256 << 10;
+
+    /// <summary>
+    /// Most output bytes in one JSON text frame: its JSON is at most 6 times as long (a NUL is <c>\u0000</c>) and is
+    /// built in one buffer per socket, reused frame after frame, so it stays small.
+    /// </summary>
+    internal const int TextFrameBytes = 64 << 10;
 }

@@ -1,28 +1,41 @@
-using System.Buffers;
-
 namespace Sandbox.Server.Api;
 
 /// <summary>
 /// One output stream of a command, kept from <see cref="Start"/> to <see cref="End"/> (byte offsets)
 /// so that a client that reconnects can ask for everything after the last byte it saw.
 /// While nobody reads, the writer waits once <see cref="MaxRetained"/> bytes are held: the command
-/// blocks on its pipe instead of output being lost.
+/// blocks on its pipe instead of output being lost. Bytes live in dense chunks of
+/// <see cref="OutputBudget.ChunkBytes"/>, each reserved in the server's <see cref="OutputBudget"/> first;
+/// when the budget has no room the writer waits too (after detached sessions were ended to make room).
 /// </summary>
-public sealed class OutputBuffer
+public sealed class OutputBuffer(OutputBudget budget)
 {
     public const int MaxRetained = 32 << 20;
     /// <summary>Bytes kept behind a reader's position, for frames that were sent but lost with a dropped socket.</summary>
     public const int ReplayWindow = 16 << 20;
 
-    private readonly LinkedList<Chunk> _chunks = new();
+    private const int ChunkBytes = OutputBudget.ChunkBytes;
+    private readonly List<byte[]> _chunks = []; // _chunks[i] holds [Start + i * ChunkBytes, ...)
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private readonly record struct Chunk(long Offset, byte[] Data, int Length);
+    private bool _released;
+    private long _acknowledged; // the furthest position a reader has been sent
 
     public long Start { get; private set; }
     public long End { get; private set; }
     public bool Completed { get; private set; }
+
+    /// <summary>Bytes of memory held (whole chunks).</summary>
+    public long RetainedBytes
+    {
+        get
+        {
+            lock (_lock) return (long)_chunks.Count * ChunkBytes;
+        }
+    }
+
+    /// <summary>Called (outside any lock) after the buffer took another chunk.</summary>
+    public Action? Grew { get; set; }
 
     /// <summary>Completes when data is appended, the stream ends or room is made.</summary>
     public Task Changed
@@ -42,24 +55,58 @@ public sealed class OutputBuffer
 
     public async Task AppendAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        while (true)
+        byte[]? spare = null; // a chunk reserved outside the lock (reserving may end other sessions)
+        try
         {
-            Task wait;
-            lock (_lock)
+            while (data.Length > 0)
             {
-                if (End - Start < MaxRetained)
+                Task? wait = null;
+                bool copied = false, grew = false;
+                lock (_lock)
                 {
-                    // Pooled chunks: a 256 MiB stream would otherwise churn the large object heap.
-                    var copy = ArrayPool<byte>.Shared.Rent(data.Length);
-                    data.Span.CopyTo(copy);
-                    _chunks.AddLast(new Chunk(End, copy, data.Length));
-                    End += data.Length;
-                    Signal();
-                    return;
+                    if (_released) return;
+                    var inLast = (int)((End - Start) % ChunkBytes);
+                    if (inLast != 0 || spare is not null)
+                    {
+                        if (inLast == 0)
+                        {
+                            _chunks.Add(spare!);
+                            spare = null;
+                            grew = true;
+                        }
+                        var n = Math.Min(data.Length, ChunkBytes - inLast);
+                        data.Span[..n].CopyTo(_chunks[^1].AsSpan(inLast));
+                        End += n;
+                        data = data[n..];
+                        Signal();
+                        copied = true;
+                    }
+                    else if (End - Start >= MaxRetained)
+                    {
+                        wait = _changed.Task;
+                    }
                 }
-                wait = _changed.Task;
+                if (grew) Grew?.Invoke();
+                if (copied) continue;
+                if (wait is not null)
+                {
+                    await wait.WaitAsync(ct);
+                    continue;
+                }
+                if (budget.TryReserve(ChunkBytes))
+                {
+                    spare = GC.AllocateUninitializedArray<byte>(ChunkBytes);
+                    continue;
+                }
+                // The server holds as much output as it may: wait until some is released (or read here).
+                Task freed;
+                lock (_lock) freed = _changed.Task;
+                await Task.WhenAny(budget.Freed, freed, Task.Delay(250, ct)).WaitAsync(ct);
             }
-            await wait.WaitAsync(ct);
+        }
+        finally
+        {
+            if (spare is not null) budget.Release(ChunkBytes);
         }
     }
 
@@ -72,22 +119,64 @@ public sealed class OutputBuffer
         }
     }
 
+    /// <summary>Drops every byte and gives the memory back (the session ended): later appends are discarded, reads see nothing.</summary>
+    public void Release()
+    {
+        long bytes;
+        lock (_lock)
+        {
+            if (_released) return;
+            _released = true;
+            bytes = (long)_chunks.Count * ChunkBytes;
+            _chunks.Clear();
+            Start = End;
+            Completed = true;
+            Signal();
+        }
+        budget.Release(bytes);
+    }
+
     /// <summary>A reader has everything before <paramref name="position"/>: drop what lies beyond the replay window.</summary>
     public void Acknowledge(long position)
     {
+        long freed = 0;
         lock (_lock)
         {
+            _acknowledged = Math.Max(_acknowledged, position);
             var keepFrom = position - ReplayWindow;
-            var dropped = false;
-            while (_chunks.First is { } first && first.Value.Offset + first.Value.Length <= keepFrom)
+            // Whole chunks only; the last (partly filled) chunk stays for appends.
+            var drop = 0;
+            while (drop < _chunks.Count - 1 && Start + (long)(drop + 1) * ChunkBytes <= keepFrom) drop++;
+            if (drop > 0)
             {
-                Start = first.Value.Offset + first.Value.Length;
-                ArrayPool<byte>.Shared.Return(first.Value.Data);
-                _chunks.RemoveFirst();
-                dropped = true;
+                _chunks.RemoveRange(0, drop);
+                Start += (long)drop * ChunkBytes;
+                freed = (long)drop * ChunkBytes;
+                Signal();
             }
-            if (dropped) Signal();
         }
+        budget.Release(freed);
+    }
+
+    /// <summary>
+    /// Drops the replay window (bytes a reader was already sent) when the server's budget is short: a reconnect
+    /// from an older offset then gets <c>OutputLost</c>. Answers the bytes given back.
+    /// </summary>
+    public long TrimAcknowledged()
+    {
+        long freed;
+        lock (_lock)
+        {
+            var drop = 0;
+            while (drop < _chunks.Count - 1 && Start + (long)(drop + 1) * ChunkBytes <= _acknowledged) drop++;
+            if (drop == 0) return 0;
+            _chunks.RemoveRange(0, drop);
+            Start += (long)drop * ChunkBytes;
+            freed = (long)drop * ChunkBytes;
+            Signal();
+        }
+        budget.Release(freed);
+        return freed;
     }
 
     /// <summary>
@@ -103,13 +192,13 @@ public sealed class OutputBuffer
             var available = (int)Math.Min(End - position, destination.Length);
             if (available <= 0) return 0;
             var copied = 0;
-            for (var node = _chunks.First; node is not null && copied < available; node = node.Next)
+            while (copied < available)
             {
-                var chunk = node.Value;
-                if (chunk.Offset + chunk.Length <= position) continue;
-                var from = (int)Math.Max(0, position + copied - chunk.Offset);
-                var count = Math.Min(chunk.Length - from, available - copied);
-                chunk.Data.AsSpan(from, count).CopyTo(destination[copied..]);
+                var at = position + copied - Start;
+                var chunk = _chunks[(int)(at / ChunkBytes)];
+                var from = (int)(at % ChunkBytes);
+                var count = Math.Min(ChunkBytes - from, available - copied);
+                chunk.AsSpan(from, count).CopyTo(destination[copied..]);
                 copied += count;
             }
             var atEnd = position + available == End && Completed;

@@ -27,9 +27,10 @@ public static class OutputFrames
         BinaryPrimitives.WriteInt64BigEndian(frame[1..], offset);
     }
 
-    public static ReadOnlyMemory<byte> Json(OutputStream stream, long offset, ReadOnlySpan<byte> data)
+    /// <summary>The JSON text frame, written into <paramref name="buffer"/> (reset first; reused by the caller frame after frame).</summary>
+    public static ReadOnlyMemory<byte> Json(OutputStream stream, long offset, ReadOnlySpan<byte> data, ArrayBufferWriter<byte> buffer)
     {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 64);
+        buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer, ExecWebSocket.WriterOptions))
         {
             writer.WriteStartObject();
