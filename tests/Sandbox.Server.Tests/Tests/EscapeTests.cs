@@ -19,10 +19,11 @@ public sealed class EscapeTests(ServerFixture fixture)
     {
         var before = await File.ReadAllTextAsync("/proc/sys/kernel/core_pattern");
         await using var box = await Box.CreateAsync(S, tag: "corepat");
-        var r = await box.ExecAsync("echo '|/home/user/x.sh' > /proc/sys/kernel/core_pattern && echo WRITABLE; echo 1 > /proc/sys/vm/drop_caches && echo WRITABLE2; echo b > /proc/sysrq-trigger && echo WRITABLE3");
+        // Writes the value back unchanged (as the attacker's probe did), so that a vulnerable server alters nothing.
+        var r = await box.ExecAsync("v=$(cat /proc/sys/kernel/core_pattern); echo \"$v\" > /proc/sys/kernel/core_pattern && echo WRITABLE; [ -w /proc/sysrq-trigger ] && echo WRITABLE2; true");
         Assert.DoesNotContain("WRITABLE", r.Stdout);
         Assert.Contains("Read-only file system", r.Stderr);
-        var upload = await box.UploadAsync("/proc/sys/kernel/core_pattern", "|/home/user/x.sh\n"u8.ToArray());
+        var upload = await box.UploadAsync("/proc/sys/kernel/core_pattern", System.Text.Encoding.UTF8.GetBytes(before));
         Assert.InRange(upload.Code, 400, 499);
         Assert.Equal(before, await File.ReadAllTextAsync("/proc/sys/kernel/core_pattern"));
     }
@@ -138,9 +139,17 @@ public sealed class EscapeTests(ServerFixture fixture)
     {
         var before = await Host("stat", "-c", "%a %Y %u", "/dev/null");
         await using var box = await Box.CreateAsync(S, tag: "devnull");
-        var r = await box.ExecAsync("touch -d 2001-01-01 /dev/null; chmod 666 /dev/null; chmod 600 /dev/null; echo done");
-        Assert.Equal("done", r.Out);
-        Assert.Equal(before.Out, (await Host("stat", "-c", "%a %Y %u", "/dev/null")).Out);
+        try
+        {
+            var r = await box.ExecAsync("touch -d 2001-01-01 /dev/null; chmod 600 /dev/null; echo done");
+            Assert.Equal("done", r.Out);
+            Assert.Equal(before.Out, (await Host("stat", "-c", "%a %Y %u", "/dev/null")).Out);
+        }
+        finally
+        {
+            // A server that let it happen must not leave the host's /dev/null unusable for everyone else.
+            File.SetUnixFileMode("/dev/null", (UnixFileMode)Convert.ToInt32("666", 8));
+        }
         // Only the devices runc allows exist; no host disk is reachable.
         var devices = await box.RunAsync("ls /dev");
         Assert.DoesNotContain("vda", devices);
