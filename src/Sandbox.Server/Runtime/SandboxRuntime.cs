@@ -267,7 +267,22 @@ public sealed class SandboxRuntime
             try
             {
                 // Back-to-back migrations share one RCU grace period, so a burst costs about as much as one.
-                while (_poolEnabled && _slots.Count < WarmSlots) _slots.Enqueue(PrepareSlot(Guid.NewGuid().ToString()));
+                var fresh = new List<LaunchSlot>();
+                while (_poolEnabled && _slots.Count + fresh.Count < WarmSlots) fresh.Add(PrepareSlot(Guid.NewGuid().ToString()));
+                // Then each one's filesystem of the default capacity (mkfs and mount, ~0.1-0.2 s), off the request path;
+                // a create that asks another capacity makes its own (SandboxStorage.EnsureAsync).
+                foreach (var slot in fresh)
+                {
+                    try
+                    {
+                        PrepareStorageAsync(slot.Id, DefaultFsCapacityBytes, CancellationToken.None).GetAwaiter().GetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        _log.LogWarning("could not prepare the filesystem of a warm sandbox launcher: {Error}", e.Message);
+                    }
+                    _slots.Enqueue(slot);
+                }
             }
             catch (Exception e)
             {
