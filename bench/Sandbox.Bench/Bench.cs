@@ -276,6 +276,8 @@ internal sealed partial class Bench(Options options, string runId, ServerHost? s
         Add("exec_http_p90_ms", "ms", http, nsenter, 90, n, "as above", httpFailure);
         Add("exec_ws_p50_ms", "ms", ws, nsenter, 50, n, "new WebSocket to {dataplane}/execute/ws, execute frame 'true', until the exit frame (close not timed) | " + rawHow, wsFailure, "<= 1.3x raw", r => r.Ratio <= 1.3);
         Add("exec_ws_p90_ms", "ms", ws, nsenter, 90, n, "as above", wsFailure);
+        Add("exec_http_p50_ms_vs_raw_nsenter_bash", "ms", http, nsenterBash, 50, n,
+            "informational: the same server p50 against raw nsenter ... /bin/bash -c true, i.e. with the raw side paying for the server's default shell too", httpFailure);
         Add("exec_raw_nsenter_bash_p50_ms", "ms", nsenterBash, nsenter, 50, n,
             "informational, raw vs raw: nsenter ... /bin/bash -c true (what the server's default shell adds) over nsenter ... true", null);
     }

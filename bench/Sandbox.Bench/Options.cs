@@ -15,7 +15,7 @@ internal sealed class Options
     public int CreateIterations { get; private set; } = 30;
     public int ExecIterations { get; private set; } = 200;
     public int Warmup { get; private set; } = 10;
-    public int IdleCount { get; private set; } = 200;
+    public int IdleCount { get; private set; } = 100;
     public long StreamBytes { get; private set; } = 256L * 1024 * 1024;
     public int StreamReps { get; private set; } = 3;
     public int ClientIterations { get; private set; } = 1000;
