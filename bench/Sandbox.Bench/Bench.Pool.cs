@@ -8,7 +8,7 @@ namespace Sandbox.Bench;
 
 /// <summary>
 /// Phase <c>pool</c>: create-to-ready of a sandbox handed over by a warm pool, against a cold create (template <c>base</c>)
-/// and raw mkdir + mount + bwrap, interleaved in the same rounds. The pooled template has base's resources (1 cpu, 512Mi).
+/// and raw mkdir + mount + runc run, interleaved in the same rounds. The pooled template has base's resources (1 cpu, 512Mi).
 /// </summary>
 internal sealed partial class Bench
 {
@@ -35,6 +35,7 @@ internal sealed partial class Bench
             {
                 ct.ThrowIfCancellationRequested();
                 var measured = i >= options.Warmup;
+                Thread.Sleep(QuiesceMs);
                 var t = Stopwatch.GetTimestamp();
                 var sb = StartRaw($"pool-raw-{i}", "sleep", "infinity");
                 var ms = Stats.ElapsedMs(t);
@@ -90,7 +91,7 @@ internal sealed partial class Bench
                 }
             }
         }
-        const string how = "POST /boxes for a template with a warm pool (4 replicas, refilled before each round), wait_for_ready=true, until 201 | raw: mkdir + mount(2) overlay lowerdir=/ + Process.Start(bwrap) until --info-fd child-pid";
+        const string how = "POST /boxes for a template with a warm pool (4 replicas, refilled before each round), wait_for_ready=true, until 201 | raw: mkdir + mount(2) overlay + runc run --detach (the create phase's raw baseline) until runc has returned";
         Add("pool_create_ready_p50_ms", "ms", pooled, raw, 50, n, how, failure, "p50 from a pool < 5 ms end to end", r => r.Value < 5);
         Add("pool_create_ready_p90_ms", "ms", pooled, raw, 90, n, how, failure);
         Add("pool_cold_create_ready_p50_ms", "ms", cold, raw, 50, n,

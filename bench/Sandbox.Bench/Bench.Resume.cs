@@ -6,7 +6,7 @@ namespace Sandbox.Bench;
 /// <summary>
 /// Phase <c>resume</c>: resume-to-first-command latency. Each iteration pauses a sandbox (not timed), then times
 /// <c>POST /boxes/{name}/resume</c> followed by <c>POST {dataplane}/execute {command: true}</c> until the JSON is read.
-/// Compared with raw <c>nsenter ... true</c> into a running bwrap sandbox (the exec phase's baseline), and, informationally,
+/// Compared with raw <c>nsenter ... true</c> into a running raw runc sandbox (the exec phase's baseline), and, informationally,
 /// with the same execute on a running sandbox and with an execute sent straight to a paused sandbox (which resumes it).
 /// </summary>
 internal sealed partial class Bench
@@ -62,7 +62,7 @@ internal sealed partial class Bench
             StopRaw(rawSb);
             if (box is not null) await DeleteAsync(box.Name);
         }
-        const string rawHow = "raw: Process.Start(nsenter -t PID -m -u -i -n -p true) into a running bwrap sandbox, until exit";
+        const string rawHow = "raw: Process.Start(nsenter -t PID -U -m -u -i -n -p -C true) into a running raw runc sandbox, until exit";
         Add("resume_first_command_p50_ms", "ms", resume, nsenter, 50, n,
             "paused sandbox (freezer FROZEN): POST /boxes/{name}/resume then POST {dataplane}/execute {command: true}, keep-alive, until JSON read | " + rawHow, failure);
         Add("resume_first_command_p90_ms", "ms", resume, nsenter, 90, n, "as above", failure);

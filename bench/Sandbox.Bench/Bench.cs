@@ -5,10 +5,8 @@ using System.Globalization;
 namespace Sandbox.Bench;
 
 /// <summary>The measurements. Each phase measures its raw baseline and the server in the same rounds, interleaved.</summary>
-internal sealed partial class Bench(Options options, string rawRoot, string runId, ServerHost? server, ApiClient? api, string? serverError, CancellationToken ct)
+internal sealed partial class Bench(Options options, string runId, ServerHost? server, ApiClient? api, string? serverError, CancellationToken ct)
 {
-    public CgroupJoin Cgroups { get; } = new(runId);
-
     public List<Result> Results { get; } = [];
     public List<string> Errors { get; } = [];
     /// <summary>Server sandboxes that exist now; whatever is here at the end is deleted.</summary>
@@ -32,11 +30,11 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
 
     private string Name(string kind, int i) => $"bench-{runId}-{kind}-{i}";
 
-    private RawSandbox StartRaw(string name, params string[] command) => StartRawUntil(name, null, command);
+    private RawSandbox StartRaw(string name, params string[] command) => StartRaw(name, RawSandbox.Variant.PlainUpper, command);
 
-    private RawSandbox StartRawUntil(string name, string? readyLine, params string[] command)
+    private RawSandbox StartRaw(string name, RawSandbox.Variant variant, params string[] command)
     {
-        var sb = RawSandbox.StartUntil(rawRoot, name, readyLine, command);
+        var sb = RawSandbox.Start(name, variant, command);
         LiveRaw[sb] = 0;
         return sb;
     }
@@ -102,8 +100,9 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
     // ---------------------------------------------------------------- 1. create-to-ready
 
     /// <summary>
-    /// A pause before each cgroup-touching measurement: after a cgroup v1 migration the kernel skips the next
-    /// migration's RCU grace period for a short while, so back-to-back measurements would flatter each other.
+    /// A pause before each cgroup-touching measurement (every one here: runc puts each container into cgroups): after a
+    /// cgroup v1 migration the kernel skips the next migration's RCU grace period for a short while, so back-to-back
+    /// measurements would flatter each other.
     /// </summary>
     private const int QuiesceMs = 50;
 
@@ -111,42 +110,27 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
     {
         var n = options.CreateIterations;
         var raw = new List<double>();
-        var rawExec = new List<double>();
-        var cgroupJoin = new List<double>();
-        var rawPlusCgroups = new List<double>();
+        var rawLoop = new List<double>();
         var srv = new List<double>();
         string? serverFailure = ServerUp ? null : Skip;
         for (var i = 0; i < options.Warmup + n; i++)
         {
             ct.ThrowIfCancellationRequested();
             var measured = i >= options.Warmup;
+            Thread.Sleep(QuiesceMs);
             var t = Stopwatch.GetTimestamp();
             var sb = StartRaw($"create-{i}", "sleep", "infinity");
             var ms = Stats.ElapsedMs(t);
             StopRaw(sb);
             if (measured) raw.Add(ms);
+
+            // The same with the server's storage: a sparse 8 GiB ext4 image made, loop-mounted, holding upper and work.
+            Thread.Sleep(QuiesceMs);
             t = Stopwatch.GetTimestamp();
-            sb = StartRawUntil($"create-exec-{i}", "ready", "/bin/echo", "ready");
+            sb = StartRaw($"create-loop-{i}", RawSandbox.Variant.LoopExt4, "sleep", "infinity");
             ms = Stats.ElapsedMs(t);
             StopRaw(sb);
-            if (measured) rawExec.Add(ms);
-            if (Cgroups.Available)
-            {
-                Thread.Sleep(QuiesceMs);
-                var join = Cgroups.Measure($"c{i}");
-                if (measured) cgroupJoin.Add(join);
-
-                // The whole raw equivalent of a limited sandbox: mount, 5 cgroups, bwrap started inside them.
-                Thread.Sleep(QuiesceMs);
-                t = Stopwatch.GetTimestamp();
-                var files = Cgroups.Create($"r{i}");
-                sb = RawSandbox.StartIn(rawRoot, $"create-cg-{i}", null, files, "sleep", "infinity");
-                ms = Stats.ElapsedMs(t);
-                LiveRaw[sb] = 0;
-                StopRaw(sb);
-                Cgroups.Remove($"r{i}");
-                if (measured) rawPlusCgroups.Add(ms);
-            }
+            if (measured) rawLoop.Add(ms);
 
             if (serverFailure is not null) continue;
             var name = Name("create", i);
@@ -173,20 +157,23 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
                 Fail($"create: delete {name}: {e.Message}");
             }
         }
-        const string how = "POST /boxes template base wait_for_ready=true, until 201 | raw: mkdir + mount(2) overlay lowerdir=/ + Process.Start(bwrap, same namespaces) until --info-fd child-pid";
+        const string how = "POST /boxes template base wait_for_ready=true, until 201 | raw: mkdir + mount(2) overlay (plain upper dir) + config.json + runc run --detach (same namespaces, user ns 0->100000, no caps, seccomp, masks) until runc has returned and written its pid file";
         Add("create_ready_p50_ms", "ms", srv, raw, 50, n, how, serverFailure, "<= 1.5x raw", r => r.Ratio <= 1.5);
         Add("create_ready_p90_ms", "ms", srv, raw, 90, n, how, serverFailure);
-        Add("create_ready_p50_ms_vs_raw_first_exec", "ms", srv, rawExec, 50, n,
-            "informational: the same server p50 against a stricter raw baseline, mount + bwrap until a process inside (/bin/echo) has printed, i.e. the sandbox is set up and ran something", serverFailure);
-        Add("create_raw_cgroup_join_p50_ms", "ms", cgroupJoin, raw, 50, n,
-            "informational, raw vs raw: mkdir of 5 cgroup v1 dirs (cpu,cpuacct,memory,pids,freezer) + writing a fresh process's pid into their cgroup.procs (the first write waits for an RCU grace period on this kernel) over the raw mount+bwrap p50", null);
-        Add("create_ready_p50_ms_vs_raw_with_cgroups", "ms", srv, rawPlusCgroups, 50, n,
-            "informational: the same server p50 against raw mkdir + mount + 5 cgroup mkdirs + /bin/sh writing its pid into them, then exec bwrap until the child pid: the raw equivalent of a sandbox with cgroup limits", serverFailure);
+        Add("create_ready_p50_ms_vs_raw_loop_ext4", "ms", srv, rawLoop, 50, n,
+            "the same server p50 against raw runc over an upper layer on the server's storage: sparse 8 GiB image + mkfs.ext4 (the server's options) + mount -o loop, then as above", serverFailure);
+        Add("create_ready_p90_ms_vs_raw_loop_ext4", "ms", srv, rawLoop, 90, n, "as above", serverFailure);
     }
 
     // ---------------------------------------------------------------- 2./3. exec over HTTP and WebSocket
 
-    private static double RunNsenter(int pid, params string[] command)
+    /// <summary>
+    /// nsenter into every namespace of a raw runc sandbox, the user namespace included (-U), so the command runs as
+    /// the sandbox's root (host uid 100000), as the server's commands do. nsenter enters the user namespace first and
+    /// then the others, sets uid and gid 0 there, and forks once for the pid namespace. Unlike the server's commands it
+    /// keeps the bench's cgroups and has the user namespace's capabilities and no seccomp filter.
+    /// </summary>
+    internal static double RunNsenter(int pid, params string[] command)
     {
         var psi = new ProcessStartInfo("nsenter")
         {
@@ -194,7 +181,7 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { "-t", pid.ToString(CultureInfo.InvariantCulture), "-m", "-u", "-i", "-n", "-p" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-t", pid.ToString(CultureInfo.InvariantCulture), "-U", "-m", "-u", "-i", "-n", "-p", "-C" }) psi.ArgumentList.Add(a);
         foreach (var a in command) psi.ArgumentList.Add(a);
         var t = Stopwatch.GetTimestamp();
         using var p = Process.Start(psi)!;
@@ -284,11 +271,13 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
             StopRaw(rawSb);
             if (box is not null) await DeleteAsync(box.Name);
         }
-        const string rawHow = "raw: Process.Start(nsenter -t PID -m -u -i -n -p true) into a running bwrap sandbox, output read, until exit";
+        const string rawHow = "raw: Process.Start(nsenter -t PID -U -m -u -i -n -p -C true) into a running raw runc sandbox (PID = its init), output read, until exit";
         Add("exec_http_p50_ms", "ms", http, nsenter, 50, n, "POST {dataplane}/execute {command: true} (default shell /bin/bash), keep-alive HTTP/1.1, until JSON read | " + rawHow, httpFailure, "<= 1.3x raw", r => r.Ratio <= 1.3);
         Add("exec_http_p90_ms", "ms", http, nsenter, 90, n, "as above", httpFailure);
         Add("exec_ws_p50_ms", "ms", ws, nsenter, 50, n, "new WebSocket to {dataplane}/execute/ws, execute frame 'true', until the exit frame (close not timed) | " + rawHow, wsFailure, "<= 1.3x raw", r => r.Ratio <= 1.3);
         Add("exec_ws_p90_ms", "ms", ws, nsenter, 90, n, "as above", wsFailure);
+        Add("exec_http_p50_ms_vs_raw_nsenter_bash", "ms", http, nsenterBash, 50, n,
+            "informational: the same server p50 against raw nsenter ... /bin/bash -c true, i.e. with the raw side paying for the server's default shell too", httpFailure);
         Add("exec_raw_nsenter_bash_p50_ms", "ms", nsenterBash, nsenter, 50, n,
             "informational, raw vs raw: nsenter ... /bin/bash -c true (what the server's default shell adds) over nsenter ... true", null);
     }
@@ -442,34 +431,28 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
         var n = options.IdleCount;
         const int settleMs = 3000;
 
-        // Raw baseline: N bwrap sandboxes over N overlays, each idling in `sleep infinity`.
+        // Raw baseline: N runc sandboxes over N overlays, each idling in `sleep infinity`.
         Thread.Sleep(settleMs);
         var memBefore = HostMemory.SettledMemAvailable();
         var raws = new List<RawSandbox>();
-        var rawCgroups = new List<string>();
-        double rawHostPer, rawPssPer, rawCgroupPer = double.NaN;
+        double rawHostPer, rawPssPer, rawCgroupPer;
         try
         {
             for (var i = 0; i < n; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                // Each in a memory cgroup of its own (as the server's are), for the memory.usage_in_bytes view.
-                string[] files = Cgroups.Available ? [Cgroups.CreateMemoryOnly($"idle-{i}")] : [];
-                if (files.Length > 0) rawCgroups.Add(Path.GetDirectoryName(files[0])!);
-                var sb = RawSandbox.StartIn(rawRoot, $"idle-{i}", null, files, "sleep", "infinity");
-                LiveRaw[sb] = 0;
-                raws.Add(sb);
+                raws.Add(StartRaw($"idle-{i}", "sleep", "infinity"));
             }
             Thread.Sleep(settleMs);
             var memAfter = HostMemory.SettledMemAvailable();
             rawHostPer = (memBefore - memAfter) / (double)n;
-            rawPssPer = raws.Sum(r => HostMemory.ProcessTree(r.BwrapPid).Sum(p => (double)HostMemory.Pss(p))) / n;
-            if (rawCgroups.Count == n) rawCgroupPer = rawCgroups.Sum(HostMemory.CgroupMemoryUsage) / n;
+            // runc has exited once the container runs: what stays is the container's init, in its cgroups.
+            rawPssPer = raws.Sum(r => r.Pids().Sum(p => (double)HostMemory.Pss(p))) / n;
+            rawCgroupPer = raws.Sum(r => r.CgroupMemoryUsage()) / n;
         }
         finally
         {
             foreach (var r in raws) StopRaw(r);
-            for (var i = 0; i < rawCgroups.Count; i++) Cgroups.RemoveMemoryOnly($"idle-{i}");
         }
         Log($"  raw: {HostMemory.Mib(rawHostPer):F3} MiB host memory, {HostMemory.Mib(rawPssPer):F3} MiB Pss, {HostMemory.Mib(rawCgroupPer):F3} MiB memory cgroup usage per sandbox");
 
@@ -537,15 +520,15 @@ internal sealed partial class Bench(Options options, string rawRoot, string runI
                 }
             }
         }
-        var note = $"(MemAvailable before - after)/N, each the median of 5 samples 200 ms apart after a {settleMs} ms settle (sample spread {HostMemory.Mib(spreadBefore):F1} / {HostMemory.Mib(spreadAfter):F1} MiB), no cache drop; includes server growth | raw: N bwrap+overlay sandboxes idling in `sleep infinity`";
+        var note = $"(MemAvailable before - after)/N, each the median of 5 samples 200 ms apart after a {settleMs} ms settle (sample spread {HostMemory.Mib(spreadBefore):F1} / {HostMemory.Mib(spreadAfter):F1} MiB), no cache drop; includes server growth | raw: N runc+overlay sandboxes (plain upper dirs, no loop-mounted ext4) idling in `sleep infinity`";
         if (hostPer <= 0 || rawHostPer <= 0)
             note = "MemAvailable rose: other activity on the host outweighed the sandboxes, rerun with more of them (--idle-count) | " + note;
         Results.Add(Result.Make("idle_host_mem_per_sandbox_mib", "MiB", hostPer is null ? null : HostMemory.Mib(hostPer.Value), HostMemory.Mib(rawHostPer), n,
             failure is null ? note : $"server: {failure} | {note}", "< 2 MiB", r => r.Value > 0 ? r.Value < 2 : null));
         Results.Add(Result.Make("idle_cgroup_pss_per_sandbox_mib", "MiB", pssPer is null ? null : HostMemory.Mib(pssPer.Value), HostMemory.Mib(rawPssPer), n,
-            $"sum of Pss (smaps_rollup) of the {pids} pids in the sandboxes' cgroups / N | raw: Pss of each bwrap process tree / N"));
+            $"sum of Pss (smaps_rollup) of the {pids} pids in the sandboxes' cgroups / N | raw: the same for the raw runc sandboxes' cgroups"));
         Results.Add(Result.Make("idle_cgroup_mem_usage_per_sandbox_mib", "MiB", cgroupPer is null ? null : HostMemory.Mib(cgroupPer.Value), double.IsNaN(rawCgroupPer) ? null : HostMemory.Mib(rawCgroupPer), n,
-            "sum of memory.usage_in_bytes of the sandboxes' memory cgroups / N (kernel-accounted memory charged to them, including kernel memory; blind to other activity on the host) | raw: each raw sandbox started in a memory cgroup of its own, same sum"));
+            "sum of memory.usage_in_bytes of the sandboxes' memory cgroups / N (kernel-accounted memory charged to them, including kernel memory; blind to other activity on the host) | raw: the same sum over the raw runc sandboxes' memory cgroups (made by runc, no limits)"));
         Results.Add(Result.Make("idle_server_rss_mib", "MiB", rssAfter is null ? null : HostMemory.Mib(rssAfter.Value), rssBefore is null ? null : HostMemory.Mib(rssBefore.Value), n,
             "server VmRSS with N idle sandboxes (value) vs before creating them (baseline)"));
         Results.Add(Result.Make("idle_server_rss_per_sandbox_kib", "KiB", rssAfter is null || rssBefore is null ? null : (rssAfter.Value - rssBefore.Value) / n / 1024.0, null, n,

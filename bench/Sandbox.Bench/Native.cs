@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Sandbox.Bench;
 
-/// <summary>The system calls the raw baselines need: mount(2), umount2(2), kill(2).</summary>
+/// <summary>The system calls the raw baselines need: mount(2), umount2(2), lchown(2), kill(2).</summary>
 internal static partial class Native
 {
     private const int MntDetach = 2;
@@ -19,6 +19,15 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int sys_kill(int pid, int signal);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lchown(string path, int owner, int group);
+
+    /// <summary>lchown(2); throws on failure.</summary>
+    public static void Chown(string path, int uid, int gid)
+    {
+        if (lchown(path, uid, gid) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError(), $"chown {path}");
+    }
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();

@@ -10,10 +10,12 @@ internal sealed class Options
     public string? ApiKeyFile { get; private set; }
     public int? ServerPid { get; private set; }
     public string? ServerDll { get; private set; }
+    /// <summary>The base seccomp profile, for the raw runc baseline's filter (the server's default).</summary>
+    public string SeccompProfile { get; private set; } = "/usr/share/containers/seccomp.json";
     public int CreateIterations { get; private set; } = 30;
     public int ExecIterations { get; private set; } = 200;
     public int Warmup { get; private set; } = 10;
-    public int IdleCount { get; private set; } = 200;
+    public int IdleCount { get; private set; } = 100;
     public long StreamBytes { get; private set; } = 256L * 1024 * 1024;
     public int StreamReps { get; private set; } = 3;
     public int ClientIterations { get; private set; } = 1000;
@@ -30,6 +32,7 @@ internal sealed class Options
           --api-key-file FILE      its key file (with --endpoint)
           --server-pid PID         its pid, for RSS (with --endpoint)
           --server-dll PATH        server build to start (default: the one built with the bench)
+          --seccomp-profile FILE   base profile of the raw runc baseline's filter (default /usr/share/containers/seccomp.json)
           --create-iterations N    --exec-iterations N   --warmup N   --idle-count N
           --stream-bytes N         --stream-reps N
           --client-iterations N    GETs per side in the client phase (default 1000)
@@ -57,6 +60,7 @@ internal sealed class Options
                 case "--api-key-file": o.ApiKeyFile = Next(); break;
                 case "--server-pid": o.ServerPid = NextInt(1); break;
                 case "--server-dll": o.ServerDll = Path.GetFullPath(Next()); break;
+                case "--seccomp-profile": o.SeccompProfile = Path.GetFullPath(Next()); break;
                 case "--create-iterations": o.CreateIterations = NextInt(1); explicitCounts.Add(name); break;
                 case "--exec-iterations": o.ExecIterations = NextInt(1); explicitCounts.Add(name); break;
                 case "--warmup": o.Warmup = NextInt(0); explicitCounts.Add(name); break;

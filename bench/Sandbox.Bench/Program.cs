@@ -16,15 +16,20 @@ catch (ArgumentException e)
 }
 if (Native.GetEuid() != 0)
 {
-    Console.Error.WriteLine("the bench needs root (overlay mounts, bwrap, nsenter), as the server does");
+    Console.Error.WriteLine("the bench needs root (overlay and loop mounts, runc, nsenter), as the server does");
     return 2;
 }
-foreach (var tool in new[] { "bwrap", "nsenter", "head" })
-    if (!(Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Any(d => File.Exists(Path.Combine(d, tool))))
+foreach (var tool in new[] { "runc", "nsenter", "head", "mkfs.ext4", "mount", "umount" })
+    if (!(Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Append("/usr/sbin").Any(d => File.Exists(Path.Combine(d, tool))))
     {
-        Console.Error.WriteLine($"{tool} not found on PATH (bwrap: apt-get install -y bubblewrap)");
+        Console.Error.WriteLine($"{tool} not found on PATH (runc: apt-get install -y runc)");
         return 2;
     }
+if (!File.Exists(options.SeccompProfile))
+{
+    Console.Error.WriteLine($"the seccomp profile {options.SeccompProfile} is missing (Debian package golang-github-containers-common), as the server needs it");
+    return 2;
+}
 
 JsonStrings.SelfCheck();
 using var cts = new CancellationTokenSource();
@@ -46,6 +51,7 @@ var root = Directory.CreateTempSubdirectory("sandbox-bench-").FullName;
 var rawRoot = Path.Combine(root, "raw");
 var dataDir = Path.Combine(root, "server");
 Directory.CreateDirectory(rawRoot);
+RawSandbox.Setup(rawRoot, runId, options.SeccompProfile);
 Console.WriteLine($"sandbox bench {runId}: {(options.Quick ? "quick" : "full")} run, temp dir {root}");
 Console.WriteLine($"  create x{options.CreateIterations}, exec x{options.ExecIterations} (warm-up {options.Warmup}), stream {options.StreamBytes} bytes x{options.StreamReps}, idle {options.IdleCount}, client GET x{options.ClientIterations}, client stream {options.ClientStreamBytes} bytes x{options.StreamReps}");
 
@@ -77,7 +83,7 @@ try
         Console.WriteLine("measuring the raw baselines only");
     }
 
-    bench = new Bench(options, rawRoot, runId, server, api, serverError?.Split('\n')[0], cts.Token);
+    bench = new Bench(options, runId, server, api, serverError?.Split('\n')[0], cts.Token);
     await bench.RunPhaseAsync("create", bench.CreateAsync);
     await bench.RunPhaseAsync("exec", bench.ExecAsync);
     // Idle before stream: streaming 256 MiB grows the server's heap, and its later release would show up
@@ -140,7 +146,7 @@ void Cleanup()
         {
             try { raw.Dispose(); } catch (Exception e) { cleanupErrors.Add($"cleanup: raw sandbox: {e.Message}"); }
         }
-    try { bench?.Cgroups.Cleanup(); } catch (Exception e) { cleanupErrors.Add($"cleanup: bench cgroups: {e.Message}"); }
+    try { RawSandbox.CleanupCgroups(); } catch (Exception e) { cleanupErrors.Add($"cleanup: raw runc cgroups: {e.Message}"); }
     api?.Dispose();
     server?.Dispose();
 
