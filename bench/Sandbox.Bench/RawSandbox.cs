@@ -195,7 +195,7 @@ internal sealed class RawSandbox : IDisposable
             var log = Path.Combine(dir, "runc.log");
             try
             {
-                Run(RuncPath, redirect: false, "--root", _runcRoot!, "--log", log, "run", "--detach", "--bundle", dir, "--pid-file", pidFile, id);
+                Run(RuncPath, redirect: false, "--root", _runcRoot!, "--log", log, "run", "--detach", "--no-new-keyring", "--bundle", dir, "--pid-file", pidFile, id);
             }
             catch (InvalidOperationException e)
             {

@@ -158,7 +158,9 @@ public sealed class SandboxRuntime
 
     private IEnumerable<string> RuncArguments(string id) =>
     [
-        _runcPath, "--root", _runcRoot, "run", "--detach", "--bundle", BoxDir(id),
+        // --no-new-keyring: keyrings are out of reach inside (seccomp), and a session keyring per sandbox would use up
+        // the kernel's per-user key quota (200 keys) of the sandboxes' host uid.
+        _runcPath, "--root", _runcRoot, "run", "--detach", "--no-new-keyring", "--bundle", BoxDir(id),
         // fd 3: the control socket sandbox-init serves; fd 4: sandbox-init itself (see OciBundle).
         "--preserve-fds", "2", "--pid-file", Path.Combine(BoxDir(id), "init.pid"), id,
     ];
