@@ -277,9 +277,14 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
 
             foreach (var pool in pools.Values)
             {
-                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !_booting.ContainsKey(r.Sandbox.Id))
+                // One snapshot of the boots in flight, taken BEFORE the store is read, decides both counts. A boot marks its
+                // replica Ready in the store and only then leaves _booting: reading the store first and _booting second could
+                // see it in neither (store read while still booting, _booting read after it left), start an extra replica, and
+                // then end a ready one as surplus, so that a pool that had answered "2 ready" briefly had one.
+                var inFlight = _booting.Where(b => b.Value == pool.Id).Select(b => b.Key).ToHashSet();
+                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
                     .OrderByDescending(r => r.Sandbox.CreatedAt).ToList();
-                var booting = _booting.Values.Count(p => p == pool.Id);
+                var booting = inFlight.Count;
                 var surplus = ready.Count + booting - pool.Replicas;
                 // Surplus: end ready replicas (newest first); boots in flight finish and are ended by a later pass.
                 for (var i = 0; i < surplus && i < ready.Count; i++)
