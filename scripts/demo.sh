@@ -20,14 +20,16 @@ read -r -a runtimes <<<"${SANDBOX_DEMO_RUNTIMES:-linux-x64 linux-arm64}"
 pwsh -NoProfile -NonInteractive -File build.ps1 -Task Package -ServerRuntime "${runtimes[@]}" >/tmp/sandbox-demo-build.log 2>&1 ||
   { tail -30 /tmp/sandbox-demo-build.log; echo "== packaging failed (full log: /tmp/sandbox-demo-build.log)"; exit 1; }
 
-# A fresh module path: pwsh on Linux keeps CurrentUser modules and PSResourceGet's repository list under
-# $XDG_DATA_HOME, so a new folder there is a machine where the module was never installed.
+# A fresh module path: PSResourceGet installs CurrentUser modules under $HOME/.local/share/powershell/Modules and
+# keeps its repository list under $XDG_DATA_HOME, so a pwsh with both in a new folder is a machine where the module
+# was never installed (and your own module path and repositories stay untouched).
 fresh=$(mktemp -d /tmp/sandbox-demo-XXXXXX)
+fresh_env=(env HOME="$fresh" XDG_DATA_HOME="$fresh/.local/share" -u PSModulePath)
 cleanup() { rm -rf "$fresh"; }
 trap cleanup EXIT
 
 echo "== Install-PSResource Sandbox from out/packages into $fresh"
-XDG_DATA_HOME="$fresh" pwsh -NoProfile -NonInteractive -Command "
+"${fresh_env[@]}" pwsh -NoProfile -NonInteractive -Command "
   \$ErrorActionPreference = 'Stop'
   Register-PSResourceRepository -Name SandboxLocal -Uri '$repo_root/out/packages' -Trusted
   Install-PSResource -Name Sandbox -Repository SandboxLocal -Scope CurrentUser -Quiet
@@ -35,7 +37,7 @@ XDG_DATA_HOME="$fresh" pwsh -NoProfile -NonInteractive -Command "
 "
 
 echo "== in a new pwsh: New-Sandbox -Template python | Invoke-SandboxCommand 'python --version'"
-XDG_DATA_HOME="$fresh" SANDBOX_PORT="${SANDBOX_PORT:-}" SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-}" pwsh -NoProfile -NonInteractive -Command '
+"${fresh_env[@]}" SANDBOX_PORT="${SANDBOX_PORT:-}" SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-}" pwsh -NoProfile -NonInteractive -Command '
   $ErrorActionPreference = "Stop"
   Import-Module Sandbox
   "module: {0}" -f (Get-Module Sandbox).ModuleBase
