@@ -24,7 +24,7 @@ pwsh -NoProfile -NonInteractive -File build.ps1 -Task Package -ServerRuntime "${
 # keeps its repository list under $XDG_DATA_HOME, so a pwsh with both in a new folder is a machine where the module
 # was never installed (and your own module path and repositories stay untouched).
 fresh=$(mktemp -d /tmp/sandbox-demo-XXXXXX)
-fresh_env=(env HOME="$fresh" XDG_DATA_HOME="$fresh/.local/share" -u PSModulePath)
+fresh_env=(env -u PSModulePath HOME="$fresh" XDG_DATA_HOME="$fresh/.local/share")
 cleanup() { rm -rf "$fresh"; }
 trap cleanup EXIT
 
