@@ -25,8 +25,9 @@ The PowerShell front door to the same steps CI runs with plain dotnet:
 .EXAMPLE
 ./build.ps1 -Task Package
 #>
-[CmdletBinding()]
+[CmdletBinding(PositionalBinding = $false)]
 param(
+    [Parameter(Position = 0)]
     [ValidateSet('Build', 'Test', 'Package')]
     [string]$Task = 'Build',
 
@@ -125,6 +126,8 @@ function New-FallbackPackage {
 }
 
 function Invoke-PackageTask {
+    # -File passes "linux-x64,linux-arm64" (or several words) as text: accept commas and spaces too.
+    $ServerRuntime = @($ServerRuntime -split '[,\s]+' | Where-Object { $_ })
     # Only the module and what it stages (not the tests): the server for every runtime of the package.
     Invoke-Native -FilePath 'dotnet' -ArgumentList @('restore', $Solution, '-nologo')
     $runtimes = ($ServerRuntime -join '%3B')

@@ -16,8 +16,8 @@ export PATH="$PATH:$HOME/.dotnet/tools"
 echo "== installing dependencies"
 ./scripts/install-deps.sh >/dev/null
 echo "== building and packaging the module (build.ps1 -Task Package)"
-read -r -a runtimes <<<"${SANDBOX_DEMO_RUNTIMES:-linux-x64 linux-arm64}"
-pwsh -NoProfile -NonInteractive -File build.ps1 -Task Package -ServerRuntime "${runtimes[@]}" >/tmp/sandbox-demo-build.log 2>&1 ||
+runtimes=${SANDBOX_DEMO_RUNTIMES:-linux-x64 linux-arm64}
+pwsh -NoProfile -NonInteractive -File build.ps1 -Task Package -ServerRuntime "${runtimes// /,}" >/tmp/sandbox-demo-build.log 2>&1 ||
   { tail -30 /tmp/sandbox-demo-build.log; echo "== packaging failed (full log: /tmp/sandbox-demo-build.log)"; exit 1; }
 
 # A fresh module path: PSResourceGet installs CurrentUser modules under $HOME/.local/share/powershell/Modules and
