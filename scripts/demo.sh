@@ -24,6 +24,9 @@ pwsh -NoProfile -NonInteractive -File build.ps1 -Task Package -ServerRuntime "${
 # keeps its repository list under $XDG_DATA_HOME, so a pwsh with both in a new folder is a machine where the module
 # was never installed (and your own module path and repositories stay untouched).
 fresh=$(mktemp -d /tmp/sandbox-demo-XXXXXX)
+# The folder must exist: .NET answers "" for a LocalApplicationData folder that does not, and PSResourceGet then
+# keeps its repository list in the current directory.
+mkdir -p "$fresh/.local/share"
 fresh_env=(env -u PSModulePath HOME="$fresh" XDG_DATA_HOME="$fresh/.local/share")
 cleanup() { rm -rf "$fresh"; }
 trap cleanup EXIT

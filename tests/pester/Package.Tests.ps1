@@ -18,7 +18,9 @@ BeforeAll {
     # pwsh as a dotnet global tool runs under the dotnet host, so this process's path is dotnet's: find pwsh itself.
     $script:pwsh = @((Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue).Source) +
         (Join-Path $HOME '.dotnet' 'tools' 'pwsh') | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
-    New-Item -ItemType Directory -Path $script:xdg -Force | Out-Null
+    # It must exist: .NET answers "" for a LocalApplicationData folder that does not, and PSResourceGet then keeps its
+    # repository list in the current directory.
+    New-Item -ItemType Directory -Path (Join-Path $script:xdg '.local' 'share') -Force | Out-Null
 
     # Runs a script in a new pwsh whose home, module path and PSResourceGet settings live under $script:xdg.
     function Invoke-FreshPwsh([string]$Script) {
