@@ -3,13 +3,15 @@
 # then the Pester suite in real pwsh against the module staged in out/Sandbox (tests/pester/Run.ps1).
 # Ends with ONE plain line, "N passed, N failed", over the xunit trx counters and Pester's counts.
 # Run scripts/install-deps.sh first (pwsh, Pester 5.7.1, the server's packages).
+# For a quicker local run: arguments go to `dotnet test` (e.g. --filter ...), and SANDBOX_PESTER_PATH (files or
+# folders, space-separated) narrows the Pester run. CI passes neither.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$HOME/.dotnet/tools"
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
-dotnet test Sandbox.slnx --logger trx --results-directory "$results" --logger "console;verbosity=normal"
+dotnet test Sandbox.slnx --logger trx --results-directory "$results" --logger "console;verbosity=normal" "$@"
 rc=$?
 
 passed=0
@@ -24,7 +26,8 @@ done
 
 # Pester: its last line is "pester-result: passed=N failed=N skipped=N notrun=N".
 if [ -f out/Sandbox/Sandbox.psd1 ] && command -v pwsh >/dev/null; then
-  pwsh -NoProfile -NonInteractive -File tests/pester/Run.ps1 -ResultPath "$results/pester.xml" 2>&1 | tee "$results/pester.log"
+  pester_path=${SANDBOX_PESTER_PATH:-tests/pester}
+  pwsh -NoProfile -NonInteractive -File tests/pester/Run.ps1 -ResultPath "$results/pester.xml" -Path "${pester_path// /,}" 2>&1 | tee "$results/pester.log"
   prc=${PIPESTATUS[0]}
   line=$(grep -a '^pester-result: ' "$results/pester.log" | tail -1)
   if [ -z "$line" ]; then

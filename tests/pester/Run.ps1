@@ -29,6 +29,8 @@ param(
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+# pwsh -File passes "a,b" as one string: split it.
+$Path = @($Path -split ',' | Where-Object { $_ })
 
 $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget' 'packages' }
 $pesterManifest = Join-Path $packages 'pester' '5.7.1' 'tools' 'Pester.psd1'
