@@ -215,7 +215,8 @@ public sealed partial class LocalServerManager
                 LocalServerException.NotFound, SandboxErrorCategory.ObjectNotFound, server ?? dataDir);
         if (LocalServerPrerequisites.CheckThisMachine(dataDir) is { } missing) throw missing;
         var useDotnet = LocalServerLocator.NeedsDotnetHost(server);
-        if (!useDotnet) LocalServerPrerequisites.EnsureExecutable(Path.GetDirectoryName(server)!);
+        // Also for a DLL: sandbox-init next to it needs its execute bit as much as the apphost does.
+        LocalServerPrerequisites.EnsureExecutable(Path.GetDirectoryName(server)!);
         var dotnet = useDotnet ? options.DotnetPath ?? LocalServerLocator.FindDotnet(_environment) : server;
         Directory.CreateDirectory(dataDir);
         var log = Path.Combine(dataDir, LogFileName);
