@@ -261,7 +261,11 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, TimePr
         {
             store.DeleteDanglingPoolReplicas();
             var pools = store.AllPools().ToDictionary(p => p.Id);
-            var replicas = store.AllPoolReplicas().Where(r => !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+            // Boots in flight are read BEFORE the store (see below): read after, a boot that finished in between would show
+            // here with its stale Provisioning status and no longer be in _booting, and be ended as "replica is Provisioning"
+            // although it is ready.
+            var bootingNow = _booting.Keys.ToHashSet();
+            var replicas = store.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
 
             // Replicas that will not serve: of a deleted pool, failed, stopped, or whose processes died.
             foreach (var r in replicas)
