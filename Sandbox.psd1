@@ -1,16 +1,20 @@
 # Module manifest for the Sandbox module: binary cmdlets (SandboxModule.dll) over the Sandbox.Client HTTP core.
+# This file at the repository root is valid in place once `dotnet build Sandbox.slnx` has staged out/Sandbox
+# (Test-ModuleManifest ./Sandbox.psd1, Import-Module ./Sandbox.psd1 load that build). The build stages a copy as
+# out/Sandbox/Sandbox.psd1 with the out/Sandbox/ prefix of each quoted path removed (src/SandboxModule/Module.targets); nothing
+# else differs.
 @{
-    RootModule = 'SandboxModule.dll'
+    RootModule = 'out/Sandbox/SandboxModule.dll'
     ModuleVersion = '0.1.0'
     CompatiblePSEditions = @('Core')
     GUID = 'dbcf9723-dce7-412e-84bf-2dbb17cb4681'
-    Author = 'The Sandbox contributors'
-    CompanyName = 'The Sandbox contributors'
-    Copyright = '(c) The Sandbox contributors. All rights reserved.'
-    Description = 'Create, drive and clean up isolated code sandboxes from PowerShell: sandboxes, templates, commands and files on a LangSmith-compatible endpoint or the bundled local server.'
+    Author = 'Sandbox contributors'
+    CompanyName = 'Sandbox contributors'
+    Copyright = '(c) 2026 Sandbox contributors. MIT License.'
+    Description = 'Create, drive and clean up isolated code sandboxes from PowerShell: sandboxes, templates, commands and files on a LangSmith-compatible endpoint or the bundled local server. The cmdlets run wherever pwsh 7.4+ runs against a hosted endpoint (Connect-Sandbox -Endpoint). The bundled local server (self-contained, no .NET install needed) runs on Linux x64 and arm64 only, as root, and needs runc on PATH and the seccomp profile /usr/share/containers/seccomp.json (Debian: apt-get install runc golang-github-containers-common); the module checks these before it starts the server and says what is missing.'
     PowerShellVersion = '7.4'
-    RequiredAssemblies = @('Sandbox.Client.dll')
-    FormatsToProcess = @('Sandbox.format.ps1xml')
+    RequiredAssemblies = @('out/Sandbox/Sandbox.Client.dll')
+    FormatsToProcess = @('out/Sandbox/Sandbox.format.ps1xml')
     FunctionsToExport = @()
     CmdletsToExport = @(
         'Connect-Sandbox'
@@ -61,7 +65,7 @@
             Tags = @('Sandbox', 'Sandboxes', 'Isolation', 'Container', 'LangSmith', 'CodeExecution', 'Linux', 'PSEdition_Core')
             ProjectUri = 'https://github.com/sandbox-module/Sandbox'
             LicenseUri = 'https://github.com/sandbox-module/Sandbox/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: first release. Connections, sandboxes, templates, commands (buffered and streamed), files, Use-Sandbox, and the bundled local server.'
+            ReleaseNotes = '0.1.0: first release. Connections, sandboxes, templates, commands (buffered and streamed), files, Use-Sandbox, and the bundled local server. Prerequisites of the local server: Linux x64 or arm64, root, runc on PATH, /usr/share/containers/seccomp.json (Debian: apt-get install runc golang-github-containers-common). Against a hosted endpoint: pwsh 7.4+ on any platform.'
         }
     }
 }

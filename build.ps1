@@ -8,10 +8,13 @@ The PowerShell front door to the same steps CI runs with plain dotnet:
 
   Build    dotnet build Sandbox.slnx; src/SandboxModule/Module.targets stages the module in out/Sandbox
            (manifest, DLLs, format file, en-US MAML help made from docs/cmdlets, the local server).
-  Test     Build, then dotnet test Sandbox.slnx, then Invoke-Pester tests/pester when Pester 5 is installed.
-  Package  Build, then the PowerShell Gallery package (.nupkg) of out/Sandbox in out/packages, published to a
-           file-based repository registered for the occasion (Compress-Archive when no publishing
-           module is installed).
+  Test     Build, then dotnet test Sandbox.slnx, then the Pester suite (tests/pester/Run.ps1, Pester 5.7.1 from
+           the NuGet cache: scripts/install-deps.sh puts it there). scripts/test.sh is the same for CI.
+  Package  Stages out/Sandbox with the server for linux-x64 and linux-arm64 (self-contained; sandbox-init for
+           arm64 needs gcc-aarch64-linux-gnu), then the PowerShell Gallery package (.nupkg) of out/Sandbox in
+           out/packages, published to a file-based repository registered for the occasion (Compress-Archive
+           when no publishing module is installed). Install it with Register-PSResourceRepository -Uri
+           out/packages -Trusted and Install-PSResource Sandbox.
 
 .EXAMPLE
 ./build.ps1
@@ -22,12 +25,19 @@ The PowerShell front door to the same steps CI runs with plain dotnet:
 .EXAMPLE
 ./build.ps1 -Task Package
 #>
-[CmdletBinding()]
+[CmdletBinding(PositionalBinding = $false)]
 param(
+    [Parameter(Position = 0)]
     [ValidateSet('Build', 'Test', 'Package')]
     [string]$Task = 'Build',
 
-    [string]$Configuration = 'Release'
+    [string]$Configuration = 'Release',
+
+    # The runtimes the packaged server is published for (self-contained).
+    [string[]]$ServerRuntime = @('linux-x64', 'linux-arm64'),
+
+    # Where Package stages the module (<dir>/Sandbox) and writes the package (<dir>/packages); out by default.
+    [string]$OutputDirectory
 )
 
 Set-StrictMode -Version Latest
@@ -35,8 +45,9 @@ $ErrorActionPreference = 'Stop'
 
 $RepoRoot = $PSScriptRoot
 $Solution = Join-Path $RepoRoot 'Sandbox.slnx'
-$StageDir = Join-Path $RepoRoot 'out' 'Sandbox'
-$PackageDir = Join-Path $RepoRoot 'out' 'packages'
+$OutRoot = if ($OutputDirectory) { [System.IO.Path]::GetFullPath($OutputDirectory, (Get-Location).ProviderPath) } else { Join-Path $RepoRoot 'out' }
+$StageDir = Join-Path $OutRoot 'Sandbox'
+$PackageDir = Join-Path $OutRoot 'packages'
 $ModuleName = 'Sandbox'
 
 function Invoke-Native {
@@ -67,26 +78,10 @@ function Invoke-TestTask {
     Invoke-BuildTask
     Invoke-Native -FilePath 'dotnet' -ArgumentList @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo')
 
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object { $_.Version -ge [version]'5.0.0' } |
-        Sort-Object -Property Version -Descending |
-        Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed: skipping tests/pester (Install-Module Pester -MinimumVersion 5.0 to run them).'
-        return
-    }
-
-    Import-Module $pester -Force
-    $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $RepoRoot 'tests' 'pester'
-    $config.Run.Exit = $false
-    $config.Run.PassThru = $true
-    $config.Output.Verbosity = 'Detailed'
-    $config.TestResult.Enabled = $true
-    $config.TestResult.OutputPath = Join-Path $RepoRoot 'out' 'pester-results.xml'
-    $result = Invoke-Pester -Configuration $config
-    if ($result.FailedCount -gt 0) {
-        throw "$($result.FailedCount) Pester test(s) failed."
+    $resultPath = Join-Path $RepoRoot 'out' 'pester-results.xml'
+    & (Join-Path $RepoRoot 'tests' 'pester' 'Run.ps1') -ResultPath $resultPath -Verbosity Detailed
+    if ($LASTEXITCODE -ne 0) {
+        throw "The Pester suite failed (results in $resultPath)."
     }
 }
 
@@ -131,7 +126,23 @@ function New-FallbackPackage {
 }
 
 function Invoke-PackageTask {
-    Invoke-BuildTask
+    # -File passes "linux-x64,linux-arm64" (or several words) as text: accept commas and spaces too.
+    $ServerRuntime = @($ServerRuntime -split '[,\s]+' | Where-Object { $_ })
+    # Only the module and what it stages (not the tests): the server for every runtime of the package.
+    Invoke-Native -FilePath 'dotnet' -ArgumentList @('restore', $Solution, '-nologo')
+    $runtimes = ($ServerRuntime -join '%3B')
+    Invoke-Native -FilePath 'dotnet' -ArgumentList @('build', (Join-Path $RepoRoot 'src' 'SandboxModule' 'SandboxModule.csproj'),
+        '-c', $Configuration, '-nologo', '--no-restore', "-p:SandboxServerRuntimes=$runtimes", "-p:SandboxStageDir=$StageDir/")
+    foreach ($runtime in $ServerRuntime) {
+        $server = Join-Path $StageDir 'server' $runtime 'Sandbox.Server'
+        if (-not (Test-Path -LiteralPath $server)) {
+            throw "The build did not stage the server for ${runtime}: $server is missing."
+        }
+    }
+    # A stale runtime folder (staged by an earlier build with other runtimes) must not ship.
+    Get-ChildItem -LiteralPath (Join-Path $StageDir 'server') -Directory |
+        Where-Object { $_.Name -notin $ServerRuntime } |
+        Remove-Item -Recurse -Force
     $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $StageDir "$ModuleName.psd1")
     $version = $manifest.ModuleVersion
     New-Item -ItemType Directory -Path $PackageDir -Force | Out-Null

@@ -30,7 +30,7 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
     [ValidateRange(1, 86400)]
     public int? TtlGranularity { get; set; }
 
-    /// <summary><para type="description">The server's Sandbox.Server.dll. Default: SANDBOX_SERVER_PATH, else the server/ folder of the module.</para></summary>
+    /// <summary><para type="description">The server: a self-contained Sandbox.Server or a Sandbox.Server.dll (run with dotnet). Default: SANDBOX_SERVER_PATH, else the module's server/linux-x64 or server/linux-arm64 folder (this machine's processor).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ServerPath { get; set; }

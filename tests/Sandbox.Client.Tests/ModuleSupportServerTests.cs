@@ -17,10 +17,28 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     private readonly List<string> _dirs = [];
     private readonly SandboxEnvironment _env;
 
+    /// <summary>
+    /// The managers' default address: a port nothing listens on (taken from the OS and released), never 8765, so that a
+    /// user's server on the default port changes no result here.
+    /// </summary>
+    private static readonly string DefaultEndpoint = $"http://127.0.0.1:{FreePort()}";
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private LocalServerManager NewManager() => new(_env, DefaultEndpoint);
+
     public LocalServerManagerTests()
     {
-        // The default data directory points into a temp folder, so that nothing here looks at /var/lib/sandbox or port 8765's
-        // owner; PATH and DOTNET_ROOT stay so that dotnet is found the usual way.
+        // The default data directory points into a temp folder and the default address at an unused port (DefaultEndpoint), so
+        // that nothing here looks at /var/lib/sandbox or port 8765's owner; PATH and DOTNET_ROOT stay so that dotnet is found the
+        // usual way.
         var home = NewDir();
         var vars = new Dictionary<string, string>();
         foreach (var name in new[] { "PATH", "DOTNET_ROOT", "DOTNET_HOST_PATH" })
@@ -110,7 +128,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task Start_find_start_again_list_stop_and_stop_again()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         var progress = new List<string>();
 
         var (server, started) = await Bounded(manager.StartAsync(Options(dir), new SyncProgress<string>(progress.Add)));
@@ -145,7 +163,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
         var state = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, LocalServerManager.StateFileName))).RootElement;
         Assert.Equal(pid, state.GetProperty("pid").GetInt32());
         Assert.Equal(server.Endpoint, state.GetProperty("endpoint").GetString());
-        var otherShell = new LocalServerManager(_env);
+        var otherShell = NewManager();
         Assert.DoesNotContain(Path.GetFullPath(dir), otherShell.KnownDataDirectories);
         var found = await Bounded(otherShell.GetAsync(dir));
         Assert.Equal(LocalServerStatus.Running, found.Status);
@@ -205,7 +223,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task A_stale_record_reports_stopped_and_a_new_start_replaces_it()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         // A record left by a server that died (its pid is not a Sandbox.Server process: this test process's pid).
         await File.WriteAllTextAsync(Path.Combine(dir, LocalServerManager.StateFileName),
             $$"""{"pid": {{Environment.ProcessId}}, "endpoint": "http://127.0.0.1:9", "log_file": "/nowhere.log"}""");
@@ -241,7 +259,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task A_missing_server_is_SandboxServerNotFound_and_nothing_is_started()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         var missing = Path.Combine(dir, "nope", "Sandbox.Server.dll");
         var e = await Assert.ThrowsAsync<LocalServerException>(() => Bounded(manager.StartAsync(Options(dir, serverPath: missing))));
         Assert.Equal(LocalServerException.NotFound, e.ErrorId);
@@ -269,7 +287,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task A_server_that_dies_while_starting_is_SandboxServerStartFailed_with_its_log()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         var bogus = Path.Combine(dir, "Sandbox.Server.dll");
         await File.WriteAllTextAsync(bogus, "not an assembly");
         var watch = Stopwatch.StartNew();
@@ -287,7 +305,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task A_cancelled_start_ends_the_process_it_began()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress<string>(m =>
         {
@@ -305,7 +323,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     [Fact]
     public async Task Health_is_false_for_nothing_listening_and_for_a_bad_endpoint()
     {
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
@@ -322,7 +340,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     public async Task Get_of_a_directory_with_no_record_is_stopped_and_not_started_by_the_module()
     {
         var dir = NewDir();
-        var manager = new LocalServerManager(_env);
+        var manager = NewManager();
         var info = await Bounded(manager.GetAsync(dir));
         Assert.Equal(LocalServerStatus.Stopped, info.Status);
         Assert.Null(info.ProcessId);

@@ -3,55 +3,45 @@ using System.Diagnostics;
 namespace Sandbox.Module.Tests;
 
 /// <summary>
-/// tools/ps-syntax/check.mjs (web-tree-sitter + tree-sitter-powershell) over the repository: CI's stand-in for
-/// PowerShell's parser on a machine without pwsh. Needs node and `npm ci --prefix tools/ps-syntax`
-/// (scripts/install-deps.sh does both).
+/// tools/Test-PowerShellSyntax.ps1 over the repository: PowerShell's own parser
+/// (<c>[System.Management.Automation.Language.Parser]::ParseFile</c>) in a real pwsh 7.4+ (scripts/install-deps.sh
+/// installs pwsh 7.6.9 as a dotnet global tool when none is on PATH).
 /// </summary>
 public sealed class PsSyntaxTests
 {
-    private static string Script => Path.Combine(TestEnvironment.RepoRoot, "tools", "ps-syntax", "check.mjs");
+    private static string Script => Path.Combine(TestEnvironment.RepoRoot, "tools", "Test-PowerShellSyntax.ps1");
 
     private static (int ExitCode, string Output) RunCheck(params string[] paths)
     {
-        var psi = new ProcessStartInfo("node")
+        var pwsh = TestEnvironment.Pwsh;
+        Assert.True(pwsh is not null, "pwsh is not installed (neither on PATH nor in ~/.dotnet/tools); run scripts/install-deps.sh");
+        var psi = new ProcessStartInfo(pwsh!)
         {
             WorkingDirectory = TestEnvironment.RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(Script);
+        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-File", Script }) psi.ArgumentList.Add(a);
         foreach (var p in paths) psi.ArgumentList.Add(p);
-        Process process;
-        try
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
-            process = Process.Start(psi)!;
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("Test-PowerShellSyntax.ps1 did not finish within 2 minutes");
         }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"node is not installed ({e.Message}); run scripts/install-deps.sh");
-            throw;
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("check.mjs did not finish within 2 minutes");
-            }
-            process.WaitForExit();
-            return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
-        }
+        process.WaitForExit();
+        return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
     }
 
     [Fact]
     public void Every_PowerShell_file_in_the_repository_parses()
     {
         Assert.True(File.Exists(Script), $"{Script} is missing");
-        var (code, output) = RunCheck("--quiet");
-        Assert.True(code == 0, $"node tools/ps-syntax/check.mjs exited {code}:\n{output}");
+        var (code, output) = RunCheck("-Quiet");
+        Assert.True(code == 0, $"tools/Test-PowerShellSyntax.ps1 exited {code}:\n{output}");
         Assert.Contains("file(s) checked", output);
         // The repository has PowerShell (build.ps1 at least), so the check cannot pass by finding nothing.
         Assert.DoesNotContain(" 0 file(s) checked", output);

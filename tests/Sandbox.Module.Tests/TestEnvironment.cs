@@ -18,6 +18,13 @@ internal static class TestEnvironment
     public static string DocsDir => Path.Combine(RepoRoot, "docs", "cmdlets");
     public static string PesterDir => Path.Combine(RepoRoot, "tests", "pester");
 
+    /// <summary>A pwsh to run: the first on PATH, else the dotnet global tool in ~/.dotnet/tools; null when neither exists.</summary>
+    public static string? Pwsh =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "pwsh"))
+            .Append(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "pwsh"))
+            .FirstOrDefault(File.Exists);
+
     /// <summary>The folder holding PowerShellStandard.Library's reference System.Management.Automation.dll.</summary>
     public static string? PowerShellStandardDir
     {

@@ -19,11 +19,28 @@ BeforeAll {
 }
 
 Describe 'The module manifest' {
-    It 'is valid and exports the 22 cmdlets by name' {
-        $manifest = Test-ModuleManifest -Path (Join-Path $script:root 'Sandbox.psd1')
-        $manifest.ExportedCmdlets.Count | Should -Be 22
+    BeforeAll {
+        # The truth the manifests are held to: every [Cmdlet] class in the cmdlet assembly, and one help page each.
+        $script:cmdletClasses = @((Get-Module -Name Sandbox).ImplementingAssembly.GetExportedTypes() |
+                ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+                ForEach-Object { '{0}-{1}' -f $_.VerbName, $_.NounName } |
+                Sort-Object)
+        $script:helpPages = @(Get-ChildItem -Path (Join-Path $script:root 'docs/cmdlets') -Filter '*.md' |
+                ForEach-Object BaseName | Sort-Object)
+    }
+
+    It 'is valid <Where> and exports every cmdlet of the module by name' -ForEach @(
+        @{ Where = 'in place at the repository root'; Path = 'Sandbox.psd1' }
+        @{ Where = 'as staged in out/Sandbox'; Path = 'out/Sandbox/Sandbox.psd1' }
+    ) {
+        $manifest = Test-ModuleManifest -Path (Join-Path $script:root $Path) -ErrorAction Stop
+        $exported = @($manifest.ExportedCmdlets.Keys | Sort-Object)
+        $exported | Should -Be $script:cmdletClasses
+        $exported | Should -Be $script:helpPages
         $manifest.PowerShellVersion | Should -Be ([version]'7.4')
         $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
+        Join-Path $manifest.ModuleBase 'LICENSE' | Should -Exist
     }
 
     It 'exports only approved verbs' {

@@ -7,7 +7,8 @@ using System.Text.RegularExpressions;
 namespace Sandbox.Client.ModuleSupport;
 
 /// <summary>
-/// Starts, finds and stops local servers (<c>dotnet Sandbox.Server.dll --listen ... --data-dir ...</c>), with no PowerShell
+/// Starts, finds and stops local servers (the self-contained <c>Sandbox.Server --listen ... --data-dir ...</c>, or
+/// <c>dotnet Sandbox.Server.dll ...</c>), with no PowerShell
 /// reference. A server the module starts runs in its own session (so Ctrl+C in the shell does not reach it), writes its output
 /// to <c>{data dir}/server.log</c>, and is recorded in <c>{data dir}/module-server.json</c> so that another shell finds it.
 /// Health is <c>GET {endpoint}/healthz</c>.
@@ -25,12 +26,19 @@ public sealed partial class LocalServerManager
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly SandboxEnvironment _environment;
+    private readonly string _defaultEndpoint;
 
     /// <summary>Creates a manager.</summary>
     /// <param name="environment">Where variables and the default data directory come from; the process by default.</param>
-    public LocalServerManager(SandboxEnvironment? environment = null)
+    /// <param name="defaultEndpoint">
+    /// The default server's address (<see cref="SandboxConnectionSettings.DefaultLocalEndpoint"/> unless given): what the default data
+    /// directory reports when it has no record, and where <see cref="EnsureDefaultServerAsync"/> looks and starts. Tests give another
+    /// so that a user's server on the default port changes nothing.
+    /// </param>
+    public LocalServerManager(SandboxEnvironment? environment = null, string? defaultEndpoint = null)
     {
         _environment = environment ?? SandboxEnvironment.Process;
+        _defaultEndpoint = SandboxConnectionSettings.NormalizeEndpoint(defaultEndpoint ?? SandboxConnectionSettings.DefaultLocalEndpoint).Endpoint;
         _health = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
     }
 
@@ -66,7 +74,7 @@ public sealed partial class LocalServerManager
     /// <param name="progress">Receives what is being done, for <c>Write-Progress</c> or <c>Write-Verbose</c>.</param>
     /// <param name="cancellationToken">Cancels the wait (the process is then ended).</param>
     /// <returns>The server, and whether this call started it.</returns>
-    /// <exception cref="LocalServerException">The server DLL or dotnet is missing, or it did not answer in time (the log's tail is in the message).</exception>
+    /// <exception cref="LocalServerException">The machine cannot run the server (<c>SandboxServerUnsupportedPlatform</c>, <c>SandboxServerRequiresRoot</c>, <c>SandboxServerMissingDependency</c>), the server or dotnet is missing, or it did not answer in time (the log's tail is in the message).</exception>
     public async Task<(LocalServerInfo Server, bool Started)> StartAsync(LocalServerOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -92,7 +100,7 @@ public sealed partial class LocalServerManager
     /// <param name="cancellationToken">Cancels the wait.</param>
     public async Task<(LocalServerInfo Server, bool Started)> EnsureDefaultServerAsync(string? moduleDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        var options = LocalServerOptions.ForDefaultServer(moduleDirectory);
+        var options = LocalServerOptions.ForDefaultServer(moduleDirectory, _defaultEndpoint);
         if (await IsHealthyAsync(options.Endpoint, cancellationToken).ConfigureAwait(false))
             return (await GetAsync(options.ResolvedDataDirectory(_environment), cancellationToken).ConfigureAwait(false) is { IsRunning: true } known
                 ? known
@@ -125,7 +133,7 @@ public sealed partial class LocalServerManager
                 StartedByModule = true,
             };
         }
-        var endpoint = SandboxConnectionSettings.DefaultLocalEndpoint;
+        var endpoint = _defaultEndpoint;
         var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
         return new LocalServerInfo { Endpoint = endpoint, Status = answering ? LocalServerStatus.Running : LocalServerStatus.Stopped, DataDirectory = dir };
     }
@@ -196,17 +204,26 @@ public sealed partial class LocalServerManager
 
     private async Task<LocalServerInfo> LaunchAsync(LocalServerOptions options, string dataDir, IProgress<string>? progress, CancellationToken ct)
     {
+        // Nothing is launched unless the machine can run the server: a server that starts and then fails every sandbox, or
+        // exits after seconds, is worse than an error that names what is missing.
+        if (LocalServerPrerequisites.CheckPlatform(OperatingSystem.IsLinux(), System.Runtime.InteropServices.RuntimeInformation.OSArchitecture, dataDir) is { } platform)
+            throw platform;
         var server = options.ServerPath ?? LocalServerLocator.FindServer(null, _environment);
         if (server is null || !File.Exists(server))
             throw new LocalServerException(
                 $"the local server was not found{(server is null ? "" : " at " + server)}: install the module with its server/ folder, or set SANDBOX_SERVER_PATH to Sandbox.Server.dll",
                 LocalServerException.NotFound, SandboxErrorCategory.ObjectNotFound, server ?? dataDir);
-        var dotnet = options.DotnetPath ?? LocalServerLocator.FindDotnet(_environment);
+        if (LocalServerPrerequisites.CheckThisMachine(dataDir) is { } missing) throw missing;
+        var useDotnet = LocalServerLocator.NeedsDotnetHost(server);
+        // Also for a DLL: sandbox-init next to it needs its execute bit as much as the apphost does.
+        LocalServerPrerequisites.EnsureExecutable(Path.GetDirectoryName(server)!);
+        var dotnet = useDotnet ? options.DotnetPath ?? LocalServerLocator.FindDotnet(_environment) : server;
         Directory.CreateDirectory(dataDir);
         var log = Path.Combine(dataDir, LogFileName);
         var logStart = File.Exists(log) ? new FileInfo(log).Length : 0;
 
-        var args = new List<string> { dotnet, server, "--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir };
+        var args = useDotnet ? new List<string> { dotnet, server } : new List<string> { server };
+        args.AddRange(["--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir]);
         if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
 

@@ -1,6 +1,9 @@
 namespace Sandbox.Client.ModuleSupport;
 
-/// <summary>How to run the local server: <c>dotnet {ServerPath} --listen {ListenAddress}:{Port} --data-dir {DataDirectory}</c>.</summary>
+/// <summary>
+/// How to run the local server: <c>{ServerPath} --listen {ListenAddress}:{Port} --data-dir {DataDirectory}</c> for the
+/// self-contained server, <c>dotnet {ServerPath} ...</c> for a <c>Sandbox.Server.dll</c>.
+/// </summary>
 public sealed class LocalServerOptions
 {
     /// <summary>The default listen address.</summary>
@@ -21,10 +24,10 @@ public sealed class LocalServerOptions
     /// <summary><c>--ttl-granularity</c>, when set.</summary>
     public int? TtlGranularity { get; init; }
 
-    /// <summary>The server's <c>Sandbox.Server.dll</c>; found by <see cref="LocalServerLocator.FindServer"/> when null.</summary>
+    /// <summary>The server (self-contained <c>Sandbox.Server</c> or <c>Sandbox.Server.dll</c>); found by <see cref="LocalServerLocator.FindServer"/> when null.</summary>
     public string? ServerPath { get; init; }
 
-    /// <summary>The <c>dotnet</c> host; found by <see cref="LocalServerLocator.FindDotnet"/> when null.</summary>
+    /// <summary>The <c>dotnet</c> host for a <c>Sandbox.Server.dll</c>; found by <see cref="LocalServerLocator.FindDotnet"/> when null.</summary>
     public string? DotnetPath { get; init; }
 
     /// <summary>How long to wait for the server to answer <c>/healthz</c> (60 s).</summary>
@@ -42,9 +45,10 @@ public sealed class LocalServerOptions
     /// server that ships in the module's <c>server/</c> folder.
     /// </summary>
     /// <param name="moduleDirectory">The module's folder (where <c>SandboxModule.dll</c> is).</param>
-    public static LocalServerOptions ForDefaultServer(string? moduleDirectory)
+    /// <param name="defaultEndpoint">The default server's address; <see cref="SandboxConnectionSettings.DefaultLocalEndpoint"/> when null.</param>
+    public static LocalServerOptions ForDefaultServer(string? moduleDirectory, string? defaultEndpoint = null)
     {
-        var (endpoint, _) = SandboxConnectionSettings.NormalizeEndpoint(SandboxConnectionSettings.DefaultLocalEndpoint);
+        var (endpoint, _) = SandboxConnectionSettings.NormalizeEndpoint(defaultEndpoint ?? SandboxConnectionSettings.DefaultLocalEndpoint);
         var uri = new Uri(endpoint);
         return new LocalServerOptions
         {
@@ -55,15 +59,19 @@ public sealed class LocalServerOptions
     }
 }
 
-/// <summary>Finds the server's DLL and the <c>dotnet</c> host.</summary>
+/// <summary>Finds the server and the <c>dotnet</c> host.</summary>
 public static class LocalServerLocator
 {
-    /// <summary>The server's file name.</summary>
+    /// <summary>The framework-dependent server's file name (run with <c>dotnet</c>).</summary>
     public const string ServerFileName = "Sandbox.Server.dll";
 
+    /// <summary>The self-contained server's executable name (run directly; no .NET install needed).</summary>
+    public const string ServerExecutableName = "Sandbox.Server";
+
     /// <summary>
-    /// The server DLL: <c>SANDBOX_SERVER_PATH</c> when set, else <c>{moduleDirectory}/server/Sandbox.Server.dll</c>
-    /// (null when neither exists).
+    /// The server: <c>SANDBOX_SERVER_PATH</c> when set (a <c>Sandbox.Server.dll</c> or a self-contained <c>Sandbox.Server</c>),
+    /// else the self-contained server the module ships for this processor, <c>{moduleDirectory}/server/linux-x64/Sandbox.Server</c>
+    /// or <c>.../linux-arm64/...</c>, else <c>{moduleDirectory}/server/Sandbox.Server.dll</c> (null when none exists).
     /// </summary>
     public static string? FindServer(string? moduleDirectory, SandboxEnvironment? environment = null)
     {
@@ -71,11 +79,19 @@ public static class LocalServerLocator
         if (env.GetVariable("SANDBOX_SERVER_PATH") is { Length: > 0 } fromEnv && File.Exists(fromEnv)) return Path.GetFullPath(fromEnv);
         if (!string.IsNullOrEmpty(moduleDirectory))
         {
+            if (OperatingSystem.IsLinux() && LocalServerPrerequisites.RuntimeFolder(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture) is { } rid)
+            {
+                var selfContained = Path.Combine(moduleDirectory, "server", rid, ServerExecutableName);
+                if (File.Exists(selfContained)) return selfContained;
+            }
             var bundled = Path.Combine(moduleDirectory, "server", ServerFileName);
             if (File.Exists(bundled)) return bundled;
         }
         return null;
     }
+
+    /// <summary>True when <paramref name="serverPath"/> is a DLL that the <c>dotnet</c> host runs, false for a self-contained executable.</summary>
+    public static bool NeedsDotnetHost(string serverPath) => serverPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The <c>dotnet</c> host: <c>DOTNET_HOST_PATH</c>, <c>$DOTNET_ROOT/dotnet</c>, the first <c>dotnet</c> on <c>PATH</c>,

@@ -264,7 +264,11 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         {
             store.DeleteDanglingPoolReplicas();
             var pools = store.AllPools().ToDictionary(p => p.Id);
-            var replicas = store.AllPoolReplicas().Where(r => !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+            // Boots in flight are read BEFORE the store (see below): read after, a boot that finished in between would show
+            // here with its stale Provisioning status and no longer be in _booting, and be ended as "replica is Provisioning"
+            // although it is ready.
+            var bootingNow = _booting.Keys.ToHashSet();
+            var replicas = store.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
 
             // Replicas that will not serve: of a deleted pool, failed, stopped, or whose processes died.
             foreach (var r in replicas)
@@ -280,9 +284,14 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
 
             foreach (var pool in pools.Values)
             {
-                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !_booting.ContainsKey(r.Sandbox.Id))
+                // One snapshot of the boots in flight, taken BEFORE the store is read, decides both counts. A boot marks its
+                // replica Ready in the store and only then leaves _booting: reading the store first and _booting second could
+                // see it in neither (store read while still booting, _booting read after it left), start an extra replica, and
+                // then end a ready one as surplus, so that a pool that had answered "2 ready" briefly had one.
+                var inFlight = _booting.Where(b => b.Value == pool.Id).Select(b => b.Key).ToHashSet();
+                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
                     .OrderByDescending(r => r.Sandbox.CreatedAt).ToList();
-                var booting = _booting.Values.Count(p => p == pool.Id);
+                var booting = inFlight.Count;
                 var surplus = ready.Count + booting - pool.Replicas;
                 // Surplus: end ready replicas (newest first); boots in flight finish and are ended by a later pass.
                 for (var i = 0; i < surplus && i < ready.Count; i++)

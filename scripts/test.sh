@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every test: `dotnet test Sandbox.slnx` (xunit; integration tests start the real server against real sandboxes),
+# then the Pester suite in real pwsh against the module staged in out/Sandbox (tests/pester/Run.ps1).
+# Ends with ONE plain line, "N passed, N failed", over the xunit trx counters and Pester's counts.
+# Run scripts/install-deps.sh first (pwsh, Pester 5.7.1, the server's packages).
+# For a quicker local run: arguments go to `dotnet test` (e.g. --filter ...), and SANDBOX_PESTER_PATH (files or
+# folders, space-separated) narrows the Pester run. CI passes neither.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:$HOME/.dotnet/tools"
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+dotnet test Sandbox.slnx --logger trx --results-directory "$results" --logger "console;verbosity=normal" "$@"
+rc=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  p=$(grep -o '<Counters [^>]*' "$trx" | grep -o ' passed="[0-9]*"' | grep -o '[0-9]*')
+  f=$(grep -o '<Counters [^>]*' "$trx" | grep -o ' failed="[0-9]*"' | grep -o '[0-9]*')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+# Pester: its last line is "pester-result: passed=N failed=N skipped=N notrun=N".
+if [ -f out/Sandbox/Sandbox.psd1 ] && command -v pwsh >/dev/null; then
+  pester_path=${SANDBOX_PESTER_PATH:-tests/pester}
+  pwsh -NoProfile -NonInteractive -File tests/pester/Run.ps1 -ResultPath "$results/pester.xml" -Path "${pester_path// /,}" 2>&1 | tee "$results/pester.log"
+  prc=${PIPESTATUS[0]}
+  line=$(grep -a '^pester-result: ' "$results/pester.log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "tests/pester/Run.ps1 printed no result line (exit code $prc)"
+    failed=$((failed + 1))
+  else
+    p=$(echo "$line" | grep -o 'passed=[0-9]*' | grep -o '[0-9]*')
+    f=$(echo "$line" | grep -o 'failed=[0-9]*' | grep -o '[0-9]*')
+    passed=$((passed + p))
+    failed=$((failed + f))
+  fi
+  [ "$prc" -eq 0 ] || rc=1
+else
+  echo "Pester suite not run: $( [ -f out/Sandbox/Sandbox.psd1 ] || echo 'out/Sandbox is not staged; ')$(command -v pwsh >/dev/null || echo 'no pwsh (run scripts/install-deps.sh)')"
+  failed=$((failed + 1))
+  rc=1
+fi
+
+echo "$passed passed, $failed failed"
+exit $rc
