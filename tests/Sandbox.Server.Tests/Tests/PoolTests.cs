@@ -31,18 +31,19 @@ public sealed class PoolTests(ServerFixture fixture)
             && p.GetProperty("provisioning_replicas").GetInt32() == 0, TimeSpan.FromSeconds(seconds), $"pool {pool} with {ready} ready replicas", 50);
 
     /// <summary>Ids of sandboxes booted (an upper layer exists) that no list shows: the pool replicas made since <paramref name="before"/>.</summary>
+    // A booted sandbox has a runc config.json in its box dir; a warm launcher (made ahead, with its filesystem) has none yet.
     private static async Task<HashSet<string>> ReplicaIdsAsync(ServerProcess s, IReadOnlySet<string> before)
     {
         var visible = await s.SandboxIdsAsync();
         return Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes"))
-            .Where(d => Directory.Exists(Path.Combine(d, "fs", "upper")))
+            .Where(d => File.Exists(Path.Combine(d, "config.json")))
             .Select(Path.GetFileName).OfType<string>()
             .Where(id => !before.Contains(id) && !visible.Contains(id) && HostProbe.CgroupDirs(id, "pids").SelectMany(HostProbe.Procs).Any())
             .ToHashSet();
     }
 
     private static HashSet<string> BootedIds(ServerProcess s) =>
-        Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes")).Where(d => Directory.Exists(Path.Combine(d, "fs", "upper")))
+        Directory.EnumerateDirectories(Path.Combine(s.DataDir, "boxes")).Where(d => File.Exists(Path.Combine(d, "config.json")))
             .Select(Path.GetFileName).OfType<string>().ToHashSet();
 
     /// <summary>SIGKILL to every process in the sandbox's cgroup, from the host, until none is left.</summary>
