@@ -18,6 +18,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+// The server runs system tools (runc, mount, mkfs.ext4, nft, find...): started with an empty environment (env -i), it
+// still finds them where Debian puts them.
+const string SystemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+var path = Environment.GetEnvironmentVariable("PATH");
+Environment.SetEnvironmentVariable("PATH", string.IsNullOrEmpty(path) ? SystemPath : $"{path}:{SystemPath}");
+
 // Whatever the server creates (state, keys, sandbox files) is readable by root alone unless it says otherwise.
 Native.SetUmask(0b000_111_111);
 SandboxRuntime.MakeTraversable(options.DataDir);
