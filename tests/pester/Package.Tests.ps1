@@ -56,6 +56,10 @@ AfterAll {
             }
         }
         Start-Sleep -Milliseconds 500
+        # Mounts a killed server left (its sandboxes' loop-mounted filesystems), deepest first.
+        $prefix = $script:work.TrimEnd('/') + '/'
+        Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_.StartsWith($prefix) } |
+            Sort-Object -Property Length -Descending -Unique | ForEach-Object { & umount -l $_ 2>$null }
         Remove-Item -LiteralPath $script:work -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
@@ -152,8 +156,9 @@ finally {
         }
         finally {
             if (-not $process.HasExited) {
-                Stop-Process -Id $process.Id
-                $process.WaitForExit(30000) | Out-Null
+                # SIGTERM, so that the server ends its warm launchers and unmounts their filesystems.
+                & /bin/kill -TERM $process.Id
+                if (-not $process.WaitForExit(30000)) { Stop-Process -Id $process.Id -Force }
             }
         }
     }

@@ -139,14 +139,18 @@ public sealed partial class LocalServer : IAsyncDisposable
             {
                 // Best effort: the kill and the directory removal below still run.
             }
-            p.Kill(entireProcessTree: false); // SIGKILL
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            // SIGTERM first, so that the server ends its warm launchers and unmounts their filesystems; SIGKILL after 15 s.
+            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", p.Id.ToString()]) { UseShellExecute = false }))
+                term?.WaitForExit(5000);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try
             {
                 await p.WaitForExitAsync(cts.Token);
             }
             catch (OperationCanceledException)
             {
+                p.Kill(entireProcessTree: false);
+                await p.WaitForExitAsync(CancellationToken.None);
             }
         }
         _process?.Dispose();
@@ -158,6 +162,7 @@ public sealed partial class LocalServer : IAsyncDisposable
         catch (IOException)
         {
         }
+        UnmountUnder(DataDir);
         try
         {
             if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
@@ -188,6 +193,25 @@ public sealed partial class LocalServer : IAsyncDisposable
         if (string.IsNullOrEmpty(baked) || !File.Exists(baked))
             throw new InvalidOperationException($"Sandbox.Server.dll not found ('{baked}'): build the tests, or set SANDBOX_SERVER_DLL");
         return baked;
+    }
+
+    /// <summary>Detaches every mount left below <paramref name="dir"/> (deepest first), e.g. by a server that was killed.</summary>
+    private static void UnmountUnder(string dir)
+    {
+        var prefix = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) + "/";
+        var mounts = File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f.Length > 4)
+            .Select(f => f[4]).Where(m => m.StartsWith(prefix, StringComparison.Ordinal)).Distinct().OrderByDescending(m => m.Length).ToList();
+        foreach (var mount in mounts)
+        {
+            try
+            {
+                using var umount = Process.Start(new ProcessStartInfo("umount", ["-l", mount]) { UseShellExecute = false, RedirectStandardError = true });
+                umount?.WaitForExit(10000);
+            }
+            catch (Exception)
+            {
+            }
+        }
     }
 }
 

@@ -103,6 +103,29 @@ public static class HostProbe
         return hits;
     }
 
+    /// <summary>
+    /// Detaches every mount below <paramref name="dir"/> (deepest first): a server killed without a chance to clean up
+    /// leaves its sandboxes' loop-mounted filesystems there, and a test run leaves nothing mounted behind.
+    /// </summary>
+    public static void UnmountUnder(string dir)
+    {
+        var prefix = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) + "/";
+        var mounts = File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f.Length > 4)
+            .Select(f => f[4].Replace("\\040", " ")).Where(m => m.StartsWith(prefix, StringComparison.Ordinal))
+            .Distinct().OrderByDescending(m => m.Length).ToList();
+        foreach (var mount in mounts)
+        {
+            try
+            {
+                using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", ["-l", mount]) { UseShellExecute = false, RedirectStandardError = true });
+                umount?.WaitForExit(10000);
+            }
+            catch (Exception)
+            {
+            }
+        }
+    }
+
     /// <summary>Best-effort removal of a sandbox the server failed to delete (its processes and cgroups only).</summary>
     public static void ForceCleanup(string id)
     {

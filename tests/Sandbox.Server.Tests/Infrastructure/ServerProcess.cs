@@ -342,6 +342,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             {
             }
         }
+        HostProbe.UnmountUnder(DataDir);
         try
         {
             if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
