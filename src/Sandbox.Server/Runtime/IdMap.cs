@@ -6,7 +6,7 @@ namespace Sandbox.Server.Runtime;
 /// The user namespace mapping of every sandbox: uid/gid 0-65535 inside are 100000-165535 on the host, so root in a
 /// sandbox is an unprivileged user outside it, and files a sandbox makes belong to that range on the host.
 /// </summary>
-public static partial class IdMap
+public static class IdMap
 {
     public const int HostId = 100000;
     public const int Size = 65536;
@@ -28,10 +28,7 @@ public static partial class IdMap
     public static async Task ShiftTreeAsync(string root, CancellationToken ct)
     {
         // find prints owner, group and path for every entry without following links; paths are NUL-terminated.
-        var psi = new System.Diagnostics.ProcessStartInfo("find", [root, "-xdev", "-printf", "%U %G %p\\0"]) { RedirectStandardOutput = true, UseShellExecute = false };
-        using var find = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not run find");
-        var output = await find.StandardOutput.ReadToEndAsync(ct);
-        await find.WaitForExitAsync(ct);
+        var output = await HostCommand.RunAsync("find", [root, "-xdev", "-printf", "%U %G %p\\0"], ct);
         foreach (var entry in output.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var first = entry.IndexOf(' ');
@@ -42,13 +39,10 @@ public static partial class IdMap
             var path = entry[(second + 1)..];
             var isLink = new FileInfo(path).LinkTarget is not null;
             var mode = isLink ? default : File.GetUnixFileMode(path);
-            if (lchown(path, ToHost(uid), ToHost(gid)) != 0)
+            if (Native.Lchown(path, ToHost(uid), ToHost(gid)) != 0)
                 throw new IOException($"chown {path}: errno {Marshal.GetLastPInvokeError()}");
             // chown clears set-id bits; inside, where the owner is the sandbox's own, they keep their meaning.
             if (!isLink && (mode & (UnixFileMode.SetUser | UnixFileMode.SetGroup)) != 0) File.SetUnixFileMode(path, mode);
         }
     }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int lchown(string path, int owner, int group);
 }

@@ -67,6 +67,12 @@ internal static unsafe partial class Native
     public static int Chown(string path, int owner, int group) => chown(path, owner, group);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lchown(string path, int owner, int group);
+
+    /// <summary>chown of the entry itself: a symlink is changed, never followed.</summary>
+    public static int Lchown(string path, int owner, int group) => lchown(path, owner, group);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
     private const int OPath = 0x200000;

@@ -171,7 +171,8 @@ public sealed class RootImages
         var staging = target + ".new-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
-            await Run("cp", ["-a", "--reflink=auto", source + "/.", staging + "/"], staging);
+            Directory.CreateDirectory(staging);
+            await HostCommand.RunAsync("cp", ["-a", "--reflink=auto", source + "/.", staging + "/"]);
             await IdMap.ShiftTreeAsync(staging, CancellationToken.None);
             Directory.Move(staging, target);
             await File.WriteAllTextAsync(target + ".complete", "");
@@ -183,15 +184,5 @@ public sealed class RootImages
         }
         _log.LogInformation("copied root filesystem {Source} into the sandboxes' id range at {Target}", source, target);
         return target;
-    }
-
-    private static async Task Run(string file, string[] args, string makeDir)
-    {
-        Directory.CreateDirectory(makeDir);
-        var psi = new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, UseShellExecute = false };
-        using var process = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException($"could not run {file}");
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new IOException($"{file} failed: {error.Trim()}");
     }
 }

@@ -169,12 +169,9 @@ public sealed class SandboxRuntime
     private async Task DeleteContainerAsync(string id)
     {
         if (!Directory.Exists(Path.Combine(_runcRoot, id))) return;
-        var psi = new ProcessStartInfo(_runcPath, ["--root", _runcRoot, "delete", "--force", id]) { RedirectStandardError = true, UseShellExecute = false };
-        using var runc = Process.Start(psi) ?? throw new InvalidOperationException("could not run runc");
-        var error = await runc.StandardError.ReadToEndAsync();
-        await runc.WaitForExitAsync();
-        if (runc.ExitCode != 0 && Directory.Exists(Path.Combine(_runcRoot, id)))
-            _log.LogWarning("runc delete {Id} failed: {Error}", id, error.Trim());
+        var (code, _, error) = await HostCommand.TryRunAsync(_runcPath, ["--root", _runcRoot, "delete", "--force", id]);
+        if (code != 0 && Directory.Exists(Path.Combine(_runcRoot, id)))
+            _log.LogWarning("runc delete {Id} failed: {Error}", id, error);
     }
 
     /// <summary>

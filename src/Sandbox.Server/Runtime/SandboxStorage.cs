@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Sandbox.Server.Runtime;
 
 /// <summary>
@@ -38,7 +36,7 @@ public sealed class SandboxStorage(ILogger log)
             {
                 await using (var f = new FileStream(staging, FileMode.Create, FileAccess.Write))
                     f.SetLength(capacityBytes);
-                await RunAsync("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", $"nodiscard,lazy_itable_init=1,lazy_journal_init=1,root_owner={IdMap.HostId}:{IdMap.HostId}", staging], ct);
+                await HostCommand.RunAsync("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", $"nodiscard,lazy_itable_init=1,lazy_journal_init=1,root_owner={IdMap.HostId}:{IdMap.HostId}", staging], ct);
                 File.Move(staging, image);
             }
             catch
@@ -47,11 +45,11 @@ public sealed class SandboxStorage(ILogger log)
                 throw;
             }
         }
-        if (!IsMountPoint(mount))
+        if (!MountTable.IsMountPoint(mount))
         {
             Directory.CreateDirectory(mount);
             // autoclear: the loop device goes away with the last mount of it.
-            await RunAsync("mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,noatime", image, mount], ct);
+            await HostCommand.RunAsync("mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,noatime", image, mount], ct);
         }
         foreach (var dir in new[] { UpperDir(boxDir), WorkDir(boxDir) })
         {
@@ -72,7 +70,7 @@ public sealed class SandboxStorage(ILogger log)
     private static bool IsPristine(string boxDir)
     {
         var upper = UpperDir(boxDir);
-        if (!IsMountPoint(MountDir(boxDir))) return false;
+        if (!MountTable.IsMountPoint(MountDir(boxDir))) return false;
         if (!Directory.Exists(upper)) return true;
         var entries = Directory.EnumerateFileSystemEntries(upper, "*", SearchOption.AllDirectories).ToList();
         return entries.All(e => e == Path.Combine(upper, "home") || e == Path.Combine(upper, "home", "user"));
@@ -88,11 +86,11 @@ public sealed class SandboxStorage(ILogger log)
     public async Task UnmountAsync(string boxDir, CancellationToken ct)
     {
         var mount = MountDir(boxDir);
-        for (var attempt = 0; IsMountPoint(mount); attempt++)
+        for (var attempt = 0; MountTable.IsMountPoint(mount); attempt++)
         {
             try
             {
-                await RunAsync("umount", [mount], ct);
+                await HostCommand.RunAsync("umount", [mount], ct);
             }
             catch (IOException) when (attempt < 50)
             {
@@ -102,7 +100,7 @@ public sealed class SandboxStorage(ILogger log)
             catch (IOException e)
             {
                 log.LogWarning("could not unmount {Mount}, detaching it: {Error}", mount, e.Message);
-                await RunAsync("umount", ["-l", mount], ct);
+                await HostCommand.RunAsync("umount", ["-l", mount], ct);
             }
         }
     }
@@ -111,42 +109,14 @@ public sealed class SandboxStorage(ILogger log)
     public static long? UsedBytes(string boxDir)
     {
         var mount = MountDir(boxDir);
-        if (!IsMountPoint(mount)) return null;
+        if (!MountTable.IsMountPoint(mount)) return null;
         var drive = new DriveInfo(mount);
         return drive.TotalSize - drive.TotalFreeSpace;
     }
 
-    public static bool IsMountPoint(string path)
-    {
-        if (!Directory.Exists(path)) return false;
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
-        }
-        return false;
-    }
-
-    private static string Unescape(string field) =>
-        field.Contains('\\') ? System.Text.RegularExpressions.Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()) : field;
-
     private static void Chown(string path)
     {
-        if (lchown(path, IdMap.HostId, IdMap.HostId) != 0)
+        if (Native.Lchown(path, IdMap.HostId, IdMap.HostId) != 0)
             throw new IOException($"chown {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    private static extern int lchown(string path, int owner, int group);
-
-    private static async Task RunAsync(string file, string[] args, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        using var process = Process.Start(psi) ?? throw new IOException($"could not run {file}");
-        var error = process.StandardError.ReadToEndAsync(ct);
-        await process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0) throw new IOException($"{file} {string.Join(' ', args)}: {(await error).Trim()}");
     }
 }

@@ -37,14 +37,8 @@ public sealed class VolumeRuntime
 
     public string ImagePath(string id) => Path.Combine(_dir, id + ".img");
 
-    private static long OwnerOf(string path)
-    {
-        var psi = new ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true, UseShellExecute = false };
-        using var stat = Process.Start(psi)!;
-        var text = stat.StandardOutput.ReadToEnd();
-        stat.WaitForExit();
-        return long.TryParse(text.Trim(), out var uid) ? uid : -1;
-    }
+    private static async Task<long> OwnerOfAsync(string path, CancellationToken ct) =>
+        long.TryParse((await HostCommand.RunAsync("stat", ["-c", "%u", path], ct)).Trim(), out var uid) ? uid : -1;
     public string MountDir(string id) => Path.Combine(_dir, id + ".mnt");
 
     /// <summary>Makes the image: sparse, exactly <paramref name="sizeBytes"/> long, ext4 without reserved blocks.</summary>
@@ -68,7 +62,7 @@ public sealed class VolumeRuntime
     public async Task EnsureMountedAsync(string id, CancellationToken ct)
     {
         var mnt = MountDir(id);
-        if (IsMountPoint(mnt)) return;
+        if (MountTable.IsMountPoint(mnt)) return;
         var image = ImagePath(id);
         if (!File.Exists(image)) throw new VolumeOperationException($"the image of volume {id} is missing ({image})");
         var loop = (await LoopDevicesAsync(image, ct)).FirstOrDefault();
@@ -77,7 +71,7 @@ public sealed class VolumeRuntime
         Directory.CreateDirectory(mnt);
         await RunAsync("mount", ["-t", "ext4", "-o", "nosuid,nodev", loop, mnt], ct);
         // Volumes made before sandboxes ran in a user namespace belong to host root: move them into the sandboxes' range.
-        if (OwnerOf(mnt) == 0) await IdMap.ShiftTreeAsync(mnt, ct);
+        if (await OwnerOfAsync(mnt, ct) == 0) await IdMap.ShiftTreeAsync(mnt, ct);
         _log.LogDebug("volume {Id} mounted at {Mount} from {Loop}", id, mnt, loop);
     }
 
@@ -88,7 +82,7 @@ public sealed class VolumeRuntime
     public async Task UnmountAsync(string id, CancellationToken ct)
     {
         var mnt = MountDir(id);
-        if (IsMountPoint(mnt)) await RunAsync("umount", ["-l", mnt], ct);
+        if (MountTable.IsMountPoint(mnt)) await RunAsync("umount", ["-l", mnt], ct);
         foreach (var loop in await LoopDevicesAsync(ImagePath(id), ct))
         {
             try
@@ -111,7 +105,7 @@ public sealed class VolumeRuntime
     {
         var image = ImagePath(id);
         var mnt = MountDir(id);
-        var wasMounted = IsMountPoint(mnt);
+        var wasMounted = MountTable.IsMountPoint(mnt);
         SetLength(image, newSize);
         string? onlineError = null;
         try
@@ -169,7 +163,7 @@ public sealed class VolumeRuntime
     {
         await UnmountAsync(id, ct);
         var mnt = MountDir(id);
-        if (Directory.Exists(mnt) && !IsMountPoint(mnt)) Directory.Delete(mnt);
+        if (Directory.Exists(mnt) && !MountTable.IsMountPoint(mnt)) Directory.Delete(mnt);
         File.Delete(ImagePath(id));
     }
 
@@ -192,37 +186,6 @@ public sealed class VolumeRuntime
             }
         }
     }
-
-    /// <summary>True when <paramref name="path"/> is a mount point in the server's mount namespace.</summary>
-    public static bool IsMountPoint(string path)
-    {
-        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == target) return true;
-        }
-        return false;
-    }
-
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    private static string Unescape(string s)
-    {
-        if (!s.Contains('\\')) return s;
-        var sb = new System.Text.StringBuilder();
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (s[i] == '\\' && IsOctal(s, i + 1))
-            {
-                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else sb.Append(s[i]);
-        }
-        return sb.ToString();
-    }
-
-    private static bool IsOctal(string s, int at) => at + 3 <= s.Length && s.Substring(at, 3).All(c => c is >= '0' and <= '7');
 
     private async Task<List<string>> LoopDevicesAsync(string image, CancellationToken ct)
     {
@@ -251,15 +214,13 @@ public sealed class VolumeRuntime
 
     private static async Task<string> RunAsync(string file, string[] args, CancellationToken ct, int[]? okExitCodes = null)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new VolumeOperationException($"could not start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct);
-        var err = (await stderr).Trim();
-        if (!(okExitCodes ?? [0]).Contains(p.ExitCode))
-            throw new VolumeOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {(err.Length > 400 ? err[^400..] : err)}");
-        return await stdout;
+        try
+        {
+            return await HostCommand.RunAsync(file, args, ct, okExitCodes);
+        }
+        catch (IOException e)
+        {
+            throw new VolumeOperationException(e.Message);
+        }
     }
 }
