@@ -150,6 +150,11 @@ public sealed class ExecWebSocket
             await SendErrorAsync(socket, e.Error, e.Message, CancellationToken.None);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
         }
+        catch (DomainException e)
+        {
+            await SendErrorAsync(socket, e.Code, e.Message, CancellationToken.None);
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+        }
         catch (Exception e)
         {
             // After the upgrade no HTTP 500 can be sent: say so in an error frame and close with 1011.

@@ -194,7 +194,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
             for (var i = 0; i < network.SlotCount; i++)
                 if (!used.Contains(i)) return i;
         }
-        throw ApiException.Conflict("NetworkRangeFull", $"the server's network range {options.NetworkRange} has no free /30 left");
+        throw new ConflictException("NetworkRangeFull", $"the server's network range {options.NetworkRange} has no free /30 left");
     }
 
     private async Task<string[]> ResolveAsync(IReadOnlyList<string> domains, CancellationToken ct)

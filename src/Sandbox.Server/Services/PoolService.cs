@@ -26,7 +26,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("PoolNotFound", $"pool '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("PoolNotFound", $"pool '{name}' not found");
 
     // ---------------------------------------------------------------- API
 
@@ -47,10 +47,10 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         var templateName = body.String("template_name", required: true);
         var replicas = body.Integer("replicas", 1, 100, required: true);
         body.ThrowIfInvalid();
-        var template = store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        var template = store.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         CheckStateless(template);
         if (TemplateCatalog.LowerDir(template.Image) is null)
-            throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+            throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         var now = Now;
         var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name!, TemplateName = template.Name, Replicas = (int)replicas!, CreatedAt = now, UpdatedAt = now };
         try
@@ -59,7 +59,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{name}' already exists");
+            throw new ConflictException("PoolAlreadyExists", $"pool '{name}' already exists");
         }
         Wake();
         return pool;
@@ -68,7 +68,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
     private static void CheckStateless(TemplateRecord template)
     {
         if (template.VolumeMounts.Count > 0)
-            throw ApiException.BadRequest("ValidationError", "Pools only support stateless templates");
+            throw new RejectedException("ValidationError", "Pools only support stateless templates");
     }
 
     /// <summary>Waits until the pool has as many ready replicas as it wants; false at the deadline.</summary>
@@ -100,7 +100,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{newName}' already exists");
+            throw new ConflictException("PoolAlreadyExists", $"pool '{newName}' already exists");
         }
         Wake();
         return pool;
@@ -152,7 +152,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{name}' already exists");
+            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{name}' already exists");
         }
     }
 

@@ -10,8 +10,8 @@ namespace Sandbox.Server.Services;
 /// </summary>
 public sealed partial class SandboxManager
 {
-    private static ApiException NotPausable(SandboxRecord r, string action) =>
-        ApiException.BadRequest("NotReady", $"sandbox '{r.Name}' is {r.Status}; only a ready or paused sandbox can be {action}");
+    private static DomainException NotPausable(SandboxRecord r, string action) =>
+        new RejectedException("NotReady", $"sandbox '{r.Name}' is {r.Status}; only a ready or paused sandbox can be {action}");
 
     /// <summary>Freezes every process of a ready sandbox (idempotent on a paused one).</summary>
     public async Task<SandboxRecord> PauseAsync(string name)

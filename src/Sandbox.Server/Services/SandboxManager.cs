@@ -19,7 +19,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
     private SemaphoreSlim LockFor(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("SandboxNotFound", $"sandbox '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("SandboxNotFound", $"sandbox '{name}' not found");
 
     public SandboxRecord Get(string name) => store.GetSandboxByName(name) ?? throw NotFound(name);
 
@@ -46,9 +46,9 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
         var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
         var template = launch is not null ? store.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+            : store.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
-            ?? throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+            ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         Quantity.TryParse(template.Cpu, out var templateCpu);
         Quantity.TryParse(template.Memory, out var templateMemory);
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
@@ -92,7 +92,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         {
             runtime.ReturnSlot(slot);
             if (launch is not null) snapshots.Release(launch.SnapshotId);
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
+            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
         }
         var gate = LockFor(record.Id);
         gate.Wait();
@@ -195,7 +195,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
+            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
         }
         finally
         {
@@ -294,13 +294,13 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
     public SandboxRecord RequireReady(string id)
     {
-        var record = store.GetSandboxById(id) ?? throw ApiException.NotFound("SandboxNotFound", $"no sandbox with id '{id}'");
+        var record = store.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
         if (record.Status == SandboxStatus.Paused) record = ResumeForDataplane(id);
         if (record.Status == SandboxStatus.Failed)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
+            throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
+            throw new RejectedException("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
         return record;
     }
 

@@ -30,7 +30,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     private readonly SemaphoreSlim _collect = new(1, 1);
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string id) => ApiException.NotFound("SnapshotNotFound", $"snapshot '{id}' not found");
+    private static DomainException NotFound(string id) => new NotFoundException("SnapshotNotFound", $"snapshot '{id}' not found");
 
     /// <summary>A live snapshot by id.</summary>
     public SnapshotRecord Get(string id) => store.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
@@ -46,7 +46,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
+            throw new ConflictException("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
         }
     }
 
@@ -66,7 +66,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         body.ThrowIfInvalid(); // checkpoint is accepted and ignored: the local server captures the filesystem only
         var sandbox = sandboxes.Get(sandboxName);
         if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
+            throw new RejectedException("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
         var now = Now;
         var record = Insert(new SnapshotRecord
         {
@@ -115,7 +115,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         var capacity = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
         body.ThrowIfInvalid();
         if (!ImageImporter.LooksImportable(image!, out var path))
-            throw ApiException.BadRequest("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
+            throw new RejectedException("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
         var now = Now;
         var record = Insert(new SnapshotRecord
         {
@@ -183,7 +183,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         {
             var s = Get(snapshotId);
             if (s.Status != SnapshotStatus.Ready)
-                throw ApiException.BadRequest("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
+                throw new RejectedException("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
             return s.Kind == SnapshotKind.Image
                 ? new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false)
                 : new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true);

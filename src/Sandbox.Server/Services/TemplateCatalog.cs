@@ -40,7 +40,7 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     }
 
     public TemplateRecord Get(string name) =>
-        store.GetTemplate(name) ?? throw ApiException.NotFound("TemplateNotFound", $"template '{name}' not found");
+        store.GetTemplate(name) ?? throw new NotFoundException("TemplateNotFound", $"template '{name}' not found");
 
     public TemplateRecord Create(JsonInput body)
     {
@@ -72,7 +72,7 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("TemplateAlreadyExists", $"template '{name}' already exists");
+            throw new ConflictException("TemplateAlreadyExists", $"template '{name}' already exists");
         }
         return template;
     }
@@ -106,7 +106,7 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("TemplateAlreadyExists", $"template '{newName}' already exists");
+            throw new ConflictException("TemplateAlreadyExists", $"template '{newName}' already exists");
         }
         return Get(newName);
     }
@@ -114,8 +114,8 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     public void Delete(string name)
     {
         Get(name);
-        if (store.TemplateUsedByPool(name)) throw ApiException.Conflict("TemplateInUse", $"template '{name}' is used by a pool; delete the pool first");
-        if (store.TemplateInUse(name)) throw ApiException.Conflict("TemplateInUse", $"template '{name}' is used by sandboxes; delete them first");
+        if (store.TemplateUsedByPool(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by a pool; delete the pool first");
+        if (store.TemplateInUse(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by sandboxes; delete them first");
         store.DeleteTemplate(name);
     }
 }

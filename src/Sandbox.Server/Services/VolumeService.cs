@@ -20,7 +20,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("VolumeNotFound", $"volume '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("VolumeNotFound", $"volume '{name}' not found");
 
     public VolumeRecord Get(string name) => store.GetVolume(name) ?? throw NotFound(name);
 
@@ -58,7 +58,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         }
     }
 
-    private static ApiException Exists(string name) => ApiException.Conflict("VolumeAlreadyExists", $"volume '{name}' already exists");
+    private static DomainException Exists(string name) => new ConflictException("VolumeAlreadyExists", $"volume '{name}' already exists");
 
     /// <summary>PATCH: <c>name</c> and/or <c>size</c> (increases only; a shrink is 400 <c>ResizeError</c> and changes nothing).</summary>
     public async Task<VolumeRecord> UpdateAsync(string name, JsonInput body, CancellationToken ct)
@@ -71,7 +71,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         {
             var record = Get(name);
             if (size is { } wanted && wanted < record.SizeBytes)
-                throw ApiException.BadRequest("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
+                throw new RejectedException("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
             if (newName is not null && newName != name && store.GetVolume(newName) is not null) throw Exists(newName);
             if (size is { } grow && grow > record.SizeBytes)
             {
@@ -83,11 +83,11 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
                 }
                 catch (VolumeOperationException e) when (users.Count > 0)
                 {
-                    throw ApiException.Conflict("VolumeInUse", $"volume '{name}' cannot grow while sandboxes use it ({string.Join(", ", users)}): {e.Message}");
+                    throw new ConflictException("VolumeInUse", $"volume '{name}' cannot grow while sandboxes use it ({string.Join(", ", users)}): {e.Message}");
                 }
                 catch (VolumeOperationException e)
                 {
-                    throw ApiException.BadRequest("ResizeError", $"volume '{name}' could not grow: {e.Message}");
+                    throw new RejectedException("ResizeError", $"volume '{name}' could not grow: {e.Message}");
                 }
                 store.UpdateVolumeSize(record.Id, grow, Now);
             }
@@ -119,7 +119,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
             var record = Get(name);
             var templates = store.TemplatesMountingVolume(name);
             if (templates.Count > 0)
-                throw ApiException.Conflict("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
+                throw new ConflictException("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
             await runtime.DestroyAsync(record.Id, ct);
             store.DeleteVolume(record.Id);
         }
@@ -209,7 +209,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     {
         foreach (var m in mounts)
             if (store.GetVolume(m.VolumeName) is null)
-                throw ApiException.BadRequest("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
+                throw new RejectedException("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
     }
 
     // ---- sandboxes ----

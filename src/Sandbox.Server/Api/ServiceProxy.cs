@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using Sandbox.Server.Api;
+using Sandbox.Server.Services;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
-namespace Sandbox.Server.Services;
+namespace Sandbox.Server.Api;
 
 /// <summary>
 /// Forwards service-URL traffic into a sandbox. Upstream connections are TCP sockets the sandbox's helper opens to
