@@ -21,8 +21,8 @@ public static class ControlPlaneEndpoints
         api.MapPost("/boxes", CreateSandbox);
         api.MapGet("/boxes", ListSandboxes);
         api.MapGet("/boxes/{name}", (string name, HttpRequest req, SandboxManager m) => Results.Json(Json.Sandbox(m.Get(name), req)));
-        api.MapPatch("/boxes/{name}", async (string name, HttpRequest req, SandboxManager m) =>
-            Results.Json(Json.Sandbox(await m.UpdateAsync(name, await JsonInput.ReadAsync(req)), req)));
+        api.MapPatch("/boxes/{name}", async (string name, HttpRequest req, SandboxManager m, ServerOptions options) =>
+            Results.Json(Json.Sandbox(await m.UpdateAsync(name, SandboxInput.Update(await JsonInput.ReadAsync(req), options)), req)));
         api.MapDelete("/boxes/{name}", async (string name, SandboxManager m) =>
         {
             await m.DeleteAsync(name);
@@ -45,7 +45,7 @@ public static class ControlPlaneEndpoints
         });
 
         api.MapPost("/templates", async (HttpRequest req, TemplateCatalog t) =>
-            Results.Json(Json.Template(t.Create(await JsonInput.ReadAsync(req))), statusCode: 201));
+            Results.Json(Json.Template(t.Create(TemplateInput.Create(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/templates", (HttpRequest req, StateStore store) =>
         {
             var (limit, offset, nameContains) = Paging(req);
@@ -54,7 +54,11 @@ public static class ControlPlaneEndpoints
         });
         api.MapGet("/templates/{name}", (string name, TemplateCatalog t) => Results.Json(Json.Template(t.Get(name))));
         api.MapPatch("/templates/{name}", async (string name, HttpRequest req, TemplateCatalog t) =>
-            Results.Json(Json.Template(t.Rename(name, await JsonInput.ReadAsync(req)))));
+        {
+            var body = await JsonInput.ReadAsync(req);
+            t.Get(name); // 404 before the body's 422
+            return Results.Json(Json.Template(t.Rename(name, TemplateInput.Rename(body))));
+        });
         api.MapDelete("/templates/{name}", (string name, TemplateCatalog t) =>
         {
             t.Delete(name);
@@ -62,12 +66,12 @@ public static class ControlPlaneEndpoints
         });
     }
 
-    private static async Task<IResult> CreateSandbox(HttpRequest req, SandboxManager manager)
+    private static async Task<IResult> CreateSandbox(HttpRequest req, SandboxManager manager, ServerOptions options)
     {
         var body = await JsonInput.ReadAsync(req);
         var waitForReady = body.Bool("wait_for_ready") ?? true;
         var timeout = body.Number("timeout", 1, 600) ?? 30;
-        var (record, boot) = manager.Create(body);
+        var (record, boot) = manager.Create(SandboxInput.Create(body, options));
         if (waitForReady)
         {
             var finished = await Task.WhenAny(boot, Task.Delay(TimeSpan.FromSeconds(timeout), req.HttpContext.RequestAborted));

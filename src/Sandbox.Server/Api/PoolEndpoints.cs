@@ -22,7 +22,7 @@ public static class PoolEndpoints
         });
         api.MapGet("/pools/{name}", (string name, PoolService pools) => Results.Json(Pool(pools.Get(name), pools)));
         api.MapPatch("/pools/{name}", async (string name, HttpRequest req, PoolService pools) =>
-            Results.Json(Pool(pools.Update(name, await JsonInput.ReadAsync(req)), pools)));
+            Results.Json(Pool(pools.Update(name, PoolInput.Update(await JsonInput.ReadAsync(req))), pools)));
         api.MapDelete("/pools/{name}", async (string name, PoolService pools) =>
         {
             await pools.DeleteAsync(name);
@@ -35,7 +35,7 @@ public static class PoolEndpoints
         var body = await JsonInput.ReadAsync(req);
         var waitForReady = body.Bool("wait_for_ready") ?? true;
         var timeout = body.Number("timeout", 10, 600) ?? 60;
-        var pool = pools.Create(body);
+        var pool = pools.Create(PoolInput.Create(body));
         if (waitForReady && !await pools.WaitForReadyAsync(pool.Id, TimeSpan.FromSeconds(timeout), req.HttpContext.RequestAborted))
         {
             var (ready, _) = pools.Counts(pool);

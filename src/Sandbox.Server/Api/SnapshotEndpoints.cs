@@ -28,9 +28,9 @@ public static class SnapshotEndpoints
     private static void MapRoutes(RouteGroupBuilder api)
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
-            Results.Json(Snapshot(snapshots.Capture(sandboxes, name, await JsonInput.ReadAsync(req))), statusCode: 201));
+            Results.Json(Snapshot(snapshots.Capture(sandboxes, name, SnapshotInput.Capture(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots) =>
-            Results.Json(Snapshot(snapshots.Import(await JsonInput.ReadAsync(req))), statusCode: 201));
+            Results.Json(Snapshot(snapshots.Import(SnapshotInput.Import(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
         {
             var (limit, offset, nameContains) = Paging(req);

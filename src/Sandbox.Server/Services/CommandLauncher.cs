@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 

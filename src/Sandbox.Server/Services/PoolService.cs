@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -41,18 +40,15 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         return (replicas.Count(r => r.Sandbox.Status == SandboxStatus.Ready), replicas.Count(r => r.Sandbox.Status == SandboxStatus.Provisioning));
     }
 
-    public PoolRecord Create(JsonInput body)
+    public PoolRecord Create(CreatePoolRequest request)
     {
-        var name = body.Name("name", required: true);
-        var templateName = body.String("template_name", required: true);
-        var replicas = body.Integer("replicas", 1, 100, required: true);
-        body.ThrowIfInvalid();
-        var template = store.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
+        var (name, templateName, replicas) = request;
+        var template = store.GetTemplate(templateName) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         CheckStateless(template);
         if (TemplateCatalog.LowerDir(template.Image) is null)
             throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         var now = Now;
-        var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name!, TemplateName = template.Name, Replicas = (int)replicas!, CreatedAt = now, UpdatedAt = now };
+        var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name, TemplateName = template.Name, Replicas = replicas, CreatedAt = now, UpdatedAt = now };
         try
         {
             store.InsertPool(pool);
@@ -85,14 +81,12 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         }
     }
 
-    public PoolRecord Update(string name, JsonInput body)
+    public PoolRecord Update(string name, UpdatePoolRequest request)
     {
-        var newName = body.Name("name");
-        var replicas = body.Integer("replicas", 0, 100);
-        body.ThrowIfInvalid();
+        var (newName, replicas) = request;
         var pool = Get(name);
         if (newName is not null) pool = pool with { Name = newName };
-        if (replicas is not null) pool = pool with { Replicas = (int)replicas };
+        if (replicas is not null) pool = pool with { Replicas = replicas.Value };
         pool = pool with { UpdatedAt = Now };
         try
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -25,23 +24,12 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
 
     public List<SandboxRecord> List(SandboxQuery query) => store.ListSandboxes(query);
 
-    /// <summary>Validates a create request completely before anything is written or started.</summary>
-    public (SandboxRecord Record, Task Boot) Create(JsonInput body)
+    /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
+    public (SandboxRecord Record, Task Boot) Create(CreateSandboxRequest request)
     {
-        var name = body.Name("name");
-        var templateName = body.String("template_name");
-        var snapshotId = body.String("snapshot_id");
-        var vcpus = body.Integer("vcpus", 1, Limits.MaxVcpus);
-        var mem = body.Integer("mem_bytes", Limits.MinMemoryBytes, Limits.HostMemoryBytes);
-        var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
-        var ttl = Ttl(body, "ttl_seconds");
-        var idle = Ttl(body, "idle_ttl_seconds");
-        var env = body.Environment("env") ?? [];
-        var autoPause = body.Bool("auto_pause") ?? false; // SandboxManager.Pause.cs
-        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
-        if (templateName is null && snapshotId is null) body.Fail("template_name", "field required (exactly one of template_name and snapshot_id)", "missing");
-        if (templateName is not null && snapshotId is not null) body.Fail("snapshot_id", "give exactly one of template_name and snapshot_id");
-        body.ThrowIfInvalid();
+        var (name, templateName, snapshotId, vcpus, mem, fs, ttl, idle, env, autoPause, networkPolicy) = (request.Name, request.TemplateName,
+            request.SnapshotId, request.Vcpus, request.MemBytes, request.FsCapacityBytes, request.TtlSeconds, request.IdleTtlSeconds, request.Env,
+            request.AutoPause, request.NetworkPolicy);
 
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
         var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
@@ -111,17 +99,6 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         return (record, boot);
     }
 
-    private long? Ttl(JsonInput body, string field)
-    {
-        var value = body.Integer(field, 0, 10L * 365 * 24 * 3600);
-        if (value is > 0 && value % options.TtlGranularity != 0)
-        {
-            body.Fail(field, $"must be a multiple of {options.TtlGranularity} seconds (0 disables)");
-            return null;
-        }
-        return value;
-    }
-
     private static string GenerateName() => "sb-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 4));
 
     private async Task BootLockedAsync(SandboxRecord record, LaunchSlot? slot = null, Func<Task>? prepare = null)
@@ -174,13 +151,9 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         return updated;
     }
 
-    public async Task<SandboxRecord> UpdateAsync(string name, JsonInput body)
+    public async Task<SandboxRecord> UpdateAsync(string name, UpdateSandboxRequest request)
     {
-        var newName = body.Name("name");
-        var ttl = Ttl(body, "ttl_seconds");
-        var idle = Ttl(body, "idle_ttl_seconds");
-        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
-        body.ThrowIfInvalid();
+        var (newName, ttl, idle, networkPolicy) = (request.Name, request.TtlSeconds, request.IdleTtlSeconds, request.NetworkPolicy);
         var gate = LockFor(Get(name).Id);
         await gate.WaitAsync();
         try
@@ -188,8 +161,8 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             // Re-read under the lock so a concurrent boot's status is not overwritten.
             var record = Get(name);
             if (newName is not null) record = record with { Name = newName };
-            if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
-            if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
+            if (request.SetsTtl) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
+            if (request.SetsIdleTtl) record = record with { IdleTtlSeconds = idle };
             if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -60,10 +59,8 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     // ---------------------------------------------------------------- capture
 
     /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot in <c>provisioning</c>.</summary>
-    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, JsonInput body)
+    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, string name)
     {
-        var name = body.Name("name", required: true);
-        body.ThrowIfInvalid(); // checkpoint is accepted and ignored: the local server captures the filesystem only
         var sandbox = sandboxes.Get(sandboxName);
         if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
             throw new RejectedException("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
@@ -71,7 +68,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         var record = Insert(new SnapshotRecord
         {
             Id = Guid.NewGuid().ToString(),
-            Name = name!,
+            Name = name,
             Kind = SnapshotKind.Sandbox,
             Status = SnapshotStatus.Provisioning,
             FsCapacityBytes = sandbox.FsCapacityBytes,
@@ -108,19 +105,16 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     // ---------------------------------------------------------------- images
 
     /// <summary>Starts unpacking a local image archive into a snapshot; answers at once with it in <c>provisioning</c>.</summary>
-    public SnapshotRecord Import(JsonInput body)
+    public SnapshotRecord Import(ImportSnapshotRequest request)
     {
-        var name = body.Name("name", required: true);
-        var image = body.String("docker_image", required: true);
-        var capacity = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
-        body.ThrowIfInvalid();
-        if (!ImageImporter.LooksImportable(image!, out var path))
+        var (name, image, capacity) = request;
+        if (!ImageImporter.LooksImportable(image, out var path))
             throw new RejectedException("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
         var now = Now;
         var record = Insert(new SnapshotRecord
         {
             Id = Guid.NewGuid().ToString(),
-            Name = name!,
+            Name = name,
             Kind = SnapshotKind.Image,
             Status = SnapshotStatus.Provisioning,
             FsCapacityBytes = capacity,

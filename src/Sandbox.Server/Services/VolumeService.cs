@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -15,7 +14,6 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     public const string StorageClass = "local";
     public const long MinSizeBytes = 8L << 20;
     public const long MaxSizeBytes = 1L << 40;
-    private static readonly string[] VirtualRoots = ["/proc", "/dev", "/sys"];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -26,19 +24,15 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
 
     public List<VolumeRecord> List(int limit, int offset, string? nameContains) => store.ListVolumes(limit, offset, nameContains);
 
-    public async Task<VolumeRecord> CreateAsync(JsonInput body, CancellationToken ct)
+    public async Task<VolumeRecord> CreateAsync(CreateVolumeRequest request, CancellationToken ct)
     {
-        var name = body.Name("name", required: true);
-        var size = Size(body, "size", required: true);
-        body.Bool("wait_for_ready");
-        body.Number("timeout", 1, 600);
-        body.ThrowIfInvalid();
+        var (name, size) = request;
         await _gate.WaitAsync(ct);
         try
         {
-            if (store.GetVolume(name!) is not null) throw Exists(name!);
+            if (store.GetVolume(name) is not null) throw Exists(name);
             var now = Now;
-            var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name!, SizeBytes = size!.Value, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
+            var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name, SizeBytes = size, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
             // The image first: a server killed before the insert leaves a file that the start-up sweep removes.
             await runtime.CreateAsync(record.Id, record.SizeBytes, ct);
             try
@@ -48,7 +42,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
             catch (NameTakenException)
             {
                 await runtime.DestroyAsync(record.Id, CancellationToken.None);
-                throw Exists(name!);
+                throw Exists(name);
             }
             return record;
         }
@@ -61,11 +55,9 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     private static DomainException Exists(string name) => new ConflictException("VolumeAlreadyExists", $"volume '{name}' already exists");
 
     /// <summary>PATCH: <c>name</c> and/or <c>size</c> (increases only; a shrink is 400 <c>ResizeError</c> and changes nothing).</summary>
-    public async Task<VolumeRecord> UpdateAsync(string name, JsonInput body, CancellationToken ct)
+    public async Task<VolumeRecord> UpdateAsync(string name, UpdateVolumeRequest request, CancellationToken ct)
     {
-        var newName = body.Name("name");
-        var size = Size(body, "size", required: false);
-        body.ThrowIfInvalid();
+        var (newName, size) = request;
         await _gate.WaitAsync(ct);
         try
         {
@@ -129,80 +121,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         }
     }
 
-    /// <summary>A size: a Kubernetes quantity string ("1Gi") or a whole number of bytes, within the limits.</summary>
-    private static long? Size(JsonInput body, string field, bool required)
-    {
-        var raw = body.Raw(field);
-        if (raw is null)
-        {
-            if (required) body.Fail(field, "field required", "missing");
-            return null;
-        }
-        double value;
-        switch (raw.Value.ValueKind)
-        {
-            case JsonValueKind.Number:
-                value = raw.Value.GetDouble();
-                break;
-            case JsonValueKind.String when Quantity.TryParse(raw.Value.GetString()!, out var parsed):
-                value = parsed;
-                break;
-            default:
-                body.Fail(field, "must be a quantity such as '1Gi' or '512Mi', or a whole number of bytes");
-                return null;
-        }
-        if (value != Math.Floor(value))
-        {
-            body.Fail(field, "must be a whole number of bytes");
-            return null;
-        }
-        if (value < MinSizeBytes || value > MaxSizeBytes)
-        {
-            body.Fail(field, $"must be between {Quantity.FormatBytes(MinSizeBytes)} and {Quantity.FormatBytes(MaxSizeBytes)}");
-            return null;
-        }
-        return (long)value;
-    }
-
     // ---- templates ----
-
-    /// <summary>
-    /// Reads a template's <c>volume_mounts</c> (422 naming the item's field for a bad entry); call
-    /// <see cref="RequireVolumes"/> once the whole body is valid.
-    /// </summary>
-    public static List<VolumeMount> ReadMounts(JsonInput body)
-    {
-        var mounts = new List<VolumeMount>();
-        var items = body.ObjectArray("volume_mounts");
-        if (items is null) return mounts;
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items)
-        {
-            var volume = item.Name("volume_name", required: true);
-            var path = item.String("mount_path", required: true);
-            if (path is not null)
-            {
-                var problem = MountPathProblem(path);
-                if (problem is not null) item.Fail("mount_path", problem);
-                else if (!paths.Add(Normalize(path))) item.Fail("mount_path", $"'{path}' is used by another volume mount of this template");
-                else if (volume is not null) mounts.Add(new VolumeMount(volume, Normalize(path)));
-            }
-        }
-        return mounts;
-    }
-
-    private static string Normalize(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
-
-    private static string? MountPathProblem(string path)
-    {
-        if (!path.StartsWith('/')) return "must be an absolute path";
-        var normal = Normalize(path);
-        if (normal == "/") return "must not be '/'";
-        if (path.Contains('\0') || path.Contains("//", StringComparison.Ordinal)) return "must be a plain absolute path";
-        if (normal.Split('/').Any(part => part is "." or "..")) return "must not contain '.' or '..' segments";
-        if (VirtualRoots.Any(v => normal == v || normal.StartsWith(v + "/", StringComparison.Ordinal))) return "must not be under /proc, /dev or /sys";
-        return null;
-    }
 
     /// <summary>400 <c>VolumeNotFound</c> when a mount names a volume that does not exist.</summary>
     public static void RequireVolumes(StateStore store, IEnumerable<VolumeMount> mounts)
