@@ -9,14 +9,7 @@ public static class ControlPlaneEndpoints
     public static readonly string[] Prefixes = ["/v2/sandboxes", "/api/v2/sandboxes"];
     private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at"];
 
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in Prefixes) MapRoutes(app.MapGroup(prefix));
-        foreach (var prefix in Prefixes) VolumeEndpoints.Map(app.MapGroup(prefix));
-        foreach (var prefix in Prefixes) PauseEndpoints.Map(app.MapGroup(prefix));
-    }
-
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes", CreateSandbox);
         api.MapGet("/boxes", ListSandboxes);
@@ -71,7 +64,7 @@ public static class ControlPlaneEndpoints
         var body = await JsonInput.ReadAsync(req);
         var waitForReady = body.Bool("wait_for_ready") ?? true;
         var timeout = body.Number("timeout", 1, 600) ?? 30;
-        var (record, boot) = manager.Create(SandboxInput.Create(body, options));
+        var (record, boot) = await manager.CreateAsync(SandboxInput.Create(body, options));
         if (waitForReady)
         {
             var finished = await Task.WhenAny(boot, Task.Delay(TimeSpan.FromSeconds(timeout), req.HttpContext.RequestAborted));

@@ -37,7 +37,7 @@ public static class DataplaneEndpoints
         var request = ReadCommand(body);
         var timeout = body.Number("timeout", 0.001, 24 * 3600) ?? 60;
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         using var activity = manager.BeginActivity(id);
         await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, ctx.RequestAborted);
         // Each stream keeps at most --exec-output-limit bytes; the rest is drained (the command never blocks) and counted.
@@ -112,7 +112,7 @@ public static class DataplaneEndpoints
             throw ValidationException.For(["body"], "must be multipart/form-data with a 'file' field", "multipart_type");
         if (boundary.Length > 70)
             throw ValidationException.For(["body"], "the multipart boundary must be 1-70 characters (RFC 2046)", "multipart_type");
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         manager.Touch(id);
         var ct = req.HttpContext.RequestAborted;
 
@@ -183,7 +183,7 @@ public static class DataplaneEndpoints
     {
         var path = RequirePath(ctx.Request);
         CommandLauncher.RejectPseudoFilesystem(path);
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         manager.Touch(id);
         using var handle = await launcher.OpenFileAsync(sandbox, path, write: false, ctx.RequestAborted);
         await using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);

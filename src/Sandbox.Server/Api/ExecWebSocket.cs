@@ -105,7 +105,7 @@ public sealed class ExecWebSocket
         if (!ctx.WebSockets.IsWebSocketRequest)
             throw ApiException.BadRequest("WebSocketRequired", "this endpoint speaks WebSocket only");
         // Check the sandbox before the upgrade so that a bad id gets a plain HTTP error.
-        manager.RequireReady(id);
+        await manager.RequireReadyAsync(id);
         using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, ctx.RequestAborted);
         try
@@ -182,7 +182,7 @@ public sealed class ExecWebSocket
         var binaryOutput = body.Bool("binary_output") ?? false;
         if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         var activity = manager.BeginActivity(id);
         RunningCommand command;
         try

@@ -6,12 +6,7 @@ namespace Sandbox.Server.Api;
 /// <summary>Warm pools: <c>/pools</c> under both control-plane prefixes.</summary>
 public static class PoolEndpoints
 {
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes) MapRoutes(app.MapGroup(prefix));
-    }
-
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/pools", CreatePool);
         api.MapGet("/pools", (HttpRequest req, StateStore store, PoolService pools) =>

@@ -23,12 +23,12 @@ public static class ServiceUrlEndpoints
     /// <summary>True for requests the API-key check leaves alone: the token authorises them.</summary>
     public static bool IsServiceRequest(PathString path) => path.StartsWithSegments(ServicePath, StringComparison.Ordinal);
 
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes)
-            app.MapGroup(prefix).MapPost("/boxes/{name}/service-url", Create);
+    /// <summary><c>POST /boxes/{name}/service-url</c> under a control-plane prefix.</summary>
+    public static void MapIssue(RouteGroupBuilder api) => api.MapPost("/boxes/{name}/service-url", Create);
+
+    /// <summary>The proxy itself, outside the control plane.</summary>
+    public static void MapProxy(WebApplication app) =>
         app.Map(ServicePath + "/{id}/{port}/{**rest}", (string id, string port, HttpContext ctx, ServiceProxy proxy) => Proxy(id, port, ctx, proxy));
-    }
 
     public static string ServiceUrl(HttpRequest req, string id, int port) => $"{req.Scheme}://{req.Host}{ServicePath}/{id}/{port}";
 
@@ -40,7 +40,7 @@ public static class ServiceUrlEndpoints
         var port = body.Integer("port", 1, 65535, required: true);
         var expiresIn = body.Integer("expires_in_seconds", 1, MaxExpiresInSeconds) ?? DefaultExpiresInSeconds;
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(manager.Get(name).Id);
+        var sandbox = await manager.RequireReadyAsync(manager.Get(name).Id);
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow().UtcDateTime;
         var expiresAt = now.AddSeconds(expiresIn);
@@ -82,7 +82,7 @@ public static class ServiceUrlEndpoints
         if (record.ExpiresAt <= now)
             throw new ApiException(403, "Forbidden", $"the service token expired at {record.ExpiresAt:O}; ask for a new service URL");
 
-        var sandbox = proxy.Manager.RequireReady(id);
+        var sandbox = await proxy.Manager.RequireReadyAsync(id);
         proxy.Manager.Touch(id);
 
         var rawTarget = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (req.PathBase + req.Path + req.QueryString).ToString();

@@ -6,11 +6,6 @@ namespace Sandbox.Server.Api;
 /// <summary>Snapshot routes: <c>POST /boxes/{name}/snapshot</c>, <c>/snapshots</c> and <c>/snapshots/{id}</c>.</summary>
 public static class SnapshotEndpoints
 {
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes) MapRoutes(app.MapGroup(prefix));
-    }
-
     public static object Snapshot(SnapshotRecord s) => new
     {
         id = s.Id,
@@ -25,7 +20,7 @@ public static class SnapshotEndpoints
         updated_at = s.UpdatedAt,
     };
 
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
             Results.Json(Snapshot(snapshots.Capture(sandboxes, name, SnapshotInput.Capture(await JsonInput.ReadAsync(req)))), statusCode: 201));

@@ -25,7 +25,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     public List<SandboxRecord> List(SandboxQuery query) => store.ListSandboxes(query);
 
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
-    public (SandboxRecord Record, Task Boot) Create(CreateSandboxRequest request)
+    public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
         var (name, templateName, snapshotId, vcpus, mem, fs, ttl, idle, env, autoPause, networkPolicy) = (request.Name, request.TemplateName,
             request.SnapshotId, request.Vcpus, request.MemBytes, request.FsCapacityBytes, request.TtlSeconds, request.IdleTtlSeconds, request.Env,
@@ -83,7 +83,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             throw new ConflictException("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
         }
         var gate = LockFor(record.Id);
-        gate.Wait();
+        await gate.WaitAsync();
         var boot = Task.Run(async () =>
         {
             try
@@ -265,11 +265,11 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     // ---- dataplane bookkeeping ----
 
     /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
-    public SandboxRecord RequireReady(string id)
+    public async Task<SandboxRecord> RequireReadyAsync(string id)
     {
         var record = store.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
-        if (record.Status == SandboxStatus.Paused) record = ResumeForDataplane(id);
+        if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
         if (record.Status == SandboxStatus.Failed)
             throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)
