@@ -49,7 +49,15 @@ public static class SandboxServerSetup
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<StateStore>();
+        services.AddSingleton<StateDb>(); // opening it migrates the schema (State/Migrations.cs)
+        services.AddSingleton<SandboxRepository>();
+        services.AddSingleton<TemplateRepository>();
+        services.AddSingleton<PoolRepository>();
+        services.AddSingleton<VolumeRepository>();
+        services.AddSingleton<SnapshotRepository>();
+        services.AddSingleton<SnapshotFreezeRepository>();
+        services.AddSingleton<NetworkPolicyRepository>();
+        services.AddSingleton<ServiceTokenRepository>();
         services.AddSingleton<RootImages>();
         services.AddSingleton<SandboxRuntime>();
         services.AddSingleton<TemplateCatalog>();

@@ -31,11 +31,11 @@ public sealed class ServiceProxy : IDisposable
     private readonly HttpMessageInvoker _http;
     private readonly ILogger<ServiceProxy> _log;
 
-    public ServiceProxy(SandboxRuntime runtime, SandboxManager manager, StateStore store, TimeProvider clock, ILogger<ServiceProxy> log)
+    public ServiceProxy(SandboxRuntime runtime, SandboxManager manager, ServiceTokenRepository tokens, TimeProvider clock, ILogger<ServiceProxy> log)
     {
         _runtime = runtime;
         Manager = manager;
-        Store = store;
+        Tokens = tokens;
         Clock = clock;
         _log = log;
         _handler = new SocketsHttpHandler
@@ -53,7 +53,7 @@ public sealed class ServiceProxy : IDisposable
     }
 
     public SandboxManager Manager { get; }
-    public StateStore Store { get; }
+    public ServiceTokenRepository Tokens { get; }
     public TimeProvider Clock { get; }
 
     public void Dispose()

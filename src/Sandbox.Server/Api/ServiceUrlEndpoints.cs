@@ -34,7 +34,7 @@ public static class ServiceUrlEndpoints
 
     public static string HashToken(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
 
-    private static async Task<IResult> Create(string name, HttpRequest req, SandboxManager manager, StateStore store, TimeProvider clock)
+    private static async Task<IResult> Create(string name, HttpRequest req, SandboxManager manager, ServiceTokenRepository tokenRows, TimeProvider clock)
     {
         var body = await JsonInput.ReadAsync(req);
         var port = body.Integer("port", 1, 65535, required: true);
@@ -44,7 +44,7 @@ public static class ServiceUrlEndpoints
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow().UtcDateTime;
         var expiresAt = now.AddSeconds(expiresIn);
-        store.InsertServiceToken(new ServiceTokenRecord(HashToken(token), sandbox.Id, (int)port!.Value, expiresAt, now));
+        tokenRows.InsertServiceToken(new ServiceTokenRecord(HashToken(token), sandbox.Id, (int)port!.Value, expiresAt, now));
         var url = ServiceUrl(req, sandbox.Id, (int)port.Value);
         return Results.Json(new
         {
@@ -75,7 +75,7 @@ public static class ServiceUrlEndpoints
         if (string.IsNullOrEmpty(token)) token = req.Cookies[TokenCookie];
         if (string.IsNullOrEmpty(token))
             throw new ApiException(401, "Unauthorized", $"missing service token: send the {TokenHeader} header or open the browser URL");
-        var record = proxy.Store.GetServiceToken(HashToken(token));
+        var record = proxy.Tokens.GetServiceToken(HashToken(token));
         var now = proxy.Clock.GetUtcNow().UtcDateTime;
         if (record is null || record.SandboxId != id || record.Port != port)
             throw new ApiException(403, "Forbidden", "invalid service token for this sandbox and port");

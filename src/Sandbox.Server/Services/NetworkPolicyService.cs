@@ -13,7 +13,7 @@ namespace Sandbox.Server.Services;
 /// addresses <c>allow_domains</c> resolve to, re-resolved on a schedule). The policy is stored per sandbox and applied
 /// whenever the sandbox boots; stop and delete remove what it set up.
 /// </summary>
-public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
+public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
     : BackgroundService
 {
     public const string DenyAll = "deny-all";
@@ -23,7 +23,7 @@ public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtim
     public const int MaxDomains = 50;
     public static readonly string[] Modes = [AllowAll, DenyAll, Custom];
 
-    private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(store.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
+    private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(policyRows.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     /// <summary>Sandboxes whose network is set up now, with the addresses their domains resolved to.</summary>
     private readonly ConcurrentDictionary<string, string[]> _attached = new();
@@ -48,7 +48,7 @@ public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtim
     {
         if (policy is null || policy.Mode == DenyAll) return;
         var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
-        store.SaveNetworkPolicy(record);
+        policyRows.SaveNetworkPolicy(record);
         _policies[id] = record;
     }
 
@@ -60,7 +60,7 @@ public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtim
         try
         {
             var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
-            store.SaveNetworkPolicy(record);
+            policyRows.SaveNetworkPolicy(record);
             _policies[id] = record;
             if (running) await ApplyLockedAsync(id, ct);
         }
@@ -103,7 +103,7 @@ public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtim
         if (policy.Slot is null)
         {
             policy = policy with { Slot = AllocateSlot() };
-            store.SaveNetworkPolicy(policy);
+            policyRows.SaveNetworkPolicy(policy);
             _policies[id] = policy;
         }
         var slot = network.Slot(policy.Slot!.Value);
@@ -190,7 +190,7 @@ public sealed class NetworkPolicyService(StateStore store, SandboxRuntime runtim
     public async Task ForgetAsync(string id, CancellationToken ct)
     {
         await DetachAsync(id, ct);
-        store.DeleteNetworkPolicy(id);
+        policyRows.DeleteNetworkPolicy(id);
         _policies.TryRemove(id, out _);
         _locks.TryRemove(id, out _);
         if (!_policies.Values.Any(p => p.Slot is not null)) await network.RemoveHostTableAsync(ct);

@@ -10,7 +10,7 @@ namespace Sandbox.Server.Services;
 /// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, so they
 /// survive a server restart like any sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
 /// </summary>
-public sealed class PoolService(StateStore store, SandboxRuntime runtime, NetworkPolicyService network, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
+public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepository templateRows, PoolRepository poolRows, SandboxRuntime runtime, NetworkPolicyService network, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
 {
     /// <summary>Replica boots in flight at once over all pools (2 cores: more only queues on the same CPUs).</summary>
     private const int MaxConcurrentBoots = 4;
@@ -29,21 +29,21 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
 
     // ---------------------------------------------------------------- API
 
-    public PoolRecord Get(string name) => store.GetPool(name) ?? throw NotFound(name);
+    public PoolRecord Get(string name) => poolRows.GetPool(name) ?? throw NotFound(name);
 
-    public PoolRecord? GetById(string id) => store.GetPoolById(id);
+    public PoolRecord? GetById(string id) => poolRows.GetPoolById(id);
 
     /// <summary>Ready and booting replica counts of a pool.</summary>
     public (int Ready, int Provisioning) Counts(PoolRecord pool)
     {
-        var replicas = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id).ToList();
+        var replicas = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id).ToList();
         return (replicas.Count(r => r.Sandbox.Status == SandboxStatus.Ready), replicas.Count(r => r.Sandbox.Status == SandboxStatus.Provisioning));
     }
 
     public PoolRecord Create(CreatePoolRequest request)
     {
         var (name, templateName, replicas) = request;
-        var template = store.GetTemplate(templateName) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
+        var template = templateRows.GetTemplate(templateName) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         CheckStateless(template);
         if (TemplateCatalog.LowerDir(template.Image) is null)
             throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
@@ -51,7 +51,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name, TemplateName = template.Name, Replicas = replicas, CreatedAt = now, UpdatedAt = now };
         try
         {
-            store.InsertPool(pool);
+            poolRows.InsertPool(pool);
         }
         catch (NameTakenException)
         {
@@ -73,7 +73,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var pool = store.GetPoolById(poolId);
+            var pool = poolRows.GetPoolById(poolId);
             if (pool is null) return false;
             if (Counts(pool).Ready >= pool.Replicas) return true;
             if (DateTime.UtcNow >= deadline) return false;
@@ -90,7 +90,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         pool = pool with { UpdatedAt = Now };
         try
         {
-            store.UpdatePool(pool);
+            poolRows.UpdatePool(pool);
         }
         catch (NameTakenException)
         {
@@ -108,16 +108,16 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         await _passGate.WaitAsync();
         try
         {
-            lock (_claimLock) store.DeletePool(pool.Id);
+            lock (_claimLock) poolRows.DeletePool(pool.Id);
             // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
             // this answers and its template can be deleted at once.
             for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
             List<PoolReplica> ending;
             lock (_claimLock)
             {
-                ending = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+                ending = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
                 // Not ready any more: a claim that raced with this delete cannot take them.
-                foreach (var r in ending) store.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
+                foreach (var r in ending) sandboxRows.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
             }
             foreach (var r in ending) await EndReplicaAsync(r.Sandbox.Id, "pool deleted");
         }
@@ -161,13 +161,13 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         // A replica's filesystem has the template's capacity; another capacity is a cold boot, so that it holds.
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
         if ((claim.FsCapacityBytes ?? SandboxRuntime.DefaultFsCapacityBytes) != (storage ?? SandboxRuntime.DefaultFsCapacityBytes)) return null;
-        var pools = store.PoolsOfTemplate(template.Name);
+        var pools = poolRows.PoolsOfTemplate(template.Name);
         if (pools.Count == 0) return null;
         var poolIds = pools.Select(p => p.Id).ToHashSet();
         SandboxRecord? claimed = null;
         lock (_claimLock)
         {
-            foreach (var replica in store.AllPoolReplicas().Where(r => poolIds.Contains(r.PoolId) && r.Sandbox.Status == SandboxStatus.Ready)
+            foreach (var replica in poolRows.AllPoolReplicas().Where(r => poolIds.Contains(r.PoolId) && r.Sandbox.Status == SandboxStatus.Ready)
                          .OrderBy(r => r.Sandbox.CreatedAt))
             {
                 var cgroups = runtime.Cgroups(replica.Sandbox.Id);
@@ -177,7 +177,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 if (limitsChanged && !TryApplyLimits(replica.Sandbox.Id, claim.CpuLimit, claim.MemBytes)) return null;
                 try
                 {
-                    claimed = store.ClaimPoolReplica(replica.Sandbox.Id, claim);
+                    claimed = poolRows.ClaimPoolReplica(replica.Sandbox.Id, claim);
                 }
                 catch (NameTakenException)
                 {
@@ -256,13 +256,13 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         await _passGate.WaitAsync(ct);
         try
         {
-            store.DeleteDanglingPoolReplicas();
-            var pools = store.AllPools().ToDictionary(p => p.Id);
+            poolRows.DeleteDanglingPoolReplicas();
+            var pools = poolRows.AllPools().ToDictionary(p => p.Id);
             // Boots in flight are read BEFORE the store (see below): read after, a boot that finished in between would show
             // here with its stale Provisioning status and no longer be in _booting, and be ended as "replica is Provisioning"
             // although it is ready.
             var bootingNow = _booting.Keys.ToHashSet();
-            var replicas = store.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
+            var replicas = poolRows.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
 
             // Replicas that will not serve: of a deleted pool, failed, stopped, or whose processes died.
             foreach (var r in replicas)
@@ -283,7 +283,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 // see it in neither (store read while still booting, _booting read after it left), start an extra replica, and
                 // then end a ready one as surplus, so that a pool that had answered "2 ready" briefly had one.
                 var inFlight = _booting.Where(b => b.Value == pool.Id).Select(b => b.Key).ToHashSet();
-                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
+                var ready = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
                     .OrderByDescending(r => r.Sandbox.CreatedAt).ToList();
                 var booting = inFlight.Count;
                 var surplus = ready.Count + booting - pool.Replicas;
@@ -293,8 +293,8 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                     bool stillReplica;
                     lock (_claimLock)
                     {
-                        stillReplica = store.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
-                        if (stillReplica) store.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
+                        stillReplica = poolRows.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
+                        if (stillReplica) sandboxRows.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
                     }
                     if (stillReplica) await EndReplicaAsync(ready[i].Sandbox.Id, "pool shrank");
                 }
@@ -316,7 +316,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         string? id = null;
         try
         {
-            var template = store.GetTemplate(pool.TemplateName);
+            var template = templateRows.GetTemplate(pool.TemplateName);
             if (template is null || template.VolumeMounts.Count > 0 || TemplateCatalog.LowerDir(template.Image) is not { } lower)
             {
                 _bootSlots.Release();
@@ -344,7 +344,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 FsCapacityBytes = storage,
             };
             _booting[record.Id] = pool.Id;
-            store.InsertPoolReplica(record, pool.Id);
+            poolRows.InsertPoolReplica(record, pool.Id);
             _ = Task.Run(async () =>
             {
                 try
@@ -353,12 +353,12 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                         new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax), FsCapacityBytes: record.FsCapacityBytes), slot, CancellationToken.None);
                     // The deny-all rule table (IPv4 and IPv6) before a replica can be handed out, as after any boot.
                     await network.ApplyAsync(record.Id, CancellationToken.None);
-                    store.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
+                    sandboxRows.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
                 }
                 catch (Exception e)
                 {
                     log.LogWarning("pool {Pool}: a replica failed to boot: {Error}", pool.Name, e.Message);
-                    store.UpdateSandbox(record with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}", UpdatedAt = Now });
+                    sandboxRows.UpdateSandbox(record with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}", UpdatedAt = Now });
                 }
                 finally
                 {
@@ -381,7 +381,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         try
         {
             await runtime.DestroyAsync(id);
-            store.DeletePoolReplica(id);
+            poolRows.DeletePoolReplica(id);
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ namespace Sandbox.Server.Services;
 /// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
 /// before the request that caused it is answered.
 /// </summary>
-public sealed partial class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
+public sealed partial class SandboxManager(SandboxRepository sandboxRows, TemplateRepository templateRows, SnapshotFreezeRepository freezeRows, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
@@ -20,9 +20,9 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
 
     private static DomainException NotFound(string name) => new NotFoundException("SandboxNotFound", $"sandbox '{name}' not found");
 
-    public SandboxRecord Get(string name) => store.GetSandboxByName(name) ?? throw NotFound(name);
+    public SandboxRecord Get(string name) => sandboxRows.GetSandboxByName(name) ?? throw NotFound(name);
 
-    public List<SandboxRecord> List(SandboxQuery query) => store.ListSandboxes(query);
+    public List<SandboxRecord> List(SandboxQuery query) => sandboxRows.ListSandboxes(query);
 
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
@@ -33,8 +33,8 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
 
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
         var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
-        var template = launch is not null ? store.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : store.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
+        var template = launch is not null ? templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
+            : templateRows.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
             ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         Quantity.TryParse(template.Cpu, out var templateCpu);
@@ -44,7 +44,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolService).
         if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed)
         {
-            if (autoPause) store.SetAutoPause(claimed.Id, true);
+            if (autoPause) sandboxRows.SetAutoPause(claimed.Id, true);
             if (networkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, networkPolicy));
             return (claimed, Task.CompletedTask);
         }
@@ -72,8 +72,8 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         };
         try
         {
-            store.InsertSandbox(record);
-            if (autoPause) store.SetAutoPause(record.Id, true);
+            sandboxRows.InsertSandbox(record);
+            if (autoPause) sandboxRows.SetAutoPause(record.Id, true);
             network.Save(record.Id, networkPolicy);
         }
         catch (NameTakenException)
@@ -142,12 +142,12 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         }
     }
 
-    private SandboxRecord Current(string id) => store.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
+    private SandboxRecord Current(string id) => sandboxRows.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
 
     private SandboxRecord Save(SandboxRecord record)
     {
         var updated = record with { UpdatedAt = Now };
-        store.UpdateSandbox(updated);
+        sandboxRows.UpdateSandbox(updated);
         return updated;
     }
 
@@ -183,7 +183,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            return await work(store.GetSandboxById(id) ?? throw NotFound(id));
+            return await work(sandboxRows.GetSandboxById(id) ?? throw NotFound(id));
         }
         finally
         {
@@ -203,12 +203,12 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            if (store.GetSandboxById(id) is not { } record) return;
+            if (sandboxRows.GetSandboxById(id) is not { } record) return;
             Save(record with { Status = SandboxStatus.Deleting, StatusMessage = reason });
             await runtime.DestroyAsync(id);
             await network.ForgetAsync(id, CancellationToken.None);
-            store.DeleteSandbox(id);
-            store.ClearSnapshotFreeze(id);
+            sandboxRows.DeleteSandbox(id);
+            freezeRows.ClearSnapshotFreeze(id);
             _lastActivity.TryRemove(id, out _);
             _runningCommands.TryRemove(id, out _);
         }
@@ -230,7 +230,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            var record = store.GetSandboxById(id) ?? throw NotFound(id);
+            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(id);
             if (record.Status == SandboxStatus.Stopped) return record;
             await network.DetachAsync(id, CancellationToken.None);
             await runtime.StopProcessesAsync(id);
@@ -249,7 +249,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            var record = store.GetSandboxById(id) ?? throw NotFound(name);
+            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(name);
             if (record.Status == SandboxStatus.Ready) return record;
             if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
             Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
@@ -267,7 +267,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
     public async Task<SandboxRecord> RequireReadyAsync(string id)
     {
-        var record = store.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
+        var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
         if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
         if (record.Status == SandboxStatus.Failed)
@@ -304,7 +304,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     /// <summary>After a restart: re-attach to live sandboxes, report the rest truthfully, remove leftovers.</summary>
     public async Task ReconcileAsync(CancellationToken ct)
     {
-        var records = store.AllSandboxes();
+        var records = sandboxRows.AllSandboxes();
         await runtime.SweepOrphansAsync(records.Select(r => r.Id).ToHashSet());
         await network.SweepAsync(records.Select(r => r.Id).ToHashSet(), ct);
         await ThawSnapshotFreezesAsync(records); // SandboxManager.Liveness.cs: before the pings, which a frozen init cannot answer
@@ -354,11 +354,11 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     public async Task EnforceExpiryAsync()
     {
         var now = Now;
-        foreach (var record in store.AllSandboxes())
+        foreach (var record in sandboxRows.AllSandboxes())
         {
             try
             {
-                if (record.ExpiresAt is { } pauseAt && pauseAt <= now && record.Status != SandboxStatus.Deleting && store.GetAutoPause(record.Id))
+                if (record.ExpiresAt is { } pauseAt && pauseAt <= now && record.Status != SandboxStatus.Deleting && sandboxRows.GetAutoPause(record.Id))
                 {
                     log.LogInformation("sandbox {Name} reached its ttl; pausing (auto_pause)", record.Name);
                     await AutoPauseByIdAsync(record.Id);

@@ -22,7 +22,7 @@ public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, stri
 /// last sandbox whose lower layer lies in it is deleted (checked after each deletion, periodically and at start-up).
 /// </para>
 /// </summary>
-public sealed class SnapshotService(StateStore store, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
+public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
 {
     private readonly ConcurrentDictionary<string, int> _pins = new();
     private readonly ConcurrentDictionary<string, Task> _work = new();
@@ -32,15 +32,15 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     private static DomainException NotFound(string id) => new NotFoundException("SnapshotNotFound", $"snapshot '{id}' not found");
 
     /// <summary>A live snapshot by id.</summary>
-    public SnapshotRecord Get(string id) => store.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
+    public SnapshotRecord Get(string id) => snapshotRows.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
 
-    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => store.ListSnapshots(limit, offset, nameContains);
+    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => snapshotRows.ListSnapshots(limit, offset, nameContains);
 
     private SnapshotRecord Insert(SnapshotRecord record)
     {
         try
         {
-            store.InsertSnapshot(record);
+            snapshotRows.InsertSnapshot(record);
             return record;
         }
         catch (NameTakenException)
@@ -52,7 +52,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     private SnapshotRecord Save(SnapshotRecord record)
     {
         var updated = record with { UpdatedAt = Now };
-        store.UpdateSnapshot(updated);
+        snapshotRows.UpdateSnapshot(updated);
         return updated;
     }
 
@@ -87,8 +87,8 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
                     var running = current.Status is SandboxStatus.Ready or SandboxStatus.Paused;
                     // The freeze is journalled: a server killed during the copy thaws the sandbox at its next start.
                     await files.CaptureUpperAsync(current.Id, record.Id, running, CancellationToken.None,
-                        freezing: () => store.MarkSnapshotFreeze(current.Id, record.Id, Now),
-                        thawed: () => store.ClearSnapshotFreeze(current.Id));
+                        freezing: () => freezeRows.MarkSnapshotFreeze(current.Id, record.Id, Now),
+                        thawed: () => freezeRows.ClearSnapshotFreeze(current.Id));
                     return true;
                 });
                 Finish(record.Id, null);
@@ -151,7 +151,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     /// <summary>Records the end of a capture or import; a failure's files are removed; a snapshot deleted meanwhile is collected.</summary>
     private void Finish(string id, string? error)
     {
-        if (store.GetSnapshot(id) is not { } record) return;
+        if (snapshotRows.GetSnapshot(id) is not { } record) return;
         if (error is not null)
         {
             try { files.Remove(id); } catch (IOException e) { log.LogWarning("removing failed snapshot {Id}: {Error}", id, e.Message); }
@@ -201,7 +201,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         if (_pins.AddOrUpdate(snapshotId, 0, (_, n) => Math.Max(0, n - 1)) == 0)
         {
             _pins.TryRemove(new KeyValuePair<string, int>(snapshotId, 0));
-            if (store.GetSnapshot(snapshotId) is { Deleted: true }) _ = CollectAsync();
+            if (snapshotRows.GetSnapshot(snapshotId) is { Deleted: true }) _ = CollectAsync();
         }
     }
 
@@ -233,14 +233,14 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         await _collect.WaitAsync();
         try
         {
-            foreach (var s in store.AllSnapshots().Where(s => s.Deleted))
+            foreach (var s in snapshotRows.AllSnapshots().Where(s => s.Deleted))
             {
                 if (_work.ContainsKey(s.Id) || _pins.ContainsKey(s.Id)) continue;
-                if (store.DirectoryInUse(files.SnapshotDir(s.Id), s.Id)) continue;
+                if (snapshotRows.DirectoryInUse(files.SnapshotDir(s.Id), s.Id)) continue;
                 try
                 {
                     files.Remove(s.Id);
-                    store.DeleteSnapshotRow(s.Id);
+                    snapshotRows.DeleteSnapshotRow(s.Id);
                     log.LogInformation("removed the files of deleted snapshot {Name} ({Id})", s.Name, s.Id);
                 }
                 catch (Exception e)
@@ -258,7 +258,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     /// <summary>At start-up: captures and imports cut short by a stop fail; directories the state does not know go.</summary>
     public async Task ReconcileAsync()
     {
-        var all = store.AllSnapshots();
+        var all = snapshotRows.AllSnapshots();
         foreach (var s in all.Where(s => s.Status == SnapshotStatus.Provisioning))
         {
             files.KillLeftoverCopies(s.Id);

@@ -3,7 +3,7 @@ using Sandbox.Server.State;
 namespace Sandbox.Server.Services;
 
 /// <summary>Templates: validation, the seeded defaults, and how an image becomes a lower layer.</summary>
-public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
+public sealed class TemplateCatalog(SandboxRepository sandboxRows, TemplateRepository templateRows, PoolRepository poolRows, VolumeRepository volumeRows, TimeProvider clock)
 {
     public const string HostImage = "host";
     public const string RootfsPrefix = "rootfs:";
@@ -12,13 +12,13 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     /// <summary>Seeds <c>base</c> and <c>python</c> on first start (both on the host's filesystem).</summary>
     public void SeedDefaults()
     {
-        if (store.CountTemplates() > 0) return;
+        if (templateRows.CountTemplates() > 0) return;
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var (name, memory) in new[] { ("base", "512Mi"), ("python", "1Gi") })
         {
             try
             {
-                store.InsertTemplate(new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name, Image = HostImage, Cpu = "1", Memory = memory, CreatedAt = now, UpdatedAt = now });
+                templateRows.InsertTemplate(new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name, Image = HostImage, Cpu = "1", Memory = memory, CreatedAt = now, UpdatedAt = now });
             }
             catch (NameTakenException)
             {
@@ -39,17 +39,17 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     }
 
     public TemplateRecord Get(string name) =>
-        store.GetTemplate(name) ?? throw new NotFoundException("TemplateNotFound", $"template '{name}' not found");
+        templateRows.GetTemplate(name) ?? throw new NotFoundException("TemplateNotFound", $"template '{name}' not found");
 
     public TemplateRecord Create(CreateTemplateRequest request)
     {
         var (name, image, cpu, memory, storage, volumeMounts) = request;
-        VolumeService.RequireVolumes(store, volumeMounts);
+        VolumeService.RequireVolumes(volumeRows, volumeMounts);
         var now = clock.GetUtcNow().UtcDateTime;
         var template = new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name, Image = image, Cpu = cpu, Memory = memory, Storage = storage, VolumeMounts = volumeMounts, CreatedAt = now, UpdatedAt = now };
         try
         {
-            store.InsertTemplate(template);
+            templateRows.InsertTemplate(template);
         }
         catch (NameTakenException)
         {
@@ -65,7 +65,7 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
         if (newName is null || newName == name) return Get(name);
         try
         {
-            store.RenameTemplate(name, newName, clock.GetUtcNow().UtcDateTime);
+            templateRows.RenameTemplate(name, newName, clock.GetUtcNow().UtcDateTime);
         }
         catch (NameTakenException)
         {
@@ -77,8 +77,8 @@ public sealed class TemplateCatalog(StateStore store, TimeProvider clock)
     public void Delete(string name)
     {
         Get(name);
-        if (store.TemplateUsedByPool(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by a pool; delete the pool first");
-        if (store.TemplateInUse(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by sandboxes; delete them first");
-        store.DeleteTemplate(name);
+        if (poolRows.TemplateUsedByPool(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by a pool; delete the pool first");
+        if (sandboxRows.TemplateInUse(name)) throw new ConflictException("TemplateInUse", $"template '{name}' is used by sandboxes; delete them first");
+        templateRows.DeleteTemplate(name);
     }
 }

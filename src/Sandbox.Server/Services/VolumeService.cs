@@ -9,7 +9,7 @@ namespace Sandbox.Server.Services;
 /// sandbox gets at boot. Changes are serialised by one lock (volume operations are rare and short). As a hosted service it
 /// removes leftover images at start-up and releases its host mounts and loop devices at shutdown.
 /// </summary>
-public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeProvider clock, ILogger<VolumeService> log) : IHostedService
+public sealed class VolumeService(TemplateRepository templateRows, VolumeRepository volumeRows, VolumeRuntime runtime, TimeProvider clock, ILogger<VolumeService> log) : IHostedService
 {
     public const string StorageClass = "local";
     public const long MinSizeBytes = 8L << 20;
@@ -20,9 +20,9 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
 
     private static DomainException NotFound(string name) => new NotFoundException("VolumeNotFound", $"volume '{name}' not found");
 
-    public VolumeRecord Get(string name) => store.GetVolume(name) ?? throw NotFound(name);
+    public VolumeRecord Get(string name) => volumeRows.GetVolume(name) ?? throw NotFound(name);
 
-    public List<VolumeRecord> List(int limit, int offset, string? nameContains) => store.ListVolumes(limit, offset, nameContains);
+    public List<VolumeRecord> List(int limit, int offset, string? nameContains) => volumeRows.ListVolumes(limit, offset, nameContains);
 
     public async Task<VolumeRecord> CreateAsync(CreateVolumeRequest request, CancellationToken ct)
     {
@@ -30,14 +30,14 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         await _gate.WaitAsync(ct);
         try
         {
-            if (store.GetVolume(name) is not null) throw Exists(name);
+            if (volumeRows.GetVolume(name) is not null) throw Exists(name);
             var now = Now;
             var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name, SizeBytes = size, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
             // The image first: a server killed before the insert leaves a file that the start-up sweep removes.
             await runtime.CreateAsync(record.Id, record.SizeBytes, ct);
             try
             {
-                store.InsertVolume(record);
+                volumeRows.InsertVolume(record);
             }
             catch (NameTakenException)
             {
@@ -64,10 +64,10 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
             var record = Get(name);
             if (size is { } wanted && wanted < record.SizeBytes)
                 throw new RejectedException("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
-            if (newName is not null && newName != name && store.GetVolume(newName) is not null) throw Exists(newName);
+            if (newName is not null && newName != name && volumeRows.GetVolume(newName) is not null) throw Exists(newName);
             if (size is { } grow && grow > record.SizeBytes)
             {
-                var users = store.RunningSandboxesUsingVolume(record.Name);
+                var users = volumeRows.RunningSandboxesUsingVolume(record.Name);
                 try
                 {
                     var how = await runtime.GrowAsync(record.Id, record.SizeBytes, grow, mayUnmount: users.Count == 0, ct);
@@ -81,13 +81,13 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
                 {
                     throw new RejectedException("ResizeError", $"volume '{name}' could not grow: {e.Message}");
                 }
-                store.UpdateVolumeSize(record.Id, grow, Now);
+                volumeRows.UpdateVolumeSize(record.Id, grow, Now);
             }
             if (newName is not null && newName != name)
             {
                 try
                 {
-                    store.RenameVolume(name, newName, Now);
+                    volumeRows.RenameVolume(name, newName, Now);
                 }
                 catch (NameTakenException)
                 {
@@ -109,11 +109,11 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         try
         {
             var record = Get(name);
-            var templates = store.TemplatesMountingVolume(name);
+            var templates = volumeRows.TemplatesMountingVolume(name);
             if (templates.Count > 0)
                 throw new ConflictException("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
             await runtime.DestroyAsync(record.Id, ct);
-            store.DeleteVolume(record.Id);
+            volumeRows.DeleteVolume(record.Id);
         }
         finally
         {
@@ -124,10 +124,10 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     // ---- templates ----
 
     /// <summary>400 <c>VolumeNotFound</c> when a mount names a volume that does not exist.</summary>
-    public static void RequireVolumes(StateStore store, IEnumerable<VolumeMount> mounts)
+    public static void RequireVolumes(VolumeRepository volumeRows, IEnumerable<VolumeMount> mounts)
     {
         foreach (var m in mounts)
-            if (store.GetVolume(m.VolumeName) is null)
+            if (volumeRows.GetVolume(m.VolumeName) is null)
                 throw new RejectedException("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
     }
 
@@ -136,7 +136,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     /// <summary>The binds a sandbox of <paramref name="templateName"/> gets, with each volume mounted on the host first.</summary>
     public async Task<IReadOnlyList<BindMount>> PrepareBindsAsync(string templateName, CancellationToken ct)
     {
-        var template = store.GetTemplate(templateName);
+        var template = templateRows.GetTemplate(templateName);
         if (template is null || template.VolumeMounts.Count == 0) return [];
         await _gate.WaitAsync(ct);
         try
@@ -144,7 +144,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
             var binds = new List<BindMount>();
             foreach (var m in template.VolumeMounts)
             {
-                var volume = store.GetVolume(m.VolumeName) ?? throw new InvalidOperationException($"volume '{m.VolumeName}' of template '{templateName}' does not exist");
+                var volume = volumeRows.GetVolume(m.VolumeName) ?? throw new InvalidOperationException($"volume '{m.VolumeName}' of template '{templateName}' does not exist");
                 await runtime.EnsureMountedAsync(volume.Id, ct);
                 binds.Add(new BindMount(runtime.MountDir(volume.Id), m.MountPath));
             }
@@ -159,12 +159,12 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     // ---- start-up and shutdown ----
 
     public async Task StartAsync(CancellationToken cancellationToken) =>
-        await runtime.SweepOrphansAsync(store.AllVolumes().Select(v => v.Id).ToHashSet());
+        await runtime.SweepOrphansAsync(volumeRows.AllVolumes().Select(v => v.Id).ToHashSet());
 
     /// <summary>Releases the host mounts and loop devices; sandboxes still running keep their own mount (and the device) alive.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var v in store.AllVolumes())
+        foreach (var v in volumeRows.AllVolumes())
         {
             try
             {
