@@ -1,6 +1,7 @@
 using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.Services;
+using Sandbox.Server.Services.Exec;
 using Sandbox.Server.State;
 
 namespace Sandbox.Server;
@@ -74,7 +75,8 @@ public static class SandboxServerSetup
         services.AddSingleton<PoolService>();
         services.AddHostedService(sp => sp.GetRequiredService<PoolService>());
         services.AddSingleton<CommandLauncher>();
-        services.AddSingleton<OutputBudget>(); // exec output held in memory (Api/OutputBudget.cs)
+        services.AddSingleton<OutputBudget>(); // exec output held in memory (Services/Exec/OutputBudget.cs)
+        services.AddSingleton<ExecService>();
         services.AddSingleton<ExecWebSocket>();
         services.AddSingleton<ServiceProxy>(); // service URLs (Api/ServiceUrlEndpoints.cs)
         services.AddHostedService<ExpiryService>();

@@ -47,6 +47,7 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         ConflictException => 409,
         RejectedException => 400,
         UnavailableException => 503,
+        TimedOutException => 408,
         _ => 500,
     };
 

@@ -20,3 +20,6 @@ public sealed class RejectedException(string code, string message) : DomainExcep
 
 /// <summary>The sandbox cannot serve the request now: it does not answer, or it is out of processes (503).</summary>
 public sealed class UnavailableException(string code, string message) : DomainException(code, message);
+
+/// <summary>The work did not finish within the time the request gave it (408).</summary>
+public sealed class TimedOutException(string code, string message) : DomainException(code, message);
