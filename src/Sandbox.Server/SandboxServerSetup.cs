@@ -72,6 +72,7 @@ public static class SandboxServerSetup
         services.AddSingleton<VolumeRuntime>();
         services.AddSingleton<VolumeService>();
         services.AddHostedService(sp => sp.GetRequiredService<VolumeService>());
+        services.AddSingleton<PoolClaims>();
         services.AddSingleton<PoolService>();
         services.AddHostedService(sp => sp.GetRequiredService<PoolService>());
         services.AddSingleton<CommandLauncher>();

@@ -6,22 +6,37 @@ namespace Sandbox.Server.Services;
 
 /// <summary>
 /// Warm pools: each keeps <c>replicas</c> ready sandboxes of a stateless template. A background loop boots missing
-/// replicas, ends surplus ones and replaces replicas that failed or whose processes died; <see cref="TryClaim"/> hands a
-/// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, so they
-/// survive a server restart like any sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
+/// replicas, ends surplus ones and replaces replicas that failed or whose processes died; <see cref="PoolClaims"/> hands a
+/// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, booted and
+/// ended through <see cref="SandboxManager"/>'s one boot and teardown path, so they survive a server restart like any
+/// sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
 /// </summary>
-public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepository templateRows, PoolRepository poolRows, SandboxRuntime runtime, NetworkPolicyService network, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
+public sealed class PoolService : BackgroundService
 {
     /// <summary>Replica boots in flight at once over all pools (2 cores: more only queues on the same CPUs).</summary>
     private const int MaxConcurrentBoots = 4;
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Serialises claims against ending replicas (surplus, pool delete), so an ended replica is never handed out.</summary>
-    private readonly Lock _claimLock = new();
+    private readonly SandboxRepository sandboxRows;
+    private readonly TemplateRepository templateRows;
+    private readonly PoolRepository poolRows;
+    private readonly SandboxRuntime runtime;
+    private readonly SandboxManager manager;
+    private readonly PoolClaims claims;
+    private readonly TimeProvider clock;
+    private readonly ILogger<PoolService> log;
     private readonly ConcurrentDictionary<string, string> _booting = new(); // sandbox id -> pool id
     private readonly SemaphoreSlim _bootSlots = new(MaxConcurrentBoots, MaxConcurrentBoots);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
+
+    public PoolService(SandboxRepository sandboxRows, TemplateRepository templateRows, PoolRepository poolRows, SandboxRuntime runtime, SandboxManager manager,
+        PoolClaims claims, TimeProvider clock, ILogger<PoolService> log)
+    {
+        (this.sandboxRows, this.templateRows, this.poolRows, this.runtime, this.manager, this.claims, this.clock, this.log) =
+            (sandboxRows, templateRows, poolRows, runtime, manager, claims, clock, log);
+        claims.Claimed = Wake;
+    }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -108,12 +123,12 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
         await _passGate.WaitAsync();
         try
         {
-            lock (_claimLock) poolRows.DeletePool(pool.Id);
+            lock (claims.Lock) poolRows.DeletePool(pool.Id);
             // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
             // this answers and its template can be deleted at once.
             for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
             List<PoolReplica> ending;
-            lock (_claimLock)
+            lock (claims.Lock)
             {
                 ending = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
                 // Not ready any more: a claim that raced with this delete cannot take them.
@@ -124,97 +139,6 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
         finally
         {
             _passGate.Release();
-        }
-    }
-
-    // ---------------------------------------------------------------- claims
-
-    /// <summary>
-    /// The hook of <c>POST /boxes</c>: a claim with the request's values, the template's resources where the request
-    /// gives none (as a cold create would); 409 <c>SandboxAlreadyExists</c> when the name is taken.
-    /// </summary>
-    public SandboxRecord? TryClaim(TemplateRecord template, string name, long? ttl, long? idle, long? vcpus, long? mem, long? fs, IReadOnlyDictionary<string, string> env)
-    {
-        Quantity.TryParse(template.Cpu, out var cpu);
-        Quantity.TryParse(template.Memory, out var memory);
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
-        var claim = new ReplicaClaim(name, Now, ttl, idle, vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(cpu)), vcpus ?? Math.Max(0.01, cpu),
-            mem ?? (long)memory, fs ?? storage, env);
-        try
-        {
-            return TryClaim(template, claim);
-        }
-        catch (NameTakenException)
-        {
-            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{name}' already exists");
-        }
-    }
-
-    /// <summary>
-    /// Hands a ready replica of a pool of <paramref name="template"/> over as <paramref name="claim"/>, or returns null
-    /// (no pool, none ready, or limits that could not be applied): the caller then boots a sandbox cold. Throws
-    /// <see cref="NameTakenException"/> when the name is taken.
-    /// </summary>
-    public SandboxRecord? TryClaim(TemplateRecord template, ReplicaClaim claim)
-    {
-        if (template.VolumeMounts.Count > 0) return null;
-        // A replica's filesystem has the template's capacity; another capacity is a cold boot, so that it holds.
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
-        if ((claim.FsCapacityBytes ?? SandboxRuntime.DefaultFsCapacityBytes) != (storage ?? SandboxRuntime.DefaultFsCapacityBytes)) return null;
-        var pools = poolRows.PoolsOfTemplate(template.Name);
-        if (pools.Count == 0) return null;
-        var poolIds = pools.Select(p => p.Id).ToHashSet();
-        SandboxRecord? claimed = null;
-        lock (_claimLock)
-        {
-            foreach (var replica in poolRows.AllPoolReplicas().Where(r => poolIds.Contains(r.PoolId) && r.Sandbox.Status == SandboxStatus.Ready)
-                         .OrderBy(r => r.Sandbox.CreatedAt))
-            {
-                var cgroups = runtime.Cgroups(replica.Sandbox.Id);
-                var pid = UtsHostname.FindSandboxProcess(cgroups);
-                if (pid is null) continue; // died since the last pass; the loop replaces it
-                var limitsChanged = replica.Sandbox.CpuLimit != claim.CpuLimit || replica.Sandbox.MemBytes != claim.MemBytes;
-                if (limitsChanged && !TryApplyLimits(replica.Sandbox.Id, claim.CpuLimit, claim.MemBytes)) return null;
-                try
-                {
-                    claimed = poolRows.ClaimPoolReplica(replica.Sandbox.Id, claim);
-                }
-                catch (NameTakenException)
-                {
-                    if (limitsChanged) TryApplyLimits(replica.Sandbox.Id, replica.Sandbox.CpuLimit, replica.Sandbox.MemBytes);
-                    throw;
-                }
-                if (claimed is null) continue;
-                try
-                {
-                    UtsHostname.Set(pid.Value, claim.Name);
-                }
-                catch (Exception e)
-                {
-                    log.LogWarning("sandbox {Name} ({Id}) from a pool keeps its boot-time hostname: {Error}", claim.Name, claimed.Id, e.Message);
-                }
-                break;
-            }
-        }
-        if (claimed is not null)
-        {
-            log.LogDebug("sandbox {Name} handed over from a pool of {Template}", claimed.Name, template.Name);
-            Wake();
-        }
-        return claimed;
-    }
-
-    private bool TryApplyLimits(string id, double cpu, long mem)
-    {
-        try
-        {
-            runtime.Cgroups(id).ApplyLimits(new ResourceLimits(cpu, mem, SandboxRuntime.DefaultPidsMax));
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogInformation("could not change the limits of pool replica {Id} ({Error}); booting a sandbox instead", id, e.Message);
-            return false;
         }
     }
 
@@ -291,7 +215,7 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
                 for (var i = 0; i < surplus && i < ready.Count; i++)
                 {
                     bool stillReplica;
-                    lock (_claimLock)
+                    lock (claims.Lock)
                     {
                         stillReplica = poolRows.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
                         if (stillReplica) sandboxRows.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
@@ -322,9 +246,7 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
                 _bootSlots.Release();
                 return;
             }
-            Quantity.TryParse(template.Cpu, out var cpu);
-            Quantity.TryParse(template.Memory, out var memory);
-            long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+            var spec = SandboxSpec.FromTemplate(template, ResourceOverrides.None);
             var slot = runtime.TakeSlot();
             id = slot.Id;
             var now = Now;
@@ -338,10 +260,10 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
                 Status = SandboxStatus.Provisioning,
                 CreatedAt = now,
                 UpdatedAt = now,
-                Vcpus = Math.Max(1, (int)Math.Ceiling(cpu)),
-                CpuLimit = Math.Max(0.01, cpu),
-                MemBytes = (long)memory,
-                FsCapacityBytes = storage,
+                Vcpus = spec.Vcpus,
+                CpuLimit = spec.CpuLimit,
+                MemBytes = spec.MemBytes,
+                FsCapacityBytes = spec.FsCapacityBytes,
             };
             _booting[record.Id] = pool.Id;
             poolRows.InsertPoolReplica(record, pool.Id);
@@ -349,16 +271,7 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
             {
                 try
                 {
-                    await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir,
-                        new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax), FsCapacityBytes: record.FsCapacityBytes), slot, CancellationToken.None);
-                    // The deny-all rule table (IPv4 and IPv6) before a replica can be handed out, as after any boot.
-                    await network.ApplyAsync(record.Id, CancellationToken.None);
-                    sandboxRows.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
-                }
-                catch (Exception e)
-                {
-                    log.LogWarning("pool {Pool}: a replica failed to boot: {Error}", pool.Name, e.Message);
-                    sandboxRows.UpdateSandbox(record with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}", UpdatedAt = Now });
+                    await manager.BootReplicaAsync(record.Id, slot);
                 }
                 finally
                 {
@@ -380,8 +293,8 @@ public sealed class PoolService(SandboxRepository sandboxRows, TemplateRepositor
     {
         try
         {
-            await runtime.DestroyAsync(id);
-            poolRows.DeletePoolReplica(id);
+            await manager.EndReplicaAsync(id, reason);
+            poolRows.DeletePoolReplica(id); // its marker
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ namespace Sandbox.Server.Services;
 /// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
 /// before the request that caused it is answered.
 /// </summary>
-public sealed partial class SandboxManager(SandboxRepository sandboxRows, TemplateRepository templateRows, SnapshotFreezeRepository freezeRows, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
+public sealed partial class SandboxManager(SandboxRepository sandboxRows, TemplateRepository templateRows, SnapshotFreezeRepository freezeRows, SandboxRuntime runtime, TimeProvider clock, ILogger<SandboxManager> log, PoolClaims pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
@@ -27,25 +27,20 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
-        var (name, templateName, snapshotId, vcpus, mem, fs, ttl, idle, env, autoPause, networkPolicy) = (request.Name, request.TemplateName,
-            request.SnapshotId, request.Vcpus, request.MemBytes, request.FsCapacityBytes, request.TtlSeconds, request.IdleTtlSeconds, request.Env,
-            request.AutoPause, request.NetworkPolicy);
-
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
-        var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
+        var launch = request.SnapshotId is null ? null : snapshots.Launch(request.SnapshotId);
         var template = launch is not null ? templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : templateRows.GetTemplate(templateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
+            : templateRows.GetTemplate(request.TemplateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{request.TemplateName}' not found");
         var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
             ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
-        Quantity.TryParse(template.Cpu, out var templateCpu);
-        Quantity.TryParse(template.Memory, out var templateMemory);
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
+        var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds);
 
-        // A warm pool of this template hands over a ready replica instead of a boot (see PoolService).
-        if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed)
+        // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).
+        if (launch is null && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
-            if (autoPause) sandboxRows.SetAutoPause(claimed.Id, true);
-            if (networkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, networkPolicy));
+            if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
+            if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
         }
 
@@ -54,7 +49,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         var record = new SandboxRecord
         {
             Id = slot.Id,
-            Name = name ?? GenerateName(),
+            Name = request.Name ?? GenerateName(),
             TemplateName = template.Name,
             LowerDir = lower,
             Status = SandboxStatus.Provisioning,
@@ -63,18 +58,18 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             TtlSeconds = ttl,
             IdleTtlSeconds = idle,
             ExpiresAt = ttl is > 0 ? now.AddSeconds(ttl.Value) : null,
-            Vcpus = vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(templateCpu)),
-            CpuLimit = vcpus ?? Math.Max(0.01, templateCpu),
-            MemBytes = mem ?? (long)templateMemory,
-            FsCapacityBytes = fs ?? storage,
-            Env = env,
+            Vcpus = spec.Vcpus,
+            CpuLimit = spec.CpuLimit,
+            MemBytes = spec.MemBytes,
+            FsCapacityBytes = spec.FsCapacityBytes,
+            Env = request.Env,
             SnapshotId = launch?.SnapshotId,
         };
         try
         {
             sandboxRows.InsertSandbox(record);
-            if (autoPause) sandboxRows.SetAutoPause(record.Id, true);
-            network.Save(record.Id, networkPolicy);
+            if (request.AutoPause) sandboxRows.SetAutoPause(record.Id, true);
+            network.Save(record.Id, request.NetworkPolicy);
         }
         catch (NameTakenException)
         {
