@@ -79,7 +79,8 @@ public static class SandboxServerSetup
         services.AddSingleton<OutputBudget>(); // exec output held in memory (Services/Exec/OutputBudget.cs)
         services.AddSingleton<ExecService>();
         services.AddSingleton<ExecWebSocket>();
-        services.AddSingleton<ServiceProxy>(); // service URLs (Api/ServiceUrlEndpoints.cs)
+        services.AddSingleton<ServiceTokens>(); // service URLs (Api/ServiceUrlEndpoints.cs)
+        services.AddSingleton<ServiceProxy>();
         services.AddHostedService<ExpiryService>();
         services.AddHostedService<SandboxWatcher>(); // a sandbox whose init ends becomes failed (SandboxManager.Liveness.cs)
         return builder;

@@ -41,7 +41,7 @@ public static class ControlPlaneEndpoints
             Results.Json(Json.Template(t.Create(TemplateInput.Create(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/templates", (HttpRequest req, TemplateRepository templateRows) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = templateRows.ListTemplates(limit, offset, nameContains);
             return Results.Json(new { templates = items.Select(Json.Template), offset = offset + items.Count });
         });
@@ -80,7 +80,7 @@ public static class ControlPlaneEndpoints
 
     private static IResult ListSandboxes(HttpRequest req, SandboxManager manager)
     {
-        var (limit, offset, nameContains) = Paging(req);
+        var (limit, offset, nameContains) = ListPaging.Read(req);
         var q = req.Query;
         var issues = new List<ValidationIssue>();
         string? status = q["status"];
@@ -95,25 +95,5 @@ public static class ControlPlaneEndpoints
         if (issues.Count > 0) throw new ValidationException(issues);
         var items = manager.List(new SandboxQuery(limit, offset, nameContains, status, q["template_name"], sortBy, direction == "desc"));
         return Results.Json(new { sandboxes = items.Select(r => Json.Sandbox(r, req)), offset = offset + items.Count });
-    }
-
-    internal static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

@@ -11,7 +11,7 @@ public static class PoolEndpoints
         api.MapPost("/pools", CreatePool);
         api.MapGet("/pools", (HttpRequest req, PoolRepository poolRows, PoolService pools) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = poolRows.ListPools(limit, offset, nameContains);
             return Results.Json(new { pools = items.Select(p => Pool(p, pools)), offset = offset + items.Count });
         });
@@ -54,25 +54,5 @@ public static class PoolEndpoints
             created_at = p.CreatedAt,
             updated_at = p.UpdatedAt,
         };
-    }
-
-    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

@@ -31,12 +31,9 @@ public sealed class ServiceProxy : IDisposable
     private readonly HttpMessageInvoker _http;
     private readonly ILogger<ServiceProxy> _log;
 
-    public ServiceProxy(SandboxRuntime runtime, SandboxManager manager, ServiceTokenRepository tokens, TimeProvider clock, ILogger<ServiceProxy> log)
+    public ServiceProxy(SandboxRuntime runtime, ILogger<ServiceProxy> log)
     {
         _runtime = runtime;
-        Manager = manager;
-        Tokens = tokens;
-        Clock = clock;
         _log = log;
         _handler = new SocketsHttpHandler
         {
@@ -52,9 +49,6 @@ public sealed class ServiceProxy : IDisposable
         _http = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
-    public SandboxManager Manager { get; }
-    public ServiceTokenRepository Tokens { get; }
-    public TimeProvider Clock { get; }
 
     public void Dispose()
     {

@@ -28,7 +28,7 @@ public static class SnapshotEndpoints
             Results.Json(Snapshot(snapshots.Import(SnapshotInput.Import(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = snapshots.List(limit, offset, nameContains);
             return Results.Json(new { snapshots = items.Select(Snapshot), offset = offset + items.Count });
         });
@@ -38,25 +38,5 @@ public static class SnapshotEndpoints
             await snapshots.DeleteAsync(id);
             return Results.NoContent();
         });
-    }
-
-    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

@@ -12,7 +12,7 @@ public static class VolumeEndpoints
             Results.Json(Volume(await v.CreateAsync(VolumeInput.Create(await JsonInput.ReadAsync(req)), CancellationToken.None)), statusCode: 201));
         api.MapGet("/volumes", (HttpRequest req, VolumeService v) =>
         {
-            var (limit, offset, nameContains) = ControlPlaneEndpoints.Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = v.List(limit, offset, nameContains);
             return Results.Json(new { volumes = items.Select(Volume), offset = offset + items.Count });
         });
