@@ -39,10 +39,10 @@ public static class ControlPlaneEndpoints
 
         api.MapPost("/templates", async (HttpRequest req, TemplateCatalog t) =>
             Results.Json(Json.Template(t.Create(TemplateInput.Create(await JsonInput.ReadAsync(req)))), statusCode: 201));
-        api.MapGet("/templates", (HttpRequest req, TemplateRepository templateRows) =>
+        api.MapGet("/templates", (HttpRequest req, TemplateCatalog t) =>
         {
             var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = templateRows.ListTemplates(limit, offset, nameContains);
+            var items = t.List(limit, offset, nameContains);
             return Results.Json(new { templates = items.Select(Json.Template), offset = offset + items.Count });
         });
         api.MapGet("/templates/{name}", (string name, TemplateCatalog t) => Results.Json(Json.Template(t.Get(name))));

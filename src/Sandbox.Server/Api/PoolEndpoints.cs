@@ -9,10 +9,10 @@ public static class PoolEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/pools", CreatePool);
-        api.MapGet("/pools", (HttpRequest req, PoolRepository poolRows, PoolService pools) =>
+        api.MapGet("/pools", (HttpRequest req, PoolService pools) =>
         {
             var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = poolRows.ListPools(limit, offset, nameContains);
+            var items = pools.List(limit, offset, nameContains);
             return Results.Json(new { pools = items.Select(p => Pool(p, pools)), offset = offset + items.Count });
         });
         api.MapGet("/pools/{name}", (string name, PoolService pools) => Results.Json(Pool(pools.Get(name), pools)));

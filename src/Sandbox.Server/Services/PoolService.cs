@@ -48,6 +48,8 @@ public sealed class PoolService : BackgroundService
 
     public PoolRecord? GetById(string id) => poolRows.GetPoolById(id);
 
+    public List<PoolRecord> List(int limit, int offset, string? nameContains) => poolRows.ListPools(limit, offset, nameContains);
+
     /// <summary>Ready and booting replica counts of a pool.</summary>
     public (int Ready, int Provisioning) Counts(PoolRecord pool)
     {

@@ -41,6 +41,8 @@ public sealed class TemplateCatalog(SandboxRepository sandboxRows, TemplateRepos
     public TemplateRecord Get(string name) =>
         templateRows.GetTemplate(name) ?? throw new NotFoundException("TemplateNotFound", $"template '{name}' not found");
 
+    public List<TemplateRecord> List(int limit, int offset, string? nameContains) => templateRows.ListTemplates(limit, offset, nameContains);
+
     public TemplateRecord Create(CreateTemplateRequest request)
     {
         var (name, image, cpu, memory, storage, volumeMounts) = request;
