@@ -1,10 +1,7 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Sandbox.Server.Runtime;
 using Sandbox.Server.Services;
 using Sandbox.Server.Services.Exec;
 
@@ -37,15 +34,10 @@ public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHos
             var type = first.Value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             var session = type switch
             {
-                "execute" => await StartSessionAsync(id, first.Value, socket, stopping.Token),
-                "reconnect" => await FindSessionAsync(id, first.Value, socket, stopping.Token),
+                "execute" => await StartSessionAsync(id, first.Value, stopping.Token),
+                "reconnect" => FindSession(id, first.Value),
                 _ => throw ValidationException.For(["frame", "type"], "the first frame must have type 'execute' or 'reconnect'", "literal_error"),
             };
-            if (session is null)
-            {
-                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation);
-                return;
-            }
             await ExecSocket.ServeAsync(session, socket, first.Value, stopping.Token);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
         }
@@ -89,7 +81,7 @@ public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHos
         }
     }
 
-    private async Task<ExecSession?> StartSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    private async Task<ExecSession> StartSessionAsync(string id, JsonElement frame, CancellationToken ct)
     {
         var body = JsonInput.FromElement(frame, "execute");
         var request = DataplaneEndpoints.ReadCommand(body);
@@ -105,14 +97,14 @@ public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHos
         return await exec.StartSessionAsync(id, commandId, request, options, ct);
     }
 
-    private Task<ExecSession?> FindSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    private ExecSession FindSession(string id, JsonElement frame)
     {
         var body = JsonInput.FromElement(frame, "reconnect");
         var commandId = body.String("command_id", required: true);
         body.Integer("stdout_offset", 0, long.MaxValue);
         body.Integer("stderr_offset", 0, long.MaxValue);
         body.ThrowIfInvalid();
-        return Task.FromResult<ExecSession?>(exec.FindSession(id, commandId!));
+        return exec.FindSession(id, commandId!);
     }
 
     public static async Task<JsonElement?> ReceiveJsonAsync(WebSocket socket, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
