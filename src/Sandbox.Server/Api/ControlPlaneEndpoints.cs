@@ -9,20 +9,13 @@ public static class ControlPlaneEndpoints
     public static readonly string[] Prefixes = ["/v2/sandboxes", "/api/v2/sandboxes"];
     private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at"];
 
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in Prefixes) MapRoutes(app.MapGroup(prefix));
-        foreach (var prefix in Prefixes) VolumeEndpoints.Map(app.MapGroup(prefix));
-        foreach (var prefix in Prefixes) PauseEndpoints.Map(app.MapGroup(prefix));
-    }
-
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes", CreateSandbox);
         api.MapGet("/boxes", ListSandboxes);
         api.MapGet("/boxes/{name}", (string name, HttpRequest req, SandboxManager m) => Results.Json(Json.Sandbox(m.Get(name), req)));
-        api.MapPatch("/boxes/{name}", async (string name, HttpRequest req, SandboxManager m) =>
-            Results.Json(Json.Sandbox(await m.UpdateAsync(name, await JsonInput.ReadAsync(req)), req)));
+        api.MapPatch("/boxes/{name}", async (string name, HttpRequest req, SandboxManager m, ServerOptions options) =>
+            Results.Json(Json.Sandbox(await m.UpdateAsync(name, SandboxInput.Update(await JsonInput.ReadAsync(req), options)), req)));
         api.MapDelete("/boxes/{name}", async (string name, SandboxManager m) =>
         {
             await m.DeleteAsync(name);
@@ -45,16 +38,20 @@ public static class ControlPlaneEndpoints
         });
 
         api.MapPost("/templates", async (HttpRequest req, TemplateCatalog t) =>
-            Results.Json(Json.Template(t.Create(await JsonInput.ReadAsync(req))), statusCode: 201));
-        api.MapGet("/templates", (HttpRequest req, StateStore store) =>
+            Results.Json(Json.Template(t.Create(TemplateInput.Create(await JsonInput.ReadAsync(req)))), statusCode: 201));
+        api.MapGet("/templates", (HttpRequest req, TemplateCatalog t) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
-            var items = store.ListTemplates(limit, offset, nameContains);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
+            var items = t.List(limit, offset, nameContains);
             return Results.Json(new { templates = items.Select(Json.Template), offset = offset + items.Count });
         });
         api.MapGet("/templates/{name}", (string name, TemplateCatalog t) => Results.Json(Json.Template(t.Get(name))));
         api.MapPatch("/templates/{name}", async (string name, HttpRequest req, TemplateCatalog t) =>
-            Results.Json(Json.Template(t.Rename(name, await JsonInput.ReadAsync(req)))));
+        {
+            var body = await JsonInput.ReadAsync(req);
+            t.Get(name); // 404 before the body's 422
+            return Results.Json(Json.Template(t.Rename(name, TemplateInput.Rename(body))));
+        });
         api.MapDelete("/templates/{name}", (string name, TemplateCatalog t) =>
         {
             t.Delete(name);
@@ -62,12 +59,12 @@ public static class ControlPlaneEndpoints
         });
     }
 
-    private static async Task<IResult> CreateSandbox(HttpRequest req, SandboxManager manager)
+    private static async Task<IResult> CreateSandbox(HttpRequest req, SandboxManager manager, ServerOptions options)
     {
         var body = await JsonInput.ReadAsync(req);
         var waitForReady = body.Bool("wait_for_ready") ?? true;
         var timeout = body.Number("timeout", 1, 600) ?? 30;
-        var (record, boot) = manager.Create(body);
+        var (record, boot) = await manager.CreateAsync(SandboxInput.Create(body, options));
         if (waitForReady)
         {
             var finished = await Task.WhenAny(boot, Task.Delay(TimeSpan.FromSeconds(timeout), req.HttpContext.RequestAborted));
@@ -83,7 +80,7 @@ public static class ControlPlaneEndpoints
 
     private static IResult ListSandboxes(HttpRequest req, SandboxManager manager)
     {
-        var (limit, offset, nameContains) = Paging(req);
+        var (limit, offset, nameContains) = ListPaging.Read(req);
         var q = req.Query;
         var issues = new List<ValidationIssue>();
         string? status = q["status"];
@@ -98,25 +95,5 @@ public static class ControlPlaneEndpoints
         if (issues.Count > 0) throw new ValidationException(issues);
         var items = manager.List(new SandboxQuery(limit, offset, nameContains, status, q["template_name"], sortBy, direction == "desc"));
         return Results.Json(new { sandboxes = items.Select(r => Json.Sandbox(r, req)), offset = offset + items.Count });
-    }
-
-    internal static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Sandbox.Server.Services;
+using Sandbox.Server.Services.Exec;
 
 namespace Sandbox.Server.Api;
 
@@ -30,37 +31,14 @@ public static class DataplaneEndpoints
         return new CommandRequest(command ?? "", shell, env, cwd);
     }
 
-    private static async Task Execute(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher, OutputBudget budget, ServerOptions options)
+    private static async Task Execute(string id, HttpContext ctx, ExecService exec)
     {
-        var req = ctx.Request;
-        var body = await JsonInput.ReadAsync(req);
+        var body = await JsonInput.ReadAsync(ctx.Request);
         var request = ReadCommand(body);
         var timeout = body.Number("timeout", 0.001, 24 * 3600) ?? 60;
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(id);
-        using var activity = manager.BeginActivity(id);
-        await using var command = await launcher.StartAsync(sandbox, request, withStdin: false, ctx.RequestAborted);
-        // Each stream keeps at most --exec-output-limit bytes; the rest is drained (the command never blocks) and counted.
-        using var stdout = new CapturedOutput(options.ExecOutputLimit, budget);
-        using var stderr = new CapturedOutput(options.ExecOutputLimit, budget);
-        var capture = Task.WhenAll(stdout.CaptureAsync(command.Stdout), stderr.CaptureAsync(command.Stderr));
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(timeout));
-        int exitCode;
-        try
-        {
-            exitCode = await command.Exited.WaitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            command.Kill();
-            throw new ApiException(408, "CommandTimeout", $"command did not finish within {timeout} s and was killed");
-        }
-        // A background job started by the command may hold its pipes open: give it a moment, then answer.
-        await Task.WhenAny(capture, Task.Delay(BackgroundOutputGrace, deadline.Token)).ContinueWith(_ => { }, TaskScheduler.Default);
-        stdout.Seal();
-        stderr.Seal();
-        await WriteResultAsync(ctx.Response, stdout, stderr, exitCode, ctx.RequestAborted);
+        using var outcome = await exec.RunToEndAsync(id, request, timeout, ctx.RequestAborted);
+        await WriteResultAsync(ctx.Response, outcome.Stdout, outcome.Stderr, outcome.ExitCode, ctx.RequestAborted);
     }
 
     /// <summary>
@@ -90,9 +68,6 @@ public static class DataplaneEndpoints
         await pipe.FlushAsync(ct);
     }
 
-    /// <summary>How long output is still collected after the command itself has exited.</summary>
-    public static readonly TimeSpan BackgroundOutputGrace = TimeSpan.FromSeconds(2);
-
     private static string RequirePath(HttpRequest req)
     {
         var path = (string?)req.Query["path"];
@@ -112,7 +87,7 @@ public static class DataplaneEndpoints
             throw ValidationException.For(["body"], "must be multipart/form-data with a 'file' field", "multipart_type");
         if (boundary.Length > 70)
             throw ValidationException.For(["body"], "the multipart boundary must be 1-70 characters (RFC 2046)", "multipart_type");
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         manager.Touch(id);
         var ct = req.HttpContext.RequestAborted;
 
@@ -183,7 +158,7 @@ public static class DataplaneEndpoints
     {
         var path = RequirePath(ctx.Request);
         CommandLauncher.RejectPseudoFilesystem(path);
-        var sandbox = manager.RequireReady(id);
+        var sandbox = await manager.RequireReadyAsync(id);
         manager.Touch(id);
         using var handle = await launcher.OpenFileAsync(sandbox, path, write: false, ctx.RequestAborted);
         await using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);

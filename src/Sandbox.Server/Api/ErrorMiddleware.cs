@@ -1,3 +1,5 @@
+using Sandbox.Server.Services;
+
 namespace Sandbox.Server.Api;
 
 /// <summary>Turns exceptions into the reference's error bodies; anything unexpected is a logged 500.</summary>
@@ -17,6 +19,10 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         {
             await WriteAsync(ctx, e.Status, Json.Error(e.Error, e.Message));
         }
+        catch (DomainException e)
+        {
+            await WriteAsync(ctx, StatusOf(e), Json.Error(e.Code, e.Message));
+        }
         catch (BadHttpRequestException e)
         {
             var type = e.StatusCode == 413 ? "PayloadTooLarge" : "BadRequest";
@@ -33,6 +39,17 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             await WriteAsync(ctx, 500, Json.Error("InternalError", e.Message));
         }
     }
+
+    /// <summary>The HTTP status of each kind of domain error (the wire contract in docs/local-server.md).</summary>
+    public static int StatusOf(DomainException e) => e switch
+    {
+        NotFoundException => 404,
+        ConflictException => 409,
+        RejectedException => 400,
+        UnavailableException => 503,
+        TimedOutException => 408,
+        _ => 500,
+    };
 
     private static async Task WriteAsync(HttpContext ctx, int status, object body)
     {

@@ -1,111 +1,27 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Sandbox.Server.Runtime;
 using Sandbox.Server.Services;
+using Sandbox.Server.Services.Exec;
 
 namespace Sandbox.Server.Api;
 
 /// <summary>
-/// WebSocket exec: a command session outlives any one socket. Output is kept in
-/// <see cref="OutputBuffer"/>s with byte offsets, so a client that reconnects with the offsets it
-/// has seen gets the rest, nothing lost and nothing twice.
+/// The WebSocket framing of exec: the first frame starts or finds an <see cref="ExecSession"/> (Services/Exec), and
+/// <see cref="ExecSocket"/> serves it. A session outlives any one socket: a client that reconnects with the offsets it
+/// has seen gets the rest of the output, nothing lost and nothing twice.
 /// </summary>
-public sealed class ExecWebSocket
+public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log)
 {
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
-    private readonly SandboxManager manager;
-    private readonly CommandLauncher launcher;
-    private readonly IHostApplicationLifetime lifetime;
-    private readonly ILogger<ExecWebSocket> log;
-    private readonly ServerOptions _options;
-    private readonly Lock _enforceLock = new();
-    /// <summary>Command ids of sessions the budgets ended (the newest <see cref="EndedKept"/>), to say why on reconnect.</summary>
-    private readonly ConcurrentDictionary<string, string> _ended = new();
-    private readonly ConcurrentQueue<string> _endedOrder = new();
-    private const int EndedKept = 1024;
-
-    internal const string EndedReason = "detached sessions were over the server's budget (--detached-sessions, --detached-output-budget, --output-budget); "
-        + "those whose end was delivered are ended first, then finished ones, then running ones, the longest detached first within each";
-
-    public ExecWebSocket(SandboxManager manager, CommandLauncher launcher, IHostApplicationLifetime lifetime, ILogger<ExecWebSocket> log, OutputBudget budget, ServerOptions options)
-    {
-        this.manager = manager;
-        this.launcher = launcher;
-        this.lifetime = lifetime;
-        this.log = log;
-        _options = options;
-        Budget = budget;
-        budget.Relieve = Relieve;
-    }
-
-    internal OutputBudget Budget { get; }
-
-    /// <summary>Ends detached sessions (in the order of <see cref="First"/>) while they are over their count or byte budget.</summary>
-    internal void EnforceDetachedBudget()
-    {
-        lock (_enforceLock)
-        {
-            while (true)
-            {
-                var detached = Detached();
-                if (detached.Count == 0) return;
-                var bytes = detached.Sum(d => d.Session.RetainedBytes);
-                if (detached.Count <= _options.DetachedSessions && bytes <= _options.DetachedOutputBudget) return;
-                if (!End(First(detached), $"{detached.Count} detached sessions holding {bytes} bytes")) continue;
-            }
-        }
-    }
-
-    /// <summary>
-    /// For <see cref="OutputBudget.Relieve"/>: gives back the replay windows of every session (output already sent);
-    /// when there were none, ends the longest-detached session. False when neither freed anything.
-    /// </summary>
-    private bool Relieve()
-    {
-        long trimmed = 0;
-        foreach (var session in _sessions.Values) trimmed += session.TrimReplay();
-        return trimmed > 0 || EndOldestDetached();
-    }
-
-    private bool EndOldestDetached()
-    {
-        lock (_enforceLock)
-        {
-            while (Detached() is { Count: > 0 } detached)
-                if (End(First(detached), "the server's output budget is used up"))
-                    return true;
-            return false;
-        }
-    }
-
-    /// <summary>The session to end first: one whose end was already delivered, then a finished one, then a running one; the longest detached within each.</summary>
-    private static ExecSession First(List<(ExecSession Session, DateTime Since)> detached) =>
-        detached.OrderBy(d => d.Session.EndRank).ThenBy(d => d.Since).First().Session;
-
-    private List<(ExecSession Session, DateTime Since)> Detached() =>
-        _sessions.Values.Select(s => (Session: s, Since: s.DetachedSince)).Where(d => d.Since is not null).Select(d => (d.Session, d.Since!.Value)).ToList();
-
-    private bool End(ExecSession session, string why)
-    {
-        if (!session.TryEnd()) return false;
-        Forget(session);
-        if (_ended.TryAdd(session.CommandId, why)) _endedOrder.Enqueue(session.CommandId);
-        while (_endedOrder.Count > EndedKept && _endedOrder.TryDequeue(out var old)) _ended.TryRemove(old, out _);
-        log.LogInformation("command {Id} in sandbox {Sandbox} ended while detached: {Why}", session.CommandId, session.SandboxId, why);
-        return true;
-    }
 
     public async Task HandleAsync(string id, HttpContext ctx)
     {
         if (!ctx.WebSockets.IsWebSocketRequest)
             throw ApiException.BadRequest("WebSocketRequired", "this endpoint speaks WebSocket only");
         // Check the sandbox before the upgrade so that a bad id gets a plain HTTP error.
-        manager.RequireReady(id);
+        await manager.RequireReadyAsync(id);
         using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, ctx.RequestAborted);
         try
@@ -118,16 +34,11 @@ public sealed class ExecWebSocket
             var type = first.Value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             var session = type switch
             {
-                "execute" => await StartSessionAsync(id, first.Value, socket, stopping.Token),
-                "reconnect" => await FindSessionAsync(id, first.Value, socket, stopping.Token),
+                "execute" => await StartSessionAsync(id, first.Value, stopping.Token),
+                "reconnect" => FindSession(id, first.Value),
                 _ => throw ValidationException.For(["frame", "type"], "the first frame must have type 'execute' or 'reconnect'", "literal_error"),
             };
-            if (session is null)
-            {
-                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation);
-                return;
-            }
-            await session.AttachAsync(socket, first.Value, stopping.Token);
+            await ExecSocket.ServeAsync(session, socket, first.Value, stopping.Token);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -150,6 +61,11 @@ public sealed class ExecWebSocket
             await SendErrorAsync(socket, e.Error, e.Message, CancellationToken.None);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
         }
+        catch (DomainException e)
+        {
+            await SendErrorAsync(socket, e.Code, e.Message, CancellationToken.None);
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+        }
         catch (Exception e)
         {
             // After the upgrade no HTTP 500 can be sent: say so in an error frame and close with 1011.
@@ -165,7 +81,7 @@ public sealed class ExecWebSocket
         }
     }
 
-    private async Task<ExecSession?> StartSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    private async Task<ExecSession> StartSessionAsync(string id, JsonElement frame, CancellationToken ct)
     {
         var body = JsonInput.FromElement(frame, "execute");
         var request = DataplaneEndpoints.ReadCommand(body);
@@ -177,46 +93,19 @@ public sealed class ExecWebSocket
         var binaryOutput = body.Bool("binary_output") ?? false;
         if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(id);
-        var activity = manager.BeginActivity(id);
-        RunningCommand command;
-        try
-        {
-            command = await launcher.StartAsync(sandbox, request, withStdin: true, ct);
-        }
-        catch
-        {
-            activity.Dispose();
-            throw;
-        }
-        var session = new ExecSession(commandId, id, command, activity, timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, binaryOutput, this);
-        if (!_sessions.TryAdd(commandId, session))
-        {
-            await command.DisposeAsync();
-            activity.Dispose();
-            throw ApiException.Conflict("CommandIdInUse", $"command_id '{commandId}' is already in use");
-        }
-        session.Run();
-        return session;
+        var options = new ExecSessionOptions(timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, binaryOutput);
+        return await exec.StartSessionAsync(id, commandId, request, options, ct);
     }
 
-    private Task<ExecSession?> FindSessionAsync(string id, JsonElement frame, WebSocket socket, CancellationToken ct)
+    private ExecSession FindSession(string id, JsonElement frame)
     {
         var body = JsonInput.FromElement(frame, "reconnect");
         var commandId = body.String("command_id", required: true);
         body.Integer("stdout_offset", 0, long.MaxValue);
         body.Integer("stderr_offset", 0, long.MaxValue);
         body.ThrowIfInvalid();
-        if (!_sessions.TryGetValue(commandId!, out var session) || session.SandboxId != id)
-            throw new ApiException(404, "SessionExpired", _ended.TryGetValue(commandId!, out var why)
-                ? $"command '{commandId}' was ended while detached ({why}): {EndedReason}"
-                : $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
-        return Task.FromResult<ExecSession?>(session);
+        return exec.FindSession(id, commandId!);
     }
-
-    internal void Forget(ExecSession session) => _sessions.TryRemove(new KeyValuePair<string, ExecSession>(session.CommandId, session));
-
-    internal ILogger Log => log;
 
     public static async Task<JsonElement?> ReceiveJsonAsync(WebSocket socket, CancellationToken ct)
     {

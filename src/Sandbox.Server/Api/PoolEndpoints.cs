@@ -6,23 +6,18 @@ namespace Sandbox.Server.Api;
 /// <summary>Warm pools: <c>/pools</c> under both control-plane prefixes.</summary>
 public static class PoolEndpoints
 {
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes) MapRoutes(app.MapGroup(prefix));
-    }
-
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/pools", CreatePool);
-        api.MapGet("/pools", (HttpRequest req, StateStore store, PoolService pools) =>
+        api.MapGet("/pools", (HttpRequest req, PoolService pools) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
-            var items = store.ListPools(limit, offset, nameContains);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
+            var items = pools.List(limit, offset, nameContains);
             return Results.Json(new { pools = items.Select(p => Pool(p, pools)), offset = offset + items.Count });
         });
         api.MapGet("/pools/{name}", (string name, PoolService pools) => Results.Json(Pool(pools.Get(name), pools)));
         api.MapPatch("/pools/{name}", async (string name, HttpRequest req, PoolService pools) =>
-            Results.Json(Pool(pools.Update(name, await JsonInput.ReadAsync(req)), pools)));
+            Results.Json(Pool(pools.Update(name, PoolInput.Update(await JsonInput.ReadAsync(req))), pools)));
         api.MapDelete("/pools/{name}", async (string name, PoolService pools) =>
         {
             await pools.DeleteAsync(name);
@@ -35,7 +30,7 @@ public static class PoolEndpoints
         var body = await JsonInput.ReadAsync(req);
         var waitForReady = body.Bool("wait_for_ready") ?? true;
         var timeout = body.Number("timeout", 10, 600) ?? 60;
-        var pool = pools.Create(body);
+        var pool = pools.Create(PoolInput.Create(body));
         if (waitForReady && !await pools.WaitForReadyAsync(pool.Id, TimeSpan.FromSeconds(timeout), req.HttpContext.RequestAborted))
         {
             var (ready, _) = pools.Counts(pool);
@@ -59,25 +54,5 @@ public static class PoolEndpoints
             created_at = p.CreatedAt,
             updated_at = p.UpdatedAt,
         };
-    }
-
-    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

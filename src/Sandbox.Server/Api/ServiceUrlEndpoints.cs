@@ -23,41 +23,35 @@ public static class ServiceUrlEndpoints
     /// <summary>True for requests the API-key check leaves alone: the token authorises them.</summary>
     public static bool IsServiceRequest(PathString path) => path.StartsWithSegments(ServicePath, StringComparison.Ordinal);
 
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes)
-            app.MapGroup(prefix).MapPost("/boxes/{name}/service-url", Create);
-        app.Map(ServicePath + "/{id}/{port}/{**rest}", (string id, string port, HttpContext ctx, ServiceProxy proxy) => Proxy(id, port, ctx, proxy));
-    }
+    /// <summary><c>POST /boxes/{name}/service-url</c> under a control-plane prefix.</summary>
+    public static void MapIssue(RouteGroupBuilder api) => api.MapPost("/boxes/{name}/service-url", Create);
+
+    /// <summary>The proxy itself, outside the control plane.</summary>
+    public static void MapProxy(WebApplication app) =>
+        app.Map(ServicePath + "/{id}/{port}/{**rest}", (string id, string port, HttpContext ctx, ServiceProxy proxy, ServiceTokens tokens, SandboxManager manager, TimeProvider clock) =>
+            Proxy(id, port, ctx, proxy, tokens, manager, clock));
 
     public static string ServiceUrl(HttpRequest req, string id, int port) => $"{req.Scheme}://{req.Host}{ServicePath}/{id}/{port}";
 
-    public static string HashToken(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
 
-    private static async Task<IResult> Create(string name, HttpRequest req, SandboxManager manager, StateStore store, TimeProvider clock)
+    private static async Task<IResult> Create(string name, HttpRequest req, ServiceTokens tokens)
     {
         var body = await JsonInput.ReadAsync(req);
         var port = body.Integer("port", 1, 65535, required: true);
         var expiresIn = body.Integer("expires_in_seconds", 1, MaxExpiresInSeconds) ?? DefaultExpiresInSeconds;
         body.ThrowIfInvalid();
-        var sandbox = manager.RequireReady(manager.Get(name).Id);
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var now = clock.GetUtcNow().UtcDateTime;
-        var expiresAt = now.AddSeconds(expiresIn);
-        store.InsertServiceToken(new ServiceTokenRecord(HashToken(token), sandbox.Id, (int)port!.Value, expiresAt, now));
-        var url = ServiceUrl(req, sandbox.Id, (int)port.Value);
+        var issued = await tokens.IssueAsync(name, (int)port!.Value, expiresIn);
+        var url = ServiceUrl(req, issued.SandboxId, issued.Port);
         return Results.Json(new
         {
             service_url = url,
-            browser_url = $"{url}/?{TokenQuery}={token}",
-            token,
-            expires_at = expiresAt,
+            browser_url = $"{url}/?{TokenQuery}={issued.Token}",
+            token = issued.Token,
+            expires_at = issued.ExpiresAt,
         });
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static async Task Proxy(string id, string portText, HttpContext ctx, ServiceProxy proxy)
+    private static async Task Proxy(string id, string portText, HttpContext ctx, ServiceProxy proxy, ServiceTokens tokens, SandboxManager manager, TimeProvider clock)
     {
         if (!int.TryParse(portText, System.Globalization.NumberStyles.None, null, out var port) || port is < 1 or > 65535)
             throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}");
@@ -75,15 +69,15 @@ public static class ServiceUrlEndpoints
         if (string.IsNullOrEmpty(token)) token = req.Cookies[TokenCookie];
         if (string.IsNullOrEmpty(token))
             throw new ApiException(401, "Unauthorized", $"missing service token: send the {TokenHeader} header or open the browser URL");
-        var record = proxy.Store.GetServiceToken(HashToken(token));
-        var now = proxy.Clock.GetUtcNow().UtcDateTime;
-        if (record is null || record.SandboxId != id || record.Port != port)
+        var (problem, record) = tokens.Check(token, id, port);
+        if (problem == ServiceTokenProblem.Invalid)
             throw new ApiException(403, "Forbidden", "invalid service token for this sandbox and port");
-        if (record.ExpiresAt <= now)
-            throw new ApiException(403, "Forbidden", $"the service token expired at {record.ExpiresAt:O}; ask for a new service URL");
+        if (problem == ServiceTokenProblem.Expired)
+            throw new ApiException(403, "Forbidden", $"the service token expired at {record!.ExpiresAt:O}; ask for a new service URL");
+        var now = clock.GetUtcNow().UtcDateTime;
 
-        var sandbox = proxy.Manager.RequireReady(id);
-        proxy.Manager.Touch(id);
+        var sandbox = await manager.RequireReadyAsync(id);
+        manager.Touch(id);
 
         var rawTarget = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (req.PathBase + req.Path + req.QueryString).ToString();
         var rawPath = rawTarget.Split('?', 2)[0];
@@ -100,7 +94,7 @@ public static class ServiceUrlEndpoints
                 HttpOnly = true,
                 SameSite = SameSiteMode.Lax,
                 Secure = req.IsHttps,
-                MaxAge = record.ExpiresAt - now,
+                MaxAge = record!.ExpiresAt - now,
             });
             ctx.Response.Redirect(basePath + rest + query, permanent: false);
             return;

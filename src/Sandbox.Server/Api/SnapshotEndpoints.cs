@@ -6,11 +6,6 @@ namespace Sandbox.Server.Api;
 /// <summary>Snapshot routes: <c>POST /boxes/{name}/snapshot</c>, <c>/snapshots</c> and <c>/snapshots/{id}</c>.</summary>
 public static class SnapshotEndpoints
 {
-    public static void Map(WebApplication app)
-    {
-        foreach (var prefix in ControlPlaneEndpoints.Prefixes) MapRoutes(app.MapGroup(prefix));
-    }
-
     public static object Snapshot(SnapshotRecord s) => new
     {
         id = s.Id,
@@ -25,15 +20,15 @@ public static class SnapshotEndpoints
         updated_at = s.UpdatedAt,
     };
 
-    private static void MapRoutes(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
-            Results.Json(Snapshot(snapshots.Capture(sandboxes, name, await JsonInput.ReadAsync(req))), statusCode: 201));
+            Results.Json(Snapshot(snapshots.Capture(sandboxes, name, SnapshotInput.Capture(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots) =>
-            Results.Json(Snapshot(snapshots.Import(await JsonInput.ReadAsync(req))), statusCode: 201));
+            Results.Json(Snapshot(snapshots.Import(SnapshotInput.Import(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
         {
-            var (limit, offset, nameContains) = Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = snapshots.List(limit, offset, nameContains);
             return Results.Json(new { snapshots = items.Select(Snapshot), offset = offset + items.Count });
         });
@@ -43,25 +38,5 @@ public static class SnapshotEndpoints
             await snapshots.DeleteAsync(id);
             return Results.NoContent();
         });
-    }
-
-    private static (int Limit, int Offset, string? NameContains) Paging(HttpRequest req)
-    {
-        var issues = new List<ValidationIssue>();
-        int Read(string key, int fallback, int min, int max)
-        {
-            var text = (string?)req.Query[key];
-            if (text is null) return fallback;
-            if (!int.TryParse(text, out var value) || value < min || value > max)
-            {
-                issues.Add(new ValidationIssue(["query", key], $"must be a whole number from {min} to {max}", "int_parsing"));
-                return fallback;
-            }
-            return value;
-        }
-        var limit = Read("limit", 100, 1, 1000);
-        var offset = Read("offset", 0, 0, int.MaxValue);
-        if (issues.Count > 0) throw new ValidationException(issues);
-        return (limit, offset, req.Query["name_contains"]);
     }
 }

@@ -9,16 +9,16 @@ public static class VolumeEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/volumes", async (HttpRequest req, VolumeService v) =>
-            Results.Json(Volume(await v.CreateAsync(await JsonInput.ReadAsync(req), CancellationToken.None)), statusCode: 201));
+            Results.Json(Volume(await v.CreateAsync(VolumeInput.Create(await JsonInput.ReadAsync(req)), CancellationToken.None)), statusCode: 201));
         api.MapGet("/volumes", (HttpRequest req, VolumeService v) =>
         {
-            var (limit, offset, nameContains) = ControlPlaneEndpoints.Paging(req);
+            var (limit, offset, nameContains) = ListPaging.Read(req);
             var items = v.List(limit, offset, nameContains);
             return Results.Json(new { volumes = items.Select(Volume), offset = offset + items.Count });
         });
         api.MapGet("/volumes/{name}", (string name, VolumeService v) => Results.Json(Volume(v.Get(name))));
         api.MapPatch("/volumes/{name}", async (string name, HttpRequest req, VolumeService v) =>
-            Results.Json(Volume(await v.UpdateAsync(name, await JsonInput.ReadAsync(req), CancellationToken.None))));
+            Results.Json(Volume(await v.UpdateAsync(name, VolumeInput.Update(await JsonInput.ReadAsync(req)), CancellationToken.None))));
         api.MapDelete("/volumes/{name}", async (string name, HttpRequest req, VolumeService v) =>
         {
             await v.DeleteAsync(name, CancellationToken.None);

@@ -59,7 +59,7 @@ public sealed class SandboxCgroups(string root, string id)
         File.WriteAllText(Path.Combine(Directory("memory"), "memory.limit_in_bytes"), limits.MemoryBytes.ToString());
         File.WriteAllText(Path.Combine(Directory("pids"), "pids.max"), limits.PidsMax.ToString());
         // A thawed freezer: a sandbox left frozen by a crash must boot thawed.
-        File.WriteAllText(Path.Combine(Directory("freezer"), "freezer.state"), "THAWED");
+        this.Request(Freezer.Thawed);
     }
 
     public IReadOnlyList<int> Processes()
@@ -83,19 +83,18 @@ public sealed class SandboxCgroups(string root, string id)
     /// </summary>
     public async Task KillAllAsync(CancellationToken ct = default)
     {
-        var freezer = Path.Combine(Directory("freezer"), "freezer.state");
-        var canFreeze = File.Exists(freezer);
-        if (canFreeze) TryWrite(freezer, "FROZEN");
+        var canFreeze = this.HasFreezer();
+        if (canFreeze) this.TryRequest(Freezer.Frozen);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
             var pids = Processes();
             if (pids.Count == 0) break;
             foreach (var pid in pids) Native.Kill(pid, 9);
-            if (canFreeze) TryWrite(freezer, "THAWED");
+            if (canFreeze) this.TryRequest(Freezer.Thawed);
             await Task.Delay(2, ct);
         }
-        if (canFreeze) TryWrite(freezer, "THAWED");
+        if (canFreeze) this.TryRequest(Freezer.Thawed);
         if (HasProcesses) throw new IOException($"processes of sandbox {id} survived SIGKILL");
     }
 
@@ -138,14 +137,4 @@ public sealed class SandboxCgroups(string root, string id)
         }
     }
 
-    private static void TryWrite(string path, string value)
-    {
-        try
-        {
-            File.WriteAllText(path, value);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }

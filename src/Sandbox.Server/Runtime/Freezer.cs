@@ -4,8 +4,9 @@ namespace Sandbox.Server.Runtime;
 public sealed record SandboxUsage(double CpuSeconds, long MemoryBytes, long Pids, long DiskBytes);
 
 /// <summary>
-/// Pause and resume through the cgroup v1 freezer, and the counters of cpuacct, memory and pids.
-/// Frozen processes keep their memory and use no CPU; a thaw resumes them where they stopped.
+/// The one way the server drives the cgroup v1 freezer (pause and resume, a snapshot's consistent copy, the kill loop,
+/// a boot that must start thawed), and the counters of cpuacct, memory and pids. Frozen processes keep their memory
+/// and use no CPU; a thaw resumes them where they stopped.
 /// </summary>
 public static class Freezer
 {
@@ -33,6 +34,24 @@ public static class Freezer
 
     /// <summary>Thaws every process and returns once the kernel reports THAWED.</summary>
     public static Task ThawAsync(this SandboxCgroups cgroups, CancellationToken ct = default) => SetAsync(cgroups, Thawed, ct);
+
+    /// <summary>True when the sandbox has a freezer cgroup.</summary>
+    public static bool HasFreezer(this SandboxCgroups cgroups) => File.Exists(StatePath(cgroups));
+
+    /// <summary>Writes a state without waiting for the kernel to reach it (a boot that must start thawed).</summary>
+    public static void Request(this SandboxCgroups cgroups, string state) => File.WriteAllText(StatePath(cgroups), state);
+
+    /// <summary>As <see cref="Request"/>, for the kill loop: a freezer that went away with its cgroup is no error.</summary>
+    public static void TryRequest(this SandboxCgroups cgroups, string state)
+    {
+        try
+        {
+            cgroups.Request(state);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     private static async Task SetAsync(SandboxCgroups cgroups, string state, CancellationToken ct)
     {

@@ -30,12 +30,12 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
         if (!Directory.Exists(source)) throw new InvalidOperationException($"the sandbox has no filesystem to capture ({source} is missing)");
         var target = FilesDir(snapshotId);
         Reset(target);
-        var freezer = Path.Combine(sandboxes.Cgroups(sandboxId).Directory("freezer"), "freezer.state");
-        var thaw = running && File.Exists(freezer) && File.ReadAllText(freezer).Trim() == "THAWED";
+        var cgroups = sandboxes.Cgroups(sandboxId);
+        var thaw = running && cgroups.FreezerState() == Freezer.Thawed;
         if (thaw) freezing?.Invoke();
         try
         {
-            if (thaw) await FreezeAsync(freezer, ct);
+            if (thaw) await cgroups.FreezeAsync(ct);
             await CopyTreeAsync(source, target, ct);
         }
         finally
@@ -44,7 +44,7 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
             {
                 try
                 {
-                    File.WriteAllText(freezer, "THAWED");
+                    await cgroups.ThawAsync(CancellationToken.None);
                     thawed?.Invoke();
                 }
                 catch (IOException e)
@@ -52,21 +52,6 @@ public sealed class SnapshotRuntime(ServerOptions options, SandboxRuntime sandbo
                     log.LogWarning("could not thaw sandbox {Id} after a snapshot: {Error}", sandboxId, e.Message);
                 }
             }
-        }
-    }
-
-    private static async Task FreezeAsync(string freezer, CancellationToken ct)
-    {
-        File.WriteAllText(freezer, "FROZEN");
-        var timer = Stopwatch.StartNew();
-        while (File.ReadAllText(freezer).Trim() != "FROZEN")
-        {
-            if (timer.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                File.WriteAllText(freezer, "THAWED");
-                throw new InvalidOperationException("the sandbox's processes did not freeze within 10 s");
-            }
-            await Task.Delay(5, ct);
         }
     }
 

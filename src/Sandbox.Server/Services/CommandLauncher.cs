@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -45,19 +44,19 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
         catch (HelperException e) when (e.Stage == "exec")
         {
-            throw ApiException.BadRequest("CommandNotFound", $"cannot run shell '{request.Shell}': {e.InnerMessage()}");
+            throw new RejectedException("CommandNotFound", $"cannot run shell '{request.Shell}': {e.InnerMessage()}");
         }
         catch (HelperException e) when (e.Stage == "chdir")
         {
-            throw ApiException.BadRequest("InvalidWorkingDirectory", $"cannot use '{request.Cwd}' as the working directory: {e.InnerMessage()}");
+            throw new RejectedException("InvalidWorkingDirectory", $"cannot use '{request.Cwd}' as the working directory: {e.InnerMessage()}");
         }
         catch (HelperException e) when (e.Stage == "fork")
         {
-            throw new ApiException(503, "SandboxBusy", $"the sandbox cannot start another process (its pids limit is reached): {e.InnerMessage()}");
+            throw new UnavailableException("SandboxBusy", $"the sandbox cannot start another process (its pids limit is reached): {e.InnerMessage()}");
         }
         catch (SandboxUnreachableException e)
         {
-            throw new ApiException(503, "SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {e.Message}");
+            throw new UnavailableException("SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {e.Message}");
         }
     }
 
@@ -82,8 +81,8 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         if (segments.Count > 0 && segments[0] is "proc" or "sys") throw PseudoFile(path, "/" + segments[0]);
     }
 
-    private static ApiException PseudoFile(string path, string where) =>
-        ApiException.BadRequest("NotARegularFile",
+    private static DomainException PseudoFile(string path, string where) =>
+        new RejectedException("NotARegularFile",
             $"{ResolvePath(path)} is on {where}, a kernel pseudo-filesystem: only regular files are transferred, files under /proc and /sys are not");
 
     /// <summary>
@@ -150,23 +149,23 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
     }
 
-    private static ApiException FileError(SandboxRecord sandbox, string path, Exception error)
+    private static DomainException FileError(SandboxRecord sandbox, string path, Exception error)
     {
         if (error is SandboxUnreachableException u)
-            return new ApiException(503, "SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {u.Message}");
+            return new UnavailableException("SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {u.Message}");
         var e = (HelperException)error;
         var resolved = ResolvePath(path);
         if (e.Stage == "pseudofs") return PseudoFile(path, "/proc, /sys or another kernel filesystem (through a symlink)");
         return e.Errno switch
         {
-            2 => ApiException.NotFound("NotFound", $"no such file in the sandbox: {resolved}"),
-            21 => ApiException.BadRequest("IsADirectory", $"{resolved} is a directory"),
-            20 => ApiException.BadRequest("NotADirectory", $"a parent of {resolved} is not a directory"),
-            22 or 6 => ApiException.BadRequest("NotARegularFile", $"{resolved} is not a regular file (only regular files are transferred: not devices, FIFOs or sockets)"),
-            1 or 13 or 30 => ApiException.BadRequest("PermissionDenied", $"permission denied: {resolved}"),
-            28 => ApiException.BadRequest("NoSpace", $"no space left for {resolved}"),
-            36 => ApiException.BadRequest("NameTooLong", $"path too long: {resolved}"),
-            _ => ApiException.BadRequest("FileError", $"{resolved}: {e.InnerMessage()}"),
+            2 => new NotFoundException("NotFound", $"no such file in the sandbox: {resolved}"),
+            21 => new RejectedException("IsADirectory", $"{resolved} is a directory"),
+            20 => new RejectedException("NotADirectory", $"a parent of {resolved} is not a directory"),
+            22 or 6 => new RejectedException("NotARegularFile", $"{resolved} is not a regular file (only regular files are transferred: not devices, FIFOs or sockets)"),
+            1 or 13 or 30 => new RejectedException("PermissionDenied", $"permission denied: {resolved}"),
+            28 => new RejectedException("NoSpace", $"no space left for {resolved}"),
+            36 => new RejectedException("NameTooLong", $"path too long: {resolved}"),
+            _ => new RejectedException("FileError", $"{resolved}: {e.InnerMessage()}"),
         };
     }
 }

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -15,7 +12,7 @@ namespace Sandbox.Server.Services;
 /// addresses <c>allow_domains</c> resolve to, re-resolved on a schedule). The policy is stored per sandbox and applied
 /// whenever the sandbox boots; stop and delete remove what it set up.
 /// </summary>
-public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
+public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
     : BackgroundService
 {
     public const string DenyAll = "deny-all";
@@ -23,9 +20,9 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
     public const string Custom = "custom";
     public const int MaxCidrs = 10;
     public const int MaxDomains = 50;
-    private static readonly string[] Modes = [AllowAll, DenyAll, Custom];
+    public static readonly string[] Modes = [AllowAll, DenyAll, Custom];
 
-    private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(store.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
+    private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(policyRows.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     /// <summary>Sandboxes whose network is set up now, with the addresses their domains resolved to.</summary>
     private readonly ConcurrentDictionary<string, string[]> _attached = new();
@@ -33,54 +30,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
     /// <summary>Resolves allow_domains; replaceable (tests, or a resolver of the operator's choice).</summary>
     public Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; set; } = Dns.GetHostAddressesAsync;
 
-    [GeneratedRegex(@"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex DomainPattern();
-
     private SemaphoreSlim LockFor(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
-
-    /// <summary>Reads and validates <c>network_policy</c> of a create or PATCH body; null when absent. Problems go to the body's 422.</summary>
-    public static NetworkPolicyRecord? Parse(JsonInput body)
-    {
-        if (!body.Has("network_policy")) return null;
-        var input = body.Object("network_policy");
-        if (input is null) return null;
-        var mode = input.String("mode", required: true);
-        if (mode is not null && !Modes.Contains(mode)) input.Fail("mode", $"must be one of {string.Join(", ", Modes)}", "enum");
-        var cidrs = Strings(input, "allow_cidrs", MaxCidrs);
-        var domains = Strings(input, "allow_domains", MaxDomains);
-        for (var i = 0; i < cidrs.Count; i++)
-        {
-            if (SandboxNetwork.NormalizeCidr(cidrs[i]) is not { } normal) input.Fail("allow_cidrs", $"'{cidrs[i]}' is not an IPv4 address or CIDR (a.b.c.d/n){(cidrs[i].Contains(':') ? "; IPv6 is not supported: sandboxes get no IPv6 connectivity" : "")}");
-            else cidrs[i] = normal;
-        }
-        for (var i = 0; i < domains.Count; i++)
-        {
-            domains[i] = domains[i].Trim().TrimEnd('.').ToLowerInvariant();
-            if (domains[i].Length > 253 || !DomainPattern().IsMatch(domains[i])) input.Fail("allow_domains", $"'{domains[i]}' is not a domain name (a leading '*.' is allowed)");
-        }
-        if (mode is not null && mode != Custom && (cidrs.Count > 0 || domains.Count > 0))
-            input.Fail(cidrs.Count > 0 ? "allow_cidrs" : "allow_domains", $"only mode '{Custom}' takes allow_cidrs and allow_domains");
-        if (mode is null) return null;
-        return new NetworkPolicyRecord { SandboxId = "", Mode = mode, AllowCidrs = cidrs.Distinct().ToList(), AllowDomains = domains.Distinct().ToList() };
-    }
-
-    private static List<string> Strings(JsonInput input, string field, int max)
-    {
-        var list = new List<string>();
-        if (input.Raw(field) is not { } v) return list;
-        if (v.ValueKind != JsonValueKind.Array)
-        {
-            input.Fail(field, "must be an array of strings", "list_type");
-            return list;
-        }
-        if (v.GetArrayLength() > max) input.Fail(field, $"at most {max} items", "too_long");
-        foreach (var item in v.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String) input.Fail(field, "items must be strings", "string_type");
-            else list.Add(item.GetString()!.Trim());
-        }
-        return list;
-    }
 
     public NetworkPolicyRecord PolicyOf(string id) =>
         _policies.TryGetValue(id, out var p) ? p : new NetworkPolicyRecord { SandboxId = id, Mode = DenyAll };
@@ -97,7 +47,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
     {
         if (policy is null || policy.Mode == DenyAll) return;
         var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
-        store.SaveNetworkPolicy(record);
+        policyRows.SaveNetworkPolicy(record);
         _policies[id] = record;
     }
 
@@ -109,7 +59,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
         try
         {
             var record = policy with { SandboxId = id, Slot = PolicyOf(id).Slot };
-            store.SaveNetworkPolicy(record);
+            policyRows.SaveNetworkPolicy(record);
             _policies[id] = record;
             if (running) await ApplyLockedAsync(id, ct);
         }
@@ -152,7 +102,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
         if (policy.Slot is null)
         {
             policy = policy with { Slot = AllocateSlot() };
-            store.SaveNetworkPolicy(policy);
+            policyRows.SaveNetworkPolicy(policy);
             _policies[id] = policy;
         }
         var slot = network.Slot(policy.Slot!.Value);
@@ -194,7 +144,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
             for (var i = 0; i < network.SlotCount; i++)
                 if (!used.Contains(i)) return i;
         }
-        throw ApiException.Conflict("NetworkRangeFull", $"the server's network range {options.NetworkRange} has no free /30 left");
+        throw new ConflictException("NetworkRangeFull", $"the server's network range {options.NetworkRange} has no free /30 left");
     }
 
     private async Task<string[]> ResolveAsync(IReadOnlyList<string> domains, CancellationToken ct)
@@ -239,7 +189,7 @@ public sealed partial class NetworkPolicyService(StateStore store, SandboxRuntim
     public async Task ForgetAsync(string id, CancellationToken ct)
     {
         await DetachAsync(id, ct);
-        store.DeleteNetworkPolicy(id);
+        policyRows.DeleteNetworkPolicy(id);
         _policies.TryRemove(id, out _);
         _locks.TryRemove(id, out _);
         if (!_policies.Values.Any(p => p.Slot is not null)) await network.RemoveHostTableAsync(ct);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -7,59 +6,73 @@ namespace Sandbox.Server.Services;
 
 /// <summary>
 /// Warm pools: each keeps <c>replicas</c> ready sandboxes of a stateless template. A background loop boots missing
-/// replicas, ends surplus ones and replaces replicas that failed or whose processes died; <see cref="TryClaim"/> hands a
-/// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, so they
-/// survive a server restart like any sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
+/// replicas, ends surplus ones and replaces replicas that failed or whose processes died; <see cref="PoolClaims"/> hands a
+/// ready replica to <c>POST /boxes</c>. Replicas are ordinary sandbox rows marked in <c>pool_replicas</c>, booted and
+/// ended through <see cref="SandboxManager"/>'s one boot and teardown path, so they survive a server restart like any
+/// sandbox (see <see cref="SandboxManager.ReconcileAsync"/>).
 /// </summary>
-public sealed class PoolService(StateStore store, SandboxRuntime runtime, NetworkPolicyService network, TimeProvider clock, ILogger<PoolService> log) : BackgroundService
+public sealed class PoolService : BackgroundService
 {
     /// <summary>Replica boots in flight at once over all pools (2 cores: more only queues on the same CPUs).</summary>
     private const int MaxConcurrentBoots = 4;
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Serialises claims against ending replicas (surplus, pool delete), so an ended replica is never handed out.</summary>
-    private readonly Lock _claimLock = new();
+    private readonly SandboxRepository sandboxRows;
+    private readonly TemplateRepository templateRows;
+    private readonly PoolRepository poolRows;
+    private readonly SandboxRuntime runtime;
+    private readonly SandboxManager manager;
+    private readonly PoolClaims claims;
+    private readonly TimeProvider clock;
+    private readonly ILogger<PoolService> log;
     private readonly ConcurrentDictionary<string, string> _booting = new(); // sandbox id -> pool id
     private readonly SemaphoreSlim _bootSlots = new(MaxConcurrentBoots, MaxConcurrentBoots);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
 
+    public PoolService(SandboxRepository sandboxRows, TemplateRepository templateRows, PoolRepository poolRows, SandboxRuntime runtime, SandboxManager manager,
+        PoolClaims claims, TimeProvider clock, ILogger<PoolService> log)
+    {
+        (this.sandboxRows, this.templateRows, this.poolRows, this.runtime, this.manager, this.claims, this.clock, this.log) =
+            (sandboxRows, templateRows, poolRows, runtime, manager, claims, clock, log);
+        claims.Claimed = Wake;
+    }
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("PoolNotFound", $"pool '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("PoolNotFound", $"pool '{name}' not found");
 
     // ---------------------------------------------------------------- API
 
-    public PoolRecord Get(string name) => store.GetPool(name) ?? throw NotFound(name);
+    public PoolRecord Get(string name) => poolRows.GetPool(name) ?? throw NotFound(name);
 
-    public PoolRecord? GetById(string id) => store.GetPoolById(id);
+    public PoolRecord? GetById(string id) => poolRows.GetPoolById(id);
+
+    public List<PoolRecord> List(int limit, int offset, string? nameContains) => poolRows.ListPools(limit, offset, nameContains);
 
     /// <summary>Ready and booting replica counts of a pool.</summary>
     public (int Ready, int Provisioning) Counts(PoolRecord pool)
     {
-        var replicas = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id).ToList();
+        var replicas = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id).ToList();
         return (replicas.Count(r => r.Sandbox.Status == SandboxStatus.Ready), replicas.Count(r => r.Sandbox.Status == SandboxStatus.Provisioning));
     }
 
-    public PoolRecord Create(JsonInput body)
+    public PoolRecord Create(CreatePoolRequest request)
     {
-        var name = body.Name("name", required: true);
-        var templateName = body.String("template_name", required: true);
-        var replicas = body.Integer("replicas", 1, 100, required: true);
-        body.ThrowIfInvalid();
-        var template = store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        var (name, templateName, replicas) = request;
+        var template = templateRows.GetTemplate(templateName) ?? throw new RejectedException("TemplateNotFound", $"template '{templateName}' not found");
         CheckStateless(template);
         if (TemplateCatalog.LowerDir(template.Image) is null)
-            throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+            throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
         var now = Now;
-        var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name!, TemplateName = template.Name, Replicas = (int)replicas!, CreatedAt = now, UpdatedAt = now };
+        var pool = new PoolRecord { Id = Guid.NewGuid().ToString(), Name = name, TemplateName = template.Name, Replicas = replicas, CreatedAt = now, UpdatedAt = now };
         try
         {
-            store.InsertPool(pool);
+            poolRows.InsertPool(pool);
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{name}' already exists");
+            throw new ConflictException("PoolAlreadyExists", $"pool '{name}' already exists");
         }
         Wake();
         return pool;
@@ -68,7 +81,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
     private static void CheckStateless(TemplateRecord template)
     {
         if (template.VolumeMounts.Count > 0)
-            throw ApiException.BadRequest("ValidationError", "Pools only support stateless templates");
+            throw new RejectedException("ValidationError", "Pools only support stateless templates");
     }
 
     /// <summary>Waits until the pool has as many ready replicas as it wants; false at the deadline.</summary>
@@ -77,7 +90,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var pool = store.GetPoolById(poolId);
+            var pool = poolRows.GetPoolById(poolId);
             if (pool is null) return false;
             if (Counts(pool).Ready >= pool.Replicas) return true;
             if (DateTime.UtcNow >= deadline) return false;
@@ -85,22 +98,20 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         }
     }
 
-    public PoolRecord Update(string name, JsonInput body)
+    public PoolRecord Update(string name, UpdatePoolRequest request)
     {
-        var newName = body.Name("name");
-        var replicas = body.Integer("replicas", 0, 100);
-        body.ThrowIfInvalid();
+        var (newName, replicas) = request;
         var pool = Get(name);
         if (newName is not null) pool = pool with { Name = newName };
-        if (replicas is not null) pool = pool with { Replicas = (int)replicas };
+        if (replicas is not null) pool = pool with { Replicas = replicas.Value };
         pool = pool with { UpdatedAt = Now };
         try
         {
-            store.UpdatePool(pool);
+            poolRows.UpdatePool(pool);
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("PoolAlreadyExists", $"pool '{newName}' already exists");
+            throw new ConflictException("PoolAlreadyExists", $"pool '{newName}' already exists");
         }
         Wake();
         return pool;
@@ -114,113 +125,22 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         await _passGate.WaitAsync();
         try
         {
-            lock (_claimLock) store.DeletePool(pool.Id);
+            lock (claims.Lock) poolRows.DeletePool(pool.Id);
             // Boots in flight finish first (a boot takes milliseconds; bounded), so that nothing of the pool is left when
             // this answers and its template can be deleted at once.
             for (var waited = 0; waited < 3000 && _booting.Values.Contains(pool.Id); waited++) await Task.Delay(10);
             List<PoolReplica> ending;
-            lock (_claimLock)
+            lock (claims.Lock)
             {
-                ending = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
+                ending = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id && !_booting.ContainsKey(r.Sandbox.Id)).ToList();
                 // Not ready any more: a claim that raced with this delete cannot take them.
-                foreach (var r in ending) store.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
+                foreach (var r in ending) sandboxRows.UpdateSandbox(r.Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool deleted", UpdatedAt = Now });
             }
             foreach (var r in ending) await EndReplicaAsync(r.Sandbox.Id, "pool deleted");
         }
         finally
         {
             _passGate.Release();
-        }
-    }
-
-    // ---------------------------------------------------------------- claims
-
-    /// <summary>
-    /// The hook of <c>POST /boxes</c>: a claim with the request's values, the template's resources where the request
-    /// gives none (as a cold create would); 409 <c>SandboxAlreadyExists</c> when the name is taken.
-    /// </summary>
-    public SandboxRecord? TryClaim(TemplateRecord template, string name, long? ttl, long? idle, long? vcpus, long? mem, long? fs, IReadOnlyDictionary<string, string> env)
-    {
-        Quantity.TryParse(template.Cpu, out var cpu);
-        Quantity.TryParse(template.Memory, out var memory);
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
-        var claim = new ReplicaClaim(name, Now, ttl, idle, vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(cpu)), vcpus ?? Math.Max(0.01, cpu),
-            mem ?? (long)memory, fs ?? storage, env);
-        try
-        {
-            return TryClaim(template, claim);
-        }
-        catch (NameTakenException)
-        {
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{name}' already exists");
-        }
-    }
-
-    /// <summary>
-    /// Hands a ready replica of a pool of <paramref name="template"/> over as <paramref name="claim"/>, or returns null
-    /// (no pool, none ready, or limits that could not be applied): the caller then boots a sandbox cold. Throws
-    /// <see cref="NameTakenException"/> when the name is taken.
-    /// </summary>
-    public SandboxRecord? TryClaim(TemplateRecord template, ReplicaClaim claim)
-    {
-        if (template.VolumeMounts.Count > 0) return null;
-        // A replica's filesystem has the template's capacity; another capacity is a cold boot, so that it holds.
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
-        if ((claim.FsCapacityBytes ?? SandboxRuntime.DefaultFsCapacityBytes) != (storage ?? SandboxRuntime.DefaultFsCapacityBytes)) return null;
-        var pools = store.PoolsOfTemplate(template.Name);
-        if (pools.Count == 0) return null;
-        var poolIds = pools.Select(p => p.Id).ToHashSet();
-        SandboxRecord? claimed = null;
-        lock (_claimLock)
-        {
-            foreach (var replica in store.AllPoolReplicas().Where(r => poolIds.Contains(r.PoolId) && r.Sandbox.Status == SandboxStatus.Ready)
-                         .OrderBy(r => r.Sandbox.CreatedAt))
-            {
-                var cgroups = runtime.Cgroups(replica.Sandbox.Id);
-                var pid = UtsHostname.FindSandboxProcess(cgroups);
-                if (pid is null) continue; // died since the last pass; the loop replaces it
-                var limitsChanged = replica.Sandbox.CpuLimit != claim.CpuLimit || replica.Sandbox.MemBytes != claim.MemBytes;
-                if (limitsChanged && !TryApplyLimits(replica.Sandbox.Id, claim.CpuLimit, claim.MemBytes)) return null;
-                try
-                {
-                    claimed = store.ClaimPoolReplica(replica.Sandbox.Id, claim);
-                }
-                catch (NameTakenException)
-                {
-                    if (limitsChanged) TryApplyLimits(replica.Sandbox.Id, replica.Sandbox.CpuLimit, replica.Sandbox.MemBytes);
-                    throw;
-                }
-                if (claimed is null) continue;
-                try
-                {
-                    UtsHostname.Set(pid.Value, claim.Name);
-                }
-                catch (Exception e)
-                {
-                    log.LogWarning("sandbox {Name} ({Id}) from a pool keeps its boot-time hostname: {Error}", claim.Name, claimed.Id, e.Message);
-                }
-                break;
-            }
-        }
-        if (claimed is not null)
-        {
-            log.LogDebug("sandbox {Name} handed over from a pool of {Template}", claimed.Name, template.Name);
-            Wake();
-        }
-        return claimed;
-    }
-
-    private bool TryApplyLimits(string id, double cpu, long mem)
-    {
-        try
-        {
-            runtime.Cgroups(id).ApplyLimits(new ResourceLimits(cpu, mem, SandboxRuntime.DefaultPidsMax));
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogInformation("could not change the limits of pool replica {Id} ({Error}); booting a sandbox instead", id, e.Message);
-            return false;
         }
     }
 
@@ -262,13 +182,13 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         await _passGate.WaitAsync(ct);
         try
         {
-            store.DeleteDanglingPoolReplicas();
-            var pools = store.AllPools().ToDictionary(p => p.Id);
+            poolRows.DeleteDanglingPoolReplicas();
+            var pools = poolRows.AllPools().ToDictionary(p => p.Id);
             // Boots in flight are read BEFORE the store (see below): read after, a boot that finished in between would show
             // here with its stale Provisioning status and no longer be in _booting, and be ended as "replica is Provisioning"
             // although it is ready.
             var bootingNow = _booting.Keys.ToHashSet();
-            var replicas = store.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
+            var replicas = poolRows.AllPoolReplicas().Where(r => !bootingNow.Contains(r.Sandbox.Id)).ToList();
 
             // Replicas that will not serve: of a deleted pool, failed, stopped, or whose processes died.
             foreach (var r in replicas)
@@ -289,7 +209,7 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 // see it in neither (store read while still booting, _booting read after it left), start an extra replica, and
                 // then end a ready one as surplus, so that a pool that had answered "2 ready" briefly had one.
                 var inFlight = _booting.Where(b => b.Value == pool.Id).Select(b => b.Key).ToHashSet();
-                var ready = store.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
+                var ready = poolRows.AllPoolReplicas().Where(r => r.PoolId == pool.Id && r.Sandbox.Status == SandboxStatus.Ready && !inFlight.Contains(r.Sandbox.Id))
                     .OrderByDescending(r => r.Sandbox.CreatedAt).ToList();
                 var booting = inFlight.Count;
                 var surplus = ready.Count + booting - pool.Replicas;
@@ -297,10 +217,10 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 for (var i = 0; i < surplus && i < ready.Count; i++)
                 {
                     bool stillReplica;
-                    lock (_claimLock)
+                    lock (claims.Lock)
                     {
-                        stillReplica = store.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
-                        if (stillReplica) store.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
+                        stillReplica = poolRows.AllPoolReplicas().Any(r => r.Sandbox.Id == ready[i].Sandbox.Id);
+                        if (stillReplica) sandboxRows.UpdateSandbox(ready[i].Sandbox with { Status = SandboxStatus.Deleting, StatusMessage = "pool shrank", UpdatedAt = Now });
                     }
                     if (stillReplica) await EndReplicaAsync(ready[i].Sandbox.Id, "pool shrank");
                 }
@@ -322,15 +242,13 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
         string? id = null;
         try
         {
-            var template = store.GetTemplate(pool.TemplateName);
+            var template = templateRows.GetTemplate(pool.TemplateName);
             if (template is null || template.VolumeMounts.Count > 0 || TemplateCatalog.LowerDir(template.Image) is not { } lower)
             {
                 _bootSlots.Release();
                 return;
             }
-            Quantity.TryParse(template.Cpu, out var cpu);
-            Quantity.TryParse(template.Memory, out var memory);
-            long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+            var spec = SandboxSpec.FromTemplate(template, ResourceOverrides.None);
             var slot = runtime.TakeSlot();
             id = slot.Id;
             var now = Now;
@@ -344,27 +262,18 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
                 Status = SandboxStatus.Provisioning,
                 CreatedAt = now,
                 UpdatedAt = now,
-                Vcpus = Math.Max(1, (int)Math.Ceiling(cpu)),
-                CpuLimit = Math.Max(0.01, cpu),
-                MemBytes = (long)memory,
-                FsCapacityBytes = storage,
+                Vcpus = spec.Vcpus,
+                CpuLimit = spec.CpuLimit,
+                MemBytes = spec.MemBytes,
+                FsCapacityBytes = spec.FsCapacityBytes,
             };
             _booting[record.Id] = pool.Id;
-            store.InsertPoolReplica(record, pool.Id);
+            poolRows.InsertPoolReplica(record, pool.Id);
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await runtime.BootAsync(new BootSpec(record.Id, record.Name, record.LowerDir,
-                        new ResourceLimits(record.CpuLimit, record.MemBytes, SandboxRuntime.DefaultPidsMax), FsCapacityBytes: record.FsCapacityBytes), slot, CancellationToken.None);
-                    // The deny-all rule table (IPv4 and IPv6) before a replica can be handed out, as after any boot.
-                    await network.ApplyAsync(record.Id, CancellationToken.None);
-                    store.UpdateSandbox(record with { Status = SandboxStatus.Ready, UpdatedAt = Now });
-                }
-                catch (Exception e)
-                {
-                    log.LogWarning("pool {Pool}: a replica failed to boot: {Error}", pool.Name, e.Message);
-                    store.UpdateSandbox(record with { Status = SandboxStatus.Failed, StatusMessage = $"boot failed: {e.Message}", UpdatedAt = Now });
+                    await manager.BootReplicaAsync(record.Id, slot);
                 }
                 finally
                 {
@@ -386,8 +295,8 @@ public sealed class PoolService(StateStore store, SandboxRuntime runtime, Networ
     {
         try
         {
-            await runtime.DestroyAsync(id);
-            store.DeletePoolReplica(id);
+            await manager.EndReplicaAsync(id, reason);
+            poolRows.DeletePoolReplica(id); // its marker
         }
         catch (Exception e)
         {

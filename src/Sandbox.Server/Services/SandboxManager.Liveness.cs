@@ -19,12 +19,12 @@ public sealed partial class SandboxManager
     /// </summary>
     internal async Task<bool> FailIfInitEndedAsync(string id, bool followed, string? how, CancellationToken ct)
     {
-        if (store.GetSandboxById(id) is null) return false;
+        if (sandboxRows.GetSandboxById(id) is null) return false;
         var gate = LockFor(id);
         await gate.WaitAsync(ct);
         try
         {
-            if (store.GetSandboxById(id) is not { } record) return false;
+            if (sandboxRows.GetSandboxById(id) is not { } record) return false;
             if (record.Status is not (SandboxStatus.Ready or SandboxStatus.Paused)) return false; // stopped, deleted or booting meanwhile
             using (var current = InitProcess.Find(runtime.Cgroups(id)))
                 if (current is not null) return false; // a live init: booted again meanwhile (the watcher follows it next)
@@ -61,7 +61,7 @@ public sealed partial class SandboxManager
     /// </summary>
     private async Task ThawSnapshotFreezesAsync(List<SandboxRecord> records)
     {
-        foreach (var (sandboxId, snapshotId) in store.SnapshotFreezes())
+        foreach (var (sandboxId, snapshotId) in freezeRows.SnapshotFreezes())
         {
             var record = records.FirstOrDefault(r => r.Id == sandboxId);
             try
@@ -71,7 +71,7 @@ public sealed partial class SandboxManager
                     await runtime.Cgroups(sandboxId).ThawAsync();
                     log.LogWarning("thawed sandbox {Name}: the server stopped while snapshot {Snapshot} was copying it", record.Name, snapshotId);
                 }
-                store.ClearSnapshotFreeze(sandboxId);
+                freezeRows.ClearSnapshotFreeze(sandboxId);
             }
             catch (Exception e)
             {

@@ -35,7 +35,7 @@ public sealed partial class SandboxManager
     /// <summary>After a restart: a live sandbox gets its veth and rules back (the same ones, replaced, not added); others none.</summary>
     private async Task ReconcileNetworkAsync(string id, CancellationToken ct)
     {
-        if (store.GetSandboxById(id) is not { } record) return;
+        if (sandboxRows.GetSandboxById(id) is not { } record) return;
         if (record.Status is SandboxStatus.Ready or SandboxStatus.Paused && runtime.Cgroups(id).HasProcesses)
             await network.ApplyAsync(id, ct);
         else

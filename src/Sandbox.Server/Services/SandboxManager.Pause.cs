@@ -1,4 +1,3 @@
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -10,8 +9,8 @@ namespace Sandbox.Server.Services;
 /// </summary>
 public sealed partial class SandboxManager
 {
-    private static ApiException NotPausable(SandboxRecord r, string action) =>
-        ApiException.BadRequest("NotReady", $"sandbox '{r.Name}' is {r.Status}; only a ready or paused sandbox can be {action}");
+    private static DomainException NotPausable(SandboxRecord r, string action) =>
+        new RejectedException("NotReady", $"sandbox '{r.Name}' is {r.Status}; only a ready or paused sandbox can be {action}");
 
     /// <summary>Freezes every process of a ready sandbox (idempotent on a paused one).</summary>
     public async Task<SandboxRecord> PauseAsync(string name)
@@ -53,13 +52,9 @@ public sealed partial class SandboxManager
         return Save(record with { Status = SandboxStatus.Ready, StatusMessage = null });
     }
 
-    /// <summary>
-    /// For <see cref="RequireReady"/>: a dataplane request resumes a paused sandbox before it runs. A thaw is a
-    /// write to the freezer, so waiting for it here (off the lock's async path) costs about a millisecond.
-    /// </summary>
-    private SandboxRecord ResumeForDataplane(string id) =>
-        WithLockAsync(id, record => record.Status == SandboxStatus.Paused ? ResumeLockedAsync(record) : Task.FromResult(record))
-            .GetAwaiter().GetResult();
+    /// <summary>For <see cref="RequireReadyAsync"/>: a dataplane request resumes a paused sandbox before it runs.</summary>
+    private Task<SandboxRecord> ResumeForDataplaneAsync(string id) =>
+        WithLockAsync(id, record => record.Status == SandboxStatus.Paused ? ResumeLockedAsync(record) : Task.FromResult(record));
 
     /// <summary>At ttl expiry with auto_pause: pause instead of delete, and clear expires_at.</summary>
     private async Task AutoPauseByIdAsync(string id)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -10,7 +9,7 @@ namespace Sandbox.Server.Services;
 /// Lifecycle changes of one sandbox are serialised by a per-sandbox lock; state is written
 /// before the request that caused it is answered.
 /// </summary>
-public sealed partial class SandboxManager(StateStore store, SandboxRuntime runtime, ServerOptions options, TimeProvider clock, ILogger<SandboxManager> log, PoolService pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
+public sealed partial class SandboxManager(SandboxRepository sandboxRows, TemplateRepository templateRows, SnapshotFreezeRepository freezeRows, SandboxRuntime runtime, TimeProvider clock, ILogger<SandboxManager> log, PoolClaims pools, SnapshotService snapshots, VolumeService volumes, NetworkPolicyService network)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, DateTime> _lastActivity = new();
@@ -19,45 +18,29 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
     private SemaphoreSlim LockFor(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("SandboxNotFound", $"sandbox '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("SandboxNotFound", $"sandbox '{name}' not found");
 
-    public SandboxRecord Get(string name) => store.GetSandboxByName(name) ?? throw NotFound(name);
+    public SandboxRecord Get(string name) => sandboxRows.GetSandboxByName(name) ?? throw NotFound(name);
 
-    public List<SandboxRecord> List(SandboxQuery query) => store.ListSandboxes(query);
+    public List<SandboxRecord> List(SandboxQuery query) => sandboxRows.ListSandboxes(query);
 
-    /// <summary>Validates a create request completely before anything is written or started.</summary>
-    public (SandboxRecord Record, Task Boot) Create(JsonInput body)
+    /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
+    public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
-        var name = body.Name("name");
-        var templateName = body.String("template_name");
-        var snapshotId = body.String("snapshot_id");
-        var vcpus = body.Integer("vcpus", 1, Limits.MaxVcpus);
-        var mem = body.Integer("mem_bytes", Limits.MinMemoryBytes, Limits.HostMemoryBytes);
-        var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
-        var ttl = Ttl(body, "ttl_seconds");
-        var idle = Ttl(body, "idle_ttl_seconds");
-        var env = body.Environment("env") ?? [];
-        var autoPause = body.Bool("auto_pause") ?? false; // SandboxManager.Pause.cs
-        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
-        if (templateName is null && snapshotId is null) body.Fail("template_name", "field required (exactly one of template_name and snapshot_id)", "missing");
-        if (templateName is not null && snapshotId is not null) body.Fail("snapshot_id", "give exactly one of template_name and snapshot_id");
-        body.ThrowIfInvalid();
-
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
-        var launch = snapshotId is null ? null : snapshots.Launch(snapshotId);
-        var template = launch is not null ? store.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : store.GetTemplate(templateName!) ?? throw ApiException.BadRequest("TemplateNotFound", $"template '{templateName}' not found");
+        var launch = request.SnapshotId is null ? null : snapshots.Launch(request.SnapshotId);
+        var template = launch is not null ? templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
+            : templateRows.GetTemplate(request.TemplateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{request.TemplateName}' not found");
         var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
-            ?? throw ApiException.BadRequest("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
-        Quantity.TryParse(template.Cpu, out var templateCpu);
-        Quantity.TryParse(template.Memory, out var templateMemory);
-        long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+            ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
+        var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds);
 
-        // A warm pool of this template hands over a ready replica instead of a boot (see PoolService).
-        if (launch is null && pools.TryClaim(template, name ?? GenerateName(), ttl, idle, vcpus, mem, fs, env) is { } claimed)
+        // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).
+        if (launch is null && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
-            if (autoPause) store.SetAutoPause(claimed.Id, true);
-            if (networkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, networkPolicy));
+            if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
+            if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
         }
 
@@ -66,7 +49,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         var record = new SandboxRecord
         {
             Id = slot.Id,
-            Name = name ?? GenerateName(),
+            Name = request.Name ?? GenerateName(),
             TemplateName = template.Name,
             LowerDir = lower,
             Status = SandboxStatus.Provisioning,
@@ -75,27 +58,27 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             TtlSeconds = ttl,
             IdleTtlSeconds = idle,
             ExpiresAt = ttl is > 0 ? now.AddSeconds(ttl.Value) : null,
-            Vcpus = vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(templateCpu)),
-            CpuLimit = vcpus ?? Math.Max(0.01, templateCpu),
-            MemBytes = mem ?? (long)templateMemory,
-            FsCapacityBytes = fs ?? storage,
-            Env = env,
+            Vcpus = spec.Vcpus,
+            CpuLimit = spec.CpuLimit,
+            MemBytes = spec.MemBytes,
+            FsCapacityBytes = spec.FsCapacityBytes,
+            Env = request.Env,
             SnapshotId = launch?.SnapshotId,
         };
         try
         {
-            store.InsertSandbox(record);
-            if (autoPause) store.SetAutoPause(record.Id, true);
-            network.Save(record.Id, networkPolicy);
+            sandboxRows.InsertSandbox(record);
+            if (request.AutoPause) sandboxRows.SetAutoPause(record.Id, true);
+            network.Save(record.Id, request.NetworkPolicy);
         }
         catch (NameTakenException)
         {
             runtime.ReturnSlot(slot);
             if (launch is not null) snapshots.Release(launch.SnapshotId);
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
+            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{record.Name}' already exists");
         }
         var gate = LockFor(record.Id);
-        gate.Wait();
+        await gate.WaitAsync();
         var boot = Task.Run(async () =>
         {
             try
@@ -109,17 +92,6 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             }
         });
         return (record, boot);
-    }
-
-    private long? Ttl(JsonInput body, string field)
-    {
-        var value = body.Integer(field, 0, 10L * 365 * 24 * 3600);
-        if (value is > 0 && value % options.TtlGranularity != 0)
-        {
-            body.Fail(field, $"must be a multiple of {options.TtlGranularity} seconds (0 disables)");
-            return null;
-        }
-        return value;
     }
 
     private static string GenerateName() => "sb-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 4));
@@ -165,22 +137,18 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         }
     }
 
-    private SandboxRecord Current(string id) => store.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
+    private SandboxRecord Current(string id) => sandboxRows.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
 
     private SandboxRecord Save(SandboxRecord record)
     {
         var updated = record with { UpdatedAt = Now };
-        store.UpdateSandbox(updated);
+        sandboxRows.UpdateSandbox(updated);
         return updated;
     }
 
-    public async Task<SandboxRecord> UpdateAsync(string name, JsonInput body)
+    public async Task<SandboxRecord> UpdateAsync(string name, UpdateSandboxRequest request)
     {
-        var newName = body.Name("name");
-        var ttl = Ttl(body, "ttl_seconds");
-        var idle = Ttl(body, "idle_ttl_seconds");
-        var networkPolicy = NetworkPolicyService.Parse(body); // SandboxManager.Network.cs
-        body.ThrowIfInvalid();
+        var (newName, ttl, idle, networkPolicy) = (request.Name, request.TtlSeconds, request.IdleTtlSeconds, request.NetworkPolicy);
         var gate = LockFor(Get(name).Id);
         await gate.WaitAsync();
         try
@@ -188,14 +156,14 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
             // Re-read under the lock so a concurrent boot's status is not overwritten.
             var record = Get(name);
             if (newName is not null) record = record with { Name = newName };
-            if (body.Has("ttl_seconds")) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
-            if (body.Has("idle_ttl_seconds")) record = record with { IdleTtlSeconds = idle };
+            if (request.SetsTtl) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
+            if (request.SetsIdleTtl) record = record with { IdleTtlSeconds = idle };
             if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
+            throw new ConflictException("SandboxAlreadyExists", $"sandbox '{newName}' already exists");
         }
         finally
         {
@@ -210,7 +178,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            return await work(store.GetSandboxById(id) ?? throw NotFound(id));
+            return await work(sandboxRows.GetSandboxById(id) ?? throw NotFound(id));
         }
         finally
         {
@@ -230,12 +198,12 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            if (store.GetSandboxById(id) is not { } record) return;
+            if (sandboxRows.GetSandboxById(id) is not { } record) return;
             Save(record with { Status = SandboxStatus.Deleting, StatusMessage = reason });
             await runtime.DestroyAsync(id);
             await network.ForgetAsync(id, CancellationToken.None);
-            store.DeleteSandbox(id);
-            store.ClearSnapshotFreeze(id);
+            sandboxRows.DeleteSandbox(id);
+            freezeRows.ClearSnapshotFreeze(id);
             _lastActivity.TryRemove(id, out _);
             _runningCommands.TryRemove(id, out _);
         }
@@ -257,7 +225,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            var record = store.GetSandboxById(id) ?? throw NotFound(id);
+            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(id);
             if (record.Status == SandboxStatus.Stopped) return record;
             await network.DetachAsync(id, CancellationToken.None);
             await runtime.StopProcessesAsync(id);
@@ -276,7 +244,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
         await gate.WaitAsync();
         try
         {
-            var record = store.GetSandboxById(id) ?? throw NotFound(name);
+            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(name);
             if (record.Status == SandboxStatus.Ready) return record;
             if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
             Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
@@ -292,15 +260,15 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     // ---- dataplane bookkeeping ----
 
     /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
-    public SandboxRecord RequireReady(string id)
+    public async Task<SandboxRecord> RequireReadyAsync(string id)
     {
-        var record = store.GetSandboxById(id) ?? throw ApiException.NotFound("SandboxNotFound", $"no sandbox with id '{id}'");
+        var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
-        if (record.Status == SandboxStatus.Paused) record = ResumeForDataplane(id);
+        if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
         if (record.Status == SandboxStatus.Failed)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
+            throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
+            throw new RejectedException("NotReady", $"sandbox '{record.Name}' is {record.Status}; start it first");
         return record;
     }
 
@@ -331,7 +299,7 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     /// <summary>After a restart: re-attach to live sandboxes, report the rest truthfully, remove leftovers.</summary>
     public async Task ReconcileAsync(CancellationToken ct)
     {
-        var records = store.AllSandboxes();
+        var records = sandboxRows.AllSandboxes();
         await runtime.SweepOrphansAsync(records.Select(r => r.Id).ToHashSet());
         await network.SweepAsync(records.Select(r => r.Id).ToHashSet(), ct);
         await ThawSnapshotFreezesAsync(records); // SandboxManager.Liveness.cs: before the pings, which a frozen init cannot answer
@@ -381,11 +349,11 @@ public sealed partial class SandboxManager(StateStore store, SandboxRuntime runt
     public async Task EnforceExpiryAsync()
     {
         var now = Now;
-        foreach (var record in store.AllSandboxes())
+        foreach (var record in sandboxRows.AllSandboxes())
         {
             try
             {
-                if (record.ExpiresAt is { } pauseAt && pauseAt <= now && record.Status != SandboxStatus.Deleting && store.GetAutoPause(record.Id))
+                if (record.ExpiresAt is { } pauseAt && pauseAt <= now && record.Status != SandboxStatus.Deleting && sandboxRows.GetAutoPause(record.Id))
                 {
                     log.LogInformation("sandbox {Name} reached its ttl; pausing (auto_pause)", record.Name);
                     await AutoPauseByIdAsync(record.Id);

@@ -12,7 +12,7 @@ namespace Sandbox.Server.Services;
 /// no init at all is checked at that pass. What to do about an ended init is decided by
 /// <see cref="SandboxManager.FailIfInitEndedAsync"/> under the sandbox's lock.
 /// </summary>
-public sealed class SandboxWatcher(StateStore store, SandboxRuntime runtime, SandboxManager manager, ILogger<SandboxWatcher> log) : BackgroundService
+public sealed class SandboxWatcher(SandboxRepository sandboxRows, SandboxRuntime runtime, SandboxManager manager, ILogger<SandboxWatcher> log) : BackgroundService
 {
     private static readonly TimeSpan PassInterval = TimeSpan.FromSeconds(1);
 
@@ -75,7 +75,7 @@ public sealed class SandboxWatcher(StateStore store, SandboxRuntime runtime, San
     /// <summary>Follows the inits of sandboxes that are ready or paused now; lets go of the others.</summary>
     private void Pass(InitEvents events, CancellationToken stop)
     {
-        var live = store.AllSandboxes().Where(r => r.Status is SandboxStatus.Ready or SandboxStatus.Paused).Select(r => r.Id).ToHashSet();
+        var live = sandboxRows.AllSandboxes().Where(r => r.Status is SandboxStatus.Ready or SandboxStatus.Paused).Select(r => r.Id).ToHashSet();
         foreach (var entry in _byId.Values.Where(e => !live.Contains(e.Id)).ToList()) Forget(events, entry);
         foreach (var id in live)
         {

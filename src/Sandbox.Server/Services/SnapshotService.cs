@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -23,55 +22,53 @@ public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, stri
 /// last sandbox whose lower layer lies in it is deleted (checked after each deletion, periodically and at start-up).
 /// </para>
 /// </summary>
-public sealed class SnapshotService(StateStore store, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
+public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
 {
     private readonly ConcurrentDictionary<string, int> _pins = new();
     private readonly ConcurrentDictionary<string, Task> _work = new();
     private readonly SemaphoreSlim _collect = new(1, 1);
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string id) => ApiException.NotFound("SnapshotNotFound", $"snapshot '{id}' not found");
+    private static DomainException NotFound(string id) => new NotFoundException("SnapshotNotFound", $"snapshot '{id}' not found");
 
     /// <summary>A live snapshot by id.</summary>
-    public SnapshotRecord Get(string id) => store.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
+    public SnapshotRecord Get(string id) => snapshotRows.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
 
-    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => store.ListSnapshots(limit, offset, nameContains);
+    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => snapshotRows.ListSnapshots(limit, offset, nameContains);
 
     private SnapshotRecord Insert(SnapshotRecord record)
     {
         try
         {
-            store.InsertSnapshot(record);
+            snapshotRows.InsertSnapshot(record);
             return record;
         }
         catch (NameTakenException)
         {
-            throw ApiException.Conflict("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
+            throw new ConflictException("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
         }
     }
 
     private SnapshotRecord Save(SnapshotRecord record)
     {
         var updated = record with { UpdatedAt = Now };
-        store.UpdateSnapshot(updated);
+        snapshotRows.UpdateSnapshot(updated);
         return updated;
     }
 
     // ---------------------------------------------------------------- capture
 
     /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot in <c>provisioning</c>.</summary>
-    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, JsonInput body)
+    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, string name)
     {
-        var name = body.Name("name", required: true);
-        body.ThrowIfInvalid(); // checkpoint is accepted and ignored: the local server captures the filesystem only
         var sandbox = sandboxes.Get(sandboxName);
         if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
-            throw ApiException.BadRequest("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
+            throw new RejectedException("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
         var now = Now;
         var record = Insert(new SnapshotRecord
         {
             Id = Guid.NewGuid().ToString(),
-            Name = name!,
+            Name = name,
             Kind = SnapshotKind.Sandbox,
             Status = SnapshotStatus.Provisioning,
             FsCapacityBytes = sandbox.FsCapacityBytes,
@@ -90,8 +87,8 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
                     var running = current.Status is SandboxStatus.Ready or SandboxStatus.Paused;
                     // The freeze is journalled: a server killed during the copy thaws the sandbox at its next start.
                     await files.CaptureUpperAsync(current.Id, record.Id, running, CancellationToken.None,
-                        freezing: () => store.MarkSnapshotFreeze(current.Id, record.Id, Now),
-                        thawed: () => store.ClearSnapshotFreeze(current.Id));
+                        freezing: () => freezeRows.MarkSnapshotFreeze(current.Id, record.Id, Now),
+                        thawed: () => freezeRows.ClearSnapshotFreeze(current.Id));
                     return true;
                 });
                 Finish(record.Id, null);
@@ -108,19 +105,16 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     // ---------------------------------------------------------------- images
 
     /// <summary>Starts unpacking a local image archive into a snapshot; answers at once with it in <c>provisioning</c>.</summary>
-    public SnapshotRecord Import(JsonInput body)
+    public SnapshotRecord Import(ImportSnapshotRequest request)
     {
-        var name = body.Name("name", required: true);
-        var image = body.String("docker_image", required: true);
-        var capacity = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
-        body.ThrowIfInvalid();
-        if (!ImageImporter.LooksImportable(image!, out var path))
-            throw ApiException.BadRequest("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
+        var (name, image, capacity) = request;
+        if (!ImageImporter.LooksImportable(image, out var path))
+            throw new RejectedException("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
         var now = Now;
         var record = Insert(new SnapshotRecord
         {
             Id = Guid.NewGuid().ToString(),
-            Name = name!,
+            Name = name,
             Kind = SnapshotKind.Image,
             Status = SnapshotStatus.Provisioning,
             FsCapacityBytes = capacity,
@@ -157,7 +151,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     /// <summary>Records the end of a capture or import; a failure's files are removed; a snapshot deleted meanwhile is collected.</summary>
     private void Finish(string id, string? error)
     {
-        if (store.GetSnapshot(id) is not { } record) return;
+        if (snapshotRows.GetSnapshot(id) is not { } record) return;
         if (error is not null)
         {
             try { files.Remove(id); } catch (IOException e) { log.LogWarning("removing failed snapshot {Id}: {Error}", id, e.Message); }
@@ -183,7 +177,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         {
             var s = Get(snapshotId);
             if (s.Status != SnapshotStatus.Ready)
-                throw ApiException.BadRequest("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
+                throw new RejectedException("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
             return s.Kind == SnapshotKind.Image
                 ? new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false)
                 : new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true);
@@ -207,7 +201,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         if (_pins.AddOrUpdate(snapshotId, 0, (_, n) => Math.Max(0, n - 1)) == 0)
         {
             _pins.TryRemove(new KeyValuePair<string, int>(snapshotId, 0));
-            if (store.GetSnapshot(snapshotId) is { Deleted: true }) _ = CollectAsync();
+            if (snapshotRows.GetSnapshot(snapshotId) is { Deleted: true }) _ = CollectAsync();
         }
     }
 
@@ -239,14 +233,14 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
         await _collect.WaitAsync();
         try
         {
-            foreach (var s in store.AllSnapshots().Where(s => s.Deleted))
+            foreach (var s in snapshotRows.AllSnapshots().Where(s => s.Deleted))
             {
                 if (_work.ContainsKey(s.Id) || _pins.ContainsKey(s.Id)) continue;
-                if (store.DirectoryInUse(files.SnapshotDir(s.Id), s.Id)) continue;
+                if (snapshotRows.DirectoryInUse(files.SnapshotDir(s.Id), s.Id)) continue;
                 try
                 {
                     files.Remove(s.Id);
-                    store.DeleteSnapshotRow(s.Id);
+                    snapshotRows.DeleteSnapshotRow(s.Id);
                     log.LogInformation("removed the files of deleted snapshot {Name} ({Id})", s.Name, s.Id);
                 }
                 catch (Exception e)
@@ -264,7 +258,7 @@ public sealed class SnapshotService(StateStore store, SnapshotRuntime files, Tim
     /// <summary>At start-up: captures and imports cut short by a stop fail; directories the state does not know go.</summary>
     public async Task ReconcileAsync()
     {
-        var all = store.AllSnapshots();
+        var all = snapshotRows.AllSnapshots();
         foreach (var s in all.Where(s => s.Status == SnapshotStatus.Provisioning))
         {
             files.KillLeftoverCopies(s.Id);

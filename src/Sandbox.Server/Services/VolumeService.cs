@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Sandbox.Server.Api;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
@@ -10,45 +8,40 @@ namespace Sandbox.Server.Services;
 /// sandbox gets at boot. Changes are serialised by one lock (volume operations are rare and short). As a hosted service it
 /// removes leftover images at start-up and releases its host mounts and loop devices at shutdown.
 /// </summary>
-public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeProvider clock, ILogger<VolumeService> log) : IHostedService
+public sealed class VolumeService(TemplateRepository templateRows, VolumeRepository volumeRows, VolumeRuntime runtime, TimeProvider clock, ILogger<VolumeService> log) : IHostedService
 {
     public const string StorageClass = "local";
     public const long MinSizeBytes = 8L << 20;
     public const long MaxSizeBytes = 1L << 40;
-    private static readonly string[] VirtualRoots = ["/proc", "/dev", "/sys"];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static ApiException NotFound(string name) => ApiException.NotFound("VolumeNotFound", $"volume '{name}' not found");
+    private static DomainException NotFound(string name) => new NotFoundException("VolumeNotFound", $"volume '{name}' not found");
 
-    public VolumeRecord Get(string name) => store.GetVolume(name) ?? throw NotFound(name);
+    public VolumeRecord Get(string name) => volumeRows.GetVolume(name) ?? throw NotFound(name);
 
-    public List<VolumeRecord> List(int limit, int offset, string? nameContains) => store.ListVolumes(limit, offset, nameContains);
+    public List<VolumeRecord> List(int limit, int offset, string? nameContains) => volumeRows.ListVolumes(limit, offset, nameContains);
 
-    public async Task<VolumeRecord> CreateAsync(JsonInput body, CancellationToken ct)
+    public async Task<VolumeRecord> CreateAsync(CreateVolumeRequest request, CancellationToken ct)
     {
-        var name = body.Name("name", required: true);
-        var size = Size(body, "size", required: true);
-        body.Bool("wait_for_ready");
-        body.Number("timeout", 1, 600);
-        body.ThrowIfInvalid();
+        var (name, size) = request;
         await _gate.WaitAsync(ct);
         try
         {
-            if (store.GetVolume(name!) is not null) throw Exists(name!);
+            if (volumeRows.GetVolume(name) is not null) throw Exists(name);
             var now = Now;
-            var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name!, SizeBytes = size!.Value, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
+            var record = new VolumeRecord { Id = Guid.NewGuid().ToString(), Name = name, SizeBytes = size, StorageClass = StorageClass, CreatedAt = now, UpdatedAt = now };
             // The image first: a server killed before the insert leaves a file that the start-up sweep removes.
             await runtime.CreateAsync(record.Id, record.SizeBytes, ct);
             try
             {
-                store.InsertVolume(record);
+                volumeRows.InsertVolume(record);
             }
             catch (NameTakenException)
             {
                 await runtime.DestroyAsync(record.Id, CancellationToken.None);
-                throw Exists(name!);
+                throw Exists(name);
             }
             return record;
         }
@@ -58,24 +51,22 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         }
     }
 
-    private static ApiException Exists(string name) => ApiException.Conflict("VolumeAlreadyExists", $"volume '{name}' already exists");
+    private static DomainException Exists(string name) => new ConflictException("VolumeAlreadyExists", $"volume '{name}' already exists");
 
     /// <summary>PATCH: <c>name</c> and/or <c>size</c> (increases only; a shrink is 400 <c>ResizeError</c> and changes nothing).</summary>
-    public async Task<VolumeRecord> UpdateAsync(string name, JsonInput body, CancellationToken ct)
+    public async Task<VolumeRecord> UpdateAsync(string name, UpdateVolumeRequest request, CancellationToken ct)
     {
-        var newName = body.Name("name");
-        var size = Size(body, "size", required: false);
-        body.ThrowIfInvalid();
+        var (newName, size) = request;
         await _gate.WaitAsync(ct);
         try
         {
             var record = Get(name);
             if (size is { } wanted && wanted < record.SizeBytes)
-                throw ApiException.BadRequest("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
-            if (newName is not null && newName != name && store.GetVolume(newName) is not null) throw Exists(newName);
+                throw new RejectedException("ResizeError", $"volume '{name}' is {Quantity.FormatBytes(record.SizeBytes)}; volumes only grow, and {Quantity.FormatBytes(wanted)} is smaller");
+            if (newName is not null && newName != name && volumeRows.GetVolume(newName) is not null) throw Exists(newName);
             if (size is { } grow && grow > record.SizeBytes)
             {
-                var users = store.RunningSandboxesUsingVolume(record.Name);
+                var users = volumeRows.RunningSandboxesUsingVolume(record.Name);
                 try
                 {
                     var how = await runtime.GrowAsync(record.Id, record.SizeBytes, grow, mayUnmount: users.Count == 0, ct);
@@ -83,19 +74,19 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
                 }
                 catch (VolumeOperationException e) when (users.Count > 0)
                 {
-                    throw ApiException.Conflict("VolumeInUse", $"volume '{name}' cannot grow while sandboxes use it ({string.Join(", ", users)}): {e.Message}");
+                    throw new ConflictException("VolumeInUse", $"volume '{name}' cannot grow while sandboxes use it ({string.Join(", ", users)}): {e.Message}");
                 }
                 catch (VolumeOperationException e)
                 {
-                    throw ApiException.BadRequest("ResizeError", $"volume '{name}' could not grow: {e.Message}");
+                    throw new RejectedException("ResizeError", $"volume '{name}' could not grow: {e.Message}");
                 }
-                store.UpdateVolumeSize(record.Id, grow, Now);
+                volumeRows.UpdateVolumeSize(record.Id, grow, Now);
             }
             if (newName is not null && newName != name)
             {
                 try
                 {
-                    store.RenameVolume(name, newName, Now);
+                    volumeRows.RenameVolume(name, newName, Now);
                 }
                 catch (NameTakenException)
                 {
@@ -117,11 +108,11 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         try
         {
             var record = Get(name);
-            var templates = store.TemplatesMountingVolume(name);
+            var templates = volumeRows.TemplatesMountingVolume(name);
             if (templates.Count > 0)
-                throw ApiException.Conflict("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
+                throw new ConflictException("VolumeInUse", $"volume '{name}' is mounted by templates {string.Join(", ", templates)}; delete them first");
             await runtime.DestroyAsync(record.Id, ct);
-            store.DeleteVolume(record.Id);
+            volumeRows.DeleteVolume(record.Id);
         }
         finally
         {
@@ -129,87 +120,14 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
         }
     }
 
-    /// <summary>A size: a Kubernetes quantity string ("1Gi") or a whole number of bytes, within the limits.</summary>
-    private static long? Size(JsonInput body, string field, bool required)
-    {
-        var raw = body.Raw(field);
-        if (raw is null)
-        {
-            if (required) body.Fail(field, "field required", "missing");
-            return null;
-        }
-        double value;
-        switch (raw.Value.ValueKind)
-        {
-            case JsonValueKind.Number:
-                value = raw.Value.GetDouble();
-                break;
-            case JsonValueKind.String when Quantity.TryParse(raw.Value.GetString()!, out var parsed):
-                value = parsed;
-                break;
-            default:
-                body.Fail(field, "must be a quantity such as '1Gi' or '512Mi', or a whole number of bytes");
-                return null;
-        }
-        if (value != Math.Floor(value))
-        {
-            body.Fail(field, "must be a whole number of bytes");
-            return null;
-        }
-        if (value < MinSizeBytes || value > MaxSizeBytes)
-        {
-            body.Fail(field, $"must be between {Quantity.FormatBytes(MinSizeBytes)} and {Quantity.FormatBytes(MaxSizeBytes)}");
-            return null;
-        }
-        return (long)value;
-    }
-
     // ---- templates ----
 
-    /// <summary>
-    /// Reads a template's <c>volume_mounts</c> (422 naming the item's field for a bad entry); call
-    /// <see cref="RequireVolumes"/> once the whole body is valid.
-    /// </summary>
-    public static List<VolumeMount> ReadMounts(JsonInput body)
-    {
-        var mounts = new List<VolumeMount>();
-        var items = body.ObjectArray("volume_mounts");
-        if (items is null) return mounts;
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items)
-        {
-            var volume = item.Name("volume_name", required: true);
-            var path = item.String("mount_path", required: true);
-            if (path is not null)
-            {
-                var problem = MountPathProblem(path);
-                if (problem is not null) item.Fail("mount_path", problem);
-                else if (!paths.Add(Normalize(path))) item.Fail("mount_path", $"'{path}' is used by another volume mount of this template");
-                else if (volume is not null) mounts.Add(new VolumeMount(volume, Normalize(path)));
-            }
-        }
-        return mounts;
-    }
-
-    private static string Normalize(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
-
-    private static string? MountPathProblem(string path)
-    {
-        if (!path.StartsWith('/')) return "must be an absolute path";
-        var normal = Normalize(path);
-        if (normal == "/") return "must not be '/'";
-        if (path.Contains('\0') || path.Contains("//", StringComparison.Ordinal)) return "must be a plain absolute path";
-        if (normal.Split('/').Any(part => part is "." or "..")) return "must not contain '.' or '..' segments";
-        if (VirtualRoots.Any(v => normal == v || normal.StartsWith(v + "/", StringComparison.Ordinal))) return "must not be under /proc, /dev or /sys";
-        return null;
-    }
-
     /// <summary>400 <c>VolumeNotFound</c> when a mount names a volume that does not exist.</summary>
-    public static void RequireVolumes(StateStore store, IEnumerable<VolumeMount> mounts)
+    public static void RequireVolumes(VolumeRepository volumeRows, IEnumerable<VolumeMount> mounts)
     {
         foreach (var m in mounts)
-            if (store.GetVolume(m.VolumeName) is null)
-                throw ApiException.BadRequest("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
+            if (volumeRows.GetVolume(m.VolumeName) is null)
+                throw new RejectedException("VolumeNotFound", $"volume '{m.VolumeName}' not found (volume_mounts)");
     }
 
     // ---- sandboxes ----
@@ -217,7 +135,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     /// <summary>The binds a sandbox of <paramref name="templateName"/> gets, with each volume mounted on the host first.</summary>
     public async Task<IReadOnlyList<BindMount>> PrepareBindsAsync(string templateName, CancellationToken ct)
     {
-        var template = store.GetTemplate(templateName);
+        var template = templateRows.GetTemplate(templateName);
         if (template is null || template.VolumeMounts.Count == 0) return [];
         await _gate.WaitAsync(ct);
         try
@@ -225,7 +143,7 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
             var binds = new List<BindMount>();
             foreach (var m in template.VolumeMounts)
             {
-                var volume = store.GetVolume(m.VolumeName) ?? throw new InvalidOperationException($"volume '{m.VolumeName}' of template '{templateName}' does not exist");
+                var volume = volumeRows.GetVolume(m.VolumeName) ?? throw new InvalidOperationException($"volume '{m.VolumeName}' of template '{templateName}' does not exist");
                 await runtime.EnsureMountedAsync(volume.Id, ct);
                 binds.Add(new BindMount(runtime.MountDir(volume.Id), m.MountPath));
             }
@@ -240,12 +158,12 @@ public sealed class VolumeService(StateStore store, VolumeRuntime runtime, TimeP
     // ---- start-up and shutdown ----
 
     public async Task StartAsync(CancellationToken cancellationToken) =>
-        await runtime.SweepOrphansAsync(store.AllVolumes().Select(v => v.Id).ToHashSet());
+        await runtime.SweepOrphansAsync(volumeRows.AllVolumes().Select(v => v.Id).ToHashSet());
 
     /// <summary>Releases the host mounts and loop devices; sandboxes still running keep their own mount (and the device) alive.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var v in store.AllVolumes())
+        foreach (var v in volumeRows.AllVolumes())
         {
             try
             {

@@ -100,6 +100,35 @@ public sealed partial class ServerProcess : IAsyncDisposable
         await p.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>
+    /// SIGTERM, as an operator stops the server: it releases what it prepared ahead (warm launchers, its cgroup roots)
+    /// and sandboxes outlive it. SIGKILL if it does not exit in time.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        var p = _process ?? throw new InvalidOperationException("server not running");
+        if (p.HasExited) return;
+        SendSignal(p.Id, SigTerm);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            AppendLog("test", "server ignored SIGTERM for 15 s; SIGKILL");
+            p.Kill();
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await p.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
     /// <summary>Starts the server again on the same data dir and the same port.</summary>
     public async Task RestartAsync()
     {
@@ -295,30 +324,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             lock (_createdIds) leftovers.AddRange(_createdIds);
         }
 
-        if (_process is { HasExited: false } p)
-        {
-            // SIGTERM first so that the server releases what it prepared ahead (warm launchers, its cgroup roots);
-            // SIGKILL if it does not exit in time.
-            SendSignal(p.Id, SigTerm);
-            try
-            {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await p.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                AppendLog("test", "server ignored SIGTERM for 15 s; SIGKILL");
-                p.Kill();
-                try
-                {
-                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                    await p.WaitForExitAsync(cts.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        }
+        if (IsRunning) await StopAsync();
         Http?.Dispose();
         Anonymous?.Dispose();
         try

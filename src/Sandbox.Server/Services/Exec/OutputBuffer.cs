@@ -1,4 +1,4 @@
-namespace Sandbox.Server.Api;
+namespace Sandbox.Server.Services.Exec;
 
 /// <summary>
 /// One output stream of a command, kept from <see cref="Start"/> to <see cref="End"/> (byte offsets)

@@ -42,31 +42,12 @@ public sealed record SnapshotRecord
     public required DateTime UpdatedAt { get; init; }
 }
 
-public sealed partial class StateStore
+/// <summary>The <c>snapshots</c> table (deleted snapshots keep their row while their files are in use).</summary>
+public sealed class SnapshotRepository(StateDb db)
 {
-    private bool _snapshotSchema;
+    private const string Columns = "id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at";
 
-    private void EnsureSnapshotSchema()
-    {
-        if (_snapshotSchema) return;
-        lock (_lock)
-        {
-            if (_snapshotSchema) return;
-            Execute("""
-                CREATE TABLE IF NOT EXISTS snapshots (
-                    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, status_message TEXT,
-                    fs_capacity_bytes INTEGER, fs_used_bytes INTEGER, source_sandbox_id TEXT, docker_image TEXT,
-                    template_name TEXT, lower_dir TEXT, deleted INTEGER NOT NULL DEFAULT 0,
-                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-                CREATE UNIQUE INDEX IF NOT EXISTS snapshots_live_name ON snapshots(name) WHERE deleted = 0;
-                """);
-            _snapshotSchema = true;
-        }
-    }
-
-    private const string SnapshotColumns = "id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at";
-
-    private static SnapshotRecord ReadSnapshot(SqliteDataReader r) => new()
+    private static SnapshotRecord Read(SqliteDataReader r) => new()
     {
         Id = r.GetString(0),
         Name = r.GetString(1),
@@ -80,65 +61,44 @@ public sealed partial class StateStore
         TemplateName = r.IsDBNull(9) ? null : r.GetString(9),
         LowerDir = r.IsDBNull(10) ? null : r.GetString(10),
         Deleted = r.GetInt64(11) != 0,
-        CreatedAt = ParseTime(r.GetString(12)),
-        UpdatedAt = ParseTime(r.GetString(13)),
+        CreatedAt = StateDb.ParseTime(r.GetString(12)),
+        UpdatedAt = StateDb.ParseTime(r.GetString(13)),
     };
 
-    private static (string, object?)[] SnapshotArgs(SnapshotRecord s) =>
+    private static (string, object?)[] Args(SnapshotRecord s) =>
     [
         ("$id", s.Id), ("$name", s.Name), ("$kind", s.Kind), ("$status", s.Status), ("$message", s.StatusMessage),
         ("$cap", s.FsCapacityBytes), ("$used", s.FsUsedBytes), ("$source", s.SourceSandboxId), ("$image", s.DockerImage),
-        ("$template", s.TemplateName), ("$lower", s.LowerDir), ("$deleted", s.Deleted ? 1 : 0), ("$c", Time(s.CreatedAt)), ("$u", Time(s.UpdatedAt)),
+        ("$template", s.TemplateName), ("$lower", s.LowerDir), ("$deleted", s.Deleted ? 1 : 0), ("$c", StateDb.Time(s.CreatedAt)), ("$u", StateDb.Time(s.UpdatedAt)),
     ];
 
     /// <exception cref="NameTakenException">A live snapshot has the name.</exception>
-    public void InsertSnapshot(SnapshotRecord s)
-    {
-        EnsureSnapshotSchema();
-        Run($"INSERT INTO snapshots ({SnapshotColumns}) VALUES ($id,$name,$kind,$status,$message,$cap,$used,$source,$image,$template,$lower,$deleted,$c,$u)", s.Name, SnapshotArgs(s));
-    }
+    public void InsertSnapshot(SnapshotRecord s) =>
+        db.Run($"INSERT INTO snapshots ({Columns}) VALUES ($id,$name,$kind,$status,$message,$cap,$used,$source,$image,$template,$lower,$deleted,$c,$u)", s.Name, Args(s));
 
     /// <summary>Writes the mutable fields (status, message, sizes, deleted) of the snapshot with the record's id.</summary>
-    public void UpdateSnapshot(SnapshotRecord s)
-    {
-        EnsureSnapshotSchema();
-        Run("UPDATE snapshots SET status=$status, status_message=$message, fs_used_bytes=$used, deleted=$deleted, updated_at=$u WHERE id=$id", null, SnapshotArgs(s));
-    }
+    public void UpdateSnapshot(SnapshotRecord s) =>
+        db.Run("UPDATE snapshots SET status=$status, status_message=$message, fs_used_bytes=$used, deleted=$deleted, updated_at=$u WHERE id=$id", null, Args(s));
 
-    public void DeleteSnapshotRow(string id)
-    {
-        EnsureSnapshotSchema();
-        Run("DELETE FROM snapshots WHERE id = $id", null, ("$id", id));
-    }
+    public void DeleteSnapshotRow(string id) => db.Run("DELETE FROM snapshots WHERE id = $id", null, ("$id", id));
 
     /// <summary>A snapshot by id, deleted ones included.</summary>
-    public SnapshotRecord? GetSnapshot(string id)
-    {
-        EnsureSnapshotSchema();
-        return Query($"SELECT {SnapshotColumns} FROM snapshots WHERE id = $id", ReadSnapshot, ("$id", id)).FirstOrDefault();
-    }
+    public SnapshotRecord? GetSnapshot(string id) =>
+        db.Query($"SELECT {Columns} FROM snapshots WHERE id = $id", Read, ("$id", id)).FirstOrDefault();
 
     /// <summary>One page of live snapshots, oldest first.</summary>
-    public List<SnapshotRecord> ListSnapshots(int limit, int offset, string? nameContains)
-    {
-        EnsureSnapshotSchema();
-        return Query($"SELECT {SnapshotColumns} FROM snapshots WHERE deleted = 0 AND ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
-            ReadSnapshot, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
-    }
+    public List<SnapshotRecord> ListSnapshots(int limit, int offset, string? nameContains) =>
+        db.Query($"SELECT {Columns} FROM snapshots WHERE deleted = 0 AND ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
+            Read, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
 
     /// <summary>Every snapshot row, deleted ones included.</summary>
-    public List<SnapshotRecord> AllSnapshots()
-    {
-        EnsureSnapshotSchema();
-        return Query($"SELECT {SnapshotColumns} FROM snapshots", ReadSnapshot);
-    }
+    public List<SnapshotRecord> AllSnapshots() => db.Query($"SELECT {Columns} FROM snapshots", Read);
 
     /// <summary>True when a sandbox's lower layer or another snapshot's lower layer lies in <paramref name="dir"/>.</summary>
     public bool DirectoryInUse(string dir, string exceptSnapshotId)
     {
-        EnsureSnapshotSchema();
         var prefix = dir.TrimEnd('/') + "/";
-        return Query("""
+        return db.Query("""
             SELECT 1 FROM sandboxes WHERE lower_dir = $dir OR substr(lower_dir, 1, length($prefix)) = $prefix OR instr(lower_dir, ':' || $dir) > 0
             UNION ALL
             SELECT 1 FROM snapshots WHERE id <> $except AND (lower_dir = $dir OR substr(lower_dir, 1, length($prefix)) = $prefix)

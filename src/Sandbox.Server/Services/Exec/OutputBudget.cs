@@ -1,4 +1,4 @@
-namespace Sandbox.Server.Api;
+namespace Sandbox.Server.Services.Exec;
 
 /// <summary>
 /// The server-wide account of command output held in memory (<c>--output-budget</c>): every chunk that
@@ -27,7 +27,7 @@ public sealed class OutputBudget(ServerOptions options)
 
     /// <summary>
     /// Called when a reservation does not fit: ends one detached WebSocket session (the longest detached)
-    /// and answers true, or answers false when there is none. Set by <see cref="ExecWebSocket"/>.
+    /// and answers true, or answers false when there is none. Set by <see cref="ExecService"/>.
     /// </summary>
     public Func<bool>? Relieve { get; set; }
 

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using Sandbox.Server.Api;
+using Sandbox.Server.Services;
 using Sandbox.Server.Runtime;
 using Sandbox.Server.State;
 
-namespace Sandbox.Server.Services;
+namespace Sandbox.Server.Api;
 
 /// <summary>
 /// Forwards service-URL traffic into a sandbox. Upstream connections are TCP sockets the sandbox's helper opens to
@@ -31,12 +31,9 @@ public sealed class ServiceProxy : IDisposable
     private readonly HttpMessageInvoker _http;
     private readonly ILogger<ServiceProxy> _log;
 
-    public ServiceProxy(SandboxRuntime runtime, SandboxManager manager, StateStore store, TimeProvider clock, ILogger<ServiceProxy> log)
+    public ServiceProxy(SandboxRuntime runtime, ILogger<ServiceProxy> log)
     {
         _runtime = runtime;
-        Manager = manager;
-        Store = store;
-        Clock = clock;
         _log = log;
         _handler = new SocketsHttpHandler
         {
@@ -52,9 +49,6 @@ public sealed class ServiceProxy : IDisposable
         _http = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
-    public SandboxManager Manager { get; }
-    public StateStore Store { get; }
-    public TimeProvider Clock { get; }
 
     public void Dispose()
     {

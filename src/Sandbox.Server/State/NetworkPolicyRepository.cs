@@ -13,24 +13,10 @@ public sealed record NetworkPolicyRecord
     public int? Slot { get; init; }
 }
 
-/// <summary>The network_policies table: one row per sandbox whose policy is not the default, or that holds a slot.</summary>
-public sealed partial class StateStore
+/// <summary>The <c>network_policies</c> table: one row per sandbox whose policy is not the default, or that holds a slot.</summary>
+public sealed class NetworkPolicyRepository(StateDb db)
 {
-    private const string NetworkPoliciesTable = """
-        CREATE TABLE IF NOT EXISTS network_policies (
-            sandbox_id TEXT PRIMARY KEY, mode TEXT NOT NULL, allow_cidrs TEXT NOT NULL, allow_domains TEXT NOT NULL, slot INTEGER UNIQUE);
-        """;
-
-    private int _networkTableReady;
-
-    private void EnsureNetworkTable()
-    {
-        if (Volatile.Read(ref _networkTableReady) == 1) return;
-        lock (_lock) Execute(NetworkPoliciesTable);
-        Volatile.Write(ref _networkTableReady, 1);
-    }
-
-    private static NetworkPolicyRecord ReadNetworkPolicy(SqliteDataReader r) => new()
+    private static NetworkPolicyRecord Read(SqliteDataReader r) => new()
     {
         SandboxId = r.GetString(0),
         Mode = r.GetString(1),
@@ -39,25 +25,16 @@ public sealed partial class StateStore
         Slot = r.IsDBNull(4) ? null : r.GetInt32(4),
     };
 
-    public List<NetworkPolicyRecord> AllNetworkPolicies()
-    {
-        EnsureNetworkTable();
-        return Query("SELECT sandbox_id, mode, allow_cidrs, allow_domains, slot FROM network_policies", ReadNetworkPolicy);
-    }
+    public List<NetworkPolicyRecord> AllNetworkPolicies() =>
+        db.Query("SELECT sandbox_id, mode, allow_cidrs, allow_domains, slot FROM network_policies", Read);
 
-    public void SaveNetworkPolicy(NetworkPolicyRecord p)
-    {
-        EnsureNetworkTable();
-        Run("""
+    public void SaveNetworkPolicy(NetworkPolicyRecord p) =>
+        db.Run("""
             INSERT INTO network_policies (sandbox_id, mode, allow_cidrs, allow_domains, slot) VALUES ($id, $mode, $cidrs, $domains, $slot)
             ON CONFLICT(sandbox_id) DO UPDATE SET mode = excluded.mode, allow_cidrs = excluded.allow_cidrs, allow_domains = excluded.allow_domains, slot = excluded.slot
             """, null, ("$id", p.SandboxId), ("$mode", p.Mode), ("$cidrs", JsonSerializer.Serialize(p.AllowCidrs)),
             ("$domains", JsonSerializer.Serialize(p.AllowDomains)), ("$slot", p.Slot));
-    }
 
-    public void DeleteNetworkPolicy(string sandboxId)
-    {
-        EnsureNetworkTable();
-        Run("DELETE FROM network_policies WHERE sandbox_id = $id", null, ("$id", sandboxId));
-    }
+    public void DeleteNetworkPolicy(string sandboxId) =>
+        db.Run("DELETE FROM network_policies WHERE sandbox_id = $id", null, ("$id", sandboxId));
 }

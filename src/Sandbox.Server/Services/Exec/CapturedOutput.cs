@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
-namespace Sandbox.Server.Api;
+namespace Sandbox.Server.Services.Exec;
 
 /// <summary>
 /// One output stream of a POST /execute: the first <c>limit</c> bytes are kept in budgeted chunks, the rest

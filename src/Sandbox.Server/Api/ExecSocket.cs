@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Sandbox.Server.Services.Exec;
+
+namespace Sandbox.Server.Api;
+
+/// <summary>
+/// One socket attached to an <see cref="ExecSession"/>: replays its output from the client's offsets as text or
+/// binary frames, passes <c>input</c> and <c>kill</c> frames on, and ends with the command's <c>exit</c> frame.
+/// </summary>
+internal static class ExecSocket
+{
+    /// <summary>Serves one socket until the command's end has been sent or the socket goes away.</summary>
+    public static async Task ServeAsync(ExecSession session, WebSocket socket, JsonElement first, CancellationToken ct)
+    {
+        long stdoutPos = 0, stderrPos = 0;
+        if (first.TryGetProperty("stdout_offset", out var so) && so.ValueKind == JsonValueKind.Number && so.TryGetInt64(out var s1)) stdoutPos = s1;
+        if (first.TryGetProperty("stderr_offset", out var se) && se.ValueKind == JsonValueKind.Number && se.TryGetInt64(out var s2)) stderrPos = s2;
+        var binary = first.TryGetProperty("binary_output", out var b) ? b.ValueKind == JsonValueKind.True : session.BinaryOutput;
+        using var attachment = session.Attach(ct);
+        var receive = ReceiveLoopAsync(session, socket, attachment.Token);
+        var json = binary ? null : new ArrayBufferWriter<byte>(ExecWebSocket.TextFrameBytes + 256);
+        try
+        {
+            if (first.GetProperty("type").GetString() == "execute")
+                await ExecWebSocket.SendAsync(socket, w =>
+                {
+                    w.WriteString("type", "started");
+                    w.WriteString("command_id", session.CommandId);
+                    w.WriteNumber("pid", session.Pid);
+                }, attachment.Token);
+            while (true)
+            {
+                var outChanged = session.Stdout.Changed;
+                var errChanged = session.Stderr.Changed;
+                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, session.Stdout, stdoutPos, json, attachment.Token);
+                stdoutPos += sentOut;
+                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, session.Stderr, stderrPos, json, attachment.Token);
+                stderrPos += sentErr;
+                if (sentOut < 0 || sentErr < 0)
+                {
+                    await FinishAsync(socket, receive, attachment.Token);
+                    return;
+                }
+                if (sentOut > 0 || sentErr > 0) continue;
+                if (session.Finished.IsCompleted && session.Stdout.Completed && session.Stderr.Completed && stdoutPos >= session.Stdout.End && stderrPos >= session.Stderr.End)
+                {
+                    if (session.TimedOut)
+                        await ExecWebSocket.SendErrorAsync(socket, "CommandTimeout", $"command did not finish within {session.TimeoutSeconds} s and was killed", attachment.Token);
+                    else
+                        await ExecWebSocket.SendAsync(socket, w =>
+                        {
+                            w.WriteString("type", "exit");
+                            w.WriteNumber("exit_code", session.ExitCode);
+                        }, attachment.Token);
+                    session.MarkDelivered();
+                    await FinishAsync(socket, receive, attachment.Token);
+                    return;
+                }
+                await Task.WhenAny(outChanged, errChanged, session.Finished, receive).WaitAsync(attachment.Token);
+                if (receive.IsCompleted) throw new OperationCanceledException("the client closed the socket");
+            }
+        }
+        catch (Exception) when (!session.Finished.IsCompleted && session.KillOnDisconnect)
+        {
+            session.Kill();
+            throw;
+        }
+        finally
+        {
+            // Cancelling a pending WebSocket receive aborts the connection: only done when the
+            // client did not answer our close, or when a newer socket replaced this one.
+            if (!receive.IsCompleted) attachment.Cancel();
+            session.Detach(attachment);
+        }
+    }
+
+    /// <summary>Closes our side and gives the client a moment to answer the close handshake.</summary>
+    private static async Task FinishAsync(WebSocket socket, Task receive, CancellationToken ct)
+    {
+        try
+        {
+            if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), ct));
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Sends what is buffered after <paramref name="position"/>; the count sent, or -1 when it was dropped.</summary>
+    /// <remarks>Binary frames when <paramref name="json"/> is null, else JSON text frames built in it.</remarks>
+    private static async Task<long> SendAvailableAsync(WebSocket socket, OutputStream stream, OutputBuffer buffer, long position, ArrayBufferWriter<byte>? json, CancellationToken ct)
+    {
+        long sent = 0;
+        var binary = json is null;
+        var frame = ArrayPool<byte>.Shared.Rent(OutputFrames.HeaderBytes + ExecWebSocket.FrameBytes);
+        try
+        {
+            while (true)
+            {
+                var payload = frame.AsSpan(OutputFrames.HeaderBytes, binary ? ExecWebSocket.FrameBytes : ExecWebSocket.TextFrameBytes);
+                var count = buffer.Read(position + sent, payload, wholeCharacters: !binary);
+                if (count < 0)
+                {
+                    await ExecWebSocket.SendErrorAsync(socket, "OutputLost", $"{stream.ToString().ToLowerInvariant()} before offset {buffer.Start} is no longer kept", ct);
+                    return -1;
+                }
+                if (count == 0) return sent;
+                if (binary)
+                {
+                    OutputFrames.WriteHeader(frame, stream, position + sent);
+                    await socket.SendAsync(frame.AsMemory(0, OutputFrames.HeaderBytes + count), WebSocketMessageType.Binary, true, ct);
+                }
+                else
+                {
+                    await socket.SendAsync(OutputFrames.Json(stream, position + sent, payload[..count], json!), WebSocketMessageType.Text, true, ct);
+                }
+                sent += count;
+                buffer.Acknowledge(position + sent);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    private static async Task ReceiveLoopAsync(ExecSession session, WebSocket socket, CancellationToken ct)
+    {
+        try
+        {
+            while (await ReceiveFrameAsync(socket, ct) is { } frame)
+            {
+                // A later frame that is not an object with a string type is ignored, as unknown types are.
+                if (frame.ValueKind != JsonValueKind.Object) continue;
+                var type = frame.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                if (type == "kill") session.Kill();
+                else if (type == "input" && session.Stdin is { } stdin)
+                {
+                    if (frame.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)
+                    {
+                        var bytes = Encoding.UTF8.GetBytes(d.GetString()!);
+                        try
+                        {
+                            await stdin.WriteAsync(bytes, ct);
+                            await stdin.FlushAsync(ct);
+                        }
+                        catch (IOException)
+                        {
+                            // The command closed its stdin.
+                        }
+                    }
+                    if (frame.TryGetProperty("eof", out var eof) && eof.ValueKind == JsonValueKind.True) await stdin.DisposeAsync();
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ApiException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>The next frame; one that fails the JSON checks (bad UTF-8, duplicate fields, ...) is skipped. Null at close.</summary>
+    private static async Task<JsonElement?> ReceiveFrameAsync(WebSocket socket, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ExecWebSocket.ReceiveJsonAsync(socket, ct);
+            }
+            catch (ValidationException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace Sandbox.Server.Api;
+
+/// <summary>
+/// Every route of the server, mapped in one place. A new protocol's endpoint group lives in
+/// <c>Api/&lt;Protocol&gt;/</c> and is added here.
+/// </summary>
+public static class SandboxApi
+{
+    public static WebApplication MapSandboxApi(this WebApplication app, string apiKey)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<ApiKeyMiddleware>(apiKey);
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        foreach (var prefix in ControlPlaneEndpoints.Prefixes)
+        {
+            var api = app.MapGroup(prefix);
+            ControlPlaneEndpoints.Map(api);
+            VolumeEndpoints.Map(api);
+            PauseEndpoints.Map(api);
+            PoolEndpoints.Map(api);
+            SnapshotEndpoints.Map(api);
+            ServiceUrlEndpoints.MapIssue(api);
+        }
+        DataplaneEndpoints.Map(app);
+        ServiceUrlEndpoints.MapProxy(app);
+        app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+// Typed requests the Api hands to the services, already read and checked field by field (Api/*Input.cs).
+// Null means "not given": the service applies the template's or its own default.
+
+/// <summary><c>POST /boxes</c>: exactly one of <see cref="TemplateName"/> and <see cref="SnapshotId"/>.</summary>
+public sealed record CreateSandboxRequest
+{
+    public string? Name { get; init; }
+    public string? TemplateName { get; init; }
+    public string? SnapshotId { get; init; }
+    public long? Vcpus { get; init; }
+    public long? MemBytes { get; init; }
+    public long? FsCapacityBytes { get; init; }
+    public long? TtlSeconds { get; init; }
+    public long? IdleTtlSeconds { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public bool AutoPause { get; init; }
+    public NetworkPolicyRecord? NetworkPolicy { get; init; }
+}
+
+/// <summary><c>PATCH /boxes/{name}</c>: a ttl field present with null or 0 clears it, so presence is told apart from value.</summary>
+public sealed record UpdateSandboxRequest
+{
+    public string? Name { get; init; }
+    public bool SetsTtl { get; init; }
+    public long? TtlSeconds { get; init; }
+    public bool SetsIdleTtl { get; init; }
+    public long? IdleTtlSeconds { get; init; }
+    public NetworkPolicyRecord? NetworkPolicy { get; init; }
+}
+
+/// <summary><c>POST /templates</c>: resources as the quantities given (defaults already applied).</summary>
+public sealed record CreateTemplateRequest(string Name, string Image, string Cpu, string Memory, string? Storage, IReadOnlyList<VolumeMount> VolumeMounts);
+
+/// <summary><c>POST /pools</c>.</summary>
+public sealed record CreatePoolRequest(string Name, string TemplateName, int Replicas);
+
+/// <summary><c>PATCH /pools/{name}</c>.</summary>
+public sealed record UpdatePoolRequest(string? Name, int? Replicas);
+
+/// <summary><c>POST /snapshots</c>: an image archive to unpack.</summary>
+public sealed record ImportSnapshotRequest(string Name, string DockerImage, long? FsCapacityBytes);
+
+/// <summary><c>POST /volumes</c>.</summary>
+public sealed record CreateVolumeRequest(string Name, long SizeBytes);
+
+/// <summary><c>PATCH /volumes/{name}</c>.</summary>
+public sealed record UpdateVolumeRequest(string? Name, long? SizeBytes);

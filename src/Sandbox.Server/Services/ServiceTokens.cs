@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sandbox.Server.State;
+
+namespace Sandbox.Server.Services;
+
+/// <summary>A service-URL token just issued: the secret itself is never stored (only its hash) and shown only now.</summary>
+public sealed record IssuedServiceToken(string Token, string SandboxId, int Port, DateTime ExpiresAt);
+
+/// <summary>Why a token opens nothing: unknown or for another sandbox or port, or expired.</summary>
+public enum ServiceTokenProblem
+{
+    None,
+    Invalid,
+    Expired,
+}
+
+/// <summary>Service-URL tokens: each opens one port of one ready sandbox until it expires.</summary>
+public sealed class ServiceTokens(SandboxManager manager, ServiceTokenRepository tokenRows, TimeProvider clock)
+{
+    /// <summary>Issues a token for a port of a ready sandbox (a paused one is resumed first).</summary>
+    public async Task<IssuedServiceToken> IssueAsync(string sandboxName, int port, long expiresInSeconds)
+    {
+        var sandbox = await manager.RequireReadyAsync(manager.Get(sandboxName).Id);
+        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expiresAt = now.AddSeconds(expiresInSeconds);
+        tokenRows.InsertServiceToken(new ServiceTokenRecord(Hash(token), sandbox.Id, port, expiresAt, now));
+        return new IssuedServiceToken(token, sandbox.Id, port, expiresAt);
+    }
+
+    /// <summary>Checks a presented token against the sandbox and port it is used for; the record is returned when it opens them.</summary>
+    public (ServiceTokenProblem Problem, ServiceTokenRecord? Record) Check(string token, string sandboxId, int port)
+    {
+        var record = tokenRows.GetServiceToken(Hash(token));
+        if (record is null || record.SandboxId != sandboxId || record.Port != port) return (ServiceTokenProblem.Invalid, record);
+        if (record.ExpiresAt <= clock.GetUtcNow().UtcDateTime) return (ServiceTokenProblem.Expired, record);
+        return (ServiceTokenProblem.None, record);
+    }
+
+    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
