@@ -324,24 +324,16 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
     protected override SandboxConnection? ConnectionParameter => Connection;
 
     /// <summary>
-    /// Names to act on for a <c>-Name</c> value: the name itself when it has no wildcards (so that a missing one fails with its
-    /// own not-found error), else the names of the sandboxes that match (none is not an error).
+    /// What a <c>-Name</c> value names: the name itself, with no object, when it has no wildcards (so that a missing one
+    /// fails with its own not-found error), else the resources that match (none is not an error). The one place where
+    /// the module expands wildcards.
     /// </summary>
-    protected IReadOnlyList<string> ExpandSandboxNames(string pattern)
+    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : class
     {
-        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
-        var found = Await(Client.FindSandboxesAsync(pattern, null, null, null, CancellationToken));
-        if (found.Count == 0) WriteVerbose($"No sandbox matches '{pattern}'.");
-        return found.Select(s => s.Name).ToList();
-    }
-
-    /// <summary>Template names for a <c>-Name</c> value, with the same rules as <see cref="ExpandSandboxNames"/>.</summary>
-    protected IReadOnlyList<string> ExpandTemplateNames(string pattern)
-    {
-        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
-        var found = Await(Client.FindTemplatesAsync(pattern, null, CancellationToken));
-        if (found.Count == 0) WriteVerbose($"No template matches '{pattern}'.");
-        return found.Select(t => t.Name).ToList();
+        if (!SandboxWildcard.ContainsWildcard(pattern)) return [(SandboxWildcard.Parse(pattern).LiteralText ?? pattern, null)];
+        var found = Await(kind.FindAsync(Client, pattern, CancellationToken));
+        if (found.Count == 0) WriteVerbose($"No {kind.Noun} matches '{pattern}'.");
+        return found.Select(item => (kind.NameOf(item), (T?)item)).ToList();
     }
 
     /// <summary>
