@@ -292,7 +292,7 @@ public sealed partial class SandboxClient : IDisposable
     }
 
     /// <summary>Gets a template by name.</summary>
-    /// <exception cref="SandboxNotFoundException">No such template (<see cref="SandboxApiException.ErrorId"/> <c>TemplateNotFound</c>).</exception>
+    /// <exception cref="SandboxNotFoundException">No such template (<see cref="SandboxApiException.ErrorType"/> <c>TemplateNotFound</c>).</exception>
     public Task<SandboxTemplate> GetTemplateAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         SendJsonAsync<SandboxTemplate>(HttpMethod.Get, TemplateUrl(name), null, retryable: true, name, timeout, cancellationToken);
 

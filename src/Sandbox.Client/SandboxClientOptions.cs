@@ -1,6 +1,6 @@
 namespace Sandbox.Client;
 
-/// <summary>Defaults the cmdlets and the client share, and small conversions of user input.</summary>
+/// <summary>Defaults of the client (and of callers that wrap it), and small conversions of user input.</summary>
 public static class SandboxDefaults
 {
     /// <summary>Seconds the server waits for a new sandbox to be ready (the API's default).</summary>

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -146,8 +146,9 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             case SandboxApiException api:
             {
-                var category = Enum.TryParse<ErrorCategory>(api.CategoryName, out var c) ? c : ErrorCategory.NotSpecified;
-                var record = new ErrorRecord(api, api.ErrorId, category, target ?? api.TargetName);
+                // The SDK says what kind of failure it was; the module's stable ids and categories come from ErrorIds.
+                var category = Enum.TryParse<ErrorCategory>(api.CategoryName(), out var c) ? c : ErrorCategory.NotSpecified;
+                var record = new ErrorRecord(api, api.ErrorId(), category, target ?? api.TargetName);
                 if (!string.IsNullOrWhiteSpace(api.ResponseBody))
                     record.ErrorDetails = new ErrorDetails(api.ResponseBody) { RecommendedAction = RecommendedActionFor(api) };
                 else if (RecommendedActionFor(api) is { } action)

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

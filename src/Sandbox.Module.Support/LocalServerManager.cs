@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sandbox.Client;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// Starts, finds and stops local servers (the self-contained <c>Sandbox.Server --listen ... --data-dir ...</c>, or
