@@ -609,7 +609,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     }
 }
 
-/// <summary>Splits output chunks into lines per stream; what <c>Invoke-SandboxCommand -Stream</c> writes.</summary>
+/// <summary>Splits output chunks into lines per stream (what a line-by-line reader of a command sees).</summary>
 public sealed class CommandOutputLineSplitter
 {
     private readonly StringBuilder _stdout = new();

@@ -152,7 +152,9 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
                 if (!string.IsNullOrWhiteSpace(api.ResponseBody))
                     record.ErrorDetails = new ErrorDetails(api.ResponseBody) { RecommendedAction = RecommendedActionFor(api) };
                 else if (RecommendedActionFor(api) is { } action)
-                    record.ErrorDetails = new ErrorDetails(api.Message) { RecommendedAction = action };
+                    record.ErrorDetails = new ErrorDetails(api is SandboxConnectionException && api.Message.EndsWith(SandboxClient.LocalServerHint, StringComparison.Ordinal)
+                        ? api.Message + " (Start-SandboxServer starts it.)" // the SDK does not name cmdlets; the module does
+                        : api.Message) { RecommendedAction = action };
                 return record;
             }
             case ItemNotFoundException or FileNotFoundException or DirectoryNotFoundException:
