@@ -1,27 +1,24 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Reflection;
-using System.Text.RegularExpressions;
+using Sandbox.Server.Launcher;
 
 namespace Sandbox.Bench;
 
-/// <summary>The server under test: a child process started here, or an endpoint given on the command line.</summary>
-internal sealed partial class ServerHost : IDisposable
+/// <summary>The server under test: a child process started here (through the shared launcher), or an endpoint given on the command line.</summary>
+internal sealed class ServerHost : IDisposable
 {
-    private readonly Process? _process;
-    private readonly ConcurrentQueue<string> _log = new();
+    private readonly ServerLauncher? _server;
 
     public string Endpoint { get; }
     public string ApiKey { get; }
     public string? DataDir { get; }
     /// <summary>The server's pid when it is our child (RSS is read from it).</summary>
-    public int? Pid => _process?.Id;
+    public int? Pid => _server?.ProcessId;
 
-    private ServerHost(string endpoint, string apiKey, Process? process, string? dataDir)
+    private ServerHost(string endpoint, string apiKey, ServerLauncher? server, string? dataDir)
     {
         Endpoint = endpoint.TrimEnd('/');
         ApiKey = apiKey;
-        _process = process;
+        _server = server;
         DataDir = dataDir;
     }
 
@@ -29,10 +26,7 @@ internal sealed partial class ServerHost : IDisposable
         new(endpoint, File.ReadAllText(apiKeyFile).Trim(), null, null) { _attachedPid = pid };
 
     private int? _attachedPid;
-    public int? RssPid => _process?.Id ?? _attachedPid;
-
-    [GeneratedRegex(@"listening on (https?://\S+)")]
-    private static partial Regex ListeningLine();
+    public int? RssPid => _server?.ProcessId ?? _attachedPid;
 
     /// <summary>The server's build output, recorded at build time by the csproj.</summary>
     public static string DefaultServerDll()
@@ -43,101 +37,42 @@ internal sealed partial class ServerHost : IDisposable
         throw new FileNotFoundException($"Sandbox.Server.dll not found (recorded at build time: '{recorded}'); pass --server-dll");
     }
 
-    /// <summary>Starts <c>dotnet Sandbox.Server.dll --listen 127.0.0.1:0 --data-dir DIR</c> and waits for its listening line.</summary>
+    /// <summary>Starts <c>dotnet Sandbox.Server.dll --listen 127.0.0.1:0 --data-dir DIR</c> and waits for its ready line.</summary>
     public static ServerHost Start(string serverDll, string dataDir, TimeSpan startTimeout)
     {
         Directory.CreateDirectory(dataDir);
-        var psi = new ProcessStartInfo("dotnet")
+        var server = ServerLauncher.Start(new ServerStartInfo
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            FileName = "dotnet",
+            Arguments = [serverDll, "--listen", "127.0.0.1:0", "--data-dir", dataDir],
             WorkingDirectory = Path.GetDirectoryName(serverDll)!,
-        };
-        psi.ArgumentList.Add(serverDll);
-        psi.ArgumentList.Add("--listen");
-        psi.ArgumentList.Add("127.0.0.1:0");
-        psi.ArgumentList.Add("--data-dir");
-        psi.ArgumentList.Add(dataDir);
-        var log = new ConcurrentQueue<string>();
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            Remember(log, "out: " + e.Data);
-            var m = ListeningLine().Match(e.Data);
-            if (m.Success) listening.TrySetResult(m.Groups[1].Value);
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) Remember(log, "err: " + e.Data);
-        };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the server exited before listening"));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
         try
         {
-            if (!listening.Task.Wait(startTimeout))
-                throw new TimeoutException($"the server printed no 'listening on' line within {startTimeout.TotalSeconds} s");
-            var endpoint = listening.Task.Result;
+            var ready = server.WaitForReadyAsync(startTimeout).GetAwaiter().GetResult();
             var keyFile = Path.Combine(dataDir, "api-key");
-            var key = "";
-            for (var i = 0; i < 100 && key.Length == 0; i++)
-            {
-                if (File.Exists(keyFile)) key = File.ReadAllText(keyFile).Trim();
-                if (key.Length == 0) Thread.Sleep(50);
-            }
+            var key = File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : "";
             if (key.Length == 0) throw new InvalidOperationException($"no API key in {keyFile}");
-            var host = new ServerHost(endpoint, key, process, dataDir);
-            foreach (var line in log) host._log.Enqueue(line);
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) Remember(host._log, "out: " + e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Remember(host._log, "err: " + e.Data); };
-            return host;
+            return new ServerHost(ready.Endpoint, key, server, dataDir);
         }
         catch (Exception e)
         {
-            StopProcess(process);
-            var tail = string.Join("\n  ", log.TakeLast(30));
-            throw new InvalidOperationException($"server did not start: {(e is AggregateException a ? a.InnerException!.Message : e.Message)}\n  {tail}", e);
+            server.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            var tail = server.LogTail(30);
+            server.Dispose();
+            throw new InvalidOperationException($"server did not start: {e.Message}\n  {tail}", e);
         }
     }
 
-    private static void Remember(ConcurrentQueue<string> log, string line)
-    {
-        log.Enqueue(line);
-        while (log.Count > 200 && log.TryDequeue(out _)) { }
-    }
+    public IEnumerable<string> LogTail(int n) => _server is null ? [] : _server.LogTail(n).Split('\n');
 
-    public IEnumerable<string> LogTail(int n) => _log.TakeLast(n);
-
-    public bool HasExited => _process?.HasExited ?? false;
-
-    private static void StopProcess(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                // SIGTERM first (graceful shutdown); SIGKILL if it does not go.
-                Native.Kill(process.Id, 15);
-                if (!process.WaitForExit(10_000))
-                {
-                    process.Kill();
-                    process.WaitForExit(10_000);
-                }
-            }
-        }
-        catch (Exception)
-        {
-        }
-        process.Dispose();
-    }
+    public bool HasExited => _server?.HasExited ?? false;
 
     public void Dispose()
     {
-        if (_process is not null) StopProcess(_process);
+        if (_server is null) return;
+        // SIGTERM first (graceful shutdown); SIGKILL if it does not go.
+        _server.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        _server.Dispose();
     }
 }

@@ -2,40 +2,6 @@ using System.Net;
 
 namespace Sandbox.Client;
 
-/// <summary>
-/// Names of PowerShell's <c>ErrorCategory</c> values, as strings so that this assembly needs no PowerShell reference.
-/// A cmdlet maps <see cref="SandboxApiException.CategoryName"/> with <c>Enum.Parse&lt;ErrorCategory&gt;</c>.
-/// </summary>
-public static class SandboxErrorCategory
-{
-    /// <summary><c>NotSpecified</c>.</summary>
-    public const string NotSpecified = "NotSpecified";
-    /// <summary><c>ObjectNotFound</c>.</summary>
-    public const string ObjectNotFound = "ObjectNotFound";
-    /// <summary><c>ResourceExists</c>.</summary>
-    public const string ResourceExists = "ResourceExists";
-    /// <summary><c>ResourceBusy</c>.</summary>
-    public const string ResourceBusy = "ResourceBusy";
-    /// <summary><c>InvalidArgument</c>.</summary>
-    public const string InvalidArgument = "InvalidArgument";
-    /// <summary><c>InvalidOperation</c>.</summary>
-    public const string InvalidOperation = "InvalidOperation";
-    /// <summary><c>QuotaExceeded</c>.</summary>
-    public const string QuotaExceeded = "QuotaExceeded";
-    /// <summary><c>AuthenticationError</c>.</summary>
-    public const string AuthenticationError = "AuthenticationError";
-    /// <summary><c>PermissionDenied</c>.</summary>
-    public const string PermissionDenied = "PermissionDenied";
-    /// <summary><c>OperationTimeout</c>.</summary>
-    public const string OperationTimeout = "OperationTimeout";
-    /// <summary><c>ConnectionError</c>.</summary>
-    public const string ConnectionError = "ConnectionError";
-    /// <summary><c>NotImplemented</c>.</summary>
-    public const string NotImplemented = "NotImplemented";
-    /// <summary><c>InvalidResult</c>.</summary>
-    public const string InvalidResult = "InvalidResult";
-}
-
 /// <summary>One problem listed by a 422 response: where (<see cref="Loc"/>), what (<see cref="Message"/>) and a type tag.</summary>
 /// <param name="Loc">The location, e.g. <c>["body", "resources", "cpu"]</c>.</param>
 /// <param name="Message">The problem, e.g. <c>must be one of: ...</c>.</param>
@@ -48,8 +14,7 @@ public sealed record SandboxValidationIssue(IReadOnlyList<string> Loc, string Me
 
 /// <summary>
 /// Any failure of a sandbox API call. Subclasses say what kind; every instance carries the HTTP status (when there was a
-/// response), the server's error type, the field a validation error names, the <c>Retry-After</c> delay, and the stable
-/// PowerShell error id and category that a cmdlet uses without further logic.
+/// response), the server's error type, the field a validation error names and the <c>Retry-After</c> delay.
 /// </summary>
 public class SandboxApiException : Exception
 {
@@ -80,7 +45,7 @@ public class SandboxApiException : Exception
     /// <summary>The server's <c>Retry-After</c> delay, when it sent one.</summary>
     public TimeSpan? RetryAfter { get; internal set; }
 
-    /// <summary>The raw response body (at most 64 KiB), for <c>ErrorRecord.ErrorDetails</c>.</summary>
+    /// <summary>The raw response body (at most 64 KiB), for error reports.</summary>
     public string? ResponseBody { get; internal set; }
 
     /// <summary>The request's method, e.g. <c>GET</c>.</summary>
@@ -89,32 +54,27 @@ public class SandboxApiException : Exception
     /// <summary>The request's URL.</summary>
     public Uri? RequestUri { get; internal set; }
 
-    /// <summary>The name of the sandbox, template or path the call was about, for <c>ErrorRecord.TargetObject</c>.</summary>
-    public string? TargetName { get; internal set; }
+    /// <summary>The name of the sandbox, template or path the call was about, for error reports.</summary>
+    public string? TargetName { get; protected internal set; }
+
+    /// <summary>
+    /// What the failure is about, from the server's error type: <c>sandbox</c>, <c>template</c>, <c>pool</c>, <c>volume</c>,
+    /// <c>snapshot</c>, <c>file</c> or <c>command</c>; null when the server did not say.
+    /// </summary>
+    public string? ResourceType => ErrorType switch
+    {
+        "SandboxNotFound" or "SandboxAlreadyExists" or "NotReady" or "SandboxFailed" or "SandboxTimeout" => "sandbox",
+        "TemplateNotFound" or "TemplateAlreadyExists" or "TemplateInUse" => "template",
+        "PoolNotFound" or "PoolAlreadyExists" => "pool",
+        "VolumeNotFound" or "VolumeAlreadyExists" or "VolumeInUse" => "volume",
+        "SnapshotNotFound" or "SnapshotAlreadyExists" or "SnapshotFailed" => "snapshot",
+        "NotFound" or "PermissionDenied" or "IsADirectory" or "NotARegularFile" or "PayloadTooLarge" => "file",
+        "CommandNotFound" or "SessionExpired" or "CommandTimeout" or "CommandIdInUse" or "OutputLost" => "command",
+        _ => null,
+    };
 
     /// <summary>How many times the request was retried before this failure.</summary>
     public int Retries { get; internal set; }
-
-    /// <summary>The stable PowerShell <c>FullyQualifiedErrorId</c> prefix, e.g. <c>SandboxNotFound</c>.</summary>
-    public virtual string ErrorId => ErrorType switch
-    {
-        "NotReady" => "SandboxNotReady",
-        "SandboxFailed" => "SandboxFailed",
-        "PermissionDenied" => "SandboxPathAccessDenied",
-        "PayloadTooLarge" => "SandboxPayloadTooLarge",
-        "OutputLost" => "SandboxCommandOutputLost",
-        _ => "SandboxApiError",
-    };
-
-    /// <summary>The name of the PowerShell <c>ErrorCategory</c> that fits (see <see cref="SandboxErrorCategory"/>).</summary>
-    public virtual string CategoryName => ErrorType switch
-    {
-        "NotReady" => SandboxErrorCategory.InvalidOperation,
-        "SandboxFailed" => SandboxErrorCategory.InvalidResult,
-        "PermissionDenied" => SandboxErrorCategory.PermissionDenied,
-        "PayloadTooLarge" => SandboxErrorCategory.InvalidArgument,
-        _ => SandboxErrorCategory.NotSpecified,
-    };
 
     internal void SetDetails(string? body, TimeSpan? retryAfter, string? method, Uri? uri, string? target, int retries, IReadOnlyList<SandboxValidationIssue> issues)
     {
@@ -137,113 +97,36 @@ public class SandboxApiException : Exception
 
 /// <summary>404: the sandbox, template, file or command session does not exist (also 400 <c>TemplateNotFound</c>/<c>CommandNotFound</c>).</summary>
 public class SandboxNotFoundException(string message, int? statusCode = 404, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => ErrorType switch
-    {
-        "TemplateNotFound" => "TemplateNotFound",
-        "PoolNotFound" => "PoolNotFound",
-        "VolumeNotFound" => "VolumeNotFound",
-        "SnapshotNotFound" => "SnapshotNotFound",
-        "NotFound" => "SandboxPathNotFound",
-        "CommandNotFound" => "SandboxCommandNotFound",
-        "SessionExpired" => "SandboxCommandSessionExpired",
-        _ => "SandboxNotFound",
-    };
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.ObjectNotFound;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>409: the name is taken.</summary>
 public class SandboxNameConflictException(string message, int? statusCode = 409, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => ErrorType switch
-    {
-        "TemplateAlreadyExists" => "TemplateAlreadyExists",
-        "PoolAlreadyExists" => "PoolAlreadyExists",
-        "VolumeAlreadyExists" => "VolumeAlreadyExists",
-        "SnapshotAlreadyExists" => "SnapshotAlreadyExists",
-        _ => "SandboxAlreadyExists",
-    };
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.ResourceExists;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>409: the resource is in use (e.g. a template that sandboxes still use).</summary>
 public class SandboxResourceInUseException(string message, int? statusCode = 409, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => ErrorType switch
-    {
-        "TemplateInUse" => "TemplateInUse",
-        "VolumeInUse" => "VolumeInUse",
-        _ => "SandboxResourceInUse",
-    };
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.ResourceBusy;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>400 or 422: the request is invalid; <see cref="SandboxApiException.Field"/> names the field.</summary>
 public class SandboxValidationException(string message, int? statusCode = 422, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => "SandboxValidationFailed";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.InvalidArgument;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>400 <c>NotSupported</c>: the server does not support what was asked (e.g. volume mounts on the local server).</summary>
 public class SandboxNotSupportedException(string message, int? statusCode = 400, string? errorType = "NotSupported", Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => "SandboxNotSupported";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.NotImplemented;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>429: a quota or rate limit; <see cref="SandboxApiException.RetryAfter"/> says when to try again.</summary>
 public class SandboxQuotaExceededException(string message, int? statusCode = 429, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => "SandboxQuotaExceeded";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.QuotaExceeded;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>401 or 403: the API key is missing or wrong.</summary>
 public class SandboxAuthenticationException(string message, int? statusCode = 401, string? errorType = null, Exception? innerException = null)
-    : SandboxApiException(message, statusCode, errorType, innerException)
-{
-    /// <inheritdoc />
-    public override string ErrorId => StatusCode == 403 ? "SandboxAccessDenied" : "SandboxAuthenticationFailed";
-
-    /// <inheritdoc />
-    public override string CategoryName => StatusCode == 403 ? SandboxErrorCategory.PermissionDenied : SandboxErrorCategory.AuthenticationError;
-}
+    : SandboxApiException(message, statusCode, errorType, innerException);
 
 /// <summary>408 or 504, or the client's own time-out: the operation did not finish in time.</summary>
 public class SandboxTimeoutException(string message, int? statusCode = null, string? errorType = null, Exception? innerException = null)
     : SandboxApiException(message, statusCode, errorType, innerException)
 {
-    /// <inheritdoc />
-    public override string ErrorId => "SandboxTimeout";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.OperationTimeout;
-
     /// <inheritdoc />
     public override bool IsTransient => true;
 }
@@ -253,9 +136,6 @@ public class SandboxCommandTimeoutException(string message, int? statusCode = nu
     : SandboxTimeoutException(message, statusCode, errorType, innerException)
 {
     /// <inheritdoc />
-    public override string ErrorId => "SandboxCommandTimeout";
-
-    /// <inheritdoc />
     public override bool IsTransient => false;
 }
 
@@ -263,12 +143,6 @@ public class SandboxCommandTimeoutException(string message, int? statusCode = nu
 public class SandboxConnectionException(string message, Exception? innerException = null)
     : SandboxApiException(message, null, "ConnectionFailed", innerException)
 {
-    /// <inheritdoc />
-    public override string ErrorId => "SandboxConnectionFailed";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.ConnectionError;
-
     /// <inheritdoc />
     public override bool IsTransient => true;
 }

@@ -8,7 +8,7 @@ public sealed class SandboxPool
     /// <summary>The UUID.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>The name: the key in URLs and what cmdlets bind by property name.</summary>
+    /// <summary>The name: the key in URLs (and the property callers bind on).</summary>
     public string Name { get; set; } = "";
 
     /// <summary>The same as <see cref="Name"/>, for pipeline binding to parameters named <c>PoolName</c>.</summary>

@@ -228,7 +228,7 @@ public sealed partial class SandboxClient
     /// Opens a file of the sandbox for reading (<c>GET {dataplane}/download?path=</c>, retried as a safe request until the
     /// response starts). The caller disposes the result.
     /// </summary>
-    /// <exception cref="SandboxNotFoundException">No such file (<see cref="SandboxApiException.ErrorId"/> <c>SandboxPathNotFound</c>).</exception>
+    /// <exception cref="SandboxNotFoundException">No such file (<see cref="SandboxApiException.ResourceType"/> <c>file</c>).</exception>
     public async Task<SandboxDownload> OpenReadAsync(Sandbox sandbox, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sandbox);

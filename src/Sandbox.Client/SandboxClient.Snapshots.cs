@@ -49,7 +49,7 @@ public sealed partial class SandboxClient
     }
 
     /// <summary>Gets a snapshot by id (<c>GET /snapshots/{id}</c>).</summary>
-    /// <exception cref="SandboxNotFoundException">No such snapshot (<see cref="SandboxApiException.ErrorId"/> <c>SnapshotNotFound</c>).</exception>
+    /// <exception cref="SandboxNotFoundException">No such snapshot (<see cref="SandboxApiException.ErrorType"/> <c>SnapshotNotFound</c>).</exception>
     public Task<SandboxSnapshot> GetSnapshotAsync(string id, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         SendJsonAsync<SandboxSnapshot>(HttpMethod.Get, SnapshotUrl(id), null, retryable: true, id, timeout, cancellationToken);
 
@@ -122,10 +122,4 @@ public class SandboxSnapshotFailedException(string message, SandboxSnapshot snap
 {
     /// <summary>The snapshot as last seen.</summary>
     public SandboxSnapshot Snapshot { get; } = snapshot;
-
-    /// <inheritdoc />
-    public override string ErrorId => "SnapshotFailed";
-
-    /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.InvalidResult;
 }

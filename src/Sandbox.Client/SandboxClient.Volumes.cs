@@ -29,7 +29,7 @@ public sealed partial class SandboxClient
     }
 
     /// <summary>Gets a volume by name.</summary>
-    /// <exception cref="SandboxNotFoundException">No such volume (<see cref="SandboxApiException.ErrorId"/> <c>VolumeNotFound</c>).</exception>
+    /// <exception cref="SandboxNotFoundException">No such volume (<see cref="SandboxApiException.ErrorType"/> <c>VolumeNotFound</c>).</exception>
     public Task<SandboxVolume> GetVolumeAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         SendJsonAsync<SandboxVolume>(HttpMethod.Get, VolumeUrl(name), null, retryable: true, name, timeout, cancellationToken);
 

@@ -43,7 +43,8 @@ public sealed partial class SandboxClient : IDisposable
             AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
             UseCookies = false,
         };
-        _http = new HttpClient(handler, disposeHandler: Options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+        // Retries live in the pipeline, in front of the transport (ours, or the one the options give, which is not ours to dispose).
+        _http = new HttpClient(new SandboxRetryHandler(Options) { InnerHandler = handler }, disposeHandler: Options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.TryParseAdd(Options.UserAgent);
         if (Settings.ApiKey is not null) _http.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", Settings.ApiKey);
         _boxes = Settings.ControlPlaneBaseUrl + "/boxes";
@@ -160,7 +161,7 @@ public sealed partial class SandboxClient : IDisposable
     }
 
     /// <summary>
-    /// What <c>Get-Sandbox -Name</c> decides: null, empty or <c>*</c> lists every sandbox; a name without wildcards is fetched
+    /// How a name pattern is read: null, empty or <c>*</c> lists every sandbox; a name without wildcards is fetched
     /// directly (throws <see cref="SandboxNotFoundException"/> when it does not exist); a wildcard pattern lists with
     /// <c>name_contains</c> set to the pattern's longest literal and matches locally (no match is an empty list, not an error).
     /// Status and template filters apply in every case.
@@ -292,7 +293,7 @@ public sealed partial class SandboxClient : IDisposable
     }
 
     /// <summary>Gets a template by name.</summary>
-    /// <exception cref="SandboxNotFoundException">No such template (<see cref="SandboxApiException.ErrorId"/> <c>TemplateNotFound</c>).</exception>
+    /// <exception cref="SandboxNotFoundException">No such template (<see cref="SandboxApiException.ErrorType"/> <c>TemplateNotFound</c>).</exception>
     public Task<SandboxTemplate> GetTemplateAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         SendJsonAsync<SandboxTemplate>(HttpMethod.Get, TemplateUrl(name), null, retryable: true, name, timeout, cancellationToken);
 
@@ -435,59 +436,32 @@ public sealed partial class SandboxClient : IDisposable
     }
 
     /// <summary>
-    /// Sends a request, retrying safe ones on 502/503/504 and connection failures (backoff) and on 429 (after <c>Retry-After</c>).
-    /// Returns a success response; throws the classified exception otherwise.
+    /// Sends a request through the HTTP pipeline, where <see cref="SandboxRetryHandler"/> retries it when
+    /// <paramref name="retryable"/>. Returns a success response; throws the classified exception otherwise.
     /// </summary>
     internal async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, bool retryable, string? target, CancellationToken ct, HttpCompletionOption completion)
     {
-        var policy = Options.Retry;
-        for (var attempt = 0; ; attempt++)
+        using var request = build();
+        var retries = new SandboxRetryHandler.RetryCount();
+        request.Options.Set(SandboxRetryHandler.Retryable, retryable);
+        request.Options.Set(SandboxRetryHandler.Retries, retries);
+        HttpResponseMessage response;
+        try
         {
-            var request = build();
-            HttpResponseMessage response;
-            try
-            {
-                response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
-            {
-                var uri = request.RequestUri!;
-                request.Dispose();
-                if (retryable && attempt < policy.MaxRetries && IsConnectionFailure(e))
-                {
-                    await Options.Delay(policy.Backoff(attempt), ct).ConfigureAwait(false);
-                    continue;
-                }
-                throw ConnectionError(uri, e, attempt);
-            }
-            if (response.IsSuccessStatusCode)
-            {
-                request.Dispose();
-                return response;
-            }
-
-            var status = (int)response.StatusCode;
-            var retryAfter = RetryAfterOf(response);
-            if (retryable && attempt < policy.MaxRetries && status is 429 or 502 or 503 or 504)
-            {
-                var delay = status == 429 ? retryAfter ?? policy.Backoff(attempt) : retryAfter is { } ra && ra <= policy.MaxBackoff ? Max(ra, policy.Backoff(attempt)) : policy.Backoff(attempt);
-                if (status != 429 || delay <= policy.MaxRetryAfter)
-                {
-                    response.Dispose();
-                    request.Dispose();
-                    await Options.Delay(delay, ct).ConfigureAwait(false);
-                    continue;
-                }
-            }
-            try
-            {
-                throw await ErrorFromAsync(response, request, target, attempt, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                response.Dispose();
-                request.Dispose();
-            }
+            response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            throw ConnectionError(request.RequestUri!, e, retries.Value);
+        }
+        if (response.IsSuccessStatusCode) return response;
+        try
+        {
+            throw await ErrorFromAsync(response, request, target, retries.Value, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            response.Dispose();
         }
     }
 
@@ -523,13 +497,8 @@ public sealed partial class SandboxClient : IDisposable
         return null;
     }
 
-    private static bool IsConnectionFailure(Exception e)
-    {
-        if (e is HttpRequestException h)
-            return h.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ResponseEnded
-                or HttpRequestError.ProxyTunnelError or HttpRequestError.Unknown || h.InnerException is SocketException or IOException;
-        return e is IOException;
-    }
+    /// <summary>The end of a connection error's message when the endpoint is the local server.</summary>
+    public const string LocalServerHint = "Is the local sandbox server running?";
 
     internal SandboxConnectionException ConnectionError(Uri uri, Exception e, int retries)
     {
@@ -542,7 +511,7 @@ public sealed partial class SandboxClient : IDisposable
             SocketException s => Describe(s.SocketErrorCode) ?? s.Message,
             _ => e.Message,
         };
-        var hint = Settings.IsLocalServer ? " Is the local sandbox server running? (Start-SandboxServer starts it.)" : "";
+        var hint = Settings.IsLocalServer ? " " + LocalServerHint : "";
         var tries = retries > 0 ? $" after {retries + 1} attempts" : "";
         return new SandboxConnectionException($"Could not reach the sandbox server at {uri.Scheme}://{uri.Authority}{tries}: {why}.{hint}", e)
         {

@@ -1,6 +1,6 @@
 namespace Sandbox.Client;
 
-/// <summary>Defaults the cmdlets and the client share, and small conversions of user input.</summary>
+/// <summary>Defaults of the client (and of callers that wrap it), and small conversions of user input.</summary>
 public static class SandboxDefaults
 {
     /// <summary>Seconds the server waits for a new sandbox to be ready (the API's default).</summary>
@@ -21,7 +21,7 @@ public static class SandboxDefaults
     /// <summary>Extra time the client allows beyond a server-side wait (create, execute) before it gives up itself.</summary>
     public static readonly TimeSpan ServerWaitMargin = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long <c>Wait-Sandbox</c> waits by default.</summary>
+    /// <summary>How long waiting for a sandbox lasts by default.</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>MiB to bytes (for <c>-MemoryMB</c>).</summary>

@@ -24,7 +24,7 @@ public enum CommandTransport
 /// A running command whose output is read as it arrives (<see cref="ReadOutputAsync"/>), with stdin, kill and exit code.
 /// Over the WebSocket a dropped connection is resumed from the byte offsets already seen, so no output is lost or repeated;
 /// close code 1001 (server reloading) reconnects at once. Dispose it: a command still running is then killed
-/// (unless <see cref="KillOnDispose"/> is false), which is what Ctrl+C in a cmdlet needs.
+/// (unless <see cref="KillOnDispose"/> is false), which is what cancelling a caller (Ctrl+C) needs.
 /// </summary>
 public sealed class SandboxCommandSession : IAsyncDisposable
 {
@@ -609,7 +609,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     }
 }
 
-/// <summary>Splits output chunks into lines per stream; what <c>Invoke-SandboxCommand -Stream</c> writes.</summary>
+/// <summary>Splits output chunks into lines per stream (what a line-by-line reader of a command sees).</summary>
 public sealed class CommandOutputLineSplitter
 {
     private readonly StringBuilder _stdout = new();

@@ -6,7 +6,7 @@ public enum SandboxSettingSource
     /// <summary>Not found anywhere (only possible for the API key).</summary>
     None,
 
-    /// <summary>Given explicitly by the caller (a cmdlet parameter).</summary>
+    /// <summary>Given explicitly by the caller (e.g. a command-line parameter).</summary>
     Explicit,
 
     /// <summary>From <c>SANDBOX_ENDPOINT</c> or <c>SANDBOX_API_KEY</c>.</summary>

@@ -3,8 +3,8 @@ using System.Text;
 namespace Sandbox.Client;
 
 /// <summary>
-/// A PowerShell-style wildcard pattern: <c>*</c> (any run), <c>?</c> (one character), <c>[abc]</c> and <c>[a-c]</c>
-/// (one of a set), and the backtick as escape (<c>`*</c> is a literal star). Matching ignores case, as PowerShell does.
+/// A shell-style wildcard pattern: <c>*</c> (any run), <c>?</c> (one character), <c>[abc]</c> and <c>[a-c]</c>
+/// (one of a set), and the backtick as escape (<c>`*</c> is a literal star). Matching ignores case.
 /// </summary>
 public sealed class SandboxWildcard
 {

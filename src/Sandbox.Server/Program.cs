@@ -23,6 +23,11 @@ await app.StartAsync();
 var address = app.Urls.FirstOrDefault() ?? $"http://{options.ListenAddress}:{options.ListenPort}";
 Console.WriteLine($"listening on {address}");
 Console.WriteLine($"data dir {options.DataDir}; API key in {ApiKeyFile.PathIn(options.DataDir)}");
+// The machine-readable ready signal launchers wait for (src/Sandbox.Server.Launcher/ServerReady.cs); the lines above are for people.
+Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+{
+    ["event"] = "ready", ["endpoint"] = address.TrimEnd('/'), ["pid"] = Environment.ProcessId, ["data_dir"] = options.DataDir,
+}));
 await app.WaitForShutdownAsync();
 await app.StopSandboxServerAsync();
 return 0;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

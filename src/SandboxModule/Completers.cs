@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -51,37 +51,49 @@ internal static class CompletionSource
     }
 }
 
-/// <summary>Completes template names from the server (wildcards allowed, names quoted when needed).</summary>
-public sealed class TemplateNameCompleter : IArgumentCompleter
+/// <summary>
+/// A completer of the names of one kind of resource from the server (at most 1000, wildcards allowed, names quoted when
+/// needed). Every name completer of the module is one of these, so that they all live here.
+/// </summary>
+/// <typeparam name="T">The resource's wire model.</typeparam>
+public abstract class ResourceNameCompleter<T> : IArgumentCompleter where T : class
 {
-    /// <summary>The matching template names.</summary>
+    private protected abstract ResourceKind<T> Kind { get; }
+
+    /// <summary>The matching names.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
         CompletionSource.Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
         {
             var list = new List<(string, string?)>();
-            await foreach (var t in client.ListAllTemplatesAsync(null, null, ct).ConfigureAwait(false))
+            await foreach (var item in Kind.ListAllAsync(client, ct).ConfigureAwait(false))
             {
-                list.Add((t.Name, $"{t.Name}: {t.Image} ({t.Resources})"));
+                list.Add((Kind.NameOf(item), Kind.ToolTip(item)));
                 if (list.Count >= 1000) break;
             }
             return list;
         });
 }
 
-/// <summary>Completes sandbox names from the server (wildcards allowed, names quoted when needed).</summary>
-public sealed class SandboxNameCompleter : IArgumentCompleter
+/// <summary>Completes sandbox names.</summary>
+public sealed class SandboxNameCompleter : ResourceNameCompleter<Sandbox.Client.Sandbox>
 {
-    /// <summary>The matching sandbox names.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        CompletionSource.Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
-        {
-            var list = new List<(string, string?)>();
-            var query = new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true };
-            await foreach (var s in client.ListAllSandboxesAsync(query, null, ct).ConfigureAwait(false))
-            {
-                list.Add((s.Name, $"{s.Name}: {s.Status} ({s.TemplateName})"));
-                if (list.Count >= 1000) break;
-            }
-            return list;
-        });
+    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
+}
+
+/// <summary>Completes template names.</summary>
+public sealed class TemplateNameCompleter : ResourceNameCompleter<SandboxTemplate>
+{
+    private protected override ResourceKind<SandboxTemplate> Kind => ResourceKinds.Template;
+}
+
+/// <summary>Completes pool names.</summary>
+public sealed class PoolNameCompleter : ResourceNameCompleter<SandboxPool>
+{
+    private protected override ResourceKind<SandboxPool> Kind => ResourceKinds.Pool;
+}
+
+/// <summary>Completes volume names.</summary>
+public sealed class VolumeNameCompleter : ResourceNameCompleter<SandboxVolume>
+{
+    private protected override ResourceKind<SandboxVolume> Kind => ResourceKinds.Volume;
 }

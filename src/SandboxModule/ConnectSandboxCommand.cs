@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

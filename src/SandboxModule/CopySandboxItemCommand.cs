@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "Sandbox")]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class GetSandboxCommand : SandboxConnectedCmdlet
+public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox>
 {
     /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -15,7 +15,7 @@ public sealed class GetSandboxCommand : SandboxConnectedCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SandboxNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
+    public override string[]? Name { get; set; }
 
     /// <summary><para type="description">Only sandboxes in this status: provisioning, ready, failed, stopped, deleting or paused.</para></summary>
     [Parameter]
@@ -28,17 +28,8 @@ public sealed class GetSandboxCommand : SandboxConnectedCmdlet
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
-    /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        var status = Status?.ToLowerInvariant();
-        foreach (var pattern in Name ?? [null!])
-        {
-            TryItem(pattern, () =>
-            {
-                foreach (var sandbox in Await(Client.FindSandboxesAsync(pattern, status, Template, null, CancellationToken)))
-                    WriteObject(sandbox);
-            });
-        }
-    }
+    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
+
+    private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
+        Client.FindSandboxesAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);
 }

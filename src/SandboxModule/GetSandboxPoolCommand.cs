@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SandboxPool")]
 [OutputType(typeof(SandboxPool))]
-public sealed class GetSandboxPoolCommand : SandboxConnectedCmdlet
+public sealed class GetSandboxPoolCommand : GetResourceCmdlet<SandboxPool>
 {
     /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error (PoolNotFound); a pattern that matches nothing is not. Default: every pool.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -16,16 +16,7 @@ public sealed class GetSandboxPoolCommand : SandboxConnectedCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(PoolNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
+    public override string[]? Name { get; set; }
 
-    /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        foreach (var pattern in Name ?? [null!])
-            TryItem(pattern, () =>
-            {
-                foreach (var pool in Await(Client.FindPoolsAsync(pattern, null, CancellationToken)))
-                    WriteObject(pool);
-            });
-    }
+    private protected override ResourceKind<SandboxPool> Kind => ResourceKinds.Pool;
 }

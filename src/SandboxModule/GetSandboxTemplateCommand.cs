@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SandboxTemplate")]
 [OutputType(typeof(SandboxTemplate))]
-public sealed class GetSandboxTemplateCommand : SandboxConnectedCmdlet
+public sealed class GetSandboxTemplateCommand : GetResourceCmdlet<SandboxTemplate>
 {
     /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error (TemplateNotFound); a pattern that matches nothing is not. Default: every template.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -16,16 +16,7 @@ public sealed class GetSandboxTemplateCommand : SandboxConnectedCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
+    public override string[]? Name { get; set; }
 
-    /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        foreach (var pattern in Name ?? [null!])
-            TryItem(pattern, () =>
-            {
-                foreach (var template in Await(Client.FindTemplatesAsync(pattern, null, CancellationToken)))
-                    WriteObject(template);
-            });
-    }
+    private protected override ResourceKind<SandboxTemplate> Kind => ResourceKinds.Template;
 }

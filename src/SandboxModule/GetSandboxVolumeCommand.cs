@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SandboxVolume")]
 [OutputType(typeof(SandboxVolume))]
-public sealed class GetSandboxVolumeCommand : SandboxConnectedCmdlet
+public sealed class GetSandboxVolumeCommand : GetResourceCmdlet<SandboxVolume>
 {
     /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error (VolumeNotFound); a pattern that matches nothing is not. Default: every volume.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -16,16 +16,7 @@ public sealed class GetSandboxVolumeCommand : SandboxConnectedCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
+    public override string[]? Name { get; set; }
 
-    /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        foreach (var pattern in Name ?? [null!])
-            TryItem(pattern, () =>
-            {
-                foreach (var volume in Await(Client.FindVolumesAsync(pattern, null, CancellationToken)))
-                    WriteObject(volume);
-            });
-    }
+    private protected override ResourceKind<SandboxVolume> Kind => ResourceKinds.Volume;
 }

@@ -24,7 +24,7 @@ public sealed class NewSandboxVolumeCommand : SandboxConnectedCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var size = VolumeNames.SizeText(Size);
+        var size = VolumeSize.SizeText(Size);
         if (size is null) FailArgument($"-Size '{Size}' is not a size: use a quantity such as 1Gi or 512Mi, or a number of bytes", "SandboxInvalidSize", Size);
         if (!ShouldProcess(Name, $"Create volume of {size}")) return;
         TryItem(Name, () => WriteObject(Await(Client.CreateVolumeAsync(Name, size!, null, CancellationToken))));

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -146,12 +146,15 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             case SandboxApiException api:
             {
-                var category = Enum.TryParse<ErrorCategory>(api.CategoryName, out var c) ? c : ErrorCategory.NotSpecified;
-                var record = new ErrorRecord(api, api.ErrorId, category, target ?? api.TargetName);
+                // The SDK says what kind of failure it was; the module's stable ids and categories come from ErrorIds.
+                var category = Enum.TryParse<ErrorCategory>(api.CategoryName(), out var c) ? c : ErrorCategory.NotSpecified;
+                var record = new ErrorRecord(api, api.ErrorId(), category, target ?? api.TargetName);
                 if (!string.IsNullOrWhiteSpace(api.ResponseBody))
                     record.ErrorDetails = new ErrorDetails(api.ResponseBody) { RecommendedAction = RecommendedActionFor(api) };
                 else if (RecommendedActionFor(api) is { } action)
-                    record.ErrorDetails = new ErrorDetails(api.Message) { RecommendedAction = action };
+                    record.ErrorDetails = new ErrorDetails(api is SandboxConnectionException && api.Message.EndsWith(SandboxClient.LocalServerHint, StringComparison.Ordinal)
+                        ? api.Message + " (Start-SandboxServer starts it.)" // the SDK does not name cmdlets; the module does
+                        : api.Message) { RecommendedAction = action };
                 return record;
             }
             case ItemNotFoundException or FileNotFoundException or DirectoryNotFoundException:
@@ -324,24 +327,16 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
     protected override SandboxConnection? ConnectionParameter => Connection;
 
     /// <summary>
-    /// Names to act on for a <c>-Name</c> value: the name itself when it has no wildcards (so that a missing one fails with its
-    /// own not-found error), else the names of the sandboxes that match (none is not an error).
+    /// What a <c>-Name</c> value names: the name itself, with no object, when it has no wildcards (so that a missing one
+    /// fails with its own not-found error), else the resources that match (none is not an error). The one place where
+    /// the module expands wildcards.
     /// </summary>
-    protected IReadOnlyList<string> ExpandSandboxNames(string pattern)
+    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : class
     {
-        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
-        var found = Await(Client.FindSandboxesAsync(pattern, null, null, null, CancellationToken));
-        if (found.Count == 0) WriteVerbose($"No sandbox matches '{pattern}'.");
-        return found.Select(s => s.Name).ToList();
-    }
-
-    /// <summary>Template names for a <c>-Name</c> value, with the same rules as <see cref="ExpandSandboxNames"/>.</summary>
-    protected IReadOnlyList<string> ExpandTemplateNames(string pattern)
-    {
-        if (!SandboxWildcard.ContainsWildcard(pattern)) return [SandboxWildcard.Parse(pattern).LiteralText ?? pattern];
-        var found = Await(Client.FindTemplatesAsync(pattern, null, CancellationToken));
-        if (found.Count == 0) WriteVerbose($"No template matches '{pattern}'.");
-        return found.Select(t => t.Name).ToList();
+        if (!SandboxWildcard.ContainsWildcard(pattern)) return [(SandboxWildcard.Parse(pattern).LiteralText ?? pattern, null)];
+        var found = Await(kind.FindAsync(Client, pattern, CancellationToken));
+        if (found.Count == 0) WriteVerbose($"No {kind.Noun} matches '{pattern}'.");
+        return found.Select(item => (kind.NameOf(item), (T?)item)).ToList();
     }
 
     /// <summary>

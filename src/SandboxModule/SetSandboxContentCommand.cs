@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Text;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

@@ -1,15 +1,14 @@
-using System.Collections;
 using System.Management.Automation;
 using Sandbox.Client;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
 /// <summary>
 /// <para type="synopsis">Creates a sandbox, runs a script block with it, and deletes it afterwards, even when the block fails or Ctrl+C is pressed.</para>
 /// </summary>
-[Cmdlet(VerbsOther.Use, "Sandbox")]
-public sealed class UseSandboxCommand : SandboxConnectedCmdlet
+[Cmdlet(VerbsOther.Use, "Sandbox", DefaultParameterSetName = FromTemplate)]
+public sealed class UseSandboxCommand : SandboxCreationCmdlet
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
 
@@ -19,11 +18,11 @@ public sealed class UseSandboxCommand : SandboxConnectedCmdlet
     public ScriptBlock? ScriptBlock { get; set; }
 
     /// <summary><para type="description">The template to create the sandbox from. Binds by property name from Get-SandboxTemplate output.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Template { get; set; } = "";
+    public override string Template { get; set; } = "";
 
     /// <summary><para type="description">Further arguments passed to the script block after the sandbox.</para></summary>
     [Parameter]
@@ -31,50 +30,12 @@ public sealed class UseSandboxCommand : SandboxConnectedCmdlet
     [AllowEmptyCollection]
     public object?[]? ArgumentList { get; set; }
 
-    /// <summary><para type="description">The sandbox's name. Default: a new name (sb- and 8 hex digits), chosen before creation so that an interrupted creation is cleaned up too.</para></summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Name { get; set; }
-
-    /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int? Vcpu { get; set; }
-
-    /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
-    [Parameter]
-    [ValidateRange(64L, long.MaxValue)]
-    public long? MemoryMB { get; set; }
-
-    /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
-    [Parameter]
-    [ValidateRange(1, 600)]
-    public int? TimeoutSec { get; set; }
-
-    /// <summary><para type="description">A time to live for the sandbox, as a safety net should deletion fail (seconds, 10m, 1h or a TimeSpan).</para></summary>
-    [Parameter]
-    [DurationTransformation]
-    public TimeSpan? TimeToLive { get; set; }
-
-    /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
-    [Parameter]
-    [ValidateNotNull]
-    public Hashtable? Environment { get; set; }
-
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         var name = Name ?? SandboxNames.NewSandboxName();
-        var request = new CreateSandboxRequest
-        {
-            TemplateName = Template,
-            Name = name,
-            Timeout = TimeoutSec,
-            Vcpus = Vcpu,
-            MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
-            TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
-            Environment = ToEnvironment(Environment, nameof(Environment)),
-        };
+        // The name is chosen before creation so that an interrupted creation is cleaned up too.
+        var request = BuildRequest(name, waitForReady: true);
         var client = Client;
         // From the moment creation is sent the sandbox may exist (an interrupted or timed-out creation goes on on the
         // server), so it is deleted in every case but a refusal that proves nothing was made (a taken name must not
@@ -99,7 +60,7 @@ public sealed class UseSandboxCommand : SandboxConnectedCmdlet
                 WriteError(ErrorFor(e, name));
                 return;
             }
-            WriteVerbose($"Created sandbox '{name}' from template '{Template}'.");
+            WriteVerbose($"Created sandbox '{name}' from {SourceText}.");
             var args = new List<object?> { sandbox };
             if (ArgumentList is not null) args.AddRange(ArgumentList);
             foreach (var result in ScriptBlock!.Invoke(args.ToArray()))

@@ -1,4 +1,5 @@
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -49,7 +50,7 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
 
         await Client.DeleteSandboxAsync(name);
         var gone = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetSandboxAsync(name));
-        Assert.Equal("SandboxNotFound", gone.ErrorId);
+        Assert.Equal("SandboxNotFound", gone.ErrorId());
         Assert.Equal(404, gone.StatusCode);
         Assert.Equal(name, gone.TargetName);
         await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteSandboxAsync(name));
@@ -75,8 +76,8 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
         var name = fx.NewName("dup");
         await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = name });
         var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = name }));
-        Assert.Equal("SandboxAlreadyExists", dup.ErrorId);
-        Assert.Equal("ResourceExists", dup.CategoryName);
+        Assert.Equal("SandboxAlreadyExists", dup.ErrorId());
+        Assert.Equal("ResourceExists", dup.CategoryName());
 
         var badName = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = "Bad_Name" }));
         Assert.Equal("name", badName.Field);
@@ -86,7 +87,7 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
         Assert.Equal("vcpus", badCpu.Field);
 
         var noTemplate = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "no-such-template" }));
-        Assert.Equal("TemplateNotFound", noTemplate.ErrorId);
+        Assert.Equal("TemplateNotFound", noTemplate.ErrorId());
         Assert.Equal(400, noTemplate.StatusCode);
 
         var badEnv = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Environment = new Dictionary<string, string> { ["1BAD"] = "x" } }));
@@ -175,7 +176,7 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
 
         var conflict = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.RenameSandboxAsync(a, b));
         Assert.Equal(409, conflict.StatusCode);
-        Assert.Equal("SandboxAlreadyExists", conflict.ErrorId);
+        Assert.Equal("SandboxAlreadyExists", conflict.ErrorId());
 
         var newName = fx.NewName("ren-c");
         var renamed = await Client.RenameSandboxAsync(a, newName);
@@ -200,7 +201,7 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
         Assert.Equal(SandboxStatus.Stopped, stopped.Status);
         var notReady = await Assert.ThrowsAsync<SandboxApiException>(() => Client.ExecuteAsync(s, new CommandRequest("true")));
         Assert.Equal("NotReady", notReady.ErrorType);
-        Assert.Equal("SandboxNotReady", notReady.ErrorId);
+        Assert.Equal("SandboxNotReady", notReady.ErrorId());
         var waitStopped = await Assert.ThrowsAsync<SandboxApiException>(() => Client.WaitForSandboxAsync(name, TimeSpan.FromSeconds(10)));
         Assert.Equal("NotReady", waitStopped.ErrorType);
 
@@ -216,8 +217,8 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
     {
         await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.WaitForSandboxAsync("no-such-box", TimeSpan.FromSeconds(5)));
         var e = await Assert.ThrowsAsync<SandboxTimeoutException>(() => Client.WaitForSandboxAsync("any", TimeSpan.Zero));
-        Assert.Equal("SandboxTimeout", e.ErrorId);
-        Assert.Equal("OperationTimeout", e.CategoryName);
+        Assert.Equal("SandboxTimeout", e.ErrorId());
+        Assert.Equal("OperationTimeout", e.CategoryName());
     }
 
     [Fact]
@@ -226,11 +227,11 @@ public sealed class SandboxLifecycleTests(ServerFixture fx)
         using var wrong = new SandboxClient(new SandboxConnectionSettings(fx.Server.Endpoint, "wrong-key"));
         var e403 = await Assert.ThrowsAsync<SandboxAuthenticationException>(() => wrong.ListSandboxesAsync());
         Assert.Equal(403, e403.StatusCode);
-        Assert.Equal("PermissionDenied", e403.CategoryName);
+        Assert.Equal("PermissionDenied", e403.CategoryName());
         using var none = new SandboxClient(new SandboxConnectionSettings(fx.Server.Endpoint, null));
         var e401 = await Assert.ThrowsAsync<SandboxAuthenticationException>(() => none.GetSandboxAsync("x"));
         Assert.Equal(401, e401.StatusCode);
-        Assert.Equal("SandboxAuthenticationFailed", e401.ErrorId);
+        Assert.Equal("SandboxAuthenticationFailed", e401.ErrorId());
     }
 
     [Fact]
@@ -274,7 +275,7 @@ public sealed class TemplateTests(ServerFixture fx)
         Assert.Equal(1, page.NextOffset);
 
         var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest { Name = name, Image = "host", Resources = new TemplateResources { Cpu = "1", Memory = "512Mi" } }));
-        Assert.Equal("TemplateAlreadyExists", dup.ErrorId);
+        Assert.Equal("TemplateAlreadyExists", dup.ErrorId());
         var badCpu = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest { Name = fx.NewName("bad"), Image = "host", Resources = new TemplateResources { Cpu = "lots", Memory = "512Mi" } }));
         Assert.Equal("resources.cpu", badCpu.Field);
         var badImage = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateTemplateAsync(new CreateTemplateRequest { Name = fx.NewName("bad"), Image = "docker.io/x", Resources = new TemplateResources { Cpu = "1", Memory = "512Mi" } }));
@@ -286,27 +287,21 @@ public sealed class TemplateTests(ServerFixture fx)
             Resources = new TemplateResources { Cpu = "1", Memory = "512Mi" },
             VolumeMounts = [new VolumeMount { VolumeName = "no-such-volume", MountPath = "/data" }],
         }));
-        Assert.Equal("VolumeNotFound", volumes.ErrorId);
-        Assert.Equal("ObjectNotFound", volumes.CategoryName);
+        Assert.Equal("VolumeNotFound", volumes.ErrorId());
+        Assert.Equal("ObjectNotFound", volumes.CategoryName());
 
         var newName = fx.NewName("tpl-renamed");
         var renamed = await Client.RenameTemplateAsync(name, newName);
         Assert.Equal(newName, renamed.Name);
         var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetTemplateAsync(name));
-        Assert.Equal("TemplateNotFound", missing.ErrorId);
+        Assert.Equal("TemplateNotFound", missing.ErrorId());
 
         var box = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = newName });
         var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.DeleteTemplateAsync(newName));
-        Assert.Equal("TemplateInUse", inUse.ErrorId);
-        Assert.Equal("ResourceBusy", inUse.CategoryName);
+        Assert.Equal("TemplateInUse", inUse.ErrorId());
+        Assert.Equal("ResourceBusy", inUse.CategoryName());
         await Client.DeleteSandboxAsync(box.Name);
         await Client.DeleteTemplateAsync(newName);
         await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteTemplateAsync(newName));
     }
-}
-
-/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress&lt;T&gt; posts asynchronously).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -1,3 +1,5 @@
+using Sandbox.Module.Support;
+
 namespace Sandbox.Client.Tests;
 
 /// <summary>The configuration chain, without touching the process environment.</summary>
@@ -219,8 +221,8 @@ public sealed class ErrorClassifierTests
         Assert.IsType(exceptionType, e);
         Assert.Equal(status, e.StatusCode);
         Assert.Equal(type, e.ErrorType);
-        Assert.Equal(errorId, e.ErrorId);
-        Assert.Equal(category, e.CategoryName);
+        Assert.Equal(errorId, e.ErrorId());
+        Assert.Equal(category, e.CategoryName());
         Assert.Equal("x", e.TargetName);
         Assert.StartsWith("the message", e.Message);
         Assert.Contains("GET /v2/sandboxes/boxes/x", e.Message);
@@ -235,8 +237,8 @@ public sealed class ErrorClassifierTests
         Assert.Equal(2, e.ValidationIssues.Count);
         Assert.Equal("name", e.ValidationIssues[1].Field);
         Assert.Contains("resources.cpu: not a quantity", e.Message);
-        Assert.Equal("SandboxValidationFailed", e.ErrorId);
-        Assert.Equal("InvalidArgument", e.CategoryName);
+        Assert.Equal("SandboxValidationFailed", e.ErrorId());
+        Assert.Equal("InvalidArgument", e.CategoryName());
         Assert.Equal(body, e.ResponseBody);
     }
 
@@ -272,8 +274,8 @@ public sealed class ErrorClassifierTests
         Assert.IsType<SandboxCommandTimeoutException>(SandboxErrorClassifier.FromErrorFrame("CommandTimeout", "too slow"));
         var expired = Assert.IsType<SandboxNotFoundException>(SandboxErrorClassifier.FromErrorFrame("SessionExpired", "gone"));
         Assert.Null(expired.StatusCode);
-        Assert.Equal("SandboxCommandSessionExpired", expired.ErrorId);
-        Assert.Equal("SandboxApiError", SandboxErrorClassifier.FromErrorFrame("Strange", null).ErrorId);
+        Assert.Equal("SandboxCommandSessionExpired", expired.ErrorId());
+        Assert.Equal("SandboxApiError", SandboxErrorClassifier.FromErrorFrame("Strange", null).ErrorId());
     }
 
     [Fact]

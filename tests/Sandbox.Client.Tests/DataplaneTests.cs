@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -69,8 +70,8 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     {
         var timeout = await Assert.ThrowsAsync<SandboxCommandTimeoutException>(() => Client.ExecuteAsync(_box, new CommandRequest("sleep 30") { TimeoutSeconds = 1 }));
         Assert.Equal(408, timeout.StatusCode);
-        Assert.Equal("SandboxCommandTimeout", timeout.ErrorId);
-        Assert.Equal("OperationTimeout", timeout.CategoryName);
+        Assert.Equal("SandboxCommandTimeout", timeout.ErrorId());
+        Assert.Equal("OperationTimeout", timeout.CategoryName());
 
         var noShell = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.ExecuteAsync(_box, new CommandRequest("true") { Shell = "/no/such/shell" }));
         Assert.Equal("CommandNotFound", noShell.ErrorType);
@@ -274,7 +275,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
             File.Delete(local + ".out");
         }
         var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DownloadAsync(_box, "no/such/file", Stream.Null));
-        Assert.Equal("SandboxPathNotFound", missing.ErrorId);
+        Assert.Equal("SandboxPathNotFound", missing.ErrorId());
         Assert.Equal("no/such/file", missing.TargetName);
         var dir = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.DownloadAsync(_box, "/home/user", Stream.Null));
         Assert.Equal("IsADirectory", dir.ErrorType);

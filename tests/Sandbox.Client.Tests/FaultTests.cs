@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -134,8 +135,8 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "POST", Error(429, "QuotaExceeded", retryAfter: "5"));
         var post = await Assert.ThrowsAsync<SandboxQuotaExceededException>(() => _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base" }));
         Assert.Equal(TimeSpan.FromSeconds(5), post.RetryAfter);
-        Assert.Equal("SandboxQuotaExceeded", post.ErrorId);
-        Assert.Equal("QuotaExceeded", post.CategoryName);
+        Assert.Equal("SandboxQuotaExceeded", post.ErrorId());
+        Assert.Equal("QuotaExceeded", post.CategoryName());
         Assert.Empty(_delays.Delays);
 
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "GET", Error(429, "QuotaExceeded", retryAfter: "600"));
@@ -227,8 +228,8 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         var get = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.GetSandboxAsync("x"));
         Assert.Contains($"127.0.0.1:{port}", get.Message);
         Assert.Contains("connection refused", get.Message);
-        Assert.Equal("SandboxConnectionFailed", get.ErrorId);
-        Assert.Equal("ConnectionError", get.CategoryName);
+        Assert.Equal("SandboxConnectionFailed", get.ErrorId());
+        Assert.Equal("ConnectionError", get.CategoryName());
         Assert.Null(get.StatusCode);
         Assert.Equal(3, get.Retries);
         Assert.Equal(3, recorder.Delays.Count);
@@ -307,7 +308,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<SandboxTimeoutException>(() => _client.GetTemplateAsync("base", TimeSpan.FromMilliseconds(500)));
         Assert.Equal("ClientTimeout", e.ErrorType);
-        Assert.Equal("OperationTimeout", e.CategoryName);
+        Assert.Equal("OperationTimeout", e.CategoryName());
         Assert.Equal("base", e.TargetName);
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.45, 10);
 

@@ -1,4 +1,5 @@
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -68,7 +69,7 @@ public sealed class PoolTests(ServerFixture fx)
             var r = await Client.RenamePoolAsync(name, renamed);
             Assert.Equal(renamed, r.Name);
             var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetPoolAsync(name));
-            Assert.Equal("PoolNotFound", missing.ErrorId);
+            Assert.Equal("PoolNotFound", missing.ErrorId());
             Assert.Equal(name, missing.TargetName);
             Assert.Empty(await Client.FindPoolsAsync(name + "-nothing*"));
 
@@ -91,12 +92,12 @@ public sealed class PoolTests(ServerFixture fx)
             await Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, WaitForReady = false });
             var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() =>
                 Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1 }));
-            Assert.Equal("PoolAlreadyExists", dup.ErrorId);
+            Assert.Equal("PoolAlreadyExists", dup.ErrorId());
             Assert.Equal(409, dup.StatusCode);
 
             var noTemplate = await Assert.ThrowsAsync<SandboxNotFoundException>(() =>
                 Client.CreatePoolAsync(new CreatePoolRequest { Name = fx.NewName("pool"), TemplateName = "no-such-template", Replicas = 1 }));
-            Assert.Equal("TemplateNotFound", noTemplate.ErrorId);
+            Assert.Equal("TemplateNotFound", noTemplate.ErrorId());
             Assert.Equal(400, noTemplate.StatusCode);
 
             var bad = await Assert.ThrowsAsync<SandboxValidationException>(() =>
@@ -104,7 +105,7 @@ public sealed class PoolTests(ServerFixture fx)
             Assert.Equal("replicas", bad.Field);
 
             var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.DeleteTemplateAsync(template));
-            Assert.Equal("TemplateInUse", inUse.ErrorId);
+            Assert.Equal("TemplateInUse", inUse.ErrorId());
         }
         finally
         {
@@ -126,7 +127,7 @@ public sealed class PoolTests(ServerFixture fx)
                 Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, Timeout = 10 }));
             Assert.Equal(504, e.StatusCode);
             Assert.Equal("Timeout", e.ErrorType);
-            Assert.Equal("SandboxTimeout", e.ErrorId);
+            Assert.Equal("SandboxTimeout", e.ErrorId());
             var client = await Assert.ThrowsAsync<SandboxTimeoutException>(() => Client.WaitForPoolAsync(name, TimeSpan.FromSeconds(1)));
             Assert.Equal(name, client.TargetName);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -56,7 +57,7 @@ public sealed class ServiceUrlTests(ServerFixture fx)
     public async Task Typed_errors_and_argument_checks()
     {
         var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetServiceUrlAsync("no-such-box", 8080));
-        Assert.Equal("SandboxNotFound", missing.ErrorId);
+        Assert.Equal("SandboxNotFound", missing.ErrorId());
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Client.GetServiceUrlAsync("x", 0));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Client.GetServiceUrlAsync("x", 80, TimeSpan.FromDays(2)));
     }

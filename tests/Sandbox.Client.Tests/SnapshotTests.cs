@@ -1,4 +1,5 @@
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -33,7 +34,7 @@ public sealed class SnapshotTests(ServerFixture fx)
                 Assert.Equal(snapshot.Id, copy.SnapshotId);
                 await Client.DeleteSnapshotAsync(snapshot.Id);
                 var e = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetSnapshotAsync(snapshot.Id));
-                Assert.Equal("SnapshotNotFound", e.ErrorId);
+                Assert.Equal("SnapshotNotFound", e.ErrorId());
                 Assert.Equal("client-snap", (await Client.ExecuteAsync(copy.Name, new CommandRequest("cat /home/user/c.txt"))).Stdout.Trim());
             }
             finally
@@ -51,13 +52,13 @@ public sealed class SnapshotTests(ServerFixture fx)
     public async Task Typed_errors()
     {
         var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.FindSnapshotsAsync("no-such-snapshot"));
-        Assert.Equal("SnapshotNotFound", missing.ErrorId);
+        Assert.Equal("SnapshotNotFound", missing.ErrorId());
         var del = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteSnapshotAsync(Guid.NewGuid().ToString()));
-        Assert.Equal("SnapshotNotFound", del.ErrorId);
+        Assert.Equal("SnapshotNotFound", del.ErrorId());
         var create = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.CreateSandboxFromSnapshotAsync(Guid.NewGuid().ToString()));
-        Assert.Equal("SnapshotNotFound", create.ErrorId);
+        Assert.Equal("SnapshotNotFound", create.ErrorId());
         var box = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.StartSnapshotAsync("no-such-box", fx.NewName("s")));
-        Assert.Equal("SandboxNotFound", box.ErrorId);
+        Assert.Equal("SandboxNotFound", box.ErrorId());
         var image = await Assert.ThrowsAsync<SandboxNotSupportedException>(() =>
             Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("img"), DockerImage = "python:3.12", FsCapacityBytes = 1L << 30 }));
         Assert.Contains("docker save", image.Message);
@@ -73,7 +74,7 @@ public sealed class SnapshotTests(ServerFixture fx)
             await File.WriteAllTextAsync(bogus, "this is not a tarball");
             var e = await Assert.ThrowsAsync<SandboxSnapshotFailedException>(() =>
                 Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("bad"), DockerImage = bogus }));
-            Assert.Equal("SnapshotFailed", e.ErrorId);
+            Assert.Equal("SnapshotFailed", e.ErrorId());
             Assert.Equal(SandboxSnapshotStatus.Failed, e.Snapshot.Status);
             await Client.DeleteSnapshotAsync(e.Snapshot.Id);
         }

@@ -1,4 +1,5 @@
 using Sandbox.Client.Tests.Infrastructure;
+using Sandbox.Module.Support;
 
 namespace Sandbox.Client.Tests;
 
@@ -35,7 +36,7 @@ public sealed class VolumeTests(ServerFixture fx)
             Assert.Single(page.Items);
 
             var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.CreateVolumeAsync(name, "16Mi"));
-            Assert.Equal("VolumeAlreadyExists", dup.ErrorId);
+            Assert.Equal("VolumeAlreadyExists", dup.ErrorId());
             var bad = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateVolumeAsync(fx.NewName("vol"), "lots"));
             Assert.Equal("size", bad.Field);
 
@@ -43,12 +44,12 @@ public sealed class VolumeTests(ServerFixture fx)
             Assert.Equal(32L << 20, grown.SizeBytes);
             var shrink = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.ResizeVolumeAsync(name, "16Mi"));
             Assert.Equal("ResizeError", shrink.ErrorType);
-            Assert.Equal("InvalidArgument", shrink.CategoryName);
+            Assert.Equal("InvalidArgument", shrink.CategoryName());
 
             Assert.Equal(renamed, (await Client.RenameVolumeAsync(name, renamed)).Name);
             var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetVolumeAsync(name));
-            Assert.Equal("VolumeNotFound", missing.ErrorId);
-            Assert.Equal("ObjectNotFound", missing.CategoryName);
+            Assert.Equal("VolumeNotFound", missing.ErrorId());
+            Assert.Equal("ObjectNotFound", missing.CategoryName());
 
             await Client.DeleteVolumeAsync(renamed);
             await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteVolumeAsync(renamed));
@@ -90,8 +91,8 @@ public sealed class VolumeTests(ServerFixture fx)
             await Client.DeleteSandboxAsync(second.Name);
 
             var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.DeleteVolumeAsync(volume));
-            Assert.Equal("VolumeInUse", inUse.ErrorId);
-            Assert.Equal("ResourceBusy", inUse.CategoryName);
+            Assert.Equal("VolumeInUse", inUse.ErrorId());
+            Assert.Equal("ResourceBusy", inUse.CategoryName());
         }
         finally
         {
@@ -125,13 +126,13 @@ public sealed class VolumeTests(ServerFixture fx)
     {
         var notFound = SandboxErrorClassifier.FromResponse(400, """{"detail":{"error":"VolumeNotFound","message":"volume 'x' not found"}}""");
         Assert.IsType<SandboxNotFoundException>(notFound);
-        Assert.Equal("VolumeNotFound", notFound.ErrorId);
+        Assert.Equal("VolumeNotFound", notFound.ErrorId());
         var inUse = SandboxErrorClassifier.FromResponse(409, """{"detail":{"error":"VolumeInUse","message":"mounted"}}""");
         Assert.IsType<SandboxResourceInUseException>(inUse);
-        Assert.Equal("VolumeInUse", inUse.ErrorId);
+        Assert.Equal("VolumeInUse", inUse.ErrorId());
         var exists = SandboxErrorClassifier.FromResponse(409, """{"detail":{"error":"VolumeAlreadyExists","message":"taken"}}""");
         Assert.IsType<SandboxNameConflictException>(exists);
-        Assert.Equal("VolumeAlreadyExists", exists.ErrorId);
+        Assert.Equal("VolumeAlreadyExists", exists.ErrorId());
         Assert.IsType<SandboxValidationException>(SandboxErrorClassifier.FromResponse(400, """{"detail":{"error":"ResizeError","message":"shrink"}}"""));
     }
 }

@@ -23,7 +23,7 @@ Describe 'Copy-SandboxItem' {
 
     It 'binds the sandbox from New-Sandbox in the pipeline' {
         $transfer = New-Sandbox -Template base | Copy-SandboxItem -Path $script:local -Destination /home/user/ -PassThru
-        $transfer | Should -BeOfType ([Sandbox.Client.ModuleSupport.SandboxFileTransfer])
+        $transfer | Should -BeOfType ([Sandbox.Module.Support.SandboxFileTransfer])
         $transfer.Destination | Should -Be '/home/user/hello.txt'
         $transfer.Length | Should -Be 19
     }

@@ -12,7 +12,7 @@ AfterAll {
 Describe 'Get-SandboxServer' {
     It 'reports the test server as running' {
         $server = Get-SandboxServer -DataDirectory $script:ctx.DataDirectory
-        $server | Should -BeOfType ([Sandbox.Client.ModuleSupport.LocalServerInfo])
+        $server | Should -BeOfType ([Sandbox.Module.Support.LocalServerInfo])
         $server.Status | Should -Be 'Running'
         $server.Endpoint | Should -Be $script:ctx.Server.Endpoint
         $server.StartedByModule | Should -BeTrue

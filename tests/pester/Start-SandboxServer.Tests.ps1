@@ -11,7 +11,7 @@ AfterAll {
 
 Describe 'Start-SandboxServer' {
     It 'started the test server' {
-        $script:ctx.Server | Should -BeOfType ([Sandbox.Client.ModuleSupport.LocalServerInfo])
+        $script:ctx.Server | Should -BeOfType ([Sandbox.Module.Support.LocalServerInfo])
         $script:ctx.Server.Status | Should -Be 'Running'
         $script:ctx.Server.ProcessId | Should -BeGreaterThan 0
         Test-Path -LiteralPath $script:ctx.Server.ApiKeyFile | Should -BeTrue

@@ -31,6 +31,24 @@ Describe 'Use-Sandbox' {
         Use-Sandbox -Template base { param($sb, $a, $b) $a + $b } -ArgumentList 2, 3 | Should -Be 5
     }
 
+    It 'takes the creation parameters of New-Sandbox: -IdleTimeout, -AutoPause, -NetworkPolicy' {
+        $seen = Use-Sandbox -Template base -TimeToLive 10m -IdleTimeout 120 -AutoPause -NetworkPolicy allow-all { param($sb) $sb }
+        $seen.TtlSeconds | Should -Be 600
+        $seen.IdleTtlSeconds | Should -Be 120
+        $seen.NetworkPolicy.Mode | Should -Be 'allow-all'
+    }
+
+    It 'starts the sandbox from a snapshot with -Snapshot and from the pipeline' {
+        $source = New-Sandbox -Template base
+        $source | Invoke-SandboxCommand 'echo from-snap > /home/user/s.txt' | Out-Null
+        $snap = $source | New-SandboxSnapshot -Name (New-TestName -Prefix 'snap')
+        Use-Sandbox -Snapshot $snap.Id { param($sb) (Invoke-SandboxCommand 'cat /home/user/s.txt' -Sandbox $sb).Stdout.Trim() } |
+            Should -Be 'from-snap'
+        $snap | Use-Sandbox { param($sb) $sb.SnapshotId } | Should -Be $snap.Id
+        $source | Remove-Sandbox -Force
+        $snap | Remove-SandboxSnapshot -Force
+    }
+
     It 'reports an unknown template as TemplateNotFound' {
         { Use-Sandbox -Template 'no-such-template' { 'never' } -ErrorAction Stop } |
             Should -Throw -ErrorId 'TemplateNotFound,SandboxModule.UseSandboxCommand'

@@ -1,20 +1,18 @@
 using System.Diagnostics;
 using System.Reflection;
-using System.Text;
-using System.Text.RegularExpressions;
+using Sandbox.Server.Launcher;
 
 namespace Sandbox.Client.Tests.Infrastructure;
 
 /// <summary>
 /// The real local server (Sandbox.Server.dll) as a child process on a fresh data directory and a free port:
 /// <c>dotnet Sandbox.Server.dll --listen 127.0.0.1:0 --data-dir DIR --ttl-granularity 1</c>. Disposal deletes the
-/// sandboxes it made, SIGKILLs it and removes the data directory.
+/// sandboxes it made, stops it (SIGTERM, then SIGKILL) and removes the data directory.
 /// </summary>
-public sealed partial class LocalServer : IAsyncDisposable
+public sealed class LocalServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private readonly StringBuilder _log = new();
-    private Process? _process;
+    private ServerLauncher? _server;
 
     private LocalServer(string dataDir) => DataDir = dataDir;
 
@@ -31,15 +29,9 @@ public sealed partial class LocalServer : IAsyncDisposable
     public string ApiKey { get; private set; } = "";
 
     /// <summary>What the server printed (for failure messages).</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_log) return _log.ToString();
-        }
-    }
+    public string Log => _server?.Log ?? "";
 
-    /// <summary>Starts a server and waits for its <c>listening on</c> line.</summary>
+    /// <summary>Starts a server and waits for its ready line.</summary>
     public static async Task<LocalServer> StartAsync()
     {
         var root = Environment.GetEnvironmentVariable("SANDBOX_TEST_DATA_ROOT") ?? "/var/tmp/sandbox-client-tests";
@@ -64,60 +56,28 @@ public sealed partial class LocalServer : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var psi = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { ServerDll(), "--listen", "127.0.0.1:0", "--data-dir", DataDir, "--ttl-granularity", "1" }) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            Append("out", e.Data);
-            if (ListeningLine().Match(e.Data) is { Success: true } m) listening.TrySetResult(m.Groups[1].Value);
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) Append("err", e.Data);
-        };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the server exited early"));
-        if (!process.Start()) throw new InvalidOperationException("could not start the server");
-        _process = process;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        string url;
+        var info = new ServerStartInfo { FileName = ServerStartInfo.DotnetHost(), Arguments = [ServerDll(), "--listen", "127.0.0.1:0", "--data-dir", DataDir, "--ttl-granularity", "1"] };
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        _server = ServerLauncher.Start(info);
+        ServerReady ready;
         try
         {
-            url = await listening.Task.WaitAsync(StartTimeout);
+            ready = await _server.WaitForReadyAsync(StartTimeout);
         }
-        catch (Exception e)
+        catch (ServerStartException e)
         {
-            throw new InvalidOperationException($"the server did not print 'listening on http://HOST:PORT' ({e.Message}). Log:\n{Log}", e);
+            throw new InvalidOperationException($"the local server did not start ({e.Message}). Log:\n{Log}", e);
         }
-        Endpoint = url.TrimEnd('/');
+        Endpoint = ready.Endpoint;
         Port = new Uri(Endpoint).Port;
         ApiKey = (await File.ReadAllTextAsync(Path.Combine(DataDir, "api-key"))).Trim();
         if (ApiKey.Length == 0) throw new InvalidOperationException("the api-key file is empty");
     }
 
-    private void Append(string stream, string line)
-    {
-        lock (_log)
-        {
-            if (_log.Length > 200_000) _log.Remove(0, 100_000);
-            _log.Append('[').Append(stream).Append("] ").AppendLine(line);
-        }
-    }
-
-    /// <summary>Deletes every sandbox and every non-seeded template, SIGKILLs the server, removes the data directory.</summary>
+    /// <summary>Deletes every sandbox, stops the server (SIGTERM, then SIGKILL), removes the data directory.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false } p)
+        if (_server is { HasExited: false })
         {
             try
             {
@@ -140,20 +100,9 @@ public sealed partial class LocalServer : IAsyncDisposable
                 // Best effort: the kill and the directory removal below still run.
             }
             // SIGTERM first, so that the server ends its warm launchers and unmounts their filesystems; SIGKILL after 15 s.
-            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", p.Id.ToString()]) { UseShellExecute = false }))
-                term?.WaitForExit(5000);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await p.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: false);
-                await p.WaitForExitAsync(CancellationToken.None);
-            }
+            await _server!.StopAsync(TimeSpan.FromSeconds(15));
         }
-        _process?.Dispose();
+        _server?.Dispose();
         try
         {
             // Kept for diagnosing failures: the server's own log of this run.
@@ -171,18 +120,6 @@ public sealed partial class LocalServer : IAsyncDisposable
         {
             // A mount left behind; not this suite's subject.
         }
-    }
-
-    [GeneratedRegex(@"listening on (https?://[^\s;]+)")]
-    private static partial Regex ListeningLine();
-
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
-        return "dotnet";
     }
 
     private static string ServerDll()

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Sandbox.Server.Launcher;
 
 namespace Sandbox.Server.Tests.Infrastructure;
 
@@ -12,15 +12,14 @@ namespace Sandbox.Server.Tests.Infrastructure;
 /// The real server (Sandbox.Server.dll) running as a child process on its own data directory.
 /// It can be SIGKILLed and started again on the same data directory and port.
 /// </summary>
-public sealed partial class ServerProcess : IAsyncDisposable
+public sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly object _logLock = new();
     private readonly StringBuilder _log = new();
     private readonly HashSet<string> _createdIds = [];
     private readonly HashSet<string> _cgroupParents = [];
-    private Process? _process;
-    private TaskCompletionSource<string>? _listening;
+    private ServerLauncher? _server;
 
     private ServerProcess(string dataDir, int? ttlGranularity)
     {
@@ -44,14 +43,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
     /// <summary>Client without any key.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
-    public int Pid => _process?.Id ?? throw new InvalidOperationException("server not running");
-    public bool IsRunning => _process is { HasExited: false };
+    public int Pid => _server?.ProcessId ?? throw new InvalidOperationException("server not running");
+    public bool IsRunning => _server is { HasExited: false };
+    /// <summary>The ready line of the current run.</summary>
+    public ServerReady? Ready => _server?.Ready;
 
+    /// <summary>The fixture's notes and the output of every run of the server on this data directory, oldest first.</summary>
     public string Log
     {
         get
         {
-            lock (_logLock) return _log.ToString();
+            lock (_logLock) return _log.ToString() + (_server?.Log ?? "");
         }
     }
 
@@ -94,10 +96,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>SIGKILL, no chance to clean up (Process.Kill sends SIGKILL on Linux).</summary>
     public async Task KillAsync()
     {
-        var p = _process ?? throw new InvalidOperationException("server not running");
-        if (!p.HasExited) p.Kill(entireProcessTree: false);
+        var server = _server ?? throw new InvalidOperationException("server not running");
+        server.Kill();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await p.WaitForExitAsync(cts.Token);
+        await server.WaitForExitAsync(cts.Token);
     }
 
     /// <summary>
@@ -106,27 +108,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// </summary>
     public async Task StopAsync()
     {
-        var p = _process ?? throw new InvalidOperationException("server not running");
-        if (p.HasExited) return;
-        SendSignal(p.Id, SigTerm);
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            AppendLog("test", "server ignored SIGTERM for 15 s; SIGKILL");
-            p.Kill();
-            try
-            {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                await p.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        var server = _server ?? throw new InvalidOperationException("server not running");
+        if (server.HasExited) return;
+        if (!await server.StopAsync(TimeSpan.FromSeconds(15))) AppendLog("test", "server did not end after SIGTERM and SIGKILL");
     }
 
     /// <summary>Starts the server again on the same data dir and the same port.</summary>
@@ -150,56 +134,32 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     private async Task LaunchAsync(int port)
     {
-        var psi = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(ServerDll);
-        psi.ArgumentList.Add("--listen");
-        psi.ArgumentList.Add($"127.0.0.1:{port}");
-        psi.ArgumentList.Add("--data-dir");
-        psi.ArgumentList.Add(DataDir);
+        var info = new ServerStartInfo { FileName = ServerStartInfo.DotnetHost(), Arguments = [ServerDll, "--listen", $"127.0.0.1:{port}", "--data-dir", DataDir] };
         if (TtlGranularity is { } g)
         {
-            psi.ArgumentList.Add("--ttl-granularity");
-            psi.ArgumentList.Add(g.ToString());
+            info.Arguments.Add("--ttl-granularity");
+            info.Arguments.Add(g.ToString());
         }
-        foreach (var arg in ExtraArgs) psi.ArgumentList.Add(arg);
-        psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var arg in ExtraArgs) info.Arguments.Add(arg);
+        info.Environment["DOTNET_NOLOGO"] = "1";
 
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _listening = listening;
-        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
+        if (_server is { } previous)
         {
-            if (e.Data is null) return;
-            AppendLog("out", e.Data);
-            var m = ListeningLine().Match(e.Data);
-            if (m.Success) listening.TrySetResult(m.Groups[1].Value);
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) AppendLog("err", e.Data);
-        };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"server exited early with code {SafeExitCode(process)}"));
-        AppendLog("test", $"starting {psi.FileName} {string.Join(' ', psi.ArgumentList)}");
-        if (!process.Start()) throw new InvalidOperationException("could not start the server");
-        _process = process;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+            AppendLog("server", previous.Log.TrimEnd());
+            previous.Dispose();
+        }
+        AppendLog("test", $"starting {info.FileName} {string.Join(' ', info.Arguments)}");
+        var server = ServerLauncher.Start(info);
+        _server = server;
         string url;
         try
         {
-            url = await listening.Task.WaitAsync(StartTimeout);
+            url = (await server.WaitForReadyAsync(StartTimeout)).Endpoint;
         }
-        catch (Exception e)
+        catch (ServerStartException e)
         {
-            if (!process.HasExited) process.Kill();
-            throw new InvalidOperationException($"server did not print 'listening on http://HOST:PORT' ({e.Message}). Log:\n{Log}", e);
+            server.Kill();
+            throw new InvalidOperationException($"server did not start ({e.Message}). Log:\n{Log}", e);
         }
 
         BaseUrl = new Uri(url.TrimEnd('/') + "/");
@@ -238,30 +198,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
             if (_log.Length > 200_000) _log.Remove(0, 100_000);
             _log.Append('[').Append(stream).Append("] ").AppendLine(line);
         }
-    }
-
-    private static int? SafeExitCode(Process p)
-    {
-        try
-        {
-            return p.ExitCode;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    [GeneratedRegex(@"listening on (https?://[^\s;]+)")]
-    private static partial Regex ListeningLine();
-
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
-        return "dotnet";
     }
 
     private static string ResolveServerDll()
@@ -360,13 +296,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => new(DisposeAsync_());
-
-    private const int SigTerm = 15;
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SysKill(int pid, int signal);
-
-    private static void SendSignal(int pid, int signal) => SysKill(pid, signal);
 
     private async Task<string?> NameOfAsync(string id)
     {

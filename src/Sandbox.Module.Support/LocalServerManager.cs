@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Sandbox.Client;
+using Sandbox.Server.Launcher;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// Starts, finds and stops local servers (the self-contained <c>Sandbox.Server --listen ... --data-dir ...</c>, or
@@ -13,7 +13,7 @@ namespace Sandbox.Client.ModuleSupport;
 /// to <c>{data dir}/server.log</c>, and is recorded in <c>{data dir}/module-server.json</c> so that another shell finds it.
 /// Health is <c>GET {endpoint}/healthz</c>.
 /// </summary>
-public sealed partial class LocalServerManager
+public sealed class LocalServerManager
 {
     /// <summary>The state file's name in the data directory.</summary>
     public const string StateFileName = "module-server.json";
@@ -48,9 +48,6 @@ public sealed partial class LocalServerManager
     /// <summary>Data directories of servers this process started or looked at, plus the default one.</summary>
     public IReadOnlyList<string> KnownDataDirectories =>
         new[] { SandboxConnectionSettings.LocalDataDirectory(_environment) }.Concat(_known.Keys).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
-
-    [GeneratedRegex(@"listening on (?<url>https?://\S+)")]
-    private static partial Regex ListeningLine();
 
     /// <summary>True when <c>GET {endpoint}/healthz</c> answers 2xx.</summary>
     public async Task<bool> IsHealthyAsync(string endpoint, CancellationToken cancellationToken = default)
@@ -162,31 +159,8 @@ public sealed partial class LocalServerManager
                 : $"no local server runs with data directory {before.DataDirectory}";
             throw new LocalServerException(why, LocalServerException.NotRunning, SandboxErrorCategory.ObjectNotFound, before.DataDirectory);
         }
-        using var process = Process.GetProcessById(pid);
-        if (!OperatingSystem.IsWindows()) Terminate(pid);
-        else process.Kill(entireProcessTree: true);
-        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            wait.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                process.Kill(entireProcessTree: true);
-                using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                hard.CancelAfter(TimeSpan.FromSeconds(10));
-                try
-                {
-                    await process.WaitForExitAsync(hard.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new LocalServerException($"the server (pid {pid}) did not end", LocalServerException.StopFailed, SandboxErrorCategory.InvalidOperation, before.DataDirectory, e);
-                }
-            }
-        }
+        if (!await ServerLauncher.StopByIdAsync(pid, timeout, entireProcessTree: true, cancellationToken).ConfigureAwait(false))
+            throw new LocalServerException($"the server (pid {pid}) did not end", LocalServerException.StopFailed, SandboxErrorCategory.InvalidOperation, before.DataDirectory);
         TryDelete(Path.Combine(before.DataDirectory, StateFileName));
         return new LocalServerInfo
         {
@@ -220,90 +194,75 @@ public sealed partial class LocalServerManager
         var dotnet = useDotnet ? options.DotnetPath ?? LocalServerLocator.FindDotnet(_environment) : server;
         Directory.CreateDirectory(dataDir);
         var log = Path.Combine(dataDir, LogFileName);
-        var logStart = File.Exists(log) ? new FileInfo(log).Length : 0;
 
-        var args = useDotnet ? new List<string> { dotnet, server } : new List<string> { server };
+        var args = useDotnet ? new List<string> { server } : new List<string>();
         args.AddRange(["--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir]);
         if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
 
-        ProcessStartInfo psi;
-        if (OperatingSystem.IsWindows())
-        {
-            psi = new ProcessStartInfo(dotnet) { UseShellExecute = false, CreateNoWindow = true };
-            foreach (var a in args.Skip(1)) psi.ArgumentList.Add(a);
-        }
-        else
-        {
-            // A new session (setsid) keeps the terminal's Ctrl+C away from the server; output goes to the log, not to pipes
-            // that would break when this shell exits.
-            var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-            psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add($"exec {(setsid is null ? "" : "'" + setsid + "' ")}\"$0\" \"$@\" </dev/null >>\"$SANDBOX_SERVER_LOG\" 2>&1");
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["SANDBOX_SERVER_LOG"] = log;
-        }
-        // The packaged server is one compressed file whose native SQLite library is unpacked at first start: into the
-        // data directory, not the user's ~/.net.
-        psi.Environment["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = Path.Combine(dataDir, "runtime");
-        Process process;
+        ServerLauncher launcher;
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("the process did not start");
+            // Detached: its own session and its output appended to the log, so that it outlives this shell.
+            // The packaged server is one compressed file whose native SQLite library is unpacked at first start: into the
+            // data directory, not the user's ~/.net.
+            launcher = ServerLauncher.Start(new ServerStartInfo
+            {
+                FileName = dotnet,
+                Arguments = args,
+                LogFile = log,
+                Environment = { ["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = Path.Combine(dataDir, "runtime") },
+            });
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or PlatformNotSupportedException)
         {
             throw new LocalServerException($"could not run '{dotnet}': {e.Message}", LocalServerException.StartFailed, SandboxErrorCategory.InvalidOperation, dataDir, e);
         }
 
         var started = DateTimeOffset.UtcNow;
         var deadline = DateTime.UtcNow + options.StartTimeout;
-        string? endpoint = options.Port == 0 ? null : options.Endpoint;
         var ok = false;
+        ServerReady? ready = null;
         try
         {
-            // Bounded by the deadline; each round sleeps 100-250 ms.
+            try
+            {
+                ready = await launcher.WaitForReadyAsync(options.StartTimeout, ct).ConfigureAwait(false);
+            }
+            catch (ServerStartException e) when (e.ExitCode is { } code)
+            {
+                throw new LocalServerException($"the local server exited with code {code} while starting:{Environment.NewLine}{e.LogTail}",
+                    LocalServerException.StartFailed, SandboxErrorCategory.InvalidOperation, dataDir, e);
+            }
+            catch (ServerStartException e)
+            {
+                throw new LocalServerException($"the local server did not answer {options.Endpoint}/healthz within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{e.LogTail}",
+                    LocalServerException.StartFailed, SandboxErrorCategory.OperationTimeout, dataDir, e);
+            }
+            progress?.Report($"listening on {ready.Endpoint}");
+            // Ready means listening; health also means the API answers. Bounded by the deadline; each round sleeps 250 ms.
             while (DateTime.UtcNow < deadline)
             {
-                ct.ThrowIfCancellationRequested();
-                if (process.HasExited)
-                    throw new LocalServerException($"the local server exited with code {process.ExitCode} while starting:{Environment.NewLine}{LogTail(log, logStart)}",
-                        LocalServerException.StartFailed, SandboxErrorCategory.InvalidOperation, dataDir);
-                if (endpoint is null && ListeningLine().Match(ReadFrom(log, logStart)) is { Success: true } m)
-                {
-                    endpoint = m.Groups["url"].Value.TrimEnd('/');
-                    progress?.Report($"listening on {endpoint}");
-                }
-                if (endpoint is not null && await IsHealthyAsync(endpoint, ct).ConfigureAwait(false))
+                if (await IsHealthyAsync(ready.Endpoint, ct).ConfigureAwait(false))
                 {
                     ok = true;
                     break;
                 }
-                await Task.Delay(endpoint is null ? 100 : 250, ct).ConfigureAwait(false);
+                await Task.Delay(250, ct).ConfigureAwait(false);
             }
             if (!ok)
-                throw new LocalServerException($"the local server did not answer {endpoint ?? options.Endpoint}/healthz within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{LogTail(log, logStart)}",
+                throw new LocalServerException($"the local server did not answer {ready.Endpoint}/healthz within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{launcher.LogTail()}",
                     LocalServerException.StartFailed, SandboxErrorCategory.OperationTimeout, dataDir);
         }
         finally
         {
-            if (!ok)
-            {
-                try
-                {
-                    if (!process.HasExited) process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
+            if (!ok) launcher.Kill();
+            launcher.Dispose();
         }
 
-        var state = new ServerState { Pid = process.Id, Endpoint = endpoint!, StartedAt = started, LogFile = log, ServerPath = server };
+        var state = new ServerState { Pid = ready.Pid, Endpoint = ready.Endpoint, StartedAt = started, LogFile = log, ServerPath = server };
         WriteState(dataDir, state);
         _known.TryAdd(dataDir, 0);
-        process.Dispose();
         return new LocalServerInfo
         {
             Endpoint = state.Endpoint,
@@ -379,47 +338,6 @@ public sealed partial class LocalServerManager
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return false;
-        }
-    }
-
-    private static string ReadFrom(string path, long offset)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.Length <= offset) return "";
-            stream.Position = offset;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            return reader.ReadToEnd();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
-
-    private static string LogTail(string path, long offset)
-    {
-        var text = ReadFrom(path, offset).TrimEnd();
-        if (text.Length == 0) return $"(nothing in {path})";
-        var lines = text.Split('\n');
-        return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Length - 20)));
-    }
-
-    /// <summary>Asks a process to end (SIGTERM through <c>kill</c>, so that the server shuts down cleanly).</summary>
-    private static void Terminate(int pid)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("kill") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            psi.ArgumentList.Add("-TERM");
-            psi.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            using var kill = Process.Start(psi);
-            kill?.WaitForExit(5000);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // No kill(1): the caller kills the process after its time-out.
         }
     }
 }

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+using Sandbox.Module.Support;
 using Sandbox.Client.Tests.Infrastructure;
 
-namespace Sandbox.Client.Tests;
+namespace Sandbox.Module.Support.Tests;
 
 /// <summary>
 /// <see cref="LocalServerManager"/> (Start-/Get-/Stop-SandboxServer) against the real server DLL, on fresh data directories

@@ -1,4 +1,6 @@
-namespace Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// How to run the local server: <c>{ServerPath} --listen {ListenAddress}:{Port} --data-dir {DataDirectory}</c> for the

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+using Sandbox.Module.Support;
 
-namespace Sandbox.Client.Tests;
+namespace Sandbox.Module.Support.Tests;
 
 /// <summary>What the duration parameters (-TimeToLive, -Timeout, ...) accept, through <see cref="DurationParser"/>.</summary>
 public sealed class DurationParserTests

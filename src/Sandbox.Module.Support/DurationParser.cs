@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Sandbox.Client;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// Reads the durations that cmdlet parameters such as <c>-TimeToLive</c> accept: a <see cref="TimeSpan"/>, a number of

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+using Sandbox.Module.Support;
 using Sandbox.Client.Tests.Infrastructure;
+using SandboxInfo = Sandbox.Client.Sandbox;
 
-namespace Sandbox.Client.Tests;
+namespace Sandbox.Module.Support.Tests;
 
 /// <summary>
 /// The module's support code against a real sandbox of the shared local server: file copies the way <c>Copy-SandboxItem</c>
@@ -14,7 +16,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
     private SandboxClient Client => fx.Client;
-    private Sandbox _box = null!;
+    private SandboxInfo _box = null!;
     private DirectoryInfo _local = null!;
 
     public async Task InitializeAsync()
@@ -168,9 +170,9 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         // A file missing in the sandbox: the typed not-found error, and no local file (nor partial file) appears.
         var local = Path.Combine(_local.FullName, "never.bin");
         var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Transfer<long>(null, (p, ct) => Client.DownloadFileAsync(_box, "no/such/file.bin", local, p, null, ct)));
-        Assert.Equal("SandboxPathNotFound", missing.ErrorId);
+        Assert.Equal("SandboxPathNotFound", missing.ErrorId());
         Assert.Equal(404, missing.StatusCode);
-        Assert.Equal(SandboxErrorCategory.ObjectNotFound, missing.CategoryName);
+        Assert.Equal(SandboxErrorCategory.ObjectNotFound, missing.CategoryName());
         Assert.Contains("/home/user/no/such/file.bin", missing.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_local.FullName));
 

@@ -1,4 +1,6 @@
-namespace Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+
+namespace Sandbox.Module.Support;
 
 /// <summary>The state of a local server.</summary>
 public enum LocalServerStatus
@@ -51,7 +53,7 @@ public sealed class LocalServerInfo
 }
 
 /// <summary>A failure to start, find or stop the local server.</summary>
-public sealed class LocalServerException : SandboxApiException
+public sealed class LocalServerException : SandboxApiException, IModuleError
 {
     private readonly string _errorId;
     private readonly string _category;
@@ -83,10 +85,10 @@ public sealed class LocalServerException : SandboxApiException
     public const string StopFailed = "SandboxServerStopFailed";
 
     /// <inheritdoc />
-    public override string ErrorId => _errorId;
+    public string ErrorId => _errorId;
 
     /// <inheritdoc />
-    public override string CategoryName => _category;
+    public string CategoryName => _category;
 
     /// <inheritdoc />
     public override bool IsTransient => false;

@@ -1,10 +1,12 @@
-namespace Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// A command that exited with a non-zero code when the caller asked for that to be an error
 /// (<c>Invoke-SandboxCommand -ErrorOnNonZeroExit</c>). Without that switch a non-zero exit is data, not an error.
 /// </summary>
-public sealed class SandboxCommandFailedException : SandboxApiException
+public sealed class SandboxCommandFailedException : SandboxApiException, IModuleError
 {
     /// <summary>Creates the exception for <paramref name="result"/>.</summary>
     public SandboxCommandFailedException(CommandResult result)
@@ -18,10 +20,10 @@ public sealed class SandboxCommandFailedException : SandboxApiException
     public CommandResult Result { get; }
 
     /// <inheritdoc />
-    public override string ErrorId => "SandboxCommandFailed";
+    public string ErrorId => "SandboxCommandFailed";
 
     /// <inheritdoc />
-    public override string CategoryName => SandboxErrorCategory.InvalidResult;
+    public string CategoryName => SandboxErrorCategory.InvalidResult;
 
     /// <inheritdoc />
     public override bool IsTransient => false;

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
-using Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+using Sandbox.Module.Support;
 
-namespace Sandbox.Client.Tests;
+namespace Sandbox.Module.Support.Tests;
 
 /// <summary>
 /// What the module checks before it launches the local server (<see cref="LocalServerPrerequisites"/>), with the machine

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Sandbox.Client;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// Carries messages (progress, output lines) from asynchronous work on thread-pool threads to one consuming thread.

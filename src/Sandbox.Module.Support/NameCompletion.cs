@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Sandbox.Client;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>One tab-completion result: the text inserted (quoted when needed), the text listed and a tool tip.</summary>
 /// <param name="CompletionText">What replaces the word being completed.</param>

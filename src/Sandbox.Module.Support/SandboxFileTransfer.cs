@@ -1,4 +1,6 @@
-namespace Sandbox.Client.ModuleSupport;
+using Sandbox.Client;
+
+namespace Sandbox.Module.Support;
 
 /// <summary>Which way a file went.</summary>
 public enum SandboxTransferDirection

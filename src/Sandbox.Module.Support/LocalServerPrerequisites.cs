@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Sandbox.Client;
 
-namespace Sandbox.Client.ModuleSupport;
+namespace Sandbox.Module.Support;
 
 /// <summary>
 /// What the local server needs from the machine, checked before anything is launched so that a missing piece is named

@@ -1,0 +1,122 @@
+using System.Collections;
+using System.Management.Automation;
+using Sandbox.Client;
+
+namespace SandboxModule;
+
+/// <summary>
+/// The one definition of the parameters that describe a new sandbox, shared by New-Sandbox and Use-Sandbox so that they
+/// cannot drift apart: from a template (the default set) or a snapshot, with size, lifetime, environment and network policy.
+/// The derived cmdlet declares <c>-Template</c> (its position differs).
+/// </summary>
+public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
+{
+    /// <summary>The default parameter set: the sandbox is made from a template.</summary>
+    protected const string FromTemplate = "FromTemplate";
+    /// <summary>The sandbox starts from a snapshot.</summary>
+    protected const string FromSnapshot = "FromSnapshot";
+
+    /// <summary>The template to create the sandbox from.</summary>
+    public abstract string Template { get; set; }
+
+    /// <summary><para type="description">The id of a snapshot to start the sandbox from (see Get-SandboxSnapshot). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromSnapshot)]
+    [Alias("SnapshotId")]
+    [ValidateNotNullOrEmpty]
+    public string Snapshot { get; set; } = "";
+
+    /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int? Vcpu { get; set; }
+
+    /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
+    [Parameter]
+    [ValidateRange(64L, long.MaxValue)]
+    public long? MemoryMB { get; set; }
+
+    /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary><para type="description">Deletes the sandbox after this time: seconds, 10m, 1h, or a TimeSpan (multiples of a minute on most servers; 0 disables).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? TimeToLive { get; set; }
+
+    /// <summary><para type="description">Deletes the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary><para type="description">When -TimeToLive runs out, pauses the sandbox (Resume-Sandbox wakes it) instead of deleting it.</para></summary>
+    [Parameter]
+    public SwitchParameter AutoPause { get; set; }
+
+    /// <summary><para type="description">The outbound network policy: deny-all, allow-all, or custom (only -AllowCidr and -AllowDomain). Custom when omitted and -AllowCidr or -AllowDomain is given.</para></summary>
+    [Parameter]
+    [ValidateSet("allow-all", "deny-all", "custom")]
+    public string? NetworkPolicy { get; set; }
+
+    /// <summary><para type="description">IPv4 addresses or CIDRs the sandbox may reach (custom network policy; at most 10).</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[]? AllowCidr { get; set; }
+
+    /// <summary><para type="description">Domains whose addresses the sandbox may reach (custom network policy; a leading *. is allowed; at most 50).</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[]? AllowDomain { get; set; }
+
+    /// <summary>True when the sandbox starts from <c>-Snapshot</c>.</summary>
+    protected bool IsFromSnapshot => ParameterSetName == FromSnapshot;
+
+    /// <summary>What the sandbox is made from, for messages: "template 'python'" or "snapshot '…'".</summary>
+    protected string SourceText => IsFromSnapshot ? $"snapshot '{Snapshot}'" : $"template '{Template}'";
+
+    /// <summary>The template name or snapshot id the sandbox is made from.</summary>
+    protected string Source => IsFromSnapshot ? Snapshot : Template;
+
+    /// <summary>
+    /// The creation request the parameters describe, named <paramref name="name"/>. A bad network policy is a terminating
+    /// <c>InvalidArgument</c> error (SandboxInvalidNetworkPolicy).
+    /// </summary>
+    protected CreateSandboxRequest BuildRequest(string? name, bool waitForReady)
+    {
+        SandboxNetworkPolicy? networkPolicy = null;
+        try
+        {
+            networkPolicy = NetworkPolicySupport.Build(NetworkPolicy, AllowCidr, AllowDomain);
+        }
+        catch (ArgumentException e)
+        {
+            FailArgument(e.Message, "SandboxInvalidNetworkPolicy", NetworkPolicy);
+        }
+        return new CreateSandboxRequest
+        {
+            TemplateName = IsFromSnapshot ? null : Template,
+            SnapshotId = IsFromSnapshot ? Snapshot : null,
+            Name = name,
+            WaitForReady = waitForReady,
+            Timeout = TimeoutSec,
+            Vcpus = Vcpu,
+            MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
+            TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
+            IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
+            Environment = ToEnvironment(Environment, nameof(Environment)),
+            AutoPause = AutoPause ? true : null,
+            NetworkPolicy = networkPolicy,
+        };
+    }
+}
