@@ -22,12 +22,18 @@ export async function startServer({ timeoutMs = 60_000 } = {}) {
   });
   let log = "";
   child.stderr.on("data", (d) => { log += d; });
+  // The server's machine-readable ready line: {"event":"ready","endpoint":...} (src/Sandbox.Server.Launcher/ServerReady.cs).
   const endpoint = await new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server printed no 'listening on' line within ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`the server printed no ready line within ${timeoutMs} ms:\n${log}`)), timeoutMs);
     child.stdout.on("data", (d) => {
       log += d;
-      const m = /listening on (https?:\/\/[^\s;]+)/.exec(log);
-      if (m) { clearTimeout(timer); resolveReady(m[1]); }
+      for (const line of log.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        try {
+          const ready = JSON.parse(line);
+          if (ready.event === "ready") { clearTimeout(timer); resolveReady(ready.endpoint); return; }
+        } catch { /* a partial line: wait for the rest */ }
+      }
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`the server exited with ${code}:\n${log}`)); });
   });
