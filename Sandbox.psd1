@@ -11,7 +11,7 @@
     Author = 'Sandbox contributors'
     CompanyName = 'Sandbox contributors'
     Copyright = '(c) 2026 Sandbox contributors. MIT License.'
-    Description = 'Create, drive and clean up isolated code sandboxes from PowerShell: sandboxes, templates, commands and files on a LangSmith-compatible endpoint or the bundled local server. The cmdlets run wherever pwsh 7.4+ runs against a hosted endpoint (Connect-Sandbox -Endpoint). The bundled local server (self-contained, no .NET install needed) runs on Linux x64 and arm64 only, as root, and needs runc on PATH and the seccomp profile /usr/share/containers/seccomp.json (Debian: apt-get install runc golang-github-containers-common); the module checks these before it starts the server and says what is missing.'
+    Description = 'Create, drive and clean up isolated code sandboxes from PowerShell: sandboxes, templates, commands and files on a LangSmith-compatible endpoint or the bundled local server. The cmdlets run wherever pwsh 7.4+ runs against a hosted endpoint (Connect-Sandbox -Endpoint). The bundled local server (self-contained, no .NET install needed) runs on Linux x64 and arm64 only, as root, and needs runc, mkfs.ext4, losetup, ip and nft on PATH and the seccomp profile /usr/share/containers/seccomp.json (Debian: apt-get install runc e2fsprogs mount iproute2 nftables golang-github-containers-common); the module checks these before it starts the server and says what is missing.'
     PowerShellVersion = '7.4'
     RequiredAssemblies = @('out/Sandbox/Sandbox.Client.dll')
     FormatsToProcess = @('out/Sandbox/Sandbox.format.ps1xml')

@@ -3,6 +3,7 @@
 #   pwsh: PowerShell 7.6.9 as a dotnet global tool (~/.dotnet/tools/pwsh), unless a pwsh >= 7.4 is already on PATH
 #         or in ~/.dotnet/tools; SANDBOX_SKIP_PWSH=1 skips it altogether.
 #   Pester 5.7.1 from NuGet into ~/.nuget/packages/pester/5.7.1 (tests/pester/Pester.csproj, a PackageDownload).
+#   The LangSmith JS SDK (tests/js/node_modules, npm ci) for the compatibility tests.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 need=()
@@ -14,7 +15,8 @@ command -v cc >/dev/null || need+=(gcc libc6-dev)     # builds sandbox-init
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)         # network policies (rules inside sandbox namespaces, NAT)
 command -v curl >/dev/null || need+=(curl)
-command -v node >/dev/null || need+=(nodejs)          # JavaScript SDK tests
+command -v node >/dev/null || need+=(nodejs)          # the LangSmith JS SDK compatibility tests (tests/js)
+command -v npm >/dev/null || need+=(npm)
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)  # sandbox-init for linux-arm64 in the package
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -39,5 +41,8 @@ fi
 if [ ! -f "${NUGET_PACKAGES:-$HOME/.nuget/packages}/pester/5.7.1/tools/Pester.psd1" ]; then
   dotnet restore "$repo/tests/pester/Pester.csproj" -nologo -v quiet >/dev/null
 fi
+# The LangSmith JS SDK releases the compatibility tests drive (tests/js/package.json, pinned by its lock file).
+npm ci --prefix "$repo/tests/js" --no-audit --no-fund --loglevel=error >/dev/null
+
 runc --version | head -1
 [ -z "${pwsh_found:-}" ] || echo "pwsh $("$pwsh_found" -NoProfile -Command '$PSVersionTable.PSVersion.ToString()') at $pwsh_found"

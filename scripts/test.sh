@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: `dotnet test Sandbox.slnx` (xunit; integration tests start the real server against real sandboxes),
-# then the Pester suite in real pwsh against the module staged in out/Sandbox (tests/pester/Run.ps1).
+# then the Pester suite in real pwsh against the module staged in out/Sandbox (tests/pester/Run.ps1), then the
+# LangSmith JS SDK compatibility tests in node (tests/js) against the server `dotnet test` built.
 # Ends with ONE plain line, "N passed, N failed", over the xunit trx counters and Pester's counts.
 # Run scripts/install-deps.sh first (pwsh, Pester 5.7.1, the server's packages).
 # For a quicker local run: arguments go to `dotnet test` (e.g. --filter ...), and SANDBOX_PESTER_PATH (files or
@@ -42,6 +43,28 @@ if [ -f out/Sandbox/Sandbox.psd1 ] && command -v pwsh >/dev/null; then
   [ "$prc" -eq 0 ] || rc=1
 else
   echo "Pester suite not run: $( [ -f out/Sandbox/Sandbox.psd1 ] || echo 'out/Sandbox is not staged; ')$(command -v pwsh >/dev/null || echo 'no pwsh (run scripts/install-deps.sh)')"
+  failed=$((failed + 1))
+  rc=1
+fi
+
+# The real LangSmith JS SDK against the local server (tests/js; node's test runner, TAP: "# pass N" / "# fail N").
+if [ -d tests/js/node_modules ] && command -v node >/dev/null; then
+  (cd tests/js && node --test --test-reporter=tap) >"$results/js.tap" 2>&1
+  jrc=$?
+  grep -a -E '^(not ok|# (tests|pass|fail))' "$results/js.tap"
+  p=$(grep -a -o '^# pass [0-9]*' "$results/js.tap" | grep -o '[0-9]*$')
+  f=$(grep -a -o '^# fail [0-9]*' "$results/js.tap" | grep -o '[0-9]*$')
+  if [ -z "$p" ]; then
+    tail -30 "$results/js.tap"
+    echo "tests/js printed no counts (exit code $jrc)"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + p))
+    failed=$((failed + ${f:-0}))
+  fi
+  [ "$jrc" -eq 0 ] || rc=1
+else
+  echo "JS SDK tests not run: $( [ -d tests/js/node_modules ] || echo 'tests/js/node_modules missing (npm ci --prefix tests/js); ')$(command -v node >/dev/null || echo 'no node')"
   failed=$((failed + 1))
   rc=1
 fi

@@ -10,7 +10,8 @@ namespace Sandbox.Client.Tests;
 public sealed class LocalServerPrerequisitesTests
 {
     private const string Path = "/usr/local/bin:/usr/bin";
-    private static readonly HashSet<string> Complete = ["/usr/bin/runc", LocalServerPrerequisites.SeccompProfilePath];
+    private static readonly HashSet<string> Complete =
+        ["/usr/bin/runc", "/usr/bin/mkfs.ext4", "/usr/bin/losetup", "/usr/bin/ip", "/usr/bin/nft", LocalServerPrerequisites.SeccompProfilePath];
 
     [Theory]
     [InlineData(false, Architecture.X64)]
@@ -43,9 +44,11 @@ public sealed class LocalServerPrerequisitesTests
         Assert.Equal(SandboxErrorCategory.ObjectNotFound, none!.CategoryName);
         Assert.Contains("runc is not on PATH", none.Message);
         Assert.Contains(LocalServerPrerequisites.SeccompProfilePath, none.Message);
-        Assert.Contains("apt-get install runc golang-github-containers-common", none.Message);
+        Assert.Contains("mkfs.ext4 is not on PATH", none.Message);
+        Assert.Contains("nft is not on PATH", none.Message);
+        Assert.Contains("apt-get install runc e2fsprogs mount iproute2 nftables golang-github-containers-common", none.Message);
 
-        var noProfile = LocalServerPrerequisites.Check(true, Architecture.Arm64, isRoot: true, Path, f => f == "/usr/bin/runc", null);
+        var noProfile = LocalServerPrerequisites.Check(true, Architecture.Arm64, isRoot: true, Path, f => f != LocalServerPrerequisites.SeccompProfilePath && Complete.Contains(f), null);
         Assert.Equal(LocalServerPrerequisites.MissingDependency, noProfile?.ErrorId);
         Assert.DoesNotContain("runc is not on PATH", noProfile!.Message);
         Assert.Contains("apt-get install golang-github-containers-common", noProfile.Message);

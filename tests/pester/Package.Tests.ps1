@@ -3,7 +3,7 @@
 # (a new pwsh with HOME and XDG_DATA_HOME in a throw-away folder: PSResourceGet installs CurrentUser modules under
 # $HOME/.local/share/powershell/Modules and keeps its repository list under XDG_DATA_HOME), and runs the headline one-liner in a fresh pwsh process against a server that the
 # installed module launched on a free port and a throw-away data directory. Also: the staged server starts with an
-# empty environment (env -i: no dotnet on PATH, no DOTNET_ROOT). Everything it starts is stopped and removed after.
+# empty environment (env -i: no dotnet on PATH, no DOTNET_ROOT; only HOME), and the package stays small. Everything it starts is stopped and removed after.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
@@ -77,11 +77,15 @@ Describe 'The Sandbox package' {
         }
         $names | Should -Contain 'Sandbox.psd1'
         $names | Should -Contain 'LICENSE'
-        $names | Should -Contain "server/$($script:rid)/Sandbox.Server"
-        $names | Should -Contain "server/$($script:rid)/sandbox-init"
-        $names | Should -Contain "server/$($script:rid)/libcoreclr.so"
-        @($names | Where-Object { $_ -like '*e_sqlite3*' -and $_ -notlike '*.dll' }) | Should -Be @("server/$($script:rid)/libe_sqlite3.so")
-        @($names | Where-Object { $_ -like 'server/*/runtimes/*' }) | Should -BeNullOrEmpty
+        # The server is one trimmed, compressed, self-contained file (runtime and SQLite inside) beside sandbox-init.
+        @($names | Where-Object { $_ -like 'server/*' } | Sort-Object) |
+            Should -Be (@("server/$($script:rid)/Sandbox.Server", "server/$($script:rid)/sandbox-init") | Sort-Object)
+    }
+
+    It 'stays small: one runtime''s server and the module under 20 MB' {
+        # Both runtimes together (build.ps1's default) are about 35 MB installed; an untrimmed server alone is 110 MB.
+        $bytes = (Get-ChildItem -LiteralPath $script:staged -Recurse -File | Measure-Object -Property Length -Sum).Sum
+        $bytes | Should -BeLessThan 20MB
     }
 
     It 'installs with Install-PSResource from a local repository into a fresh module path' {
@@ -136,7 +140,9 @@ finally {
         $port = Get-FreeTcpPort
         $dir = Join-Path $script:work 'envi'
         $log = Join-Path $script:work 'envi.log'
-        $process = Start-Process -FilePath '/usr/bin/env' -ArgumentList @('-i', $server, '--listen', "127.0.0.1:$port", '--data-dir', $dir) `
+        # HOME only: where the single-file server unpacks its SQLite library (~/.net), kept inside the throw-away folder.
+        New-Item -ItemType Directory -Path (Join-Path $script:work 'envi-home') -Force | Out-Null
+        $process = Start-Process -FilePath '/usr/bin/env' -ArgumentList @('-i', "HOME=$(Join-Path $script:work 'envi-home')", $server, '--listen', "127.0.0.1:$port", '--data-dir', $dir) `
             -RedirectStandardOutput $log -RedirectStandardError "$log.err" -PassThru
         try {
             $healthy = $false

@@ -244,6 +244,9 @@ public sealed partial class LocalServerManager
             foreach (var a in args) psi.ArgumentList.Add(a);
             psi.Environment["SANDBOX_SERVER_LOG"] = log;
         }
+        // The packaged server is one compressed file whose native SQLite library is unpacked at first start: into the
+        // data directory, not the user's ~/.net.
+        psi.Environment["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = Path.Combine(dataDir, "runtime");
         Process process;
         try
         {

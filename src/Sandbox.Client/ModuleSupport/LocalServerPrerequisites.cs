@@ -6,9 +6,9 @@ namespace Sandbox.Client.ModuleSupport;
 /// What the local server needs from the machine, checked before anything is launched so that a missing piece is named
 /// instead of surfacing as a server that starts and then fails every sandbox: Linux on x64 or arm64
 /// (<c>SandboxServerUnsupportedPlatform</c>; elsewhere the module works against hosted endpoints), root for mounts,
-/// namespaces and cgroups (<c>SandboxServerRequiresRoot</c>), <c>runc</c> on <c>PATH</c> and the containers' default seccomp
-/// profile <c>/usr/share/containers/seccomp.json</c> (<c>SandboxServerMissingDependency</c>; Debian packages <c>runc</c> and
-/// <c>golang-github-containers-common</c>).
+/// namespaces and cgroups (<c>SandboxServerRequiresRoot</c>), the programs of <see cref="RequiredPrograms"/> on <c>PATH</c>
+/// and the containers' default seccomp profile <c>/usr/share/containers/seccomp.json</c>
+/// (<c>SandboxServerMissingDependency</c>, naming the Debian packages).
 /// </summary>
 public static class LocalServerPrerequisites
 {
@@ -20,6 +20,19 @@ public static class LocalServerPrerequisites
 
     /// <summary>A program or file the local server needs is not installed (<c>ObjectNotFound</c>).</summary>
     public const string MissingDependency = "SandboxServerMissingDependency";
+
+    /// <summary>
+    /// The host programs every sandbox needs, with the Debian package of each: the OCI runtime, its filesystem (a
+    /// loop-mounted ext4 per sandbox) and its network (veth pair, nftables policy).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Program, string Package)> RequiredPrograms =
+    [
+        ("runc", "runc"),
+        ("mkfs.ext4", "e2fsprogs"),
+        ("losetup", "mount"),
+        ("ip", "iproute2"),
+        ("nft", "nftables"),
+    ];
 
     /// <summary>The seccomp profile the server applies to sandboxes (Debian: golang-github-containers-common).</summary>
     public const string SeccompProfilePath = "/usr/share/containers/seccomp.json";
@@ -69,10 +82,11 @@ public static class LocalServerPrerequisites
                 RequiresRoot, SandboxErrorCategory.PermissionDenied, target);
         var missing = new List<string>();
         var packages = new List<string>();
-        if (FindOnPath("runc", path, fileExists) is null)
+        foreach (var (program, package) in RequiredPrograms)
         {
-            missing.Add("runc is not on PATH");
-            packages.Add("runc");
+            if (FindOnPath(program, path, fileExists) is not null) continue;
+            missing.Add($"{program} is not on PATH");
+            if (!packages.Contains(package)) packages.Add(package);
         }
         if (!fileExists(SeccompProfilePath))
         {
