@@ -1,0 +1,80 @@
+// The current (snapshot-first) generation of LangSmith sandboxes, driven by the real LangSmith JS SDK 0.12.0
+// (`langsmith/sandbox`) against the local server, which serves the older generation at the same time.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  SandboxClient,
+  LangSmithResourceNotFoundError,
+  LangSmithSandboxOperationError,
+} from "langsmith/sandbox";
+import { startServer, uniqueName } from "./lib/server.mjs";
+
+let server;
+let client;
+
+before(async () => {
+  server = await startServer();
+  client = new SandboxClient({ apiEndpoint: `${server.endpoint}/v2/sandboxes`, apiKey: server.apiKey, maxRetries: 0 });
+});
+
+after(async () => {
+  if (client) for (const sb of await client.listSandboxes().catch(() => [])) await sb.delete().catch(() => {});
+  await server?.stop();
+});
+
+/** Creates a python sandbox for one test and deletes it after, whatever the test did. */
+async function withSandbox(fn) {
+  const name = uniqueName("cur");
+  const res = await fetch(`${server.endpoint}/v2/sandboxes/boxes`, {
+    method: "POST",
+    headers: { "X-Api-Key": server.apiKey, "Content-Type": "application/json" },
+    body: JSON.stringify({ template_name: "python", name }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const sb = await client.getSandbox(name);
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.delete().catch(() => {});
+  }
+}
+
+test("files: stat reports size and validators; readRange reads parts, resumes with If-Range, and restarts on a stale one", async () => {
+  await withSandbox(async (sb) => {
+    await sb.write("/tmp/data.txt", "0123456789");
+    const st = await sb.stat("/tmp/data.txt");
+    assert.equal(st.size_bytes, 10);
+    assert.match(st.etag, /^"[^"]+"$/, "a strong ETag");
+    assert.ok(!Number.isNaN(Date.parse(st.last_modified)), `Last-Modified ${st.last_modified}`);
+    assert.equal(st.content_type, "application/octet-stream");
+
+    const head = await sb.readRange("/tmp/data.txt", { start: 0, end: 3 });
+    assert.equal(Buffer.from(head.content).toString(), "0123");
+    assert.equal(head.partial, true);
+    assert.equal(head.start, 0);
+    assert.equal(head.total_bytes, 10);
+    assert.equal(head.etag, st.etag);
+
+    const next = await sb.readRange("/tmp/data.txt", { start: 4, ifRange: head.etag });
+    assert.equal(Buffer.from(next.content).toString(), "456789");
+    assert.equal(next.start, 4);
+
+    const tail = await sb.readRange("/tmp/data.txt", { suffixBytes: 2 });
+    assert.equal(Buffer.from(tail.content).toString(), "89");
+    assert.equal(tail.start, 8);
+
+    const same = await sb.readRange("/tmp/data.txt", { start: 0, ifNoneMatch: st.etag });
+    assert.equal(same.unchanged, true);
+    assert.equal(same.content.length, 0);
+
+    await sb.write("/tmp/data.txt", "changed!!!!!");
+    const restarted = await sb.readRange("/tmp/data.txt", { start: 4, ifRange: head.etag });
+    assert.equal(restarted.partial, false, "a stale If-Range answers the whole file");
+    assert.equal(restarted.start, 0);
+    assert.equal(Buffer.from(restarted.content).toString(), "changed!!!!!");
+    assert.notEqual(restarted.etag, st.etag);
+
+    await assert.rejects(sb.readRange("/tmp/data.txt", { start: 100 }), LangSmithSandboxOperationError);
+    await assert.rejects(sb.stat("/tmp/missing.txt"), LangSmithResourceNotFoundError);
+  });
+});
