@@ -2,10 +2,12 @@
 // (`langsmith/sandbox`) against the local server, which serves the older generation at the same time.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { Langsmith } from "langsmith";
 import {
   SandboxClient,
   LangSmithResourceNotFoundError,
   LangSmithSandboxOperationError,
+  LangSmithValidationError,
 } from "langsmith/sandbox";
 import { startServer, uniqueName } from "./lib/server.mjs";
 
@@ -21,6 +23,11 @@ after(async () => {
   if (client) for (const sb of await client.listSandboxes().catch(() => [])) await sb.delete().catch(() => {});
   await server?.stop();
 });
+
+/** The generated (Stainless) client of 0.12.0, which pages by items + next_cursor under /api/v2/sandboxes. */
+function generatedClient() {
+  return new Langsmith({ baseURL: server.endpoint, apiKey: server.apiKey, maxRetries: 0 });
+}
 
 /** Creates a python sandbox for one test and deletes it after, whatever the test did. */
 async function withSandbox(fn) {
@@ -78,3 +85,30 @@ test("files: stat reports size and validators; readRange reads parts, resumes wi
     await assert.rejects(sb.stat("/tmp/missing.txt"), LangSmithResourceNotFoundError);
   });
 });
+
+test("lists: the SDK reads sandboxes and snapshots pages; the generated client follows next_cursor to the end", async () => {
+  await withSandbox(async (sb) => {
+    assert.ok((await client.listSandboxes()).some((s) => s.name === sb.name));
+    const prefix = uniqueName("lsnap");
+    const made = [];
+    for (const n of ["a", "b", "c"]) made.push(await client.captureSnapshot(sb.name, `${prefix}-${n}`, { timeout: 60 }));
+    try {
+      assert.deepEqual(made.map((s) => s.status), ["ready", "ready", "ready"]);
+      const page1 = await client.listSnapshots({ nameContains: prefix, limit: 2 });
+      const page2 = await client.listSnapshots({ nameContains: prefix, limit: 2, offset: 2 });
+      assert.deepEqual([...page1, ...page2].map((s) => s.name), [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      await assert.rejects(client.listSnapshots({ limit: 501 }), LangSmithValidationError);
+
+      const gen = generatedClient();
+      const names = [];
+      for await (const s of gen.sandboxes.snapshots.list({ name_contains: prefix, page_size: 1 })) names.push(s.name);
+      assert.deepEqual(names, [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      const boxes = [];
+      for await (const b of gen.sandboxes.boxes.list({ name_contains: sb.name, page_size: 1, sort_order: "asc" })) boxes.push(b.name);
+      assert.deepEqual(boxes, [sb.name]);
+    } finally {
+      for (const s of made) await client.deleteSnapshot(s.id).catch(() => {});
+    }
+  });
+});
+

@@ -34,7 +34,7 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
     /// <summary>A live snapshot by id.</summary>
     public SnapshotRecord Get(string id) => snapshotRows.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
 
-    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => snapshotRows.ListSnapshots(limit, offset, nameContains);
+    public List<SnapshotRecord> List(SnapshotQuery query) => snapshotRows.ListSnapshots(query);
 
     private SnapshotRecord Insert(SnapshotRecord record)
     {

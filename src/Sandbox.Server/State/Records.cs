@@ -50,4 +50,7 @@ public sealed record TemplateRecord
 }
 
 /// <summary>Filters and ordering for listing sandboxes.</summary>
+/// <summary>A page of live snapshots: <see cref="Status"/> is a stored status (one no row has matches none); <see cref="SortBy"/> is name, status or created_at.</summary>
+public sealed record SnapshotQuery(int Limit, int Offset, string? NameContains, string? Status, string SortBy, bool Descending);
+
 public sealed record SandboxQuery(int Limit, int Offset, string? NameContains, string? Status, string? TemplateName, string SortBy, bool Descending);

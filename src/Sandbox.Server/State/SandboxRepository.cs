@@ -69,12 +69,13 @@ public sealed class SandboxRepository(StateDb db)
             "name" => "name",
             "status" => "status",
             "template_name" => "template_name",
+            "idle_ttl_seconds" => "idle_ttl_seconds",
             _ => "created_at",
         };
         var direction = q.Descending ? "DESC" : "ASC";
         return db.Query($"""
             SELECT {Columns} FROM sandboxes
-            WHERE ($nc IS NULL OR instr(name, $nc) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
+            WHERE ($nc IS NULL OR instr(lower(name), lower($nc)) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
                 AND id NOT IN (SELECT sandbox_id FROM pool_replicas)
 
             ORDER BY {column} {direction}, name {direction} LIMIT $limit OFFSET $offset
