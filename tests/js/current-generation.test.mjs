@@ -29,16 +29,9 @@ function generatedClient() {
   return new Langsmith({ baseURL: server.endpoint, apiKey: server.apiKey, maxRetries: 0 });
 }
 
-/** Creates a python sandbox for one test and deletes it after, whatever the test did. */
-async function withSandbox(fn) {
-  const name = uniqueName("cur");
-  const res = await fetch(`${server.endpoint}/v2/sandboxes/boxes`, {
-    method: "POST",
-    headers: { "X-Api-Key": server.apiKey, "Content-Type": "application/json" },
-    body: JSON.stringify({ template_name: "python", name }),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  const sb = await client.getSandbox(name);
+/** Creates a sandbox with the SDK's own create (no snapshot: the server's default) and deletes it after, whatever the test did. */
+async function withSandbox(fn, options = {}) {
+  const sb = await client.createSandbox({ name: uniqueName("cur"), ...options });
   try {
     return await fn(sb);
   } finally {
@@ -112,3 +105,36 @@ test("lists: the SDK reads sandboxes and snapshots pages; the generated client f
   });
 });
 
+test("create: nothing boots the default (python); snapshotName resolves built-ins and captured snapshots; bad input is a validation error", async () => {
+  await withSandbox(async (sb) => {
+    assert.equal(sb.status, "ready");
+    assert.equal(sb.mem_bytes, 1024 * 1024 * 1024);
+    const r = await sb.run("python3 -c 'print(6 * 7)'");
+    assert.equal(r.exit_code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "42");
+
+    await sb.write("/home/user/mark.txt", "from the source");
+    const snapName = uniqueName("csnap");
+    const snap = await client.captureSnapshot(sb.name, snapName, { timeout: 60 });
+    try {
+      await withSandbox(async (copy) => {
+        assert.equal(copy.snapshot_id, snap.id);
+        assert.equal(Buffer.from(await copy.read("/home/user/mark.txt")).toString(), "from the source");
+      }, { snapshotName: snapName });
+      const byId = await client.createSandbox(snap.id, { name: uniqueName("cid") });
+      try {
+        assert.equal(byId.snapshot_id, snap.id);
+      } finally {
+        await byId.delete();
+      }
+    } finally {
+      await client.deleteSnapshot(snap.id);
+    }
+  });
+
+  await withSandbox(async (sb) => assert.equal(sb.mem_bytes, 512 * 1024 * 1024), { snapshotName: "base" });
+  await assert.rejects(client.createSandbox({ snapshotName: uniqueName("nosuch") }), LangSmithResourceNotFoundError);
+  await assert.rejects(client.createSandbox("00000000-0000-0000-0000-000000000000"), LangSmithResourceNotFoundError);
+  await assert.rejects(client.createSandbox({ name: "Not_A_Valid_Name" }), (e) => e instanceof LangSmithValidationError && e.field === "name");
+  await assert.rejects(client.createSandbox({ vCpus: 0 }), (e) => e instanceof LangSmithValidationError && e.field === "vcpus");
+});

@@ -13,7 +13,7 @@ public static class Json
     {
         id = r.Id,
         name = r.Name,
-        template_name = r.TemplateName,
+        template_name = r.TemplateName is "" ? null : r.TemplateName, // a sandbox of a built-in or image snapshot has none
         dataplane_url = DataplaneUrl(req, r.Id),
         status = r.Status,
         status_message = r.StatusMessage,

@@ -28,16 +28,13 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
-        var launch = request.SnapshotId is null ? null : snapshots.Launch(request.SnapshotId);
-        var template = launch is not null ? templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : templateRows.GetTemplate(request.TemplateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{request.TemplateName}' not found");
-        var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
-            ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+        var source = ResolveSource(request);
+        var (launch, template, lower) = (source.Launch, source.Template, source.LowerDir);
         var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
         var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds);
 
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).
-        if (launch is null && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
+        if (source.FromTemplate && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
@@ -50,7 +47,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             Id = slot.Id,
             Name = request.Name ?? GenerateName(),
-            TemplateName = template.Name,
+            TemplateName = source.TemplateName,
             LowerDir = lower,
             Status = SandboxStatus.Provisioning,
             CreatedAt = now,

@@ -86,6 +86,11 @@ public sealed class SnapshotRepository(StateDb db)
     public SnapshotRecord? GetSnapshot(string id) =>
         db.Query($"SELECT {Columns} FROM snapshots WHERE id = $id", Read, ("$id", id)).FirstOrDefault();
 
+    /// <summary>The live snapshot of that name, the newest ready one first (names are unique among live snapshots today).</summary>
+    public SnapshotRecord? FindLiveByName(string name) =>
+        db.Query($"SELECT {Columns} FROM snapshots WHERE deleted = 0 AND name = $name ORDER BY status = 'ready' DESC, created_at DESC LIMIT 1",
+            Read, ("$name", name)).FirstOrDefault();
+
     /// <summary>One page of live snapshots.</summary>
     public List<SnapshotRecord> ListSnapshots(SnapshotQuery q)
     {
