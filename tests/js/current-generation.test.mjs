@@ -9,29 +9,20 @@ import {
   LangSmithSandboxOperationError,
   LangSmithValidationError,
 } from "langsmith/sandbox";
-import { startServer, uniqueName } from "./lib/server.mjs";
+import { serverForFile, uniqueName } from "./lib/server.mjs";
 
-let server;
-let client;
-
-before(async () => {
-  server = await startServer();
-  client = new SandboxClient({ apiEndpoint: `${server.endpoint}/v2/sandboxes`, apiKey: server.apiKey, maxRetries: 0 });
-});
-
-after(async () => {
-  if (client) for (const sb of await client.listSandboxes().catch(() => [])) await sb.delete().catch(() => {});
-  await server?.stop();
+const ctx = serverForFile({ before, after }, SandboxClient, async (c) => {
+  for (const sb of await c.listSandboxes()) await sb.delete().catch(() => {});
 });
 
 /** The generated (Stainless) client of 0.12.0, which pages by items + next_cursor under /api/v2/sandboxes. */
 function generatedClient() {
-  return new Langsmith({ baseURL: server.endpoint, apiKey: server.apiKey, maxRetries: 0 });
+  return new Langsmith({ baseURL: ctx.server.endpoint, apiKey: ctx.server.apiKey, maxRetries: 0 });
 }
 
 /** Creates a sandbox with the SDK's own create (no snapshot: the server's default) and deletes it after, whatever the test did. */
 async function withSandbox(fn, options = {}) {
-  const sb = await client.createSandbox({ name: uniqueName("cur"), ...options });
+  const sb = await ctx.client.createSandbox({ name: uniqueName("cur"), ...options });
   try {
     return await fn(sb);
   } finally {
@@ -81,16 +72,16 @@ test("files: stat reports size and validators; readRange reads parts, resumes wi
 
 test("lists: the SDK reads sandboxes and snapshots pages; the generated client follows next_cursor to the end", async () => {
   await withSandbox(async (sb) => {
-    assert.ok((await client.listSandboxes()).some((s) => s.name === sb.name));
+    assert.ok((await ctx.client.listSandboxes()).some((s) => s.name === sb.name));
     const prefix = uniqueName("lsnap");
     const made = [];
-    for (const n of ["a", "b", "c"]) made.push(await client.captureSnapshot(sb.name, `${prefix}-${n}`, { timeout: 60 }));
+    for (const n of ["a", "b", "c"]) made.push(await ctx.client.captureSnapshot(sb.name, `${prefix}-${n}`, { timeout: 60 }));
     try {
       assert.deepEqual(made.map((s) => s.status), ["ready", "ready", "ready"]);
-      const page1 = await client.listSnapshots({ nameContains: prefix, limit: 2 });
-      const page2 = await client.listSnapshots({ nameContains: prefix, limit: 2, offset: 2 });
+      const page1 = await ctx.client.listSnapshots({ nameContains: prefix, limit: 2 });
+      const page2 = await ctx.client.listSnapshots({ nameContains: prefix, limit: 2, offset: 2 });
       assert.deepEqual([...page1, ...page2].map((s) => s.name), [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
-      await assert.rejects(client.listSnapshots({ limit: 501 }), LangSmithValidationError);
+      await assert.rejects(ctx.client.listSnapshots({ limit: 501 }), LangSmithValidationError);
 
       const gen = generatedClient();
       const names = [];
@@ -100,7 +91,7 @@ test("lists: the SDK reads sandboxes and snapshots pages; the generated client f
       for await (const b of gen.sandboxes.boxes.list({ name_contains: sb.name, page_size: 1, sort_order: "asc" })) boxes.push(b.name);
       assert.deepEqual(boxes, [sb.name]);
     } finally {
-      for (const s of made) await client.deleteSnapshot(s.id).catch(() => {});
+      for (const s of made) await ctx.client.deleteSnapshot(s.id).catch(() => {});
     }
   });
 });
@@ -115,26 +106,47 @@ test("create: nothing boots the default (python); snapshotName resolves built-in
 
     await sb.write("/home/user/mark.txt", "from the source");
     const snapName = uniqueName("csnap");
-    const snap = await client.captureSnapshot(sb.name, snapName, { timeout: 60 });
+    const snap = await ctx.client.captureSnapshot(sb.name, snapName, { timeout: 60 });
     try {
       await withSandbox(async (copy) => {
         assert.equal(copy.snapshot_id, snap.id);
         assert.equal(Buffer.from(await copy.read("/home/user/mark.txt")).toString(), "from the source");
       }, { snapshotName: snapName });
-      const byId = await client.createSandbox(snap.id, { name: uniqueName("cid") });
+      const byId = await ctx.client.createSandbox(snap.id, { name: uniqueName("cid") });
       try {
         assert.equal(byId.snapshot_id, snap.id);
       } finally {
         await byId.delete();
       }
     } finally {
-      await client.deleteSnapshot(snap.id);
+      await ctx.client.deleteSnapshot(snap.id);
     }
   });
 
   await withSandbox(async (sb) => assert.equal(sb.mem_bytes, 512 * 1024 * 1024), { snapshotName: "base" });
-  await assert.rejects(client.createSandbox({ snapshotName: uniqueName("nosuch") }), LangSmithResourceNotFoundError);
-  await assert.rejects(client.createSandbox("00000000-0000-0000-0000-000000000000"), LangSmithResourceNotFoundError);
-  await assert.rejects(client.createSandbox({ name: "Not_A_Valid_Name" }), (e) => e instanceof LangSmithValidationError && e.field === "name");
-  await assert.rejects(client.createSandbox({ vCpus: 0 }), (e) => e instanceof LangSmithValidationError && e.field === "vcpus");
+  await assert.rejects(ctx.client.createSandbox({ snapshotName: uniqueName("nosuch") }), LangSmithResourceNotFoundError);
+  await assert.rejects(ctx.client.createSandbox("00000000-0000-0000-0000-000000000000"), LangSmithResourceNotFoundError);
+  await assert.rejects(ctx.client.createSandbox({ name: "Not_A_Valid_Name" }), (e) => e instanceof LangSmithValidationError && e.field === "name");
+  await assert.rejects(ctx.client.createSandbox({ vCpus: 0 }), (e) => e instanceof LangSmithValidationError && e.field === "vcpus");
+});
+
+test("lifetime: idle_ttl_seconds defaults to 600, delete_after_stop_seconds is stored and patched, stopped_at follows stop and start", async () => {
+  await withSandbox(async (sb) => {
+    assert.equal(sb.idle_ttl_seconds, 600);
+    assert.equal(sb.delete_after_stop_seconds, 120);
+    assert.equal(sb.stopped_at, undefined);
+
+    await ctx.client.stopSandbox(sb.name);
+    const stopped = await ctx.client.getSandbox(sb.name);
+    assert.equal(stopped.status, "stopped");
+    assert.ok(Date.now() - Date.parse(stopped.stopped_at) < 30_000, `stopped_at ${stopped.stopped_at}`);
+
+    const patched = await ctx.client.updateSandbox(sb.name, { idleTtlSeconds: 0, deleteAfterStopSeconds: 0 });
+    assert.equal(patched.idle_ttl_seconds, 0);
+    assert.equal(patched.delete_after_stop_seconds, 0);
+
+    const started = await ctx.client.startSandbox(sb.name);
+    assert.equal(started.status, "ready");
+    assert.equal(started.stopped_at, undefined);
+  }, { deleteAfterStopSeconds: 120 });
 });

@@ -7,7 +7,7 @@ namespace Sandbox.Server.Api;
 public static class ControlPlaneEndpoints
 {
     public static readonly string[] Prefixes = ["/v2/sandboxes", "/api/v2/sandboxes"];
-    private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at", "idle_ttl_seconds"];
+    private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at", "idle_ttl_seconds", "delete_after_stop_seconds", "stopped_at"];
 
     public static void Map(RouteGroupBuilder api)
     {

@@ -22,6 +22,8 @@ public static class Json
         ttl_seconds = r.TtlSeconds,
         idle_ttl_seconds = r.IdleTtlSeconds,
         expires_at = r.ExpiresAt,
+        delete_after_stop_seconds = r.DeleteAfterStopSeconds,
+        stopped_at = r.StoppedAt,
         snapshot_id = r.SnapshotId,
         vcpus = r.Vcpus,
         mem_bytes = r.MemBytes,

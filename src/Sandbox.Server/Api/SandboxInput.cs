@@ -18,6 +18,7 @@ public static class SandboxInput
         var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
         var ttl = Ttl(body, "ttl_seconds", options);
         var idle = Ttl(body, "idle_ttl_seconds", options);
+        var deleteAfterStop = Ttl(body, "delete_after_stop_seconds", options);
         var env = body.Environment("env");
         var envVars = body.Environment("env_vars"); // the current generation's name for env
         if (env is not null && envVars is not null) body.Fail("env_vars", "give one of env and env_vars (env_vars is the current name of env)");
@@ -40,6 +41,7 @@ public static class SandboxInput
             FsCapacityBytes = fs,
             TtlSeconds = ttl,
             IdleTtlSeconds = idle,
+            DeleteAfterStopSeconds = deleteAfterStop,
             Env = env ?? envVars ?? [],
             AutoPause = autoPause,
             NetworkPolicy = networkPolicy,
@@ -51,6 +53,7 @@ public static class SandboxInput
         var newName = body.Name("name");
         var ttl = Ttl(body, "ttl_seconds", options);
         var idle = Ttl(body, "idle_ttl_seconds", options);
+        var deleteAfterStop = Ttl(body, "delete_after_stop_seconds", options);
         var networkPolicy = NetworkPolicyInput.Read(body);
         body.ThrowIfInvalid();
         return new UpdateSandboxRequest
@@ -60,6 +63,8 @@ public static class SandboxInput
             TtlSeconds = ttl,
             SetsIdleTtl = body.Has("idle_ttl_seconds"),
             IdleTtlSeconds = idle,
+            SetsDeleteAfterStop = body.Has("delete_after_stop_seconds"),
+            DeleteAfterStopSeconds = deleteAfterStop,
             NetworkPolicy = networkPolicy,
         };
     }

@@ -23,6 +23,8 @@ public sealed record CreateSandboxRequest
     public long? FsCapacityBytes { get; init; }
     public long? TtlSeconds { get; init; }
     public long? IdleTtlSeconds { get; init; }
+    /// <summary>Delete this many seconds after a stop (0: never).</summary>
+    public long? DeleteAfterStopSeconds { get; init; }
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
     public bool AutoPause { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
@@ -36,6 +38,8 @@ public sealed record UpdateSandboxRequest
     public long? TtlSeconds { get; init; }
     public bool SetsIdleTtl { get; init; }
     public long? IdleTtlSeconds { get; init; }
+    public bool SetsDeleteAfterStop { get; init; }
+    public long? DeleteAfterStopSeconds { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
 }
 

@@ -21,6 +21,16 @@ public sealed partial class SandboxManager
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> BuiltinSnapshots = new Dictionary<string, string> { ["python"] = "1Gi", ["base"] = "512Mi" };
 
+    /// <summary>The hosted API's idle ttl when none is given (stop after 10 minutes without use).</summary>
+    public const long DefaultIdleTtlSeconds = 600;
+
+    /// <summary>
+    /// The idle ttl of a create that gives none: 600 s for the current generation's own forms (no source, snapshot_name,
+    /// snapshot), none for template_name and snapshot_id, so that older clients see no change.
+    /// </summary>
+    private static long? DefaultIdleTtl(CreateSandboxRequest request) =>
+        request.TemplateName is null && request.SnapshotId is null ? DefaultIdleTtlSeconds : null;
+
     private SandboxSource ResolveSource(CreateSandboxRequest request)
     {
         if (request.TemplateName is { } templateName)

@@ -47,25 +47,6 @@ public sealed class ListTests(ServerFixture fixture)
         }
     }
 
-    [Theory]
-    [InlineData("page_size=0", "page_size")]
-    [InlineData("page_size=1001", "page_size")]
-    [InlineData("page_size=2&limit=3", "page_size")]
-    [InlineData("cursor=bm9wZQ", "cursor")]
-    [InlineData("cursor=%25%25", "cursor")]
-    [InlineData("sort_order=up", "sort_order")]
-    [InlineData("sort_order=asc&sort_direction=desc", "sort_order")]
-    [InlineData("sort_by=size", "sort_by")]
-    [InlineData("status=sleeping", "status")]
-    [InlineData("label=team", "label")]
-    [InlineData("created_by=someone", "created_by")]
-    public async Task Bad_sandbox_list_queries_are_422_naming_the_field(string query, string field)
-    {
-        var r = await S.GetAsync($"{Api.Boxes}?{query}");
-        Assert.Equal(422, r.Code);
-        Assert.Contains(r.Locs, l => l.SequenceEqual(["query", field]));
-    }
-
     [Fact]
     public async Task Snapshots_page_filter_and_sort_with_both_shapes()
     {
@@ -102,17 +83,28 @@ public sealed class ListTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("limit=0", "limit")]
-    [InlineData("limit=501", "limit")]
-    [InlineData("page_size=501", "page_size")]
-    [InlineData("offset=-1", "offset")]
-    [InlineData("cursor=xyz", "cursor")]
-    [InlineData("status=provisional", "status")]
-    [InlineData("sort_by=template_name", "sort_by")]
-    [InlineData("label=a=b", "label")]
-    public async Task Bad_snapshot_list_queries_are_422_naming_the_field(string query, string field)
+    [InlineData("boxes", "page_size=0", "page_size")]
+    [InlineData("boxes", "page_size=1001", "page_size")]
+    [InlineData("boxes", "page_size=2&limit=3", "page_size")]
+    [InlineData("boxes", "cursor=bm9wZQ", "cursor")]
+    [InlineData("boxes", "cursor=%25%25", "cursor")]
+    [InlineData("boxes", "sort_order=up", "sort_order")]
+    [InlineData("boxes", "sort_order=asc&sort_direction=desc", "sort_order")]
+    [InlineData("boxes", "sort_by=size", "sort_by")]
+    [InlineData("boxes", "status=sleeping", "status")]
+    [InlineData("boxes", "label=team", "label")]
+    [InlineData("boxes", "created_by=someone", "created_by")]
+    [InlineData("snapshots", "limit=0", "limit")]
+    [InlineData("snapshots", "limit=501", "limit")]
+    [InlineData("snapshots", "page_size=501", "page_size")]
+    [InlineData("snapshots", "offset=-1", "offset")]
+    [InlineData("snapshots", "cursor=xyz", "cursor")]
+    [InlineData("snapshots", "status=provisional", "status")]
+    [InlineData("snapshots", "sort_by=template_name", "sort_by")]
+    [InlineData("snapshots", "label=a=b", "label")]
+    public async Task Bad_list_queries_are_422_naming_the_field(string route, string query, string field)
     {
-        var r = await S.GetAsync($"{Snapshots}?{query}");
+        var r = await S.GetAsync($"v2/sandboxes/{route}?{query}");
         Assert.Equal(422, r.Code);
         Assert.Contains(r.Locs, l => l.SequenceEqual(["query", field]));
     }
