@@ -7,7 +7,7 @@ namespace Sandbox.Server.Api;
 public static class ControlPlaneEndpoints
 {
     public static readonly string[] Prefixes = ["/v2/sandboxes", "/api/v2/sandboxes"];
-    private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at"];
+    private static readonly string[] SortKeys = ["name", "status", "template_name", "created_at", "idle_ttl_seconds", "delete_after_stop_seconds", "stopped_at"];
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -41,9 +41,8 @@ public static class ControlPlaneEndpoints
             Results.Json(Json.Template(t.Create(TemplateInput.Create(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/templates", (HttpRequest req, TemplateCatalog t) =>
         {
-            var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = t.List(limit, offset, nameContains);
-            return Results.Json(new { templates = items.Select(Json.Template), offset = offset + items.Count });
+            var page = ListPaging.Read(req);
+            return Results.Json(page.Answer("templates", t.List(page.Fetch, page.Offset, page.NameContains), Json.Template));
         });
         api.MapGet("/templates/{name}", (string name, TemplateCatalog t) => Results.Json(Json.Template(t.Get(name))));
         api.MapPatch("/templates/{name}", async (string name, HttpRequest req, TemplateCatalog t) =>
@@ -80,20 +79,13 @@ public static class ControlPlaneEndpoints
 
     private static IResult ListSandboxes(HttpRequest req, SandboxManager manager)
     {
-        var (limit, offset, nameContains) = ListPaging.Read(req);
-        var q = req.Query;
-        var issues = new List<ValidationIssue>();
-        string? status = q["status"];
-        if (status is not null && !SandboxStatus.All.Contains(status))
-            issues.Add(new ValidationIssue(["query", "status"], $"must be one of: {string.Join(", ", SandboxStatus.All)}", "enum"));
-        var sortBy = (string?)q["sort_by"] ?? "created_at";
-        if (!SortKeys.Contains(sortBy))
-            issues.Add(new ValidationIssue(["query", "sort_by"], $"must be one of: {string.Join(", ", SortKeys)}", "enum"));
-        var direction = (string?)q["sort_direction"] ?? "desc";
-        if (direction is not ("asc" or "desc"))
-            issues.Add(new ValidationIssue(["query", "sort_direction"], "must be one of: asc, desc", "enum"));
-        if (issues.Count > 0) throw new ValidationException(issues);
-        var items = manager.List(new SandboxQuery(limit, offset, nameContains, status, q["template_name"], sortBy, direction == "desc"));
-        return Results.Json(new { sandboxes = items.Select(r => Json.Sandbox(r, req)), offset = offset + items.Count });
+        var page = ListPaging.Begin(req);
+        var status = page.Choice("status", SandboxStatus.All);
+        var sortBy = page.Choice("sort_by", SortKeys, "created_at")!;
+        var descending = page.Descending(fallback: true);
+        page.RefuseUnsupportedFilters();
+        page.ThrowIfInvalid();
+        var rows = manager.List(new SandboxQuery(page.Fetch, page.Offset, page.NameContains, status, req.Query["template_name"], sortBy, descending));
+        return Results.Json(page.Answer("sandboxes", rows, r => Json.Sandbox(r, req)));
     }
 }

@@ -7,7 +7,7 @@ using Sandbox.Server.Services.Exec;
 
 namespace Sandbox.Server.Api;
 
-/// <summary>Each sandbox's dataplane: execute, upload, download (the WebSocket is in <see cref="ExecWebSocket"/>).</summary>
+/// <summary>Each sandbox's dataplane: execute, upload, download (<see cref="FileDownload"/>; the WebSocket is in <see cref="ExecWebSocket"/>).</summary>
 public static class DataplaneEndpoints
 {
     public static void Map(WebApplication app)
@@ -15,7 +15,7 @@ public static class DataplaneEndpoints
         var dp = app.MapGroup(Json.DataplanePath + "/{id}");
         dp.MapPost("/execute", Execute);
         dp.MapPost("/upload", Upload);
-        dp.MapGet("/download", Download);
+        dp.MapMethods("/download", [HttpMethods.Get, HttpMethods.Head], FileDownload.ServeAsync);
         dp.MapGet("/execute/ws", (string id, HttpContext ctx, ExecWebSocket ws) => ws.HandleAsync(id, ctx));
     }
 
@@ -68,7 +68,7 @@ public static class DataplaneEndpoints
         await pipe.FlushAsync(ct);
     }
 
-    private static string RequirePath(HttpRequest req)
+    public static string RequirePath(HttpRequest req)
     {
         var path = (string?)req.Query["path"];
         if (string.IsNullOrEmpty(path)) throw ValidationException.For(["query", "path"], "field required: the file's path in the sandbox", "missing");
@@ -153,45 +153,4 @@ public static class DataplaneEndpoints
             await read();
             return true;
         }, loc);
-
-    private static async Task Download(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher)
-    {
-        var path = RequirePath(ctx.Request);
-        CommandLauncher.RejectPseudoFilesystem(path);
-        var sandbox = await manager.RequireReadyAsync(id);
-        manager.Touch(id);
-        using var handle = await launcher.OpenFileAsync(sandbox, path, write: false, ctx.RequestAborted);
-        await using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        // Exactly the size seen at open: a file that grows meanwhile is cut there, one that shrinks ends the
-        // connection early (the client sees fewer bytes than Content-Length); a read error before the first byte is a 400.
-        var length = file.Length;
-        var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(length, 1))];
-        int n;
-        try
-        {
-            n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), ctx.RequestAborted);
-        }
-        catch (IOException e)
-        {
-            throw ApiException.BadRequest("FileError", $"{CommandLauncher.ResolvePath(path)}: {e.Message}");
-        }
-        ctx.Response.ContentType = "application/octet-stream";
-        ctx.Response.ContentLength = length;
-        long sent = 0;
-        try
-        {
-            while (n > 0)
-            {
-                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted);
-                sent += n;
-                if (sent >= length) break;
-                n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - sent)), ctx.RequestAborted);
-            }
-        }
-        catch (IOException) when (!ctx.RequestAborted.IsCancellationRequested)
-        {
-            // Read error after the headers went out: nothing can be said any more.
-        }
-        if (sent < length) ctx.Abort();
-    }
 }

@@ -13,7 +13,7 @@ public static class Json
     {
         id = r.Id,
         name = r.Name,
-        template_name = r.TemplateName,
+        template_name = r.TemplateName is "" ? null : r.TemplateName, // a sandbox of a built-in or image snapshot has none
         dataplane_url = DataplaneUrl(req, r.Id),
         status = r.Status,
         status_message = r.StatusMessage,
@@ -22,6 +22,8 @@ public static class Json
         ttl_seconds = r.TtlSeconds,
         idle_ttl_seconds = r.IdleTtlSeconds,
         expires_at = r.ExpiresAt,
+        delete_after_stop_seconds = r.DeleteAfterStopSeconds,
+        stopped_at = r.StoppedAt,
         snapshot_id = r.SnapshotId,
         vcpus = r.Vcpus,
         mem_bytes = r.MemBytes,

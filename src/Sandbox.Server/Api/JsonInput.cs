@@ -65,6 +65,20 @@ public sealed partial class JsonInput
         if (_issues.Count > 0) throw new ValidationException(_issues);
     }
 
+    // Checks of a value (not of its JSON type) that read as their own pydantic types elsewhere.
+    private static readonly HashSet<string> ValueCheckTypes = ["string_pattern_mismatch", "enum", "too_long"];
+
+    /// <summary>
+    /// <see cref="ThrowIfInvalid"/> for <c>POST /boxes</c>: every check of a value is typed <c>value_error</c>, since the
+    /// current SDKs treat a create's 422 as a validation error only when some detail has that type (any other 422 becomes
+    /// a "sandbox creation" error). Type errors (<c>int_type</c>, <c>string_type</c>, ...) keep their types.
+    /// </summary>
+    public void ThrowIfInvalidAsValueErrors()
+    {
+        if (_issues.Count > 0)
+            throw new ValidationException(_issues.Select(i => ValueCheckTypes.Contains(i.Type) ? i with { Type = "value_error" } : i).ToList());
+    }
+
     public bool Has(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null;
 
     private JsonElement? Get(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;

@@ -11,9 +11,8 @@ public static class PoolEndpoints
         api.MapPost("/pools", CreatePool);
         api.MapGet("/pools", (HttpRequest req, PoolService pools) =>
         {
-            var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = pools.List(limit, offset, nameContains);
-            return Results.Json(new { pools = items.Select(p => Pool(p, pools)), offset = offset + items.Count });
+            var page = ListPaging.Read(req);
+            return Results.Json(page.Answer("pools", pools.List(page.Fetch, page.Offset, page.NameContains), p => Pool(p, pools)));
         });
         api.MapGet("/pools/{name}", (string name, PoolService pools) => Results.Json(Pool(pools.Get(name), pools)));
         api.MapPatch("/pools/{name}", async (string name, HttpRequest req, PoolService pools) =>

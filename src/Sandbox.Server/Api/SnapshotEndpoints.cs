@@ -20,6 +20,8 @@ public static class SnapshotEndpoints
         updated_at = s.UpdatedAt,
     };
 
+    private static readonly string[] StatusFilters = [SnapshotStatus.Provisioning, "building", SnapshotStatus.Ready, SnapshotStatus.Failed, "deleting"];
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
@@ -28,9 +30,18 @@ public static class SnapshotEndpoints
             Results.Json(Snapshot(snapshots.Import(SnapshotInput.Import(await JsonInput.ReadAsync(req)))), statusCode: 201));
         api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
         {
-            var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = snapshots.List(limit, offset, nameContains);
-            return Results.Json(new { snapshots = items.Select(Snapshot), offset = offset + items.Count });
+            // limit 1-500, default 50 (the hosted API's); oldest first unless sort_order says otherwise.
+            var page = ListPaging.Begin(req, defaultLimit: 50, maxLimit: 500);
+            var status = page.Choice("status", StatusFilters) switch
+            {
+                "building" => SnapshotStatus.Provisioning, // the current generation's name for a snapshot being made
+                var s => s, // "deleting" matches none: a deleted snapshot is gone from the API at once
+            };
+            var sortBy = page.Choice("sort_by", ["name", "status", "created_at"], "created_at")!;
+            var descending = page.Descending(fallback: false);
+            page.RefuseUnsupportedFilters();
+            page.ThrowIfInvalid();
+            return Results.Json(page.Answer("snapshots", snapshots.List(new SnapshotQuery(page.Fetch, page.Offset, page.NameContains, status, sortBy, descending)), Snapshot));
         });
         api.MapGet("/snapshots/{id}", (string id, SnapshotService snapshots) => Results.Json(Snapshot(snapshots.Get(id))));
         api.MapDelete("/snapshots/{id}", async (string id, SnapshotService snapshots) =>

@@ -12,9 +12,8 @@ public static class VolumeEndpoints
             Results.Json(Volume(await v.CreateAsync(VolumeInput.Create(await JsonInput.ReadAsync(req)), CancellationToken.None)), statusCode: 201));
         api.MapGet("/volumes", (HttpRequest req, VolumeService v) =>
         {
-            var (limit, offset, nameContains) = ListPaging.Read(req);
-            var items = v.List(limit, offset, nameContains);
-            return Results.Json(new { volumes = items.Select(Volume), offset = offset + items.Count });
+            var page = ListPaging.Read(req);
+            return Results.Json(page.Answer("volumes", v.List(page.Fetch, page.Offset, page.NameContains), Volume));
         });
         api.MapGet("/volumes/{name}", (string name, VolumeService v) => Results.Json(Volume(v.Get(name))));
         api.MapPatch("/volumes/{name}", async (string name, HttpRequest req, VolumeService v) =>

@@ -86,6 +86,38 @@ internal static unsafe partial class Native
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7ff;
+
+    /// <summary>What <c>statx(fd, "", AT_EMPTY_PATH)</c> says of an open descriptor (no path is resolved).</summary>
+    public readonly record struct FileStat(ulong Device, ulong Inode, long Size, long MtimeSeconds, uint MtimeNanoseconds, long CtimeSeconds, uint CtimeNanoseconds);
+
+    public static FileStat Fstat(SafeFileHandle file)
+    {
+        // struct statx (linux/stat.h, the same on every architecture): ino at 32, size at 40, ctime at 96, mtime at
+        // 112 (each { s64 tv_sec; u32 tv_nsec; s32 reserved }), dev_major at 136, dev_minor at 140; 256 bytes.
+        var buffer = stackalloc byte[256];
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            if (statx((int)file.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, buffer) != 0)
+                throw new Win32Exception(Marshal.GetLastPInvokeError(), "statx of an open file");
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+        return new FileStat(
+            ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140),
+            *(ulong*)(buffer + 32), *(long*)(buffer + 40),
+            *(long*)(buffer + 112), *(uint*)(buffer + 120),
+            *(long*)(buffer + 96), *(uint*)(buffer + 104));
+    }
+
     /// <summary>Sets the process's file creation mask (0077: whatever the server creates is its own alone).</summary>
     public static void SetUmask(uint mask) => umask(mask);
 

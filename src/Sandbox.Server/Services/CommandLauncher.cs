@@ -5,6 +5,9 @@ using Sandbox.Server.State;
 namespace Sandbox.Server.Services;
 
 /// <summary>A command as a client asks for it, over HTTP or the WebSocket.</summary>
+/// <summary>An open file's validators: its length, its modification time (whole seconds) and a strong ETag.</summary>
+public sealed record FileVersion(long Length, DateTimeOffset LastModified, string ETag);
+
 public sealed record CommandRequest(string Command, string Shell, IReadOnlyDictionary<string, string> Env, string? Cwd);
 
 /// <summary>Starts commands and opens files inside sandboxes, turning helper failures into API errors.</summary>
@@ -146,6 +149,28 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         catch (Exception e) when (e is HelperException or SandboxUnreachableException)
         {
             throw FileError(sandbox, path, e);
+        }
+    }
+
+    /// <summary>
+    /// Opens a file for reading (inside the sandbox, by its init) and describes the open file: its length, modification
+    /// time and a strong entity tag made of device, inode, size, mtime and ctime (nanoseconds), so any write, rename over
+    /// or metadata change gives a new tag. The description is read from the descriptor, never from a host path.
+    /// </summary>
+    public async Task<(SafeFileHandle File, FileVersion Version)> OpenForReadAsync(SandboxRecord sandbox, string path, CancellationToken ct)
+    {
+        var file = await OpenFileAsync(sandbox, path, write: false, ct);
+        try
+        {
+            var st = Native.Fstat(file);
+            var modified = DateTimeOffset.FromUnixTimeSeconds(st.MtimeSeconds);
+            var tag = $"\"{st.Device:x}-{st.Inode:x}-{st.Size:x}-{st.MtimeSeconds:x}.{st.MtimeNanoseconds:x}-{st.CtimeSeconds:x}.{st.CtimeNanoseconds:x}\"";
+            return (file, new FileVersion(st.Size, modified, tag));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
     }
 

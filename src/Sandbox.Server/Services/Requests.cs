@@ -5,17 +5,26 @@ namespace Sandbox.Server.Services;
 // Typed requests the Api hands to the services, already read and checked field by field (Api/*Input.cs).
 // Null means "not given": the service applies the template's or its own default.
 
-/// <summary><c>POST /boxes</c>: exactly one of <see cref="TemplateName"/> and <see cref="SnapshotId"/>.</summary>
+/// <summary>
+/// <c>POST /boxes</c>: at most one source, <see cref="TemplateName"/> (older generation), <see cref="SnapshotId"/>,
+/// <see cref="SnapshotName"/> or <see cref="SnapshotReference"/>; none boots the built-in <c>python</c> snapshot.
+/// </summary>
 public sealed record CreateSandboxRequest
 {
     public string? Name { get; init; }
     public string? TemplateName { get; init; }
     public string? SnapshotId { get; init; }
+    /// <summary><c>snapshot_name</c>: the newest ready snapshot of that name, else a built-in of that name.</summary>
+    public string? SnapshotName { get; init; }
+    /// <summary><c>snapshot</c> with its <c>:latest</c> tag already removed: a snapshot id, else a name as <see cref="SnapshotName"/>.</summary>
+    public string? SnapshotReference { get; init; }
     public long? Vcpus { get; init; }
     public long? MemBytes { get; init; }
     public long? FsCapacityBytes { get; init; }
     public long? TtlSeconds { get; init; }
     public long? IdleTtlSeconds { get; init; }
+    /// <summary>Delete this many seconds after a stop (0: never).</summary>
+    public long? DeleteAfterStopSeconds { get; init; }
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
     public bool AutoPause { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
@@ -29,6 +38,8 @@ public sealed record UpdateSandboxRequest
     public long? TtlSeconds { get; init; }
     public bool SetsIdleTtl { get; init; }
     public long? IdleTtlSeconds { get; init; }
+    public bool SetsDeleteAfterStop { get; init; }
+    public long? DeleteAfterStopSeconds { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
 }
 

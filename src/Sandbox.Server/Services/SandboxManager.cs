@@ -28,18 +28,16 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
-        var launch = request.SnapshotId is null ? null : snapshots.Launch(request.SnapshotId);
-        var template = launch is not null ? templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName)
-            : templateRows.GetTemplate(request.TemplateName!) ?? throw new RejectedException("TemplateNotFound", $"template '{request.TemplateName}' not found");
-        var lower = launch?.LowerDir ?? TemplateCatalog.LowerDir(template.Image)
-            ?? throw new RejectedException("InvalidTemplate", $"template '{template.Name}' has an image this server cannot run: {template.Image}");
+        var source = ResolveSource(request);
+        var (launch, template, lower) = (source.Launch, source.Template, source.LowerDir);
         var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
-        var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds);
+        var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds ?? DefaultIdleTtl(request));
 
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).
-        if (launch is null && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
+        if (source.FromTemplate && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
+            if (request.DeleteAfterStopSeconds is not null) claimed = Save(claimed with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds });
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
         }
@@ -50,7 +48,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             Id = slot.Id,
             Name = request.Name ?? GenerateName(),
-            TemplateName = template.Name,
+            TemplateName = source.TemplateName,
             LowerDir = lower,
             Status = SandboxStatus.Provisioning,
             CreatedAt = now,
@@ -58,6 +56,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             TtlSeconds = ttl,
             IdleTtlSeconds = idle,
             ExpiresAt = ttl is > 0 ? now.AddSeconds(ttl.Value) : null,
+            DeleteAfterStopSeconds = request.DeleteAfterStopSeconds,
             Vcpus = spec.Vcpus,
             CpuLimit = spec.CpuLimit,
             MemBytes = spec.MemBytes,
@@ -139,9 +138,12 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     private SandboxRecord Current(string id) => sandboxRows.GetSandboxById(id) ?? throw new InvalidOperationException($"sandbox {id} vanished");
 
+    /// <summary>Writes the record; <see cref="SandboxRecord.StoppedAt"/> is set when it becomes stopped and cleared when it is not.</summary>
     private SandboxRecord Save(SandboxRecord record)
     {
-        var updated = record with { UpdatedAt = Now };
+        var now = Now;
+        var stoppedAt = record.Status == SandboxStatus.Stopped ? record.StoppedAt ?? now : (DateTime?)null;
+        var updated = record with { UpdatedAt = now, StoppedAt = stoppedAt };
         sandboxRows.UpdateSandbox(updated);
         return updated;
     }
@@ -158,6 +160,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             if (newName is not null) record = record with { Name = newName };
             if (request.SetsTtl) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
             if (request.SetsIdleTtl) record = record with { IdleTtlSeconds = idle };
+            if (request.SetsDeleteAfterStop) record = record with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds };
             if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }
@@ -345,7 +348,10 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         }
     }
 
-    /// <summary>Deletes sandboxes past their ttl and stops those idle past their idle ttl.</summary>
+    /// <summary>
+    /// Deletes sandboxes past their ttl, stops those idle past their idle ttl, and deletes stopped ones
+    /// <c>delete_after_stop_seconds</c> after their stop.
+    /// </summary>
     public async Task EnforceExpiryAsync()
     {
         var now = Now;
@@ -368,6 +374,12 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
                 {
                     log.LogInformation("sandbox {Name} idle for {Seconds} s; stopping", record.Name, record.IdleTtlSeconds);
                     await StopByIdAsync(record.Id, $"stopped after {record.IdleTtlSeconds} s without a command");
+                }
+                else if (record.Status == SandboxStatus.Stopped && record.DeleteAfterStopSeconds is > 0 && record.StoppedAt is { } stoppedAt
+                         && now - stoppedAt >= TimeSpan.FromSeconds(record.DeleteAfterStopSeconds.Value))
+                {
+                    log.LogInformation("sandbox {Name} stopped {Seconds} s ago; deleting (delete_after_stop_seconds)", record.Name, record.DeleteAfterStopSeconds);
+                    await DeleteByIdAsync(record.Id, $"deleted {record.DeleteAfterStopSeconds} s after it stopped (delete_after_stop_seconds)");
                 }
             }
             catch (Exception e)

@@ -34,7 +34,11 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
     /// <summary>A live snapshot by id.</summary>
     public SnapshotRecord Get(string id) => snapshotRows.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
 
-    public List<SnapshotRecord> List(int limit, int offset, string? nameContains) => snapshotRows.ListSnapshots(limit, offset, nameContains);
+    /// <summary>The live snapshot a reference names: an id first, then a name (see <see cref="SnapshotRepository.FindLiveByName"/>); null when none.</summary>
+    public SnapshotRecord? Find(string reference, bool asId) =>
+        (asId ? snapshotRows.GetSnapshot(reference) is { Deleted: false } byId ? byId : null : null) ?? snapshotRows.FindLiveByName(reference);
+
+    public List<SnapshotRecord> List(SnapshotQuery query) => snapshotRows.ListSnapshots(query);
 
     private SnapshotRecord Insert(SnapshotRecord record)
     {

@@ -11,6 +11,7 @@ public static class Migrations
     private static readonly (int Version, string What, Action<StateDb.Transaction> Apply)[] All =
     [
         (1, "baseline: every table and column of the data dirs made before versions (up to cf8ae8e)", Baseline),
+        (2, "sandboxes.delete_after_stop_seconds and sandboxes.stopped_at (the current generation's lifetime after a stop)", StopLifetime),
     ];
 
     public static int Latest => All[^1].Version;
@@ -29,6 +30,13 @@ public static class Migrations
                 return 0;
             });
         }
+    }
+
+    /// <summary>Two nullable columns: existing sandboxes keep no deletion after a stop and no known stop time.</summary>
+    private static void StopLifetime(StateDb.Transaction tx)
+    {
+        tx.Run("ALTER TABLE sandboxes ADD COLUMN delete_after_stop_seconds INTEGER");
+        tx.Run("ALTER TABLE sandboxes ADD COLUMN stopped_at TEXT");
     }
 
     public static int Version(StateDb db) => db.Query("PRAGMA user_version", r => r.GetInt32(0)).Single();

@@ -81,7 +81,7 @@ public sealed class PoolRepository(StateDb db)
     /// <summary>Every replica (of any pool, existing or deleted), with its sandbox row.</summary>
     public List<PoolReplica> AllPoolReplicas() =>
         db.Query($"SELECT {Prefixed("s.", SandboxRepository.Columns)}, r.pool_id FROM pool_replicas r JOIN sandboxes s ON s.id = r.sandbox_id",
-            r => new PoolReplica(SandboxRepository.Read(r), r.GetString(17)));
+            r => new PoolReplica(SandboxRepository.Read(r), r.GetString(SandboxRepository.ColumnCount)));
 
     /// <summary>Removes a replica's rows (sandbox and marker).</summary>
     public void DeletePoolReplica(string id) =>

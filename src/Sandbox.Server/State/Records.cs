@@ -32,6 +32,10 @@ public sealed record SandboxRecord
     public required long MemBytes { get; init; }
     public long? FsCapacityBytes { get; init; }
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    /// <summary>Seconds after a stop at which the sandbox is deleted (null or 0: never).</summary>
+    public long? DeleteAfterStopSeconds { get; init; }
+    /// <summary>When the sandbox last became <c>stopped</c>; null whenever it is not stopped.</summary>
+    public DateTime? StoppedAt { get; init; }
 }
 
 public sealed record VolumeMount(string VolumeName, string MountPath);
@@ -51,3 +55,6 @@ public sealed record TemplateRecord
 
 /// <summary>Filters and ordering for listing sandboxes.</summary>
 public sealed record SandboxQuery(int Limit, int Offset, string? NameContains, string? Status, string? TemplateName, string SortBy, bool Descending);
+
+/// <summary>A page of live snapshots: <see cref="Status"/> is a stored status (one no row has matches none); <see cref="SortBy"/> is name, status or created_at.</summary>
+public sealed record SnapshotQuery(int Limit, int Offset, string? NameContains, string? Status, string SortBy, bool Descending);

@@ -6,8 +6,10 @@ namespace Sandbox.Server.State;
 /// <summary>The <c>sandboxes</c> table (pool replicas are sandbox rows too, see <see cref="PoolRepository"/>).</summary>
 public sealed class SandboxRepository(StateDb db)
 {
-    internal const string Columns = "id, name, template_name, lower_dir, status, status_message, created_at, updated_at, ttl_seconds, idle_ttl_seconds, expires_at, snapshot_id, vcpus, cpu_limit, mem_bytes, fs_capacity_bytes, env";
-    internal const string InsertSql = $"INSERT INTO sandboxes ({Columns}) VALUES ($id,$name,$template,$lower,$status,$message,$c,$u,$ttl,$idle,$expires,$snapshot,$vcpus,$cpu,$mem,$fs,$env)";
+    internal const string Columns = "id, name, template_name, lower_dir, status, status_message, created_at, updated_at, ttl_seconds, idle_ttl_seconds, expires_at, snapshot_id, vcpus, cpu_limit, mem_bytes, fs_capacity_bytes, env, delete_after_stop_seconds, stopped_at";
+    /// <summary>How many columns <see cref="Columns"/> names (a query that selects more reads them from this index on).</summary>
+    internal const int ColumnCount = 19;
+    internal const string InsertSql = $"INSERT INTO sandboxes ({Columns}) VALUES ($id,$name,$template,$lower,$status,$message,$c,$u,$ttl,$idle,$expires,$snapshot,$vcpus,$cpu,$mem,$fs,$env,$das,$stopped)";
 
     internal static SandboxRecord Read(SqliteDataReader r) => new()
     {
@@ -28,6 +30,8 @@ public sealed class SandboxRepository(StateDb db)
         MemBytes = r.GetInt64(14),
         FsCapacityBytes = r.IsDBNull(15) ? null : r.GetInt64(15),
         Env = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(16)) ?? [],
+        DeleteAfterStopSeconds = r.IsDBNull(17) ? null : r.GetInt64(17),
+        StoppedAt = r.IsDBNull(18) ? null : StateDb.ParseTime(r.GetString(18)),
     };
 
     internal static (string, object?)[] Args(SandboxRecord s) =>
@@ -36,6 +40,7 @@ public sealed class SandboxRepository(StateDb db)
         ("$message", s.StatusMessage), ("$c", StateDb.Time(s.CreatedAt)), ("$u", StateDb.Time(s.UpdatedAt)), ("$ttl", s.TtlSeconds),
         ("$idle", s.IdleTtlSeconds), ("$expires", s.ExpiresAt is { } e ? StateDb.Time(e) : null), ("$snapshot", s.SnapshotId),
         ("$vcpus", s.Vcpus), ("$cpu", s.CpuLimit), ("$mem", s.MemBytes), ("$fs", s.FsCapacityBytes), ("$env", JsonSerializer.Serialize(s.Env)),
+        ("$das", s.DeleteAfterStopSeconds), ("$stopped", s.StoppedAt is { } stopped ? StateDb.Time(stopped) : null),
     ];
 
     public void InsertSandbox(SandboxRecord s) => db.Run(InsertSql, s.Name, Args(s));
@@ -44,7 +49,7 @@ public sealed class SandboxRepository(StateDb db)
     public void UpdateSandbox(SandboxRecord s) =>
         db.Run("""
             UPDATE sandboxes SET name=$name, template_name=$template, status=$status, status_message=$message, updated_at=$u,
-                ttl_seconds=$ttl, idle_ttl_seconds=$idle, expires_at=$expires WHERE id=$id
+                ttl_seconds=$ttl, idle_ttl_seconds=$idle, expires_at=$expires, delete_after_stop_seconds=$das, stopped_at=$stopped WHERE id=$id
             """, s.Name, Args(s));
 
     public void DeleteSandbox(string id) => db.Run("DELETE FROM sandboxes WHERE id = $id", null, ("$id", id));
@@ -69,12 +74,15 @@ public sealed class SandboxRepository(StateDb db)
             "name" => "name",
             "status" => "status",
             "template_name" => "template_name",
+            "idle_ttl_seconds" => "idle_ttl_seconds",
+            "delete_after_stop_seconds" => "delete_after_stop_seconds",
+            "stopped_at" => "stopped_at",
             _ => "created_at",
         };
         var direction = q.Descending ? "DESC" : "ASC";
         return db.Query($"""
             SELECT {Columns} FROM sandboxes
-            WHERE ($nc IS NULL OR instr(name, $nc) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
+            WHERE ($nc IS NULL OR instr(lower(name), lower($nc)) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
                 AND id NOT IN (SELECT sandbox_id FROM pool_replicas)
 
             ORDER BY {column} {direction}, name {direction} LIMIT $limit OFFSET $offset

@@ -86,10 +86,27 @@ public sealed class SnapshotRepository(StateDb db)
     public SnapshotRecord? GetSnapshot(string id) =>
         db.Query($"SELECT {Columns} FROM snapshots WHERE id = $id", Read, ("$id", id)).FirstOrDefault();
 
-    /// <summary>One page of live snapshots, oldest first.</summary>
-    public List<SnapshotRecord> ListSnapshots(int limit, int offset, string? nameContains) =>
-        db.Query($"SELECT {Columns} FROM snapshots WHERE deleted = 0 AND ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
-            Read, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
+    /// <summary>The live snapshot of that name, the newest ready one first (names are unique among live snapshots today).</summary>
+    public SnapshotRecord? FindLiveByName(string name) =>
+        db.Query($"SELECT {Columns} FROM snapshots WHERE deleted = 0 AND name = $name ORDER BY status = 'ready' DESC, created_at DESC LIMIT 1",
+            Read, ("$name", name)).FirstOrDefault();
+
+    /// <summary>One page of live snapshots.</summary>
+    public List<SnapshotRecord> ListSnapshots(SnapshotQuery q)
+    {
+        // sort_by is validated against a fixed list before it reaches SQL.
+        var column = q.SortBy switch
+        {
+            "name" => "name",
+            "status" => "status",
+            _ => "created_at",
+        };
+        var direction = q.Descending ? "DESC" : "ASC";
+        return db.Query($"""
+            SELECT {Columns} FROM snapshots WHERE deleted = 0 AND ($nc IS NULL OR instr(lower(name), lower($nc)) > 0) AND ($status IS NULL OR status = $status)
+            ORDER BY {column} {direction}, name {direction}, id LIMIT $limit OFFSET $offset
+            """, Read, ("$nc", q.NameContains), ("$status", q.Status), ("$limit", q.Limit), ("$offset", q.Offset));
+    }
 
     /// <summary>Every snapshot row, deleted ones included.</summary>
     public List<SnapshotRecord> AllSnapshots() => db.Query($"SELECT {Columns} FROM snapshots", Read);

@@ -41,7 +41,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-full.sql");
         await s.RestartAsync();
 
-        Assert.Equal(1, OldStateDb.UserVersion(s.DataDir));
+        Assert.Equal(2, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migration 2 (stop lifetime)
         foreach (var table in Tables) Assert.True(rows[table] == OldStateDb.Count(s.DataDir, table), $"rows of {table} changed across the upgrade");
 
         var listed = (await s.ListAllAsync()).ToDictionary(x => x.Str("id"));
@@ -79,7 +79,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-minimal.sql");
         await s.RestartAsync();
 
-        Assert.Equal(1, OldStateDb.UserVersion(s.DataDir));
+        Assert.Equal(2, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migration 2 (stop lifetime)
         Assert.Equal("ready", await s.StatusOfAsync(running.Name));
         Assert.Equal("kept", (await running.RunAsync("cat /home/user/f")).Trim());
         // What used the lazy tables and column works: auto_pause, a network policy, a snapshot, a service URL.

@@ -44,10 +44,11 @@ public sealed class ValidationTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Missing_template_is_422()
+    public async Task A_template_that_is_not_a_string_is_422()
     {
+        // Without any source a create boots the default snapshot (CreateSourceTests); a source of the wrong type is refused.
         var name = Names.New("notpl");
-        var r = await CreateExpectingNothingAsync($"{{\"name\":\"{name}\"}}", name);
+        var r = await CreateExpectingNothingAsync($"{{\"template_name\":[\"base\"],\"name\":\"{name}\"}}", name);
         r.ExpectValidation("template_name");
     }
 
@@ -205,7 +206,7 @@ public sealed class ValidationTests(ServerFixture fixture)
         var cases = new (HttpMethod Method, string Path, string? Body)[]
         {
             (HttpMethod.Post, Api.Boxes, "null"),
-            (HttpMethod.Post, Api.Boxes, "{\"template_name\": null, \"name\": null}"),
+            (HttpMethod.Post, Api.Boxes, "{\"template_name\": null, \"name\": 5}"),
             (HttpMethod.Post, Api.Boxes, $"{{\"template_name\": \"base\", \"name\": \"{name}\", \"snapshot_id\": \"x\"}}"),
             (HttpMethod.Post, Api.Boxes, $"{{\"template_name\": \"base\", \"name\": \"{name}\", \"vcpus\": 1e300}}"),
             (HttpMethod.Post, Api.Boxes, $"{{\"template_name\": \"base\", \"name\": \"{name}\", \"mem_bytes\": 99999999999999999999999}}"),

@@ -63,3 +63,20 @@ export async function startServer({ timeoutMs = 60_000 } = {}) {
 export function uniqueName(prefix) {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * One server for a test file: started before its tests with a `ClientClass` client on it (`{ server, client }`, filled
+ * in then); after them `cleanup(client)` runs (errors ignored) and the server stops.
+ */
+export function serverForFile({ before, after }, ClientClass, cleanup) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer();
+    ctx.client = new ClientClass({ apiEndpoint: `${ctx.server.endpoint}/v2/sandboxes`, apiKey: ctx.server.apiKey, maxRetries: 0 });
+  });
+  after(async () => {
+    if (ctx.client) await cleanup(ctx.client).catch(() => {});
+    await ctx.server?.stop();
+  });
+  return ctx;
+}

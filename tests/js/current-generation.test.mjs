@@ -1,0 +1,152 @@
+// The current (snapshot-first) generation of LangSmith sandboxes, driven by the real LangSmith JS SDK 0.12.0
+// (`langsmith/sandbox`) against the local server, which serves the older generation at the same time.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Langsmith } from "langsmith";
+import {
+  SandboxClient,
+  LangSmithResourceNotFoundError,
+  LangSmithSandboxOperationError,
+  LangSmithValidationError,
+} from "langsmith/sandbox";
+import { serverForFile, uniqueName } from "./lib/server.mjs";
+
+const ctx = serverForFile({ before, after }, SandboxClient, async (c) => {
+  for (const sb of await c.listSandboxes()) await sb.delete().catch(() => {});
+});
+
+/** The generated (Stainless) client of 0.12.0, which pages by items + next_cursor under /api/v2/sandboxes. */
+function generatedClient() {
+  return new Langsmith({ baseURL: ctx.server.endpoint, apiKey: ctx.server.apiKey, maxRetries: 0 });
+}
+
+/** Creates a sandbox with the SDK's own create (no snapshot: the server's default) and deletes it after, whatever the test did. */
+async function withSandbox(fn, options = {}) {
+  const sb = await ctx.client.createSandbox({ name: uniqueName("cur"), ...options });
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.delete().catch(() => {});
+  }
+}
+
+test("files: stat reports size and validators; readRange reads parts, resumes with If-Range, and restarts on a stale one", async () => {
+  await withSandbox(async (sb) => {
+    await sb.write("/tmp/data.txt", "0123456789");
+    const st = await sb.stat("/tmp/data.txt");
+    assert.equal(st.size_bytes, 10);
+    assert.match(st.etag, /^"[^"]+"$/, "a strong ETag");
+    assert.ok(!Number.isNaN(Date.parse(st.last_modified)), `Last-Modified ${st.last_modified}`);
+    assert.equal(st.content_type, "application/octet-stream");
+
+    const head = await sb.readRange("/tmp/data.txt", { start: 0, end: 3 });
+    assert.equal(Buffer.from(head.content).toString(), "0123");
+    assert.equal(head.partial, true);
+    assert.equal(head.start, 0);
+    assert.equal(head.total_bytes, 10);
+    assert.equal(head.etag, st.etag);
+
+    const next = await sb.readRange("/tmp/data.txt", { start: 4, ifRange: head.etag });
+    assert.equal(Buffer.from(next.content).toString(), "456789");
+    assert.equal(next.start, 4);
+
+    const tail = await sb.readRange("/tmp/data.txt", { suffixBytes: 2 });
+    assert.equal(Buffer.from(tail.content).toString(), "89");
+    assert.equal(tail.start, 8);
+
+    const same = await sb.readRange("/tmp/data.txt", { start: 0, ifNoneMatch: st.etag });
+    assert.equal(same.unchanged, true);
+    assert.equal(same.content.length, 0);
+
+    await sb.write("/tmp/data.txt", "changed!!!!!");
+    const restarted = await sb.readRange("/tmp/data.txt", { start: 4, ifRange: head.etag });
+    assert.equal(restarted.partial, false, "a stale If-Range answers the whole file");
+    assert.equal(restarted.start, 0);
+    assert.equal(Buffer.from(restarted.content).toString(), "changed!!!!!");
+    assert.notEqual(restarted.etag, st.etag);
+
+    await assert.rejects(sb.readRange("/tmp/data.txt", { start: 100 }), LangSmithSandboxOperationError);
+    await assert.rejects(sb.stat("/tmp/missing.txt"), LangSmithResourceNotFoundError);
+  });
+});
+
+test("lists: the SDK reads sandboxes and snapshots pages; the generated client follows next_cursor to the end", async () => {
+  await withSandbox(async (sb) => {
+    assert.ok((await ctx.client.listSandboxes()).some((s) => s.name === sb.name));
+    const prefix = uniqueName("lsnap");
+    const made = [];
+    for (const n of ["a", "b", "c"]) made.push(await ctx.client.captureSnapshot(sb.name, `${prefix}-${n}`, { timeout: 60 }));
+    try {
+      assert.deepEqual(made.map((s) => s.status), ["ready", "ready", "ready"]);
+      const page1 = await ctx.client.listSnapshots({ nameContains: prefix, limit: 2 });
+      const page2 = await ctx.client.listSnapshots({ nameContains: prefix, limit: 2, offset: 2 });
+      assert.deepEqual([...page1, ...page2].map((s) => s.name), [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      await assert.rejects(ctx.client.listSnapshots({ limit: 501 }), LangSmithValidationError);
+
+      const gen = generatedClient();
+      const names = [];
+      for await (const s of gen.sandboxes.snapshots.list({ name_contains: prefix, page_size: 1 })) names.push(s.name);
+      assert.deepEqual(names, [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      const boxes = [];
+      for await (const b of gen.sandboxes.boxes.list({ name_contains: sb.name, page_size: 1, sort_order: "asc" })) boxes.push(b.name);
+      assert.deepEqual(boxes, [sb.name]);
+    } finally {
+      for (const s of made) await ctx.client.deleteSnapshot(s.id).catch(() => {});
+    }
+  });
+});
+
+test("create: nothing boots the default (python); snapshotName resolves built-ins and captured snapshots; bad input is a validation error", async () => {
+  await withSandbox(async (sb) => {
+    assert.equal(sb.status, "ready");
+    assert.equal(sb.mem_bytes, 1024 * 1024 * 1024);
+    const r = await sb.run("python3 -c 'print(6 * 7)'");
+    assert.equal(r.exit_code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "42");
+
+    await sb.write("/home/user/mark.txt", "from the source");
+    const snapName = uniqueName("csnap");
+    const snap = await ctx.client.captureSnapshot(sb.name, snapName, { timeout: 60 });
+    try {
+      await withSandbox(async (copy) => {
+        assert.equal(copy.snapshot_id, snap.id);
+        assert.equal(Buffer.from(await copy.read("/home/user/mark.txt")).toString(), "from the source");
+      }, { snapshotName: snapName });
+      const byId = await ctx.client.createSandbox(snap.id, { name: uniqueName("cid") });
+      try {
+        assert.equal(byId.snapshot_id, snap.id);
+      } finally {
+        await byId.delete();
+      }
+    } finally {
+      await ctx.client.deleteSnapshot(snap.id);
+    }
+  });
+
+  await withSandbox(async (sb) => assert.equal(sb.mem_bytes, 512 * 1024 * 1024), { snapshotName: "base" });
+  await assert.rejects(ctx.client.createSandbox({ snapshotName: uniqueName("nosuch") }), LangSmithResourceNotFoundError);
+  await assert.rejects(ctx.client.createSandbox("00000000-0000-0000-0000-000000000000"), LangSmithResourceNotFoundError);
+  await assert.rejects(ctx.client.createSandbox({ name: "Not_A_Valid_Name" }), (e) => e instanceof LangSmithValidationError && e.field === "name");
+  await assert.rejects(ctx.client.createSandbox({ vCpus: 0 }), (e) => e instanceof LangSmithValidationError && e.field === "vcpus");
+});
+
+test("lifetime: idle_ttl_seconds defaults to 600, delete_after_stop_seconds is stored and patched, stopped_at follows stop and start", async () => {
+  await withSandbox(async (sb) => {
+    assert.equal(sb.idle_ttl_seconds, 600);
+    assert.equal(sb.delete_after_stop_seconds, 120);
+    assert.equal(sb.stopped_at, undefined);
+
+    await ctx.client.stopSandbox(sb.name);
+    const stopped = await ctx.client.getSandbox(sb.name);
+    assert.equal(stopped.status, "stopped");
+    assert.ok(Date.now() - Date.parse(stopped.stopped_at) < 30_000, `stopped_at ${stopped.stopped_at}`);
+
+    const patched = await ctx.client.updateSandbox(sb.name, { idleTtlSeconds: 0, deleteAfterStopSeconds: 0 });
+    assert.equal(patched.idle_ttl_seconds, 0);
+    assert.equal(patched.delete_after_stop_seconds, 0);
+
+    const started = await ctx.client.startSandbox(sb.name);
+    assert.equal(started.status, "ready");
+    assert.equal(started.stopped_at, undefined);
+  }, { deleteAfterStopSeconds: 120 });
+});
