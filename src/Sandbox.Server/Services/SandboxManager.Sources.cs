@@ -15,12 +15,6 @@ public sealed partial class SandboxManager
     /// <summary>The snapshot a create without any source boots (the hosted API's "server default snapshot").</summary>
     public const string DefaultSnapshot = "python";
 
-    /// <summary>
-    /// The built-in snapshots, resolved virtually (no row, never listed): the built-in image (the lower layer of the
-    /// seeded templates) with 1 CPU and the seeded templates' memory. A stored snapshot of the same name wins.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> BuiltinSnapshots = new Dictionary<string, string> { ["python"] = "1Gi", ["base"] = "512Mi" };
-
     /// <summary>The hosted API's idle ttl when none is given (stop after 10 minutes without use).</summary>
     public const long DefaultIdleTtlSeconds = 600;
 
@@ -44,8 +38,9 @@ public sealed partial class SandboxManager
         if (request.SnapshotName is null && request.SnapshotReference is null) return Builtin(DefaultSnapshot);
         var reference = (request.SnapshotName ?? request.SnapshotReference)!;
         if (snapshots.Find(reference, asId: request.SnapshotReference is not null) is { } stored) return FromSnapshot(stored.Id);
-        if (BuiltinSnapshots.ContainsKey(reference)) return Builtin(reference);
-        throw new NotFoundException("SnapshotNotFound", $"snapshot '{reference}' not found (built-in snapshots: {string.Join(", ", BuiltinSnapshots.Keys)})");
+        // The built-ins resolve virtually (no row, never listed); a stored snapshot of the same name wins.
+        if (TemplateCatalog.BuiltIns.ContainsKey(reference)) return Builtin(reference);
+        throw new NotFoundException("SnapshotNotFound", $"snapshot '{reference}' not found (built-in snapshots: {string.Join(", ", TemplateCatalog.BuiltIns.Keys)})");
     }
 
     private SandboxSource FromSnapshot(string id)
@@ -55,18 +50,6 @@ public sealed partial class SandboxManager
         return new SandboxSource(launch, template, template.Name, launch.LowerDir, FromTemplate: false);
     }
 
-    private static SandboxSource Builtin(string name)
-    {
-        var template = new TemplateRecord
-        {
-            Id = "",
-            Name = name,
-            Image = TemplateCatalog.HostImage,
-            Cpu = "1",
-            Memory = BuiltinSnapshots[name],
-            CreatedAt = DateTime.UnixEpoch,
-            UpdatedAt = DateTime.UnixEpoch,
-        };
-        return new SandboxSource(null, template, "", TemplateCatalog.LowerDir(TemplateCatalog.HostImage)!, FromTemplate: false);
-    }
+    private static SandboxSource Builtin(string name) =>
+        new(null, TemplateCatalog.BuiltIn(name, "", DateTime.UnixEpoch), "", TemplateCatalog.LowerDir(TemplateCatalog.HostImage)!, FromTemplate: false);
 }

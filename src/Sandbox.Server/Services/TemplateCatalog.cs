@@ -9,16 +9,26 @@ public sealed class TemplateCatalog(SandboxRepository sandboxRows, TemplateRepos
     public const string RootfsPrefix = "rootfs:";
     public const string ImageHelp = "image must be 'host' (the host's root filesystem, read-only) or 'rootfs:/absolute/path' (a directory holding a root filesystem); container images are not supported by the local server";
 
-    /// <summary>Seeds <c>base</c> and <c>python</c> on first start (both on the host's filesystem).</summary>
+    /// <summary>
+    /// The built-in sandboxes, on the host image with 1 CPU, and their memory: seeded as templates on first start, and
+    /// resolved by name as snapshots (<see cref="SandboxManager"/>'s sources).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> BuiltIns = new Dictionary<string, string> { ["base"] = "512Mi", ["python"] = "1Gi" };
+
+    /// <summary>A built-in as a template record.</summary>
+    public static TemplateRecord BuiltIn(string name, string id, DateTime at) =>
+        new() { Id = id, Name = name, Image = HostImage, Cpu = "1", Memory = BuiltIns[name], CreatedAt = at, UpdatedAt = at };
+
+    /// <summary>Seeds the built-ins (<c>base</c>, <c>python</c>) as templates on first start.</summary>
     public void SeedDefaults()
     {
         if (templateRows.CountTemplates() > 0) return;
         var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var (name, memory) in new[] { ("base", "512Mi"), ("python", "1Gi") })
+        foreach (var name in BuiltIns.Keys)
         {
             try
             {
-                templateRows.InsertTemplate(new TemplateRecord { Id = Guid.NewGuid().ToString(), Name = name, Image = HostImage, Cpu = "1", Memory = memory, CreatedAt = now, UpdatedAt = now });
+                templateRows.InsertTemplate(BuiltIn(name, Guid.NewGuid().ToString(), now));
             }
             catch (NameTakenException)
             {
