@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Sandbox.Client;
 
 /// <summary>A volume: storage that outlives sandboxes, mounted into the sandboxes of templates that name it.</summary>
-public sealed class SandboxVolume
+public sealed class SandboxVolume : INamedSandboxResource
 {
     /// <summary>The UUID.</summary>
     public string Id { get; set; } = "";

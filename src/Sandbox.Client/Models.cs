@@ -23,7 +23,7 @@ public static class SandboxStatus
 }
 
 /// <summary>A sandbox as the control plane reports it.</summary>
-public sealed class Sandbox
+public sealed class Sandbox : INamedSandboxResource
 {
     /// <summary>The UUID.</summary>
     public string Id { get; set; } = "";
@@ -159,7 +159,7 @@ public sealed class UpdateSandboxRequest
     /// <summary>A new idle time to live in seconds (0 disables).</summary>
     public long? IdleTtlSeconds { get; set; }
 
-    /// <summary>Extension: a new outbound network policy (see <see cref="SandboxClient.SetNetworkPolicyAsync"/>).</summary>
+    /// <summary>Extension: a new outbound network policy (see <see cref="SandboxesClient.SetNetworkPolicyAsync"/>).</summary>
     public SandboxNetworkPolicy? NetworkPolicy { get; set; }
 }
 
@@ -176,8 +176,8 @@ public enum SandboxSortBy
     TemplateName,
 }
 
-/// <summary>The query of <c>GET /boxes</c>: filters, sorting and one page.</summary>
-public sealed class SandboxListQuery
+/// <summary>One page of a list of any resource: its size, start and name filter.</summary>
+public class SandboxPageQuery
 {
     /// <summary>Page size (1-1000); the server's default (100) when null.</summary>
     public int? Limit { get; set; }
@@ -188,6 +188,13 @@ public sealed class SandboxListQuery
     /// <summary>Only names containing this text.</summary>
     public string? NameContains { get; set; }
 
+    /// <summary>A copy (of the same type).</summary>
+    public SandboxPageQuery Clone() => (SandboxPageQuery)MemberwiseClone();
+}
+
+/// <summary>The query of a sandbox list: filters and sorting (sandboxes only) besides the page.</summary>
+public sealed class SandboxListQuery : SandboxPageQuery
+{
     /// <summary>Only this status (one of <see cref="SandboxStatus"/>).</summary>
     public string? Status { get; set; }
 
@@ -200,8 +207,14 @@ public sealed class SandboxListQuery
     /// <summary>Ascending when true, descending when false; the server's default (descending) when null.</summary>
     public bool? Ascending { get; set; }
 
-    /// <summary>A copy.</summary>
-    public SandboxListQuery Clone() => (SandboxListQuery)MemberwiseClone();
+    internal bool HasSandboxFilters => Status is not null || TemplateName is not null || SortBy is not null || Ascending is not null;
+}
+
+/// <summary>A resource known by its name (sandbox, template, snapshot, pool, volume).</summary>
+public interface INamedSandboxResource
+{
+    /// <summary>The name.</summary>
+    string Name { get; }
 }
 
 /// <summary>One page of a list.</summary>
@@ -237,7 +250,7 @@ public sealed class VolumeMount
 }
 
 /// <summary>A sandbox template.</summary>
-public sealed class SandboxTemplate
+public sealed class SandboxTemplate : INamedSandboxResource
 {
     /// <summary>The UUID.</summary>
     public string Id { get; set; } = "";
@@ -338,7 +351,7 @@ public sealed class CommandResult
     /// <summary>
     /// True when <see cref="Stdout"/> holds only the first part of what the command wrote: a buffered
     /// <c>POST /execute</c> answer is cut at the server's per-stream limit (the local server: 4 MiB by default,
-    /// <c>stdout_truncated</c> on the wire). Stream the command (<see cref="SandboxClient.StartCommandAsync(Sandbox, CommandRequest, System.Threading.CancellationToken)"/>) to get all of it.
+    /// <c>stdout_truncated</c> on the wire). Stream the command (<see cref="SandboxHandle.StartCommandAsync(CommandRequest, System.Threading.CancellationToken)"/>) to get all of it.
     /// False when the server does not say (hosted endpoints).
     /// </summary>
     public bool StdoutTruncated { get; init; }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Sandbox.Client;
 
 /// <summary>A warm pool: a number of ready sandboxes of a template, handed out by <c>POST /boxes</c> for that template.</summary>
-public sealed class SandboxPool
+public sealed class SandboxPool : INamedSandboxResource
 {
     /// <summary>The UUID.</summary>
     public string Id { get; set; } = "";

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Sandbox.Client.Protocol;
 
 namespace Sandbox.Client;
 
@@ -28,11 +29,11 @@ public enum CommandTransport
 /// </summary>
 public sealed class SandboxCommandSession : IAsyncDisposable
 {
-    private readonly SandboxClient _client;
+    private readonly CommandsClient _commands;
     private readonly Sandbox _sandbox;
     private readonly CommandRequest _request;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Queue<Frame> _pending = new();
+    private readonly Queue<CommandFrame> _pending = new();
     private readonly Stopwatch _watch = Stopwatch.StartNew();
     private readonly StringBuilder _fallbackStdin = new();
     private ClientWebSocket? _socket;
@@ -43,9 +44,9 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     private int _reading;
     private bool _fallbackReading, _fallbackKilled, _inputClosed, _disposed;
 
-    internal SandboxCommandSession(SandboxClient client, Sandbox sandbox, CommandRequest request)
+    internal SandboxCommandSession(CommandsClient commands, Sandbox sandbox, CommandRequest request)
     {
-        _client = client;
+        _commands = commands;
         _sandbox = sandbox;
         _request = request;
         CommandId = string.IsNullOrEmpty(request.CommandId) ? Guid.NewGuid().ToString() : request.CommandId;
@@ -91,8 +92,8 @@ public sealed class SandboxCommandSession : IAsyncDisposable
 
     internal async Task StartWebSocketAsync(CancellationToken ct)
     {
-        var uri = _client.WebSocketUri(_sandbox);
-        var socket = _client.NewWebSocket();
+        var uri = Dialect.CommandSocket(_sandbox);
+        var socket = _commands.Transport.NewWebSocket();
         try
         {
             await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
@@ -105,23 +106,11 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             return;
         }
         _socket = socket;
-        var frame = new Dictionary<string, object>
-        {
-            ["type"] = "execute",
-            ["command"] = _request.Command,
-            ["timeout_seconds"] = _request.TimeoutSeconds ?? SandboxDefaults.CommandTimeoutSeconds,
-            ["shell"] = _request.Shell ?? SandboxDefaults.Shell,
-            ["idle_timeout_seconds"] = 300,
-            ["kill_on_disconnect"] = false,
-            ["ttl_seconds"] = 600,
-            ["command_id"] = CommandId,
-        };
-        if (_request.Environment is { Count: > 0 } env) frame["env"] = env;
-        if (!string.IsNullOrEmpty(_request.WorkingDirectory)) frame["cwd"] = _request.WorkingDirectory;
+        var frame = Dialect.ExecuteFrame(_request, CommandId);
         await SendFrameAsync(socket, frame, ct).ConfigureAwait(false);
         if (_request.Stdin is { } stdin)
         {
-            await SendFrameAsync(socket, new Dictionary<string, object> { ["type"] = "input", ["data"] = stdin, ["eof"] = true }, ct).ConfigureAwait(false);
+            await SendFrameAsync(socket, Dialect.InputFrame(stdin, eof: true), ct).ConfigureAwait(false);
             _inputClosed = true;
         }
 
@@ -151,7 +140,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     private async Task ConnectAsync(ClientWebSocket socket, Uri uri, CancellationToken ct)
     {
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        connect.CancelAfter(_client.Options.ConnectTimeout + TimeSpan.FromSeconds(10));
+        connect.CancelAfter(_commands.Transport.Options.ConnectTimeout + TimeSpan.FromSeconds(10));
         try
         {
             await socket.ConnectAsync(uri, connect.Token).ConfigureAwait(false);
@@ -162,7 +151,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         }
         catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException && !ct.IsCancellationRequested)
         {
-            throw _client.ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
+            throw _commands.Transport.ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
@@ -259,7 +248,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         return ExitCode ?? -1;
     }
 
-    private CommandOutputChunk? Accept(Frame frame)
+    private CommandOutputChunk? Accept(CommandFrame frame)
     {
         var isOut = frame.Type == "stdout";
         ref var seen = ref isOut ? ref _stdoutSeen : ref _stderrSeen;
@@ -308,7 +297,8 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         };
         try
         {
-            return await _client.ExecuteHttpAsync(_sandbox, request, _fallbackCts.Token).ConfigureAwait(false);
+            var r = await _commands.ExecuteHttpAsync(_sandbox, request, _fallbackCts.Token).ConfigureAwait(false);
+            return (r.Stdout ?? "", r.Stderr ?? "", r.ExitCode);
         }
         catch (OperationCanceledException) when (_fallbackKilled && !ct.IsCancellationRequested)
         {
@@ -319,19 +309,10 @@ public sealed class SandboxCommandSession : IAsyncDisposable
 
     // ---------------------------------------------------------------- frames and reconnects
 
-    private sealed class Frame
-    {
-        public string Type { get; init; } = "";
-        public string? Data { get; init; }
-        public long? Offset { get; init; }
-        public int? ExitCode { get; init; }
-        public int? Pid { get; init; }
-        public string? ErrorType { get; init; }
-        public string? Error { get; init; }
-    }
+    private SandboxDialect Dialect => _commands.Transport.Dialect;
 
     /// <summary>The next frame, reconnecting as needed; null after a clean close once the exit is known.</summary>
-    private async Task<Frame?> NextFrameAsync(CancellationToken ct)
+    private async Task<CommandFrame?> NextFrameAsync(CancellationToken ct)
     {
         // Bounded: every failed round spends one reconnect attempt of at most MaxReconnects per outage.
         var failures = 0;
@@ -345,7 +326,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
                 var message = await ReceiveMessageAsync(socket, ct).ConfigureAwait(false);
                 if (message is not null)
                 {
-                    var frame = Parse(message.Value);
+                    var frame = Dialect.ReadFrame(message.Value.Span);
                     if (frame is not null) return frame;
                     continue;
                 }
@@ -361,16 +342,16 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             }
 
             // The socket is gone without the command's end: resume from the offsets seen (1001: at once).
-            if (failures >= _client.Options.MaxReconnects)
+            if (failures >= _commands.Transport.Options.MaxReconnects)
                 throw new SandboxConnectionException($"the command's WebSocket to sandbox '{SandboxName}' dropped and could not be resumed after {failures} attempts{(failure is null ? "" : ": " + failure.Message)}", failure) { TargetName = SandboxName };
             // The first attempt is immediate (a cut connection or close code 1001, "server reloading"); later ones back off.
-            if (failures > 0) await _client.Options.Delay(_client.Options.Retry.Backoff(failures - 1), ct).ConfigureAwait(false);
+            if (failures > 0) await _commands.Transport.Options.Delay(_commands.Transport.Options.Retry.Backoff(failures - 1), ct).ConfigureAwait(false);
             failures++;
             try
             {
                 await ReconnectAsync(ct).ConfigureAwait(false);
             }
-            catch (SandboxApiException e) when (e is SandboxConnectionException or SandboxTimeoutException && failures < _client.Options.MaxReconnects)
+            catch (SandboxApiException e) when (e is SandboxConnectionException or SandboxTimeoutException && failures < _commands.Transport.Options.MaxReconnects)
             {
                 // Try again after a backoff.
             }
@@ -379,8 +360,8 @@ public sealed class SandboxCommandSession : IAsyncDisposable
 
     private async Task ReconnectAsync(CancellationToken ct)
     {
-        var uri = _client.WebSocketUri(_sandbox);
-        var socket = _client.NewWebSocket();
+        var uri = Dialect.CommandSocket(_sandbox);
+        var socket = _commands.Transport.NewWebSocket();
         try
         {
             await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
@@ -404,13 +385,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             old?.Dispose();
             _trimStdout = _trimStderr = true;
             Reconnects++;
-            await SendFrameUnlockedAsync(socket, new Dictionary<string, object>
-            {
-                ["type"] = "reconnect",
-                ["command_id"] = CommandId,
-                ["stdout_offset"] = _stdoutSeen,
-                ["stderr_offset"] = _stderrSeen,
-            }, ct).ConfigureAwait(false);
+            await SendFrameUnlockedAsync(socket, Dialect.ReconnectFrame(CommandId, _stdoutSeen, _stderrSeen), ct).ConfigureAwait(false);
         }
         finally
         {
@@ -418,39 +393,6 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         }
         var signal = Interlocked.Exchange(ref _reconnected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         signal.TrySetResult();
-    }
-
-    private static Frame? Parse(ReadOnlyMemory<byte> message)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(message.Span);
-            string? type = null, data = null, errorType = null, error = null;
-            long? offset = null;
-            int? exitCode = null, pid = null;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
-                {
-                    case "type" when reader.TokenType == JsonTokenType.String: type = reader.GetString(); break;
-                    case "data" when reader.TokenType == JsonTokenType.String: data = reader.GetString(); break;
-                    case "offset" when reader.TokenType == JsonTokenType.Number: offset = reader.GetInt64(); break;
-                    case "exit_code" when reader.TokenType == JsonTokenType.Number: exitCode = reader.GetInt32(); break;
-                    case "pid" when reader.TokenType == JsonTokenType.Number: pid = reader.GetInt32(); break;
-                    case "error_type" when reader.TokenType == JsonTokenType.String: errorType = reader.GetString(); break;
-                    case "error" when reader.TokenType == JsonTokenType.String: error = reader.GetString(); break;
-                    default: reader.Skip(); break;
-                }
-            }
-            return type is null ? null : new Frame { Type = type, Data = data, Offset = offset, ExitCode = exitCode, Pid = pid, ErrorType = errorType, Error = error };
-        }
-        catch (JsonException)
-        {
-            return null; // Not ours to understand: ignore, as unknown frame types are ignored.
-        }
     }
 
     // One receive buffer per session, reused for every message: the server's frames reach 1 MiB, and a fresh
@@ -485,8 +427,8 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         }
     }
 
-    private static Task SendFrameUnlockedAsync(ClientWebSocket socket, object frame, CancellationToken ct) =>
-        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame, SandboxClient.Json), WebSocketMessageType.Text, true, ct);
+    private Task SendFrameUnlockedAsync(ClientWebSocket socket, object frame, CancellationToken ct) =>
+        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame, frame.GetType(), Dialect.Json), WebSocketMessageType.Text, true, ct);
 
     /// <summary>Sends a frame on the current socket; when that socket is broken, waits (bounded) for the reader to reconnect and sends once more.</summary>
     private async Task SendControlAsync(object frame, CancellationToken ct)
@@ -541,7 +483,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             }
             return Task.CompletedTask;
         }
-        return SendControlAsync(new Dictionary<string, object> { ["type"] = "input", ["data"] = data }, cancellationToken);
+        return SendControlAsync(Dialect.InputFrame(data, eof: false), cancellationToken);
     }
 
     /// <summary>Closes the command's standard input (an input frame with <c>"eof": true</c>, a local-server extension).</summary>
@@ -549,7 +491,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     {
         if (_inputClosed) return;
         if (Transport == CommandTransport.WebSocket)
-            await SendControlAsync(new Dictionary<string, object> { ["type"] = "input", ["data"] = "", ["eof"] = true }, cancellationToken).ConfigureAwait(false);
+            await SendControlAsync(Dialect.InputFrame("", eof: true), cancellationToken).ConfigureAwait(false);
         _inputClosed = true;
     }
 
@@ -568,7 +510,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         }
         // A read cancelled by the caller (Ctrl+C) aborts the WebSocket; attach a fresh one so the kill still arrives.
         if (_socket is { State: not WebSocketState.Open }) await ReconnectAsync(cancellationToken).ConfigureAwait(false);
-        await SendControlAsync(new Dictionary<string, object> { ["type"] = "kill" }, cancellationToken).ConfigureAwait(false);
+        await SendControlAsync(Dialect.KillFrame(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Kills a command that still runs (when <see cref="KillOnDispose"/>), closes the WebSocket and releases it.</summary>

@@ -46,7 +46,7 @@ internal sealed class SandboxRetryHandler(SandboxClientOptions options) : Delega
             }
             var status = (int)response.StatusCode;
             if (!more || status is not (429 or 502 or 503 or 504)) return response;
-            var retryAfter = SandboxClient.RetryAfterOf(response);
+            var retryAfter = Protocol.SandboxTransport.RetryAfterOf(response);
             var delay = status == 429
                 ? retryAfter ?? policy.Backoff(attempt)
                 : retryAfter is { } ra && ra <= policy.MaxBackoff ? Max(ra, policy.Backoff(attempt)) : policy.Backoff(attempt);

@@ -14,7 +14,7 @@ public static class SandboxSnapshotStatus
 }
 
 /// <summary>A snapshot: a sandbox's captured filesystem, or a root filesystem imported from an image archive.</summary>
-public sealed class SandboxSnapshot
+public sealed class SandboxSnapshot : INamedSandboxResource
 {
     /// <summary>The UUID: the key in URLs and what creating a sandbox from a snapshot takes.</summary>
     public string Id { get; set; } = "";

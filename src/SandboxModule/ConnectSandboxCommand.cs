@@ -56,7 +56,7 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         }
 
         // One cheap call proves the endpoint and the key before the connection becomes the default.
-        var ok = TryItem(connection.Endpoint, () => Await(connection.Client.ListTemplatesAsync(1, null, null, null, CancellationToken)));
+        var ok = TryItem(connection.Endpoint, () => Await(connection.Client.Templates.ListAsync(new SandboxPageQuery { Limit = 1 }, null, CancellationToken)));
         if (!ok)
         {
             connection.Dispose();

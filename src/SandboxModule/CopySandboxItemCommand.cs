@@ -78,7 +78,7 @@ public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
             {
                 var length = new FileInfo(file).Length;
                 var watch = Stopwatch.StartNew();
-                var result = Transfer(file, target, length, (progress, ct) => Client.UploadFileAsync(sandbox, file, target, progress, null, ct));
+                var result = Transfer(file, target, length, (progress, ct) => Client.Files.UploadFileAsync(sandbox, file, target, new() { Progress = progress }, ct));
                 if (PassThru)
                     WriteObject(new SandboxFileTransfer
                     {
@@ -103,7 +103,7 @@ public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
             TryItem(path, () =>
             {
                 var watch = Stopwatch.StartNew();
-                var bytes = Transfer(path, target, null, (progress, ct) => Client.DownloadFileAsync(sandbox, path, target, progress, null, ct));
+                var bytes = Transfer(path, target, null, (progress, ct) => Client.Files.DownloadFileAsync(sandbox, path, target, new() { Progress = progress }, ct));
                 if (PassThru)
                     WriteObject(new SandboxFileTransfer
                     {

@@ -31,5 +31,5 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 
     private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
-        Client.FindSandboxesAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);
+        Client.Sandboxes.FindAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);
 }

@@ -44,7 +44,7 @@ public sealed class GetSandboxContentCommand : SandboxConnectedCmdlet
 
     private void Read(Sandbox.Client.Sandbox sandbox, string path)
     {
-        using var download = Await(Client.OpenReadAsync(sandbox, path, CancellationToken));
+        using var download = Await(Client.Files.OpenReadAsync(sandbox, path, CancellationToken));
         if (AsByteStream)
         {
             using var buffer = new MemoryStream();

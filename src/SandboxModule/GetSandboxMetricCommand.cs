@@ -12,5 +12,5 @@ public sealed class GetSandboxMetricCommand : SandboxTargetCmdlet
 {
     /// <inheritdoc />
     protected override void ProcessSandbox(string name) =>
-        WriteObject(Await(Client.GetSandboxMetricsAsync(name, null, CancellationToken)));
+        WriteObject(Await(Client.Sandboxes.GetMetricsAsync(name, null, CancellationToken)));
 }

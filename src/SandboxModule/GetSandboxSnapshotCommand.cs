@@ -30,13 +30,13 @@ public sealed class GetSandboxSnapshotCommand : SandboxConnectedCmdlet
     {
         if (ParameterSetName == ById)
         {
-            foreach (var id in Id) TryItem(id, () => WriteObject(Await(Client.GetSnapshotAsync(id, null, CancellationToken))));
+            foreach (var id in Id) TryItem(id, () => WriteObject(Await(Client.Snapshots.GetAsync(id, null, CancellationToken))));
             return;
         }
         foreach (var pattern in Name ?? [null!])
             TryItem(pattern, () =>
             {
-                foreach (var snapshot in Await(Client.FindSnapshotsAsync(pattern, null, CancellationToken)))
+                foreach (var snapshot in Await(Client.Snapshots.FindAsync(pattern, null, CancellationToken)))
                     WriteObject(snapshot);
             });
     }

@@ -38,7 +38,7 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
         var sandboxName = Sandbox.Name;
         TryItem(sandboxName, () =>
         {
-            var url = Await(Client.GetServiceUrlAsync(sandboxName, Port, ExpiresIn is { } s ? TimeSpan.FromSeconds(s) : null, null, CancellationToken));
+            var url = Await(Client.Sandboxes.GetServiceUrlAsync(sandboxName, Port, ExpiresIn is { } s ? TimeSpan.FromSeconds(s) : null, null, CancellationToken));
             if (WebSocket)
             {
                 url.ServiceUrl = SandboxServiceUrl.ToWebSocketUrl(url.ServiceUrl);

@@ -113,7 +113,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
             var sandbox = Refresh(given);
             // Buffered without stdin: POST /execute, whose aborted request (Ctrl+C) makes the server kill the command.
             // Streamed, or with stdin: a session that Ctrl+C kills explicitly.
-            var result = Stream || request.Stdin is not null ? RunSession(sandbox, request) : Await(Client.ExecuteAsync(sandbox, request, CancellationToken));
+            var result = Stream || request.Stdin is not null ? RunSession(sandbox, request) : Await(Client.Commands.RunAsync(sandbox, request, CancellationToken));
             SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);
             if (result.StdoutTruncated || result.StderrTruncated)
                 WriteWarning($"The server cut the output of '{Command}' in sandbox '{sandbox.Name}' at its limit (standard output: {Kept(result.Stdout, result.StdoutBytes, result.StdoutTruncated)}; standard error: {Kept(result.Stderr, result.StderrBytes, result.StderrTruncated)}). Use -Stream for all of it.");
@@ -132,7 +132,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
     {
         request.Stdin ??= "";
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var session = Await(Client.StartCommandAsync(sandbox, request, CancellationToken));
+        var session = Await(Client.Commands.StartAsync(sandbox, request, CancellationToken));
         using var reading = new CancellationTokenSource();
         using var onStop = CancellationToken.Register(() =>
         {

@@ -27,6 +27,6 @@ public sealed class NewSandboxCommand : SandboxCreationCmdlet
         var target = Name ?? $"(new sandbox from {SourceText})";
         if (!ShouldProcess(target, $"Create sandbox from {SourceText}")) return;
         var request = BuildRequest(Name, waitForReady: !NoWait);
-        TryItem(Name ?? Source, () => WriteObject(Await(Client.CreateSandboxAsync(request, null, CancellationToken))));
+        TryItem(Name ?? Source, () => WriteObject(Await(Client.Sandboxes.CreateAsync(request, null, CancellationToken)).Sandbox));
     }
 }

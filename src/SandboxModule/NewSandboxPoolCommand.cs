@@ -46,7 +46,7 @@ public sealed class NewSandboxPoolCommand : SandboxConnectedCmdlet
         TryItem(Name, () =>
         {
             // Created without the server-side wait, then polled, so that progress shows the replicas warming up.
-            var pool = Await(Client.CreatePoolAsync(new CreatePoolRequest { Name = Name, TemplateName = Template, Replicas = Replicas, WaitForReady = false }, null, CancellationToken));
+            var pool = Await(Client.Pools.CreateAsync(new CreatePoolRequest { Name = Name, TemplateName = Template, Replicas = Replicas, WaitForReady = false }, null, CancellationToken));
             if (NoWait)
             {
                 WriteObject(pool);
@@ -57,7 +57,7 @@ public sealed class NewSandboxPoolCommand : SandboxConnectedCmdlet
             try
             {
                 var ready = Pump<SandboxPool, SandboxPool>(
-                    (progress, ct) => Client.WaitForPoolAsync(Name, TimeSpan.FromSeconds(TimeoutSec), progress, ct),
+                    (progress, ct) => Client.Pools.WaitForReadyAsync(Name, new() { Timeout = TimeSpan.FromSeconds(TimeoutSec), Progress = progress }, ct),
                     p =>
                     {
                         var count = p.ReadyReplicas ?? 0;

@@ -41,7 +41,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
         if (!ShouldProcess(sandboxName, $"Capture the filesystem into snapshot '{Name}'")) return;
         TryItem(sandboxName, () =>
         {
-            var started = Await(Client.StartSnapshotAsync(sandboxName, Name, null, CancellationToken));
+            var started = Await(Client.Snapshots.StartAsync(sandboxName, Name, null, CancellationToken));
             if (NoWait)
             {
                 WriteObject(started);
@@ -51,7 +51,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
             try
             {
                 var ready = Pump<SandboxSnapshot, SandboxSnapshot>(
-                    (progress, ct) => Client.WaitForSnapshotAsync(started.Id, TimeoutSec is { } t ? TimeSpan.FromSeconds(t) : null, progress, ct),
+                    (progress, ct) => Client.Snapshots.WaitForReadyAsync(started.Id, new() { Timeout = TimeoutSec is { } t ? TimeSpan.FromSeconds(t) : null, Progress = progress }, ct),
                     s => WriteProgress(new ProgressRecord(ProgressId, activity, $"Status: {s.Status}")));
                 WriteObject(ready);
             }

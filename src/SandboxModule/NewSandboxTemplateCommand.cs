@@ -53,7 +53,7 @@ public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
             Resources = new TemplateResources { Cpu = Cpu, Memory = Memory, Storage = Storage },
             VolumeMounts = ToVolumeMounts(),
         };
-        TryItem(Name, () => WriteObject(Await(Client.CreateTemplateAsync(request, null, CancellationToken))));
+        TryItem(Name, () => WriteObject(Await(Client.Templates.CreateAsync(request, null, CancellationToken))));
     }
 
     private static readonly string[] VolumeKeys = ["Volume", "VolumeName"];

@@ -27,6 +27,6 @@ public sealed class NewSandboxVolumeCommand : SandboxConnectedCmdlet
         var size = VolumeSize.SizeText(Size);
         if (size is null) FailArgument($"-Size '{Size}' is not a size: use a quantity such as 1Gi or 512Mi, or a number of bytes", "SandboxInvalidSize", Size);
         if (!ShouldProcess(Name, $"Create volume of {size}")) return;
-        TryItem(Name, () => WriteObject(Await(Client.CreateVolumeAsync(Name, size!, null, CancellationToken))));
+        TryItem(Name, () => WriteObject(Await(Client.Volumes.CreateAsync(Name, size!, null, CancellationToken))));
     }
 }

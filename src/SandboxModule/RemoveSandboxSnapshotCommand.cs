@@ -54,7 +54,7 @@ public sealed class RemoveSandboxSnapshotCommand : SandboxConnectedCmdlet
         foreach (var pattern in Name)
             TryItem(pattern, () =>
             {
-                foreach (var snapshot in Await(Client.FindSnapshotsAsync(pattern, null, CancellationToken))) Remove(snapshot.Id, snapshot.Name, snapshot);
+                foreach (var snapshot in Await(Client.Snapshots.FindAsync(pattern, null, CancellationToken))) Remove(snapshot.Id, snapshot.Name, snapshot);
             });
     }
 
@@ -63,7 +63,7 @@ public sealed class RemoveSandboxSnapshotCommand : SandboxConnectedCmdlet
         if (!ShouldProcessItem(label == id ? id : $"{label} ({id})", "Delete snapshot", Force)) return;
         TryItem(label, () =>
         {
-            Await(Client.DeleteSnapshotAsync(id, null, CancellationToken));
+            Await(Client.Snapshots.DeleteAsync(id, null, CancellationToken));
             if (PassThru) WriteObject(known ?? new SandboxSnapshot { Id = id, Name = label });
         });
     }

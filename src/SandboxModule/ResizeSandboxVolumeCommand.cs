@@ -29,6 +29,6 @@ public sealed class ResizeSandboxVolumeCommand : ResourceCmdlet<SandboxVolume>
     {
         var size = VolumeSize.SizeText(Size);
         if (size is null) FailArgument($"-Size '{Size}' is not a size: use a quantity such as 2Gi, or a number of bytes", "SandboxInvalidSize", Size);
-        Change($"Grow volume to {size}", name => Client.ResizeVolumeAsync(name, size!, null, CancellationToken));
+        Change($"Grow volume to {size}", name => Client.Volumes.ResizeAsync(name, size!, null, CancellationToken));
     }
 }

@@ -3,36 +3,42 @@ using Sandbox.Client;
 namespace SandboxModule;
 
 /// <summary>
-/// What the module needs to know of one kind of named resource (sandbox, template, pool, volume): how to find, delete and
-/// rename it and how to show it in completion. Get-, Remove-, Rename- and the name completers are written once over it,
-/// so that the four resources cannot drift apart.
+/// What the module needs to know of one kind of named resource (sandbox, template, pool, volume): which resource client
+/// of the SDK serves it (they share <see cref="IRenamableResourceClient{T}"/>) and how to show it. Get-, Remove-, Rename-
+/// and the name completers are written once over it, so that the four resources cannot drift apart.
 /// </summary>
-/// <typeparam name="T">The resource's wire model.</typeparam>
-internal sealed class ResourceKind<T> where T : class
+/// <typeparam name="T">The resource's model.</typeparam>
+internal sealed class ResourceKind<T> where T : class, INamedSandboxResource
 {
     /// <summary>The resource's name in messages ("pool").</summary>
     public required string Noun { get; init; }
 
-    /// <summary>The resource's name.</summary>
-    public required Func<T, string> NameOf { get; init; }
+    /// <summary>The SDK's client of this resource.</summary>
+    public required Func<SandboxClient, IRenamableResourceClient<T>> Resources { get; init; }
 
     /// <summary>What -PassThru returns for a deleted resource that was known only by its name.</summary>
     public required Func<string, T> Placeholder { get; init; }
 
-    /// <summary>Resources by name or wildcard pattern (null: all); a name without wildcards that does not exist throws.</summary>
-    public required Func<SandboxClient, string?, CancellationToken, Task<IReadOnlyList<T>>> FindAsync { get; init; }
-
-    /// <summary>Deletes a resource by name.</summary>
-    public required Func<SandboxClient, string, CancellationToken, Task> DeleteAsync { get; init; }
-
-    /// <summary>Renames a resource and returns it.</summary>
-    public required Func<SandboxClient, string, string, CancellationToken, Task<T>> RenameAsync { get; init; }
-
-    /// <summary>Every resource, in the order completion lists them.</summary>
-    public required Func<SandboxClient, CancellationToken, IAsyncEnumerable<T>> ListAllAsync { get; init; }
-
     /// <summary>The tool tip of a completion result.</summary>
     public required Func<T, string> ToolTip { get; init; }
+
+    /// <summary>The list query of completion (null: the server's order).</summary>
+    public SandboxPageQuery? CompletionQuery { get; init; }
+
+    /// <summary>The resource's name.</summary>
+    public string NameOf(T item) => item.Name;
+
+    /// <summary>Resources by name or wildcard pattern (null: all); a name without wildcards that does not exist throws.</summary>
+    public Task<IReadOnlyList<T>> FindAsync(SandboxClient client, string? pattern, CancellationToken ct) => Resources(client).FindAsync(pattern, null, ct);
+
+    /// <summary>Deletes a resource by name.</summary>
+    public Task DeleteAsync(SandboxClient client, string name, CancellationToken ct) => Resources(client).DeleteAsync(name, null, ct);
+
+    /// <summary>Renames a resource and returns it.</summary>
+    public Task<T> RenameAsync(SandboxClient client, string name, string newName, CancellationToken ct) => Resources(client).RenameAsync(name, newName, null, ct);
+
+    /// <summary>Every resource, in the order completion lists them.</summary>
+    public IAsyncEnumerable<T> ListAllAsync(SandboxClient client, CancellationToken ct) => Resources(client).ListAllAsync(CompletionQuery, null, ct);
 }
 
 /// <summary>The resource kinds of the module.</summary>
@@ -41,48 +47,33 @@ internal static class ResourceKinds
     public static readonly ResourceKind<Sandbox.Client.Sandbox> Sandbox = new()
     {
         Noun = "sandbox",
-        NameOf = s => s.Name,
+        Resources = client => client.Sandboxes,
         Placeholder = name => new Sandbox.Client.Sandbox { Name = name, Status = SandboxStatus.Deleting },
-        FindAsync = (client, pattern, ct) => client.FindSandboxesAsync(pattern, null, null, null, ct),
-        DeleteAsync = (client, name, ct) => client.DeleteSandboxAsync(name, null, ct),
-        RenameAsync = (client, name, newName, ct) => client.RenameSandboxAsync(name, newName, null, ct),
-        ListAllAsync = (client, ct) => client.ListAllSandboxesAsync(new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true }, null, ct),
+        CompletionQuery = new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true },
         ToolTip = s => $"{s.Name}: {s.Status} ({s.TemplateName})",
     };
 
     public static readonly ResourceKind<SandboxTemplate> Template = new()
     {
         Noun = "template",
-        NameOf = t => t.Name,
+        Resources = client => client.Templates,
         Placeholder = name => new SandboxTemplate { Name = name },
-        FindAsync = (client, pattern, ct) => client.FindTemplatesAsync(pattern, null, ct),
-        DeleteAsync = (client, name, ct) => client.DeleteTemplateAsync(name, null, ct),
-        RenameAsync = (client, name, newName, ct) => client.RenameTemplateAsync(name, newName, null, ct),
-        ListAllAsync = (client, ct) => client.ListAllTemplatesAsync(null, null, ct),
         ToolTip = t => $"{t.Name}: {t.Image} ({t.Resources})",
     };
 
     public static readonly ResourceKind<SandboxPool> Pool = new()
     {
         Noun = "pool",
-        NameOf = p => p.Name,
+        Resources = client => client.Pools,
         Placeholder = name => new SandboxPool { Name = name },
-        FindAsync = (client, pattern, ct) => client.FindPoolsAsync(pattern, null, ct),
-        DeleteAsync = (client, name, ct) => client.DeletePoolAsync(name, null, ct),
-        RenameAsync = (client, name, newName, ct) => client.RenamePoolAsync(name, newName, null, ct),
-        ListAllAsync = (client, ct) => client.ListAllPoolsAsync(null, null, ct),
         ToolTip = p => $"{p.Name}: {p.ReadyReplicas?.ToString() ?? "?"}/{p.Replicas} ready ({p.TemplateName})",
     };
 
     public static readonly ResourceKind<SandboxVolume> Volume = new()
     {
         Noun = "volume",
-        NameOf = v => v.Name,
+        Resources = client => client.Volumes,
         Placeholder = name => new SandboxVolume { Name = name },
-        FindAsync = (client, pattern, ct) => client.FindVolumesAsync(pattern, null, ct),
-        DeleteAsync = (client, name, ct) => client.DeleteVolumeAsync(name, null, ct),
-        RenameAsync = (client, name, newName, ct) => client.RenameVolumeAsync(name, newName, null, ct),
-        ListAllAsync = (client, ct) => client.ListAllVolumesAsync(null, null, ct),
         ToolTip = v => $"{v.Name}: {v.Size}",
     };
 }

@@ -12,7 +12,7 @@ public sealed class ResumeSandboxCommand : SandboxActionCmdlet
     /// <inheritdoc />
     protected override void ProcessSandbox(string name)
     {
-        var resumed = Await(Client.ResumeSandboxAsync(name, null, CancellationToken));
+        var resumed = Await(Client.Sandboxes.ResumeAsync(name, null, CancellationToken));
         if (PassThru) WriteObject(resumed);
     }
 }

@@ -331,7 +331,7 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
     /// fails with its own not-found error), else the resources that match (none is not an error). The one place where
     /// the module expands wildcards.
     /// </summary>
-    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : class
+    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : class, Sandbox.Client.INamedSandboxResource
     {
         if (!SandboxWildcard.ContainsWildcard(pattern)) return [(SandboxWildcard.Parse(pattern).LiteralText ?? pattern, null)];
         var found = Await(kind.FindAsync(Client, pattern, CancellationToken));
@@ -348,6 +348,6 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
         var connection = ResolveConnection();
         if (!string.IsNullOrEmpty(sandbox.DataplaneUrl) && string.Equals(sandbox.Endpoint, connection.Endpoint, StringComparison.OrdinalIgnoreCase))
             return sandbox;
-        return Await(Client.GetSandboxAsync(sandbox.Name, null, CancellationToken));
+        return Await(Client.Sandboxes.GetAsync(sandbox.Name, null, CancellationToken));
     }
 }

@@ -83,7 +83,7 @@ public sealed class SetSandboxContentCommand : SandboxConnectedCmdlet
             var sandbox = Refresh(given);
             var watch = Stopwatch.StartNew();
             using var content = new MemoryStream(bytes, writable: false);
-            var result = Await(Client.UploadAsync(sandbox, Path, content, null, null, CancellationToken));
+            var result = Await(Client.Files.UploadAsync(sandbox, Path, content, null, CancellationToken));
             if (PassThru)
                 WriteObject(new SandboxFileTransfer
                 {

@@ -46,7 +46,7 @@ public sealed class SetSandboxNetworkPolicyCommand : SandboxActionCmdlet
     protected override void ProcessSandbox(string name)
     {
         if (!ShouldProcess(name, $"Set network policy to {_policy}")) return;
-        var updated = Await(Client.SetNetworkPolicyAsync(name, _policy!, null, CancellationToken));
+        var updated = Await(Client.Sandboxes.SetNetworkPolicyAsync(name, _policy!, null, CancellationToken));
         if (PassThru) WriteObject(updated);
     }
 }

@@ -32,7 +32,7 @@ public sealed class SetSandboxPoolCommand : ResourcesCmdlet<SandboxPool>
     private protected override void ProcessItem(string name, SandboxPool? known)
     {
         if (!ShouldProcess(name, $"Set pool replicas to {Replicas}")) return;
-        var pool = Await(Client.SetPoolReplicasAsync(name, Replicas, null, CancellationToken));
+        var pool = Await(Client.Pools.SetReplicasAsync(name, Replicas, null, CancellationToken));
         if (PassThru) WriteObject(pool);
     }
 }

@@ -13,7 +13,7 @@ public sealed class StartSandboxCommand : SandboxActionCmdlet
     protected override void ProcessSandbox(string name)
     {
         if (!ShouldProcess(name, "Start sandbox")) return;
-        var started = Await(Client.StartSandboxAsync(name, null, CancellationToken));
+        var started = Await(Client.Sandboxes.StartAsync(name, null, CancellationToken));
         if (PassThru) WriteObject(started);
     }
 }

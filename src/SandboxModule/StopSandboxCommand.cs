@@ -13,7 +13,7 @@ public sealed class StopSandboxCommand : SandboxActionCmdlet
     protected override void ProcessSandbox(string name)
     {
         if (!ShouldProcess(name, "Stop sandbox")) return;
-        var stopped = Await(Client.StopSandboxAsync(name, null, CancellationToken));
+        var stopped = Await(Client.Sandboxes.StopAsync(name, null, CancellationToken));
         if (PassThru) WriteObject(stopped);
     }
 }

@@ -13,7 +13,7 @@ public sealed class SuspendSandboxCommand : SandboxActionCmdlet
     protected override void ProcessSandbox(string name)
     {
         if (!ShouldProcess(name, "Pause sandbox")) return;
-        var paused = Await(Client.PauseSandboxAsync(name, null, CancellationToken));
+        var paused = Await(Client.Sandboxes.PauseAsync(name, null, CancellationToken));
         if (PassThru) WriteObject(paused);
     }
 }

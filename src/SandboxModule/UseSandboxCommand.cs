@@ -47,7 +47,7 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
             try
             {
                 mayExist = true;
-                sandbox = Await(client.CreateSandboxAsync(request, null, CancellationToken));
+                sandbox = Await(client.Sandboxes.CreateAsync(request, null, CancellationToken)).Sandbox;
             }
             catch (SandboxApiException e) when (IsRefusal(e))
             {
@@ -85,7 +85,7 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
         using var cts = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            client.DeleteSandboxAsync(name, null, cts.Token).GetAwaiter().GetResult();
+            client.Sandboxes.DeleteAsync(name, null, cts.Token).GetAwaiter().GetResult();
             TryWrite(() => WriteVerbose($"Deleted sandbox '{name}'."));
         }
         catch (SandboxNotFoundException)

@@ -27,7 +27,7 @@ public sealed class WaitSandboxCommand : SandboxActionCmdlet
         try
         {
             var ready = Pump<Sandbox.Client.Sandbox, SandboxStatusInfo>(
-                (progress, ct) => Client.WaitForSandboxAsync(name, TimeSpan.FromSeconds(TimeoutSec), progress, ct),
+                (progress, ct) => Client.Sandboxes.WaitForReadyAsync(name, new() { Timeout = TimeSpan.FromSeconds(TimeoutSec), Progress = progress }, ct),
                 status =>
                 {
                     var left = TimeoutSec - (int)(DateTime.UtcNow - started).TotalSeconds;

@@ -1,0 +1,126 @@
+using System.Text.Json;
+
+namespace Sandbox.Client.Protocol;
+
+/// <summary>The kinds of resource the control plane keeps, as a dialect routes them.</summary>
+internal enum SandboxResourceKind
+{
+    Sandbox,
+    Template,
+    Snapshot,
+    Pool,
+    Volume,
+}
+
+/// <summary>The lifecycle actions on one sandbox.</summary>
+internal enum SandboxAction
+{
+    Stop,
+    Start,
+    Pause,
+    Resume,
+}
+
+/// <summary>
+/// One HTTP request as a dialect describes it: method, absolute URL, JSON body (serialized with the dialect's
+/// <see cref="SandboxDialect.Json"/>), and whether it is safe to repeat (then <see cref="SandboxRetryHandler"/> retries it).
+/// </summary>
+internal readonly record struct WireRequest(HttpMethod Method, string Url, object? Body = null, bool Retryable = false)
+{
+    /// <summary>"GET /boxes/x", for messages.</summary>
+    public string Describe() => $"{Method} {new Uri(Url).AbsolutePath}";
+}
+
+/// <summary>One frame of the command WebSocket, as a dialect reads it.</summary>
+internal sealed class CommandFrame
+{
+    public string Type { get; init; } = "";
+    public string? Data { get; init; }
+    public long? Offset { get; init; }
+    public int? ExitCode { get; init; }
+    public int? Pid { get; init; }
+    public string? ErrorType { get; init; }
+    public string? Error { get; init; }
+}
+
+/// <summary>
+/// The wire knowledge of one protocol generation: paths, query strings, JSON bodies and answers, WebSocket frames.
+/// The resource clients ask it what to send and how to read what comes back, and own everything else (time-outs,
+/// retries through the pipeline, paging, wildcard lookup, polling, errors), so a new generation (the LangSmith current
+/// generation, leap0 /v1) is a new dialect rather than a branch in every method. <see cref="SeedDialect"/> is the first.
+/// </summary>
+internal abstract class SandboxDialect
+{
+    /// <summary>The serializer settings of bodies and answers.</summary>
+    public abstract JsonSerializerOptions Json { get; }
+
+    // ---------------------------------------------------------------- every named resource
+
+    /// <summary>Gets one resource by its key (a name; a snapshot's id).</summary>
+    public abstract WireRequest Get(SandboxResourceKind kind, string key);
+
+    /// <summary>Deletes one resource by its key.</summary>
+    public abstract WireRequest Delete(SandboxResourceKind kind, string key);
+
+    /// <summary>Renames one resource.</summary>
+    public abstract WireRequest Rename(SandboxResourceKind kind, string key, string newName);
+
+    /// <summary>One page of a list; a <see cref="SandboxListQuery"/>'s filters apply to sandboxes only.</summary>
+    public abstract WireRequest List(SandboxResourceKind kind, SandboxPageQuery query);
+
+    /// <summary>The items of a list answer and the offset of the next page.</summary>
+    public abstract SandboxPage<T> ReadPage<T>(SandboxResourceKind kind, JsonElement answer, SandboxPageQuery query);
+
+    // ---------------------------------------------------------------- creation and changes
+
+    public abstract WireRequest CreateSandbox(CreateSandboxRequest request);
+    public abstract WireRequest UpdateSandbox(string name, UpdateSandboxRequest update);
+    public abstract WireRequest Act(string sandboxName, SandboxAction action);
+    public abstract WireRequest GetStatus(string sandboxName);
+    public abstract WireRequest GetMetrics(string sandboxName);
+    public abstract WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds);
+    public abstract WireRequest CreateTemplate(CreateTemplateRequest request);
+    public abstract WireRequest CreatePool(CreatePoolRequest request);
+    public abstract WireRequest UpdatePool(string name, UpdatePoolRequest update);
+    public abstract WireRequest CreateVolume(string name, string size);
+    public abstract WireRequest ResizeVolume(string name, string size);
+    public abstract WireRequest SnapshotSandbox(string sandboxName, string snapshotName);
+    public abstract WireRequest ImportSnapshot(CreateImageSnapshotRequest request);
+
+    // ---------------------------------------------------------------- dataplane
+
+    /// <summary>Runs a command to its end and answers its buffered output (read with <see cref="ReadExecuteResult"/>).</summary>
+    public abstract WireRequest Execute(Sandbox sandbox, CommandRequest request, string commandLine);
+
+    /// <summary>The buffered result of <see cref="Execute"/>.</summary>
+    public abstract ExecuteResult ReadExecuteResult(JsonElement answer);
+
+    /// <summary>Where an upload goes and the multipart field that carries the bytes.</summary>
+    public abstract (string Url, string Field) Upload(Sandbox sandbox, string path);
+
+    /// <summary>Reads a file; safe to repeat.</summary>
+    public abstract WireRequest Download(Sandbox sandbox, string path);
+
+    /// <summary>The command WebSocket's address.</summary>
+    public abstract Uri CommandSocket(Sandbox sandbox);
+
+    public abstract object ExecuteFrame(CommandRequest request, string commandId);
+    public abstract object InputFrame(string data, bool eof);
+    public abstract object KillFrame();
+    public abstract object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset);
+
+    /// <summary>One received frame, or null when it is not one this dialect understands (ignored, as unknown frames are).</summary>
+    public abstract CommandFrame? ReadFrame(ReadOnlySpan<byte> message);
+}
+
+/// <summary>The buffered result of a command, as the dialect read it (truncation fields are the local server's).</summary>
+internal sealed class ExecuteResult
+{
+    public string? Stdout { get; set; }
+    public string? Stderr { get; set; }
+    public int ExitCode { get; set; }
+    public bool StdoutTruncated { get; set; }
+    public bool StderrTruncated { get; set; }
+    public long? StdoutBytes { get; set; }
+    public long? StderrBytes { get; set; }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Sandbox.Client.Protocol;
+
+namespace Sandbox.Client;
+
+/// <summary>
+/// What every named resource offers (sandboxes, templates, snapshots, pools, volumes), so that code can treat them alike.
+/// </summary>
+/// <typeparam name="T">The resource's model.</typeparam>
+public interface IResourceClient<T> where T : class, INamedSandboxResource
+{
+    /// <summary>Gets one by its key (its name; a snapshot's id).</summary>
+    /// <exception cref="SandboxNotFoundException">No such resource.</exception>
+    Task<T> GetAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the list.</summary>
+    Task<SandboxPage<T>> ListAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every item matching the query, page by page (following the answers' <c>offset</c>), in the server's order.</summary>
+    IAsyncEnumerable<T> ListAllAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// By name or wildcard pattern: null, empty or <c>*</c> lists every one; a name without wildcards that does not exist
+    /// throws <see cref="SandboxNotFoundException"/>; a wildcard pattern lists with <c>name_contains</c> set to its longest
+    /// literal and matches locally (no match is an empty list, not an error).
+    /// </summary>
+    Task<IReadOnlyList<T>> FindAsync(string? namePattern = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one by its key; retried as a safe request.</summary>
+    /// <exception cref="SandboxNotFoundException">No such resource.</exception>
+    Task DeleteAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A named resource that can be renamed (all but snapshots).</summary>
+/// <typeparam name="T">The resource's model.</typeparam>
+public interface IRenamableResourceClient<T> : IResourceClient<T> where T : class, INamedSandboxResource
+{
+    /// <summary>Renames one (<c>PATCH</c> with <c>name</c>); not retried.</summary>
+    /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>
+    Task<T> RenameAsync(string name, string newName, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The list, lookup and delete code of every named resource, written once: a resource client says which kind it is and
+/// the dialect says what goes on the wire.
+/// </summary>
+/// <typeparam name="T">The resource's model.</typeparam>
+public abstract class ResourceClient<T> : IResourceClient<T> where T : class, INamedSandboxResource
+{
+    private readonly SandboxResourceKind _kind;
+
+    private protected ResourceClient(SandboxTransport transport, SandboxResourceKind kind)
+    {
+        Transport = transport;
+        _kind = kind;
+    }
+
+    private protected SandboxTransport Transport { get; }
+
+    private protected SandboxDialect Dialect => Transport.Dialect;
+
+    /// <summary>Whether a name identifies one resource (so a name without wildcards is fetched directly); snapshots' names do not.</summary>
+    private protected virtual bool NamesAreKeys => true;
+
+    /// <summary>Fills in what the client knows and the server does not send (the endpoint).</summary>
+    private protected virtual T Stamp(T item) => item;
+
+    /// <summary>The message of a not-found literal name when names are not keys.</summary>
+    private protected virtual SandboxNotFoundException NotFound(string name) => new($"'{name}' not found", 404, "NotFound") { TargetName = name };
+
+    private protected async Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null) =>
+        Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false));
+
+    /// <inheritdoc/>
+    public Task<T> GetAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Dialect.Get(_kind, key), key, options, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<SandboxPage<T>> ListAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new SandboxPageQuery();
+        var answer = await Transport.SendJsonAsync<JsonElement>(Dialect.List(_kind, query), null, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        var page = Dialect.ReadPage<T>(_kind, answer, query);
+        foreach (var item in page.Items) Stamp(item);
+        return page;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Stops when a page is empty, shorter than the page size, or the offset does not advance (bounded).</remarks>
+    public async IAsyncEnumerable<T> ListAllAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var q = query?.Clone() ?? new SandboxPageQuery();
+        q.Limit ??= SandboxDefaults.PageSize;
+        q.Offset ??= 0;
+        // Bounded: each page must advance the offset, and 1,000,000 items is far beyond any server's list.
+        for (var pages = 0; pages < 1_000_000 / q.Limit.Value + 1; pages++)
+        {
+            var page = await ListAsync(q, options, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items) yield return item;
+            if (page.Items.Count == 0 || page.Items.Count < q.Limit || page.NextOffset <= q.Offset) yield break;
+            q.Offset = page.NextOffset;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<T>> FindAsync(string? namePattern = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        FindAsync(namePattern, new SandboxPageQuery(), static _ => true, options, cancellationToken);
+
+    /// <summary>
+    /// <see cref="FindAsync(string?, SandboxRequestOptions?, CancellationToken)"/> with the list's other filters
+    /// (<paramref name="query"/>, whose name filter is set here) and a local filter applied in every case.
+    /// </summary>
+    private protected async Task<IReadOnlyList<T>> FindAsync(string? namePattern, SandboxPageQuery query, Func<T, bool> keep, SandboxRequestOptions? options, CancellationToken ct)
+    {
+        var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
+        if (pattern is { HasWildcards: false } && NamesAreKeys)
+        {
+            var one = await GetAsync(pattern.LiteralText!, options, ct).ConfigureAwait(false);
+            return keep(one) ? [one] : [];
+        }
+        var literal = pattern is { HasWildcards: false } ? pattern.LiteralText : pattern?.LongestLiteral;
+        query.NameContains = literal is { Length: > 0 } l ? l : null;
+        var result = new List<T>();
+        await foreach (var item in ListAllAsync(query, options, ct).ConfigureAwait(false))
+            if ((pattern is null || (pattern.HasWildcards ? pattern.IsMatch(item.Name) : item.Name == pattern.LiteralText)) && keep(item)) result.Add(item);
+        if (pattern is { HasWildcards: false } && result.Count == 0) throw NotFound(pattern.LiteralText!);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Transport.SendNoContentAsync(Dialect.Delete(_kind, key), key, options?.Timeout, cancellationToken);
+
+    /// <summary>Renames one; see <see cref="IRenamableResourceClient{T}.RenameAsync"/>.</summary>
+    private protected Task<T> RenameCoreAsync(string name, string newName, SandboxRequestOptions? options, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(newName);
+        return SendAsync(Dialect.Rename(_kind, name, newName), name, options, ct);
+    }
+}
+
+/// <summary>A <see cref="ResourceClient{T}"/> whose resources can be renamed.</summary>
+/// <typeparam name="T">The resource's model.</typeparam>
+public abstract class RenamableResourceClient<T> : ResourceClient<T>, IRenamableResourceClient<T> where T : class, INamedSandboxResource
+{
+    private protected RenamableResourceClient(SandboxTransport transport, SandboxResourceKind kind) : base(transport, kind)
+    {
+    }
+
+    /// <inheritdoc/>
+    public Task<T> RenameAsync(string name, string newName, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        RenameCoreAsync(name, newName, options, cancellationToken);
+}

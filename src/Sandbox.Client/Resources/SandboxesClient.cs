@@ -1,0 +1,176 @@
+using Sandbox.Client.Protocol;
+
+namespace Sandbox.Client;
+
+/// <summary>
+/// Sandboxes on the control plane (<c>client.Sandboxes</c>): create, get, list, find, rename, delete, and each one's
+/// lifecycle (stop, start, pause, resume, wait), status, metrics, network policy and service URLs. Commands and files
+/// are on <see cref="SandboxHandle"/> (or <see cref="SandboxClient.Commands"/> and <see cref="SandboxClient.Files"/>).
+/// </summary>
+public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
+{
+    private readonly SandboxClient _client;
+
+    internal SandboxesClient(SandboxClient client, SandboxTransport transport) : base(transport, SandboxResourceKind.Sandbox) => _client = client;
+
+    /// <summary>The largest <c>expires_in_seconds</c> the local server accepts (one day).</summary>
+    public static readonly TimeSpan MaxServiceUrlLifetime = TimeSpan.FromDays(1);
+
+    private protected override Sandbox Stamp(Sandbox item)
+    {
+        item.Endpoint = Transport.Settings.Endpoint;
+        return item;
+    }
+
+    /// <summary>
+    /// Creates a sandbox (<c>POST /boxes</c>; not retried, as it is not safe to repeat) and returns a handle to it whose
+    /// <see cref="SandboxHandle.DisposeAsync"/> deletes it: <c>await using var box = await client.Sandboxes.CreateAsync(...)</c>.
+    /// Set <see cref="SandboxHandle.DeleteOnDispose"/> to false to keep it.
+    /// </summary>
+    /// <param name="request">What to create; <see cref="CreateSandboxRequest.Environment"/> is sent only when it has entries.</param>
+    /// <param name="options">The call's time-out; by default the server-side wait plus a margin.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The sandbox: ready, or provisioning when <see cref="CreateSandboxRequest.WaitForReady"/> is false.</returns>
+    /// <exception cref="SandboxTimeoutException">Not ready within the server-side time-out (408 <c>SandboxTimeout</c>; it keeps booting).</exception>
+    public async Task<SandboxHandle> CreateAsync(CreateSandboxRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.TemplateName is null && request.SnapshotId is null)
+            throw new ArgumentException("a template name or a snapshot id is required", nameof(request));
+        var wait = request.WaitForReady
+            ? SandboxTransport.Max(Transport.Options.DefaultTimeout, TimeSpan.FromSeconds(request.Timeout ?? SandboxDefaults.CreateTimeoutSeconds) + SandboxDefaults.ServerWaitMargin)
+            : Transport.Options.DefaultTimeout;
+        var sandbox = await SendAsync(Dialect.CreateSandbox(request), request.Name ?? request.TemplateName, options, cancellationToken, wait).ConfigureAwait(false);
+        return new SandboxHandle(_client, sandbox) { DeleteOnDispose = true };
+    }
+
+    /// <summary>Creates a sandbox from a snapshot (<c>POST /boxes</c> with <c>snapshot_id</c>); see <see cref="CreateAsync"/>.</summary>
+    public Task<SandboxHandle> CreateFromSnapshotAsync(string snapshotId, string? name = null, bool waitForReady = true, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(snapshotId);
+        return CreateAsync(new CreateSandboxRequest { SnapshotId = snapshotId, Name = name, WaitForReady = waitForReady }, options, cancellationToken);
+    }
+
+    /// <summary>A handle to a sandbox already known; disposing it does not delete it unless <see cref="SandboxHandle.DeleteOnDispose"/> is set.</summary>
+    public SandboxHandle Attach(Sandbox sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        return new SandboxHandle(_client, sandbox);
+    }
+
+    /// <summary>Gets a sandbox by name and returns a handle to it (not deleted on dispose unless <see cref="SandboxHandle.DeleteOnDispose"/> is set).</summary>
+    public async Task<SandboxHandle> OpenAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Attach(await GetAsync(name, options, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Sandboxes by name or wildcard pattern (see <see cref="IResourceClient{T}.FindAsync"/>), sorted by name, with a status and
+    /// a template filter that apply in every case.
+    /// </summary>
+    public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var query = new SandboxListQuery { Status = status, TemplateName = templateName, SortBy = SandboxSortBy.Name, Ascending = true };
+        return FindAsync(namePattern, query, s => (status is null || s.Status == status) && (templateName is null || s.TemplateName == templateName), options, cancellationToken);
+    }
+
+    /// <summary>Changes a sandbox's name, time-to-live settings or network policy (<c>PATCH /boxes/{name}</c>). Not retried.</summary>
+    /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>
+    public Task<Sandbox> UpdateAsync(string name, UpdateSandboxRequest update, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return SendAsync(Dialect.UpdateSandbox(name, update), name, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes a sandbox's outbound network policy (<c>PATCH /boxes/{name}</c> with <c>network_policy</c>, extension).
+    /// A running sandbox gets it at once; a stopped one at its next start.
+    /// </summary>
+    /// <exception cref="SandboxValidationException">The server rejected the policy (422 naming the field).</exception>
+    public Task<Sandbox> SetNetworkPolicyAsync(string name, SandboxNetworkPolicy policy, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return UpdateAsync(name, new UpdateSandboxRequest { NetworkPolicy = policy }, options, cancellationToken);
+    }
+
+    /// <summary>Gets a sandbox's status (<c>GET /boxes/{name}/status</c>).</summary>
+    public Task<SandboxStatusInfo> GetStatusAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Transport.SendJsonAsync<SandboxStatusInfo>(Dialect.GetStatus(name), name, options?.Timeout, cancellationToken);
+
+    /// <summary>Stops a sandbox: every process ends, the filesystem is kept (<c>POST /boxes/{name}/stop</c>; idempotent, so retried).</summary>
+    public Task<Sandbox> StopAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Dialect.Act(name, SandboxAction.Stop), name, options, cancellationToken);
+
+    /// <summary>Starts a stopped sandbox (<c>POST /boxes/{name}/start</c>; idempotent, so retried).</summary>
+    public Task<Sandbox> StartAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Dialect.Act(name, SandboxAction.Start), name, options, cancellationToken);
+
+    /// <summary>
+    /// Pauses a sandbox: every process is frozen, its memory kept, no CPU used (<c>POST /boxes/{name}/pause</c>, local server
+    /// extension; idempotent, so retried). A command, file transfer or <see cref="ResumeAsync"/> wakes it.
+    /// </summary>
+    /// <exception cref="SandboxApiException">The sandbox is not ready (error type <c>NotReady</c>: stopped, failed, provisioning).</exception>
+    public Task<Sandbox> PauseAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Dialect.Act(name, SandboxAction.Pause), name, options, cancellationToken);
+
+    /// <summary>Resumes a paused sandbox where it stopped (<c>POST /boxes/{name}/resume</c>; idempotent on a ready one, so retried).</summary>
+    /// <exception cref="SandboxApiException">The sandbox is neither paused nor ready (error type <c>NotReady</c>).</exception>
+    public Task<Sandbox> ResumeAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Dialect.Act(name, SandboxAction.Resume), name, options, cancellationToken);
+
+    /// <summary>A sandbox's CPU seconds, memory, pids and disk bytes (<c>GET /boxes/{name}/metrics</c>, local server extension).</summary>
+    public async Task<SandboxMetrics> GetMetricsAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var metrics = await Transport.SendJsonAsync<SandboxMetrics>(Dialect.GetMetrics(name), name, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        metrics.Name = name;
+        metrics.Endpoint = Transport.Settings.Endpoint;
+        return metrics;
+    }
+
+    /// <summary>
+    /// Polls a sandbox's status until it is <c>ready</c>, then returns it. Polls start at <see cref="SandboxClientOptions.PollInterval"/>
+    /// and grow to <see cref="SandboxClientOptions.MaxPollInterval"/>.
+    /// </summary>
+    /// <param name="name">The sandbox.</param>
+    /// <param name="options">The deadline (<see cref="SandboxDefaults.WaitTimeout"/> by default) and a receiver of each polled status.</param>
+    /// <param name="cancellationToken">Cancels the wait at once.</param>
+    /// <exception cref="SandboxTimeoutException">Not ready by the deadline.</exception>
+    /// <exception cref="SandboxFailedException">The sandbox reached <c>failed</c>.</exception>
+    /// <exception cref="SandboxApiException">The sandbox is stopped, paused or being deleted (error type <c>NotReady</c>): it will not become ready by itself.</exception>
+    public async Task<Sandbox> WaitForReadyAsync(string name, SandboxProgressOptions<SandboxStatusInfo>? options = null, CancellationToken cancellationToken = default)
+    {
+        await Transport.PollAsync(options?.Timeout, async pollTimeout =>
+        {
+            var status = await GetStatusAsync(name, SandboxRequestOptions.WithTimeout(pollTimeout), cancellationToken).ConfigureAwait(false);
+            options?.Progress?.Report(status);
+            return status.Status switch
+            {
+                SandboxStatus.Ready => status,
+                SandboxStatus.Failed => throw new SandboxFailedException($"sandbox '{name}' failed to start{(string.IsNullOrEmpty(status.StatusMessage) ? "" : ": " + status.StatusMessage)}", name) { TargetName = name },
+                SandboxStatus.Stopped or SandboxStatus.Paused or SandboxStatus.Deleting => throw new SandboxApiException(
+                    $"sandbox '{name}' is {status.Status} and will not become ready by itself{(status.Status == SandboxStatus.Deleting ? "" : "; start it first")}", null, "NotReady") { TargetName = name },
+                _ => null,
+            };
+        }, limit => new SandboxTimeoutException($"sandbox '{name}' was not ready within {limit.TotalSeconds:0.#} s", null, "SandboxTimeout") { TargetName = name }, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(name, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Issues a service URL for <paramref name="port"/> inside the sandbox (<c>POST /boxes/{name}/service-url</c>). Not retried
+    /// (each call issues a new token). <paramref name="expiresIn"/> is rounded up to whole seconds; null lets the server choose (one hour).
+    /// </summary>
+    /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
+    public async Task<SandboxServiceUrl> GetServiceUrlAsync(string name, int port, TimeSpan? expiresIn = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        long? seconds = null;
+        if (expiresIn is { } e)
+        {
+            if (e <= TimeSpan.Zero || e > MaxServiceUrlLifetime) throw new ArgumentOutOfRangeException(nameof(expiresIn), e, "must be more than zero and at most one day");
+            seconds = (long)Math.Ceiling(e.TotalSeconds);
+        }
+        var url = await Transport.SendJsonAsync<SandboxServiceUrl>(Dialect.IssueServiceUrl(name, port, seconds), name, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        url.SandboxName = name;
+        url.Port = port;
+        return url;
+    }
+}
