@@ -106,7 +106,7 @@ internal sealed partial class Bench
             async Task<double> Client()
             {
                 var t = Stopwatch.GetTimestamp();
-                var s = await client.GetSandboxAsync(name, cancellationToken: ct);
+                var s = await client.Sandboxes.GetAsync(name, cancellationToken: ct);
                 var ms = Stats.ElapsedMs(t);
                 if (s.Name != name) throw new ApiException($"GetSandboxAsync returned '{s.Name}', expected '{name}'");
                 return ms;
@@ -238,7 +238,7 @@ internal sealed partial class Bench
         {
             try
             {
-                sandbox = await client.GetSandboxAsync(box.Name, cancellationToken: ct);
+                sandbox = await client.Sandboxes.GetAsync(box.Name, cancellationToken: ct);
                 // Warm-up of each path, not counted: at least 64 MiB, so that the server's and the bench's per-frame code is
                 // past tiered JIT (a first 256 MiB rep ran at 40% of the later ones).
                 var warm = Math.Max(bytes, 64L << 20);
@@ -322,7 +322,7 @@ internal sealed partial class Bench
         long total = 0, chunks = 0;
         var t = Stopwatch.GetTimestamp();
         long stop;
-        await using (var session = await client.StartCommandAsync(sandbox, new CommandRequest(command) { TimeoutSeconds = 600 }, deadline.Token))
+        await using (var session = await client.Commands.StartAsync(sandbox, new CommandRequest(command) { TimeoutSeconds = 600 }, deadline.Token))
         {
             await foreach (var chunk in session.ReadOutputAsync(deadline.Token))
             {

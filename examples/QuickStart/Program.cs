@@ -37,11 +37,11 @@ try
     using var client = SandboxClient.Create(endpoint, apiKey);
     Console.WriteLine($"server: {client.Settings.Endpoint}");
 
-    var box = await client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "python" }, cancellationToken: cts.Token);
+    var box = (await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "python" }, cancellationToken: cts.Token)).Sandbox;
     Console.WriteLine($"created sandbox {box.Name}");
     try
     {
-        var result = await client.ExecuteAsync(box, new CommandRequest("python --version"), cts.Token);
+        var result = await client.Commands.RunAsync(box, new CommandRequest("python --version"), cts.Token);
         Console.WriteLine("$ python --version");
         if (result.Stdout.Length > 0) Console.Write(result.Stdout.EndsWith('\n') ? result.Stdout : result.Stdout + "\n");
         if (result.Stderr.Length > 0) Console.Write("stderr: " + (result.Stderr.EndsWith('\n') ? result.Stderr : result.Stderr + "\n"));
@@ -54,7 +54,7 @@ try
         using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
-            await client.DeleteSandboxAsync(box.Name, cancellationToken: cleanup.Token);
+            await client.Sandboxes.DeleteAsync(box.Name, cancellationToken: cleanup.Token);
             Console.WriteLine($"deleted sandbox {box.Name}");
         }
         catch (SandboxApiException e)

@@ -330,20 +330,20 @@ public sealed class SmallLogicTests
     [Fact]
     public void Stdin_fallback_quotes_for_a_posix_shell()
     {
-        var wrapped = SandboxClient.PipeStdinInto("cat", "it's $HOME\n", "/bin/bash");
+        var wrapped = CommandsClient.PipeStdinInto("cat", "it's $HOME\n", "/bin/bash");
         Assert.Equal("printf '%s' 'it'\\''s $HOME\n' | (\ncat\n)", wrapped);
-        Assert.Throws<SandboxNotSupportedException>(() => SandboxClient.PipeStdinInto("x", "y", "/usr/bin/python3"));
-        Assert.Throws<SandboxNotSupportedException>(() => SandboxClient.PipeStdinInto("x", new string('a', SandboxClient.MaxFallbackStdinBytes + 1), null));
+        Assert.Throws<SandboxNotSupportedException>(() => CommandsClient.PipeStdinInto("x", "y", "/usr/bin/python3"));
+        Assert.Throws<SandboxNotSupportedException>(() => CommandsClient.PipeStdinInto("x", new string('a', CommandsClient.MaxFallbackStdinBytes + 1), null));
     }
 
     [Fact]
     public void Sandbox_models_serialise_snake_case_and_send_env_only_when_given()
     {
-        var json = System.Text.Json.JsonSerializer.Serialize(new CreateSandboxRequest { TemplateName = "base", MemBytes = 1, IdleTtlSeconds = 60 }, SandboxClient.Json);
+        var json = System.Text.Json.JsonSerializer.Serialize(new CreateSandboxRequest { TemplateName = "base", MemBytes = 1, IdleTtlSeconds = 60 }, new global::Sandbox.Client.Protocol.SeedDialect("http://h").Json);
         Assert.Equal("""{"template_name":"base","wait_for_ready":true,"idle_ttl_seconds":60,"mem_bytes":1}""", json);
-        var withEnv = System.Text.Json.JsonSerializer.Serialize(new CreateSandboxRequest { TemplateName = "b", Environment = new Dictionary<string, string> { ["MY_VAR"] = "1" } }, SandboxClient.Json);
+        var withEnv = System.Text.Json.JsonSerializer.Serialize(new CreateSandboxRequest { TemplateName = "b", Environment = new Dictionary<string, string> { ["MY_VAR"] = "1" } }, new global::Sandbox.Client.Protocol.SeedDialect("http://h").Json);
         Assert.Contains("\"env\":{\"MY_VAR\":\"1\"}", withEnv);
-        var s = System.Text.Json.JsonSerializer.Deserialize<Sandbox>("""{"id":"i","name":"n","template_name":"t","dataplane_url":"http://x","status":"ready","created_at":"2026-11-22T00:08:45.9322352Z","mem_bytes":536870912,"vcpus":2,"future_field":1}""", SandboxClient.Json)!;
+        var s = System.Text.Json.JsonSerializer.Deserialize<Sandbox>("""{"id":"i","name":"n","template_name":"t","dataplane_url":"http://x","status":"ready","created_at":"2026-11-22T00:08:45.9322352Z","mem_bytes":536870912,"vcpus":2,"future_field":1}""", new global::Sandbox.Client.Protocol.SeedDialect("http://h").Json)!;
         Assert.Equal("n", s.SandboxName);
         Assert.Equal("t", s.TemplateName);
         Assert.Equal(512, s.MemoryMB);

@@ -13,13 +13,13 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     private Sandbox _box = null!;
 
     public async Task InitializeAsync() =>
-        _box = await fx.Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("dp") });
+        _box = (await fx.Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("dp") })).Sandbox;
 
     public async Task DisposeAsync()
     {
         try
         {
-            await fx.Client.DeleteSandboxAsync(_box.Name);
+            await fx.Client.Sandboxes.DeleteAsync(_box.Name);
         }
         catch (SandboxNotFoundException)
         {
@@ -29,7 +29,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Buffered_execute_returns_output_exit_code_and_duration()
     {
-        var r = await Client.ExecuteAsync(_box, new CommandRequest("echo out; echo err >&2; exit 3"));
+        var r = await Client.Commands.RunAsync(_box, new CommandRequest("echo out; echo err >&2; exit 3"));
         Assert.Equal("out\n", r.Stdout);
         Assert.Equal("err\n", r.Stderr);
         Assert.Equal(3, r.ExitCode);
@@ -38,25 +38,25 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
         Assert.Equal(_box.Name, r.Sandbox);
         Assert.Equal("echo out; echo err >&2; exit 3", r.Command);
 
-        var env = await Client.ExecuteAsync(_box.Name, new CommandRequest("echo \"$A-$B\"; pwd") { Environment = new Dictionary<string, string> { ["A"] = "x", ["B"] = "y" }, WorkingDirectory = "/tmp" });
+        var env = await Client.Commands.RunAsync(_box.Name, new CommandRequest("echo \"$A-$B\"; pwd") { Environment = new Dictionary<string, string> { ["A"] = "x", ["B"] = "y" }, WorkingDirectory = "/tmp" });
         Assert.Equal("x-y\n/tmp\n", env.Stdout);
         Assert.True(env.Succeeded);
 
-        var sh = await Client.ExecuteAsync(_box, new CommandRequest("echo $0") { Shell = "/bin/sh" });
+        var sh = await Client.Commands.RunAsync(_box, new CommandRequest("echo $0") { Shell = "/bin/sh" });
         Assert.Equal("/bin/sh\n", sh.Stdout);
     }
 
     [Fact]
     public async Task Buffered_execute_reports_output_cut_at_the_servers_limit()
     {
-        var small = await Client.ExecuteAsync(_box, new CommandRequest("printf abc"));
+        var small = await Client.Commands.RunAsync(_box, new CommandRequest("printf abc"));
         Assert.False(small.StdoutTruncated);
         Assert.False(small.StderrTruncated);
         Assert.Equal(3, small.StdoutBytes);
         Assert.Equal(0, small.StderrBytes);
 
         // The local server keeps 4 MiB of each stream by default; the command still runs to its end.
-        var big = await Client.ExecuteAsync(_box, new CommandRequest("head -c 5M /dev/zero | tr '\\0' a; echo tail >&2; exit 2"));
+        var big = await Client.Commands.RunAsync(_box, new CommandRequest("head -c 5M /dev/zero | tr '\\0' a; echo tail >&2; exit 2"));
         Assert.True(big.StdoutTruncated);
         Assert.False(big.StderrTruncated);
         Assert.Equal(5L << 20, big.StdoutBytes);
@@ -68,26 +68,26 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Execute_errors_are_typed()
     {
-        var timeout = await Assert.ThrowsAsync<SandboxCommandTimeoutException>(() => Client.ExecuteAsync(_box, new CommandRequest("sleep 30") { TimeoutSeconds = 1 }));
+        var timeout = await Assert.ThrowsAsync<SandboxCommandTimeoutException>(() => Client.Commands.RunAsync(_box, new CommandRequest("sleep 30") { TimeoutSeconds = 1 }));
         Assert.Equal(408, timeout.StatusCode);
         Assert.Equal("SandboxCommandTimeout", timeout.ErrorId());
         Assert.Equal("OperationTimeout", timeout.CategoryName());
 
-        var noShell = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.ExecuteAsync(_box, new CommandRequest("true") { Shell = "/no/such/shell" }));
+        var noShell = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Commands.RunAsync(_box, new CommandRequest("true") { Shell = "/no/such/shell" }));
         Assert.Equal("CommandNotFound", noShell.ErrorType);
-        var noCwd = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.ExecuteAsync(_box, new CommandRequest("true") { WorkingDirectory = "/no/such/dir" }));
+        var noCwd = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.Commands.RunAsync(_box, new CommandRequest("true") { WorkingDirectory = "/no/such/dir" }));
         Assert.Equal("InvalidWorkingDirectory", noCwd.ErrorType);
     }
 
     [Fact]
     public async Task Execute_with_stdin_runs_over_the_websocket_and_over_http()
     {
-        var ws = await Client.ExecuteAsync(_box, new CommandRequest("tr a-z A-Z") { Stdin = "hello 'quoted' $HOME\nsecond line" });
+        var ws = await Client.Commands.RunAsync(_box, new CommandRequest("tr a-z A-Z") { Stdin = "hello 'quoted' $HOME\nsecond line" });
         Assert.Equal("HELLO 'QUOTED' $HOME\nSECOND LINE", ws.Stdout);
         Assert.Equal(0, ws.ExitCode);
 
         using var httpOnly = fx.Server.CreateClient(new SandboxClientOptions { UseWebSocket = false });
-        var http = await httpOnly.ExecuteAsync(_box, new CommandRequest("tr a-z A-Z; exit 4") { Stdin = "hello 'quoted' $HOME\nsecond line" });
+        var http = await httpOnly.Commands.RunAsync(_box, new CommandRequest("tr a-z A-Z; exit 4") { Stdin = "hello 'quoted' $HOME\nsecond line" });
         Assert.Equal("HELLO 'QUOTED' $HOME\nSECOND LINE", http.Stdout);
         Assert.Equal(4, http.ExitCode);
     }
@@ -95,7 +95,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Streaming_delivers_chunks_as_they_are_written_and_the_exit_code()
     {
-        await using var session = await Client.StartCommandAsync(_box, new CommandRequest("echo first; sleep 3; echo second; echo oops >&2; exit 7"));
+        await using var session = await Client.Commands.StartAsync(_box, new CommandRequest("echo first; sleep 3; echo second; echo oops >&2; exit 7"));
         Assert.Equal(CommandTransport.WebSocket, session.Transport);
         Assert.NotNull(session.ProcessId);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -119,7 +119,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Streaming_lines_stdin_and_close()
     {
-        await using var session = await Client.StartCommandAsync(_box, new CommandRequest("while read -r l; do echo \"got:$l\"; echo \"err:$l\" >&2; done; echo done"));
+        await using var session = await Client.Commands.StartAsync(_box, new CommandRequest("while read -r l; do echo \"got:$l\"; echo \"err:$l\" >&2; done; echo done"));
         await session.WriteInputAsync("one\ntw");
         await session.WriteInputAsync("o\n");
         await session.CloseInputAsync();
@@ -134,7 +134,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Kill_ends_a_running_command()
     {
-        await using var session = await Client.StartCommandAsync(_box, new CommandRequest("echo started; sleep 60; echo never"));
+        await using var session = await Client.Commands.StartAsync(_box, new CommandRequest("echo started; sleep 60; echo never"));
         var output = new StringBuilder();
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await foreach (var chunk in session.ReadOutputAsync())
@@ -151,12 +151,12 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     public async Task Disposing_a_running_session_kills_the_command()
     {
         var marker = "/tmp/killed-" + Guid.NewGuid().ToString("N")[..6];
-        await using (var session = await Client.StartCommandAsync(_box, new CommandRequest($"sleep 3 && touch {marker}")))
+        await using (var session = await Client.Commands.StartAsync(_box, new CommandRequest($"sleep 3 && touch {marker}")))
         {
             Assert.False(session.HasExited);
         }
         await Task.Delay(4000);
-        var check = await Client.ExecuteAsync(_box, new CommandRequest($"test -e {marker} && echo exists || echo absent"));
+        var check = await Client.Commands.RunAsync(_box, new CommandRequest($"test -e {marker} && echo exists || echo absent"));
         Assert.Equal("absent\n", check.Stdout);
     }
 
@@ -165,7 +165,7 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     {
         // Ctrl+C in Invoke-SandboxCommand -Stream: the read is cancelled (which aborts the socket), then the session is disposed.
         var marker = "/tmp/cancelled-" + Guid.NewGuid().ToString("N")[..6];
-        var session = await Client.StartCommandAsync(_box, new CommandRequest($"echo started; sleep 3 && touch {marker}"));
+        var session = await Client.Commands.StartAsync(_box, new CommandRequest($"echo started; sleep 3 && touch {marker}"));
         using (var cancel = new CancellationTokenSource())
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
@@ -176,14 +176,14 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
         }
         await session.DisposeAsync();
         await Task.Delay(4000);
-        var check = await Client.ExecuteAsync(_box, new CommandRequest($"test -e {marker} && echo exists || echo absent"));
+        var check = await Client.Commands.RunAsync(_box, new CommandRequest($"test -e {marker} && echo exists || echo absent"));
         Assert.Equal("absent\n", check.Stdout);
     }
 
     [Fact]
     public async Task Streaming_errors_are_typed()
     {
-        await using var timeout = await Client.StartCommandAsync(_box, new CommandRequest("echo a; sleep 30") { TimeoutSeconds = 1 });
+        await using var timeout = await Client.Commands.StartAsync(_box, new CommandRequest("echo a; sleep 30") { TimeoutSeconds = 1 });
         var e = await Assert.ThrowsAsync<SandboxCommandTimeoutException>(async () =>
         {
             await foreach (var _ in timeout.ReadOutputAsync())
@@ -193,28 +193,28 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
         Assert.Null(e.StatusCode);
         Assert.Equal("CommandTimeout", e.ErrorType);
 
-        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.StartCommandAsync(_box, new CommandRequest("true") { Shell = "/no/such/shell" }));
+        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Commands.StartAsync(_box, new CommandRequest("true") { Shell = "/no/such/shell" }));
         Assert.Equal("CommandNotFound", missing.ErrorType);
     }
 
     [Fact]
     public async Task Streaming_on_a_stopped_sandbox_reports_not_ready()
     {
-        var box = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("st") });
-        await Client.StopSandboxAsync(box.Name);
+        var box = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("st") })).Sandbox;
+        await Client.Sandboxes.StopAsync(box.Name);
         // The server refuses the upgrade with 400 NotReady; the fallback's POST reports the typed error.
-        await using var session = await Client.StartCommandAsync(box, new CommandRequest("true"));
+        await using var session = await Client.Commands.StartAsync(box, new CommandRequest("true"));
         Assert.Equal(CommandTransport.Http, session.Transport);
         var e = await Assert.ThrowsAsync<SandboxApiException>(() => session.CollectAsync());
         Assert.Equal("NotReady", e.ErrorType);
-        await Client.DeleteSandboxAsync(box.Name);
+        await Client.Sandboxes.DeleteAsync(box.Name);
     }
 
     [Fact]
     public async Task Http_transport_streams_the_whole_output_and_collects_stdin()
     {
         using var httpOnly = fx.Server.CreateClient(new SandboxClientOptions { UseWebSocket = false });
-        await using var session = await httpOnly.StartCommandAsync(_box, new CommandRequest("cat; echo e >&2; exit 2"));
+        await using var session = await httpOnly.Commands.StartAsync(_box, new CommandRequest("cat; echo e >&2; exit 2"));
         Assert.Equal(CommandTransport.Http, session.Transport);
         await session.WriteInputAsync("a\n");
         await session.WriteInputAsync("b\n");
@@ -230,31 +230,31 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     {
         var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 123);
         var sent = new List<long>();
-        var up = await Client.UploadAsync(_box, "data/blob.bin", new MemoryStream(data), new SyncProgress<long>(sent.Add));
+        var up = await Client.Files.UploadAsync(_box, "data/blob.bin", new MemoryStream(data), new() { Progress = new SyncProgress<long>(sent.Add) });
         Assert.Equal("/home/user/data/blob.bin", up.Path);
         Assert.Equal(data.Length, up.Written);
         Assert.True(sent.Count > 10, "progress was reported per chunk");
         Assert.Equal(data.Length, sent[^1]);
         Assert.Equal(sent.Order(), sent);
 
-        var sum = await Client.ExecuteAsync(_box, new CommandRequest("sha256sum data/blob.bin | cut -d' ' -f1"));
+        var sum = await Client.Commands.RunAsync(_box, new CommandRequest("sha256sum data/blob.bin | cut -d' ' -f1"));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)) + "\n", sum.Stdout);
 
         var received = new List<long>();
         var into = new MemoryStream();
-        var n = await Client.DownloadAsync(_box, "/home/user/data/blob.bin", into, new SyncProgress<long>(received.Add));
+        var n = await Client.Files.DownloadAsync(_box, "/home/user/data/blob.bin", into, new() { Progress = new SyncProgress<long>(received.Add) });
         Assert.Equal(data.Length, n);
         Assert.Equal(data, into.ToArray());
         Assert.Equal(data.Length, received[^1]);
 
-        using (var open = await Client.OpenReadAsync(_box, "data/blob.bin"))
+        using (var open = await Client.Files.OpenReadAsync(_box, "data/blob.bin"))
             Assert.Equal(data.Length, open.Length);
 
         // A stream of unknown length goes chunked.
         var unknown = new NonSeekableStream(Encoding.UTF8.GetBytes("héllo"));
-        var small = await Client.UploadAsync(_box, "/tmp/small.txt", unknown);
+        var small = await Client.Files.UploadAsync(_box, "/tmp/small.txt", unknown);
         Assert.Equal(6, small.Written);
-        Assert.Equal("héllo", (await Client.ExecuteAsync(_box, new CommandRequest("cat /tmp/small.txt"))).Stdout);
+        Assert.Equal("héllo", (await Client.Commands.RunAsync(_box, new CommandRequest("cat /tmp/small.txt"))).Stdout);
     }
 
     [Fact]
@@ -264,8 +264,8 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
         try
         {
             await File.WriteAllTextAsync(local + ".in", "local content\n");
-            await Client.UploadFileAsync(_box, local + ".in", "f.txt");
-            var n = await Client.DownloadFileAsync(_box, "f.txt", local + ".out");
+            await Client.Files.UploadFileAsync(_box, local + ".in", "f.txt");
+            var n = await Client.Files.DownloadFileAsync(_box, "f.txt", local + ".out");
             Assert.Equal(14, n);
             Assert.Equal("local content\n", await File.ReadAllTextAsync(local + ".out"));
         }
@@ -274,12 +274,12 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
             File.Delete(local + ".in");
             File.Delete(local + ".out");
         }
-        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DownloadAsync(_box, "no/such/file", Stream.Null));
+        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Files.DownloadAsync(_box, "no/such/file", Stream.Null));
         Assert.Equal("SandboxPathNotFound", missing.ErrorId());
         Assert.Equal("no/such/file", missing.TargetName);
-        var dir = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.DownloadAsync(_box, "/home/user", Stream.Null));
+        var dir = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.Files.DownloadAsync(_box, "/home/user", Stream.Null));
         Assert.Equal("IsADirectory", dir.ErrorType);
-        await Assert.ThrowsAsync<ArgumentException>(() => Client.UploadAsync(_box, "", Stream.Null));
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.Files.UploadAsync(_box, "", Stream.Null));
     }
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)

@@ -57,24 +57,24 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Get_is_retried_after_503_with_backoff_then_succeeds()
     {
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("f503") });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("f503") })).Sandbox;
         var path = $"/v2/sandboxes/boxes/{box.Name}";
         _proxy.Rule = FaultProxy.FailFirst(2, r => r.Method == "GET" && r.Path == path, Error(503, "Unavailable"));
 
-        var got = await _client.GetSandboxAsync(box.Name);
+        var got = await _client.Sandboxes.GetAsync(box.Name);
 
         Assert.Equal(box.Id, got.Id);
         Assert.Equal(3, Count("GET", path));
         Assert.Equal([TimeSpan.FromSeconds(1.25), TimeSpan.FromSeconds(2.25)], _delays.Delays);
         _proxy.Rule = null;
-        await _client.DeleteSandboxAsync(box.Name);
+        await _client.Sandboxes.DeleteAsync(box.Name);
     }
 
     [Fact]
     public async Task Retries_stop_after_three_and_report_the_last_error()
     {
         _proxy.Rule = FaultProxy.FailFirst(10, r => r.Path == "/v2/sandboxes/templates", Error(502, "BadGateway"));
-        var e = await Assert.ThrowsAsync<SandboxApiException>(() => _client.ListTemplatesAsync());
+        var e = await Assert.ThrowsAsync<SandboxApiException>(() => _client.Templates.ListAsync());
         Assert.Equal(502, e.StatusCode);
         Assert.Equal(3, e.Retries);
         Assert.Equal(4, Count("GET", "/v2/sandboxes/templates"));
@@ -84,12 +84,12 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task Delete_is_retried_after_504()
     {
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("f504") });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("f504") })).Sandbox;
         var path = $"/v2/sandboxes/boxes/{box.Name}";
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "DELETE" && r.Path == path, Error(504, "Timeout"));
-        await _client.DeleteSandboxAsync(box.Name);
+        await _client.Sandboxes.DeleteAsync(box.Name);
         Assert.Equal(2, Count("DELETE", path));
-        await Assert.ThrowsAsync<SandboxNotFoundException>(() => _client.GetSandboxAsync(box.Name));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => _client.Sandboxes.GetAsync(box.Name));
     }
 
     [Fact]
@@ -97,22 +97,22 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     {
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "POST" && r.Path == "/v2/sandboxes/boxes", Error(503, "Unavailable"));
         var name = fx.NewName("fpost");
-        var e = await Assert.ThrowsAsync<SandboxApiException>(() => _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = name }));
+        var e = await Assert.ThrowsAsync<SandboxApiException>(() => _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = name }));
         Assert.Equal(503, e.StatusCode);
         Assert.Equal(0, e.Retries);
         Assert.Equal(1, Count("POST", "/v2/sandboxes/boxes"));
         Assert.Empty(_delays.Delays);
-        await Assert.ThrowsAsync<SandboxNotFoundException>(() => _client.GetSandboxAsync(name));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => _client.Sandboxes.GetAsync(name));
 
         // Execute is not retried either.
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = name });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = name })).Sandbox;
         var execute = new Uri(box.DataplaneUrl!).AbsolutePath + "/execute";
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "POST" && r.Path == execute, Error(503, "Unavailable"));
-        var ex = await Assert.ThrowsAsync<SandboxApiException>(() => _client.ExecuteAsync(box, new CommandRequest("echo once >> /tmp/count")));
+        var ex = await Assert.ThrowsAsync<SandboxApiException>(() => _client.Commands.RunAsync(box, new CommandRequest("echo once >> /tmp/count")));
         Assert.Equal(503, ex.StatusCode);
         Assert.Equal(1, Count("POST", execute));
         _proxy.Rule = null;
-        await _client.DeleteSandboxAsync(name);
+        await _client.Sandboxes.DeleteAsync(name);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         using var client = fx.Server.CreateClient(new SandboxClientOptions { Delay = real.DelayAsync }, _proxy.Endpoint);
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Path == "/v2/sandboxes/templates/base", Error(429, "RateLimited", retryAfter: "1"));
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var t = await client.GetTemplateAsync("base");
+        var t = await client.Templates.GetAsync("base");
         Assert.Equal("base", t.Name);
         Assert.Equal([TimeSpan.FromSeconds(1)], real.Delays);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.95), $"answered after {watch.Elapsed}, before Retry-After");
@@ -133,14 +133,14 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     public async Task Status_429_on_a_post_or_with_a_long_retry_after_is_a_quota_error_carrying_the_delay()
     {
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "POST", Error(429, "QuotaExceeded", retryAfter: "5"));
-        var post = await Assert.ThrowsAsync<SandboxQuotaExceededException>(() => _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base" }));
+        var post = await Assert.ThrowsAsync<SandboxQuotaExceededException>(() => _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" }));
         Assert.Equal(TimeSpan.FromSeconds(5), post.RetryAfter);
         Assert.Equal("SandboxQuotaExceeded", post.ErrorId());
         Assert.Equal("QuotaExceeded", post.CategoryName());
         Assert.Empty(_delays.Delays);
 
         _proxy.Rule = FaultProxy.FailFirst(1, r => r.Method == "GET", Error(429, "QuotaExceeded", retryAfter: "600"));
-        var get = await Assert.ThrowsAsync<SandboxQuotaExceededException>(() => _client.ListSandboxesAsync());
+        var get = await Assert.ThrowsAsync<SandboxQuotaExceededException>(() => _client.Sandboxes.ListAsync());
         Assert.Equal(TimeSpan.FromSeconds(600), get.RetryAfter);
         Assert.Empty(_delays.Delays);
     }
@@ -148,7 +148,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     [Fact]
     public async Task WebSocket_cut_mid_stream_resumes_without_lost_or_duplicated_bytes()
     {
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fcut") });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fcut") })).Sandbox;
         Assert.StartsWith(_proxy.Endpoint, box.DataplaneUrl); // the dataplane goes through the proxy too
 
         const int Lines = 30000;
@@ -161,7 +161,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         }
         // Cut at a byte count that is not a frame boundary: inside the JSON of a frame.
         _proxy.CutWebSocketOnceAfter(150_001);
-        await using var session = await _client.StartCommandAsync(box, new CommandRequest(
+        await using var session = await _client.Commands.StartAsync(box, new CommandRequest(
             $"for i in $(seq 1 {Lines}); do echo \"line $i ünïcödé\"; if [ $((i % 1000)) -eq 0 ]; then echo \"err $i\" >&2; fi; done"));
         var result = await session.CollectAsync();
 
@@ -172,16 +172,16 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         Assert.True(expectedOut.ToString() == result.Stdout, FirstDifference(expectedOut.ToString(), result.Stdout));
         Assert.Equal(Encoding.UTF8.GetByteCount(result.Stdout), session.StdoutBytes);
         Assert.Contains(_proxy.Requests, r => r.IsUpgrade);
-        await _client.DeleteSandboxAsync(box.Name);
+        await _client.Sandboxes.DeleteAsync(box.Name);
     }
 
     [Fact]
     public async Task WebSocket_cut_while_the_command_still_runs_resumes_and_stdin_still_works()
     {
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fcut2") });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fcut2") })).Sandbox;
         // Numbered lines with pauses, so the cut lands while the command runs; then it reads one line of stdin.
         _proxy.CutWebSocketOnceAfter(3_000);
-        await using var session = await _client.StartCommandAsync(box, new CommandRequest(
+        await using var session = await _client.Commands.StartAsync(box, new CommandRequest(
             "for i in $(seq 1 1000); do echo \"n$i\"; if [ $((i % 100)) -eq 0 ]; then sleep 0.1; fi; done; read -r x; echo \"stdin:$x\""));
         var output = new StringBuilder();
         var wrote = false;
@@ -198,24 +198,24 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         Assert.Equal(1, _proxy.Cuts);
         Assert.True(expected == output.ToString(), FirstDifference(expected, output.ToString()));
         Assert.Equal(0, session.ExitCode);
-        await _client.DeleteSandboxAsync(box.Name);
+        await _client.Sandboxes.DeleteAsync(box.Name);
     }
 
     [Fact]
     public async Task Refused_websocket_upgrade_falls_back_to_post_execute()
     {
-        var box = await _client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fws") });
+        var box = (await _client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("fws") })).Sandbox;
         _proxy.Rule = r => r.IsUpgrade ? Error(400, "WebSocketUnsupported") : null;
-        await using var session = await _client.StartCommandAsync(box, new CommandRequest("cat; echo to-err >&2; exit 5") { Stdin = "from stdin\n" });
+        await using var session = await _client.Commands.StartAsync(box, new CommandRequest("cat; echo to-err >&2; exit 5") { Stdin = "from stdin\n" });
         Assert.Equal(CommandTransport.Http, session.Transport);
         var result = await session.CollectAsync();
         Assert.Equal("from stdin\n", result.Stdout);
         Assert.Equal("to-err\n", result.Stderr);
         Assert.Equal(5, result.ExitCode);
-        var buffered = await _client.ExecuteAsync(box, new CommandRequest("wc -c") { Stdin = "12345" });
+        var buffered = await _client.Commands.RunAsync(box, new CommandRequest("wc -c") { Stdin = "12345" });
         Assert.Equal("5", buffered.Stdout.Trim());
         _proxy.Rule = null;
-        await _client.DeleteSandboxAsync(box.Name);
+        await _client.Sandboxes.DeleteAsync(box.Name);
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         var recorder = new DelayRecorder();
         using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "k"), new SandboxClientOptions { Delay = recorder.DelayAsync });
 
-        var get = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.GetSandboxAsync("x"));
+        var get = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.Sandboxes.GetAsync("x"));
         Assert.Contains($"127.0.0.1:{port}", get.Message);
         Assert.Contains("connection refused", get.Message);
         Assert.Equal("SandboxConnectionFailed", get.ErrorId());
@@ -234,11 +234,11 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         Assert.Equal(3, get.Retries);
         Assert.Equal(3, recorder.Delays.Count);
 
-        var post = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base" }));
+        var post = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" }));
         Assert.Equal(0, post.Retries);
         Assert.Equal(3, recorder.Delays.Count);
 
-        var ws = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.StartCommandAsync(new Sandbox { Name = "x", DataplaneUrl = $"http://127.0.0.1:{port}/dp" }, new CommandRequest("true")));
+        var ws = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.Commands.StartAsync(new Sandbox { Name = "x", DataplaneUrl = $"http://127.0.0.1:{port}/dp" }, new CommandRequest("true")));
         Assert.Contains("connection refused", ws.Message);
 
         // With no endpoint configured, the message points at the local server.
@@ -283,7 +283,7 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
         });
         var recorder = new DelayRecorder();
         using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "k"), new SandboxClientOptions { Delay = recorder.DelayAsync });
-        await using var session = await client.StartCommandAsync(new Sandbox { Name = "fake", DataplaneUrl = $"http://127.0.0.1:{port}/dp" }, new CommandRequest("x") { CommandId = "c1" });
+        await using var session = await client.Commands.StartAsync(new Sandbox { Name = "fake", DataplaneUrl = $"http://127.0.0.1:{port}/dp" }, new CommandRequest("x") { CommandId = "c1" });
         var result = await session.CollectAsync();
         await server.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -306,16 +306,16 @@ public sealed class FaultTests(ServerFixture fx) : IAsyncLifetime
     {
         _proxy.Rule = r => r.Path == "/v2/sandboxes/templates/base" ? CannedResponse.Hang : null;
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<SandboxTimeoutException>(() => _client.GetTemplateAsync("base", TimeSpan.FromMilliseconds(500)));
+        var e = await Assert.ThrowsAsync<SandboxTimeoutException>(() => _client.Templates.GetAsync("base", SandboxRequestOptions.WithTimeout(TimeSpan.FromMilliseconds(500))));
         Assert.Equal("ClientTimeout", e.ErrorType);
         Assert.Equal("OperationTimeout", e.CategoryName());
         Assert.Equal("base", e.TargetName);
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.45, 10);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.GetTemplateAsync("base", TimeSpan.FromSeconds(30), cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.Templates.GetAsync("base", SandboxRequestOptions.WithTimeout(TimeSpan.FromSeconds(30)), cts.Token));
         _proxy.Rule = null;
-        Assert.Equal("base", (await _client.GetTemplateAsync("base")).Name);
+        Assert.Equal("base", (await _client.Templates.GetAsync("base")).Name);
     }
 
     private static int ClosedPort()

@@ -15,26 +15,26 @@ public sealed class NetworkPolicyTests(ServerFixture fx)
     public async Task Create_with_a_policy_and_change_it_on_a_running_sandbox()
     {
         var name = fx.NewName("netp");
-        var created = await Client.CreateSandboxAsync(new CreateSandboxRequest
+        var created = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest
         {
             TemplateName = "base",
             Name = name,
             NetworkPolicy = SandboxNetworkPolicy.Create("custom", ["192.0.2.0/24"]),
-        });
+        })).Sandbox;
         try
         {
             Assert.Equal(NetworkPolicyMode.Custom, created.NetworkPolicy?.Mode);
             Assert.Equal(["192.0.2.0/24"], created.NetworkPolicy!.AllowCidrs!);
-            Assert.Contains("eth0", (await Client.ExecuteAsync(name, new CommandRequest("ip -o link"))).Stdout);
+            Assert.Contains("eth0", (await Client.Commands.RunAsync(name, new CommandRequest("ip -o link"))).Stdout);
 
-            var denied = await Client.SetNetworkPolicyAsync(name, SandboxNetworkPolicy.Create(NetworkPolicyMode.DenyAll));
+            var denied = await Client.Sandboxes.SetNetworkPolicyAsync(name, SandboxNetworkPolicy.Create(NetworkPolicyMode.DenyAll));
             Assert.Equal(NetworkPolicyMode.DenyAll, denied.NetworkPolicy?.Mode);
-            Assert.DoesNotContain("eth0", (await Client.ExecuteAsync(name, new CommandRequest("ip -o link"))).Stdout);
-            Assert.Equal(NetworkPolicyMode.DenyAll, (await Client.GetSandboxAsync(name)).NetworkPolicy?.Mode);
+            Assert.DoesNotContain("eth0", (await Client.Commands.RunAsync(name, new CommandRequest("ip -o link"))).Stdout);
+            Assert.Equal(NetworkPolicyMode.DenyAll, (await Client.Sandboxes.GetAsync(name)).NetworkPolicy?.Mode);
         }
         finally
         {
-            await Client.DeleteSandboxAsync(name);
+            await Client.Sandboxes.DeleteAsync(name);
         }
     }
 
@@ -42,17 +42,17 @@ public sealed class NetworkPolicyTests(ServerFixture fx)
     public async Task Default_is_deny_all_and_a_bad_cidr_is_a_validation_error()
     {
         var name = fx.NewName("netd");
-        var created = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = name });
+        var created = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = name })).Sandbox;
         try
         {
             Assert.Equal(NetworkPolicyMode.DenyAll, created.NetworkPolicy?.Mode);
             var bad = new SandboxNetworkPolicy { Mode = NetworkPolicyMode.Custom, AllowCidrs = ["10.0.0.0/33"] };
-            var e = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.SetNetworkPolicyAsync(name, bad));
+            var e = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.Sandboxes.SetNetworkPolicyAsync(name, bad));
             Assert.Contains("allow_cidrs", e.Message + e.ResponseBody);
         }
         finally
         {
-            await Client.DeleteSandboxAsync(name);
+            await Client.Sandboxes.DeleteAsync(name);
         }
     }
 

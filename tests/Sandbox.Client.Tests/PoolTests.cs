@@ -12,7 +12,7 @@ public sealed class PoolTests(ServerFixture fx)
     private async Task<string> NewTemplateAsync()
     {
         var name = fx.NewName("pooltpl");
-        await Client.CreateTemplateAsync(new CreateTemplateRequest { Name = name, Image = "host", Resources = new TemplateResources { Cpu = "500m", Memory = "256Mi" } });
+        await Client.Templates.CreateAsync(new CreateTemplateRequest { Name = name, Image = "host", Resources = new TemplateResources { Cpu = "500m", Memory = "256Mi" } });
         return name;
     }
 
@@ -22,13 +22,13 @@ public sealed class PoolTests(ServerFixture fx)
         {
             try
             {
-                await Client.DeletePoolAsync(p);
+                await Client.Pools.DeleteAsync(p);
             }
             catch (SandboxNotFoundException)
             {
             }
         }
-        await Client.DeleteTemplateAsync(template);
+        await Client.Templates.DeleteAsync(template);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class PoolTests(ServerFixture fx)
         var renamed = name + "-r";
         try
         {
-            var pool = await Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 2, Timeout = 60 });
+            var pool = await Client.Pools.CreateAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 2, Timeout = 60 });
             Assert.Equal(name, pool.Name);
             Assert.Equal(name, pool.PoolName);
             Assert.Equal(template, pool.TemplateName);
@@ -48,33 +48,33 @@ public sealed class PoolTests(ServerFixture fx)
             Assert.True(pool.IsReady);
             Assert.Equal(fx.Server.Endpoint, pool.Endpoint);
 
-            Assert.Equal(pool.Id, (await Client.GetPoolAsync(name)).Id);
-            Assert.Equal([name], (await Client.FindPoolsAsync(name[..^2] + "*")).Select(p => p.Name));
-            Assert.Contains(await Client.FindPoolsAsync(), p => p.Name == name);
+            Assert.Equal(pool.Id, (await Client.Pools.GetAsync(name)).Id);
+            Assert.Equal([name], (await Client.Pools.FindAsync(name[..^2] + "*")).Select(p => p.Name));
+            Assert.Contains(await Client.Pools.FindAsync(), p => p.Name == name);
 
             // New sandboxes of the template come from the pool.
-            var box = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = template, Name = fx.NewName("frompool") });
+            var box = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = template, Name = fx.NewName("frompool") })).Sandbox;
             Assert.Equal(SandboxStatus.Ready, box.Status);
-            Assert.Equal(box.Name + "\n", (await Client.ExecuteAsync(box, new CommandRequest("hostname"))).Stdout);
-            await Client.DeleteSandboxAsync(box.Name);
+            Assert.Equal(box.Name + "\n", (await Client.Commands.RunAsync(box, new CommandRequest("hostname"))).Stdout);
+            await Client.Sandboxes.DeleteAsync(box.Name);
 
-            var scaled = await Client.SetPoolReplicasAsync(name, 1);
+            var scaled = await Client.Pools.SetReplicasAsync(name, 1);
             Assert.Equal(1, scaled.Replicas);
-            var waited = await Client.WaitForPoolAsync(name, TimeSpan.FromSeconds(60));
+            var waited = await Client.Pools.WaitForReadyAsync(name, new() { Timeout = TimeSpan.FromSeconds(60) });
             Assert.Equal(1, waited.ReadyReplicas);
 
-            var paused = await Client.SetPoolReplicasAsync(name, 0);
+            var paused = await Client.Pools.SetReplicasAsync(name, 0);
             Assert.Equal(0, paused.Replicas);
 
-            var r = await Client.RenamePoolAsync(name, renamed);
+            var r = await Client.Pools.RenameAsync(name, renamed);
             Assert.Equal(renamed, r.Name);
-            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetPoolAsync(name));
+            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Pools.GetAsync(name));
             Assert.Equal("PoolNotFound", missing.ErrorId());
             Assert.Equal(name, missing.TargetName);
-            Assert.Empty(await Client.FindPoolsAsync(name + "-nothing*"));
+            Assert.Empty(await Client.Pools.FindAsync(name + "-nothing*"));
 
-            await Client.DeletePoolAsync(renamed);
-            await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeletePoolAsync(renamed));
+            await Client.Pools.DeleteAsync(renamed);
+            await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Pools.DeleteAsync(renamed));
         }
         finally
         {
@@ -89,22 +89,22 @@ public sealed class PoolTests(ServerFixture fx)
         var name = fx.NewName("pool");
         try
         {
-            await Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, WaitForReady = false });
+            await Client.Pools.CreateAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, WaitForReady = false });
             var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() =>
-                Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1 }));
+                Client.Pools.CreateAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1 }));
             Assert.Equal("PoolAlreadyExists", dup.ErrorId());
             Assert.Equal(409, dup.StatusCode);
 
             var noTemplate = await Assert.ThrowsAsync<SandboxNotFoundException>(() =>
-                Client.CreatePoolAsync(new CreatePoolRequest { Name = fx.NewName("pool"), TemplateName = "no-such-template", Replicas = 1 }));
+                Client.Pools.CreateAsync(new CreatePoolRequest { Name = fx.NewName("pool"), TemplateName = "no-such-template", Replicas = 1 }));
             Assert.Equal("TemplateNotFound", noTemplate.ErrorId());
             Assert.Equal(400, noTemplate.StatusCode);
 
             var bad = await Assert.ThrowsAsync<SandboxValidationException>(() =>
-                Client.CreatePoolAsync(new CreatePoolRequest { Name = fx.NewName("pool"), TemplateName = template, Replicas = 101 }));
+                Client.Pools.CreateAsync(new CreatePoolRequest { Name = fx.NewName("pool"), TemplateName = template, Replicas = 101 }));
             Assert.Equal("replicas", bad.Field);
 
-            var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.DeleteTemplateAsync(template));
+            var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.Templates.DeleteAsync(template));
             Assert.Equal("TemplateInUse", inUse.ErrorId());
         }
         finally
@@ -118,17 +118,17 @@ public sealed class PoolTests(ServerFixture fx)
     {
         var dir = Directory.CreateTempSubdirectory("client-pool-gone-").FullName;
         var template = fx.NewName("gonetpl");
-        await Client.CreateTemplateAsync(new CreateTemplateRequest { Name = template, Image = "rootfs:" + dir, Resources = new TemplateResources { Cpu = "1", Memory = "256Mi" } });
+        await Client.Templates.CreateAsync(new CreateTemplateRequest { Name = template, Image = "rootfs:" + dir, Resources = new TemplateResources { Cpu = "1", Memory = "256Mi" } });
         Directory.Delete(dir);
         var name = fx.NewName("pool");
         try
         {
             var e = await Assert.ThrowsAsync<SandboxTimeoutException>(() =>
-                Client.CreatePoolAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, Timeout = 10 }));
+                Client.Pools.CreateAsync(new CreatePoolRequest { Name = name, TemplateName = template, Replicas = 1, Timeout = 10 }));
             Assert.Equal(504, e.StatusCode);
             Assert.Equal("Timeout", e.ErrorType);
             Assert.Equal("SandboxTimeout", e.ErrorId());
-            var client = await Assert.ThrowsAsync<SandboxTimeoutException>(() => Client.WaitForPoolAsync(name, TimeSpan.FromSeconds(1)));
+            var client = await Assert.ThrowsAsync<SandboxTimeoutException>(() => Client.Pools.WaitForReadyAsync(name, new() { Timeout = TimeSpan.FromSeconds(1) }));
             Assert.Equal(name, client.TargetName);
         }
         finally

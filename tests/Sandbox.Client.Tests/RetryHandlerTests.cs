@@ -31,7 +31,7 @@ public sealed class RetryHandlerTests
     {
         var transport = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
         using var client = ClientOver(transport);
-        var template = await client.GetTemplateAsync("t1");
+        var template = await client.Templates.GetAsync("t1");
         Assert.Equal("t1", template.Name);
         Assert.Equal(3, transport.Seen.Count);
         Assert.All(transport.Seen, s => Assert.StartsWith("GET ", s));
@@ -42,7 +42,7 @@ public sealed class RetryHandlerTests
     {
         var transport = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
         using var client = ClientOver(transport);
-        var e = await Assert.ThrowsAsync<SandboxApiException>(() => client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base" }));
+        var e = await Assert.ThrowsAsync<SandboxApiException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" }));
         Assert.Equal(503, e.StatusCode);
         Assert.Equal(0, e.Retries);
         Assert.Single(transport.Seen);
@@ -53,7 +53,7 @@ public sealed class RetryHandlerTests
     {
         var transport = new ScriptedHandler(HttpStatusCode.BadGateway);
         using var client = ClientOver(transport);
-        var e = await Assert.ThrowsAsync<SandboxApiException>(() => client.GetTemplateAsync("t1"));
+        var e = await Assert.ThrowsAsync<SandboxApiException>(() => client.Templates.GetAsync("t1"));
         Assert.Equal(502, e.StatusCode);
         Assert.Equal(client.Options.Retry.MaxRetries, e.Retries);
         Assert.Equal(client.Options.Retry.MaxRetries + 1, transport.Seen.Count);

@@ -12,55 +12,55 @@ public sealed class SnapshotTests(ServerFixture fx)
     [Fact]
     public async Task Capture_waits_until_ready_then_a_sandbox_starts_from_it_and_survives_deletion()
     {
-        var source = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("snap-src") });
+        var source = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("snap-src") })).Sandbox;
         try
         {
-            await Client.ExecuteAsync(source.Name, new CommandRequest("echo client-snap > /home/user/c.txt"));
+            await Client.Commands.RunAsync(source.Name, new CommandRequest("echo client-snap > /home/user/c.txt"));
             var seen = new List<string>();
-            var snapshot = await Client.CreateSnapshotAsync(source.Name, fx.NewName("snap"), progress: new SyncProgress<SandboxSnapshot>(s => seen.Add(s.Status)));
+            var snapshot = await Client.Snapshots.CreateAsync(source.Name, fx.NewName("snap"), new() { Progress = new SyncProgress<SandboxSnapshot>(s => seen.Add(s.Status)) });
             Assert.Equal(SandboxSnapshotStatus.Ready, snapshot.Status);
             Assert.Equal(source.Id, snapshot.SourceSandboxId);
             Assert.True(snapshot.FsUsedBytes > 0);
             Assert.Contains(SandboxSnapshotStatus.Ready, seen);
 
-            Assert.Equal(snapshot.Id, (await Client.GetSnapshotAsync(snapshot.Id)).Id);
-            Assert.Equal([snapshot.Id], (await Client.FindSnapshotsAsync(snapshot.Name)).Select(s => s.Id));
-            Assert.Contains(snapshot.Id, (await Client.FindSnapshotsAsync("snap-*")).Select(s => s.Id));
-            Assert.Empty(await Client.FindSnapshotsAsync("no-match-*"));
+            Assert.Equal(snapshot.Id, (await Client.Snapshots.GetAsync(snapshot.Id)).Id);
+            Assert.Equal([snapshot.Id], (await Client.Snapshots.FindAsync(snapshot.Name)).Select(s => s.Id));
+            Assert.Contains(snapshot.Id, (await Client.Snapshots.FindAsync("snap-*")).Select(s => s.Id));
+            Assert.Empty(await Client.Snapshots.FindAsync("no-match-*"));
 
-            var copy = await Client.CreateSandboxFromSnapshotAsync(snapshot.Id, fx.NewName("from-snap"));
+            var copy = (await Client.Sandboxes.CreateFromSnapshotAsync(snapshot.Id, fx.NewName("from-snap"))).Sandbox;
             try
             {
                 Assert.Equal(snapshot.Id, copy.SnapshotId);
-                await Client.DeleteSnapshotAsync(snapshot.Id);
-                var e = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetSnapshotAsync(snapshot.Id));
+                await Client.Snapshots.DeleteAsync(snapshot.Id);
+                var e = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Snapshots.GetAsync(snapshot.Id));
                 Assert.Equal("SnapshotNotFound", e.ErrorId());
-                Assert.Equal("client-snap", (await Client.ExecuteAsync(copy.Name, new CommandRequest("cat /home/user/c.txt"))).Stdout.Trim());
+                Assert.Equal("client-snap", (await Client.Commands.RunAsync(copy.Name, new CommandRequest("cat /home/user/c.txt"))).Stdout.Trim());
             }
             finally
             {
-                await Client.DeleteSandboxAsync(copy.Name);
+                await Client.Sandboxes.DeleteAsync(copy.Name);
             }
         }
         finally
         {
-            await Client.DeleteSandboxAsync(source.Name);
+            await Client.Sandboxes.DeleteAsync(source.Name);
         }
     }
 
     [Fact]
     public async Task Typed_errors()
     {
-        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.FindSnapshotsAsync("no-such-snapshot"));
+        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Snapshots.FindAsync("no-such-snapshot"));
         Assert.Equal("SnapshotNotFound", missing.ErrorId());
-        var del = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteSnapshotAsync(Guid.NewGuid().ToString()));
+        var del = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Snapshots.DeleteAsync(Guid.NewGuid().ToString()));
         Assert.Equal("SnapshotNotFound", del.ErrorId());
-        var create = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.CreateSandboxFromSnapshotAsync(Guid.NewGuid().ToString()));
+        var create = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Sandboxes.CreateFromSnapshotAsync(Guid.NewGuid().ToString()));
         Assert.Equal("SnapshotNotFound", create.ErrorId());
-        var box = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.StartSnapshotAsync("no-such-box", fx.NewName("s")));
+        var box = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Snapshots.StartAsync("no-such-box", fx.NewName("s")));
         Assert.Equal("SandboxNotFound", box.ErrorId());
         var image = await Assert.ThrowsAsync<SandboxNotSupportedException>(() =>
-            Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("img"), DockerImage = "python:3.12", FsCapacityBytes = 1L << 30 }));
+            Client.Snapshots.ImportAsync(new CreateImageSnapshotRequest { Name = fx.NewName("img"), DockerImage = "python:3.12", FsCapacityBytes = 1L << 30 }));
         Assert.Contains("docker save", image.Message);
     }
 
@@ -73,10 +73,10 @@ public sealed class SnapshotTests(ServerFixture fx)
             var bogus = Path.Combine(dir, "not-an-image.tar");
             await File.WriteAllTextAsync(bogus, "this is not a tarball");
             var e = await Assert.ThrowsAsync<SandboxSnapshotFailedException>(() =>
-                Client.CreateImageSnapshotAsync(new CreateImageSnapshotRequest { Name = fx.NewName("bad"), DockerImage = bogus }));
+                Client.Snapshots.ImportAsync(new CreateImageSnapshotRequest { Name = fx.NewName("bad"), DockerImage = bogus }));
             Assert.Equal("SnapshotFailed", e.ErrorId());
             Assert.Equal(SandboxSnapshotStatus.Failed, e.Snapshot.Status);
-            await Client.DeleteSnapshotAsync(e.Snapshot.Id);
+            await Client.Snapshots.DeleteAsync(e.Snapshot.Id);
         }
         finally
         {

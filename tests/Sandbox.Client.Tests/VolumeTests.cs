@@ -16,48 +16,48 @@ public sealed class VolumeTests(ServerFixture fx)
         var renamed = fx.NewName("vol-renamed");
         try
         {
-            var v = await Client.CreateVolumeAsync(name, "16Mi");
+            var v = await Client.Volumes.CreateAsync(name, "16Mi");
             Assert.Equal(name, v.Name);
             Assert.Equal(name, v.VolumeName);
             Assert.Equal("16Mi", v.Size);
             Assert.Equal(16L << 20, v.SizeBytes);
             Assert.Equal("local", v.StorageClass);
             Assert.NotNull(v.CreatedAt);
-            Assert.Equal(v.Id, (await Client.GetVolumeAsync(name)).Id);
+            Assert.Equal(v.Id, (await Client.Volumes.GetAsync(name)).Id);
 
-            var byBytes = await Client.CreateVolumeAsync(fx.NewName("vol-bytes"), (24L << 20).ToString());
+            var byBytes = await Client.Volumes.CreateAsync(fx.NewName("vol-bytes"), (24L << 20).ToString());
             Assert.Equal("24Mi", byBytes.Size);
-            await Client.DeleteVolumeAsync(byBytes.Name);
+            await Client.Volumes.DeleteAsync(byBytes.Name);
 
-            Assert.Contains(await Client.FindVolumesAsync("vol-*"), x => x.Name == name);
-            Assert.Single(await Client.FindVolumesAsync(name));
-            Assert.Empty(await Client.FindVolumesAsync("nothing-like-this-*"));
-            var page = await Client.ListVolumesAsync(limit: 1);
+            Assert.Contains(await Client.Volumes.FindAsync("vol-*"), x => x.Name == name);
+            Assert.Single(await Client.Volumes.FindAsync(name));
+            Assert.Empty(await Client.Volumes.FindAsync("nothing-like-this-*"));
+            var page = await Client.Volumes.ListAsync(new SandboxPageQuery { Limit = 1 });
             Assert.Single(page.Items);
 
-            var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.CreateVolumeAsync(name, "16Mi"));
+            var dup = await Assert.ThrowsAsync<SandboxNameConflictException>(() => Client.Volumes.CreateAsync(name, "16Mi"));
             Assert.Equal("VolumeAlreadyExists", dup.ErrorId());
-            var bad = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.CreateVolumeAsync(fx.NewName("vol"), "lots"));
+            var bad = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.Volumes.CreateAsync(fx.NewName("vol"), "lots"));
             Assert.Equal("size", bad.Field);
 
-            var grown = await Client.ResizeVolumeAsync(name, "32Mi");
+            var grown = await Client.Volumes.ResizeAsync(name, "32Mi");
             Assert.Equal(32L << 20, grown.SizeBytes);
-            var shrink = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.ResizeVolumeAsync(name, "16Mi"));
+            var shrink = await Assert.ThrowsAsync<SandboxValidationException>(() => Client.Volumes.ResizeAsync(name, "16Mi"));
             Assert.Equal("ResizeError", shrink.ErrorType);
             Assert.Equal("InvalidArgument", shrink.CategoryName());
 
-            Assert.Equal(renamed, (await Client.RenameVolumeAsync(name, renamed)).Name);
-            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.GetVolumeAsync(name));
+            Assert.Equal(renamed, (await Client.Volumes.RenameAsync(name, renamed)).Name);
+            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Volumes.GetAsync(name));
             Assert.Equal("VolumeNotFound", missing.ErrorId());
             Assert.Equal("ObjectNotFound", missing.CategoryName());
 
-            await Client.DeleteVolumeAsync(renamed);
-            await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.DeleteVolumeAsync(renamed));
+            await Client.Volumes.DeleteAsync(renamed);
+            await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Volumes.DeleteAsync(renamed));
         }
         finally
         {
             foreach (var n in new[] { name, renamed })
-                try { await Client.DeleteVolumeAsync(n); } catch (SandboxApiException) { }
+                try { await Client.Volumes.DeleteAsync(n); } catch (SandboxApiException) { }
         }
     }
 
@@ -68,8 +68,8 @@ public sealed class VolumeTests(ServerFixture fx)
         var template = fx.NewName("vtpl");
         try
         {
-            await Client.CreateVolumeAsync(volume, "16Mi");
-            var t = await Client.CreateTemplateAsync(new CreateTemplateRequest
+            await Client.Volumes.CreateAsync(volume, "16Mi");
+            var t = await Client.Templates.CreateAsync(new CreateTemplateRequest
             {
                 Name = template,
                 Image = "host",
@@ -80,24 +80,24 @@ public sealed class VolumeTests(ServerFixture fx)
             Assert.Equal(volume, mount.VolumeName);
             Assert.Equal("/data", mount.MountPath);
 
-            var first = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = template });
-            Assert.Equal(0, (await Client.ExecuteAsync(first, new CommandRequest("echo shared > /data/f"))).ExitCode);
-            await Client.DeleteSandboxAsync(first.Name);
-            var second = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = template });
-            Assert.Equal("shared", (await Client.ExecuteAsync(second, new CommandRequest("cat /data/f"))).Stdout.Trim());
-            var full = await Client.ExecuteAsync(second, new CommandRequest("head -c 32M /dev/zero > /data/big"));
+            var first = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = template })).Sandbox;
+            Assert.Equal(0, (await Client.Commands.RunAsync(first, new CommandRequest("echo shared > /data/f"))).ExitCode);
+            await Client.Sandboxes.DeleteAsync(first.Name);
+            var second = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = template })).Sandbox;
+            Assert.Equal("shared", (await Client.Commands.RunAsync(second, new CommandRequest("cat /data/f"))).Stdout.Trim());
+            var full = await Client.Commands.RunAsync(second, new CommandRequest("head -c 32M /dev/zero > /data/big"));
             Assert.NotEqual(0, full.ExitCode);
             Assert.Contains("No space left on device", full.Stderr);
-            await Client.DeleteSandboxAsync(second.Name);
+            await Client.Sandboxes.DeleteAsync(second.Name);
 
-            var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.DeleteVolumeAsync(volume));
+            var inUse = await Assert.ThrowsAsync<SandboxResourceInUseException>(() => Client.Volumes.DeleteAsync(volume));
             Assert.Equal("VolumeInUse", inUse.ErrorId());
             Assert.Equal("ResourceBusy", inUse.CategoryName());
         }
         finally
         {
-            try { await Client.DeleteTemplateAsync(template); } catch (SandboxApiException) { }
-            try { await Client.DeleteVolumeAsync(volume); } catch (SandboxApiException) { }
+            try { await Client.Templates.DeleteAsync(template); } catch (SandboxApiException) { }
+            try { await Client.Volumes.DeleteAsync(volume); } catch (SandboxApiException) { }
         }
     }
 

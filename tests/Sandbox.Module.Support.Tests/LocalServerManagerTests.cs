@@ -156,7 +156,7 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
         using (var client = new SandboxClient(new SandboxConnectionSettings(server.Endpoint, (await File.ReadAllTextAsync(server.ApiKeyFile)).Trim())))
         {
             var templates = new List<string>();
-            await foreach (var t in client.ListAllTemplatesAsync()) templates.Add(t.Name);
+            await foreach (var t in client.Templates.ListAllAsync()) templates.Add(t.Name);
             Assert.Contains("base", templates);
         }
 

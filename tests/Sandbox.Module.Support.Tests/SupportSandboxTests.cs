@@ -22,14 +22,14 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _local = Directory.CreateTempSubdirectory("sbx-module-");
-        _box = await fx.Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("ms") });
+        _box = (await fx.Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("ms") })).Sandbox;
     }
 
     public async Task DisposeAsync()
     {
         try
         {
-            await fx.Client.DeleteSandboxAsync(_box.Name);
+            await fx.Client.Sandboxes.DeleteAsync(_box.Name);
         }
         catch (SandboxNotFoundException)
         {
@@ -85,7 +85,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         var target = SandboxPaths.UploadTarget(source, "xfer/", manySources: false);
         Assert.Equal("xfer/payload.bin", target);
         var started = DateTime.UtcNow;
-        var (up, upShown, upThread, upTracker) = await Transfer(data.Length, (p, ct) => Client.UploadFileAsync(_box, source, target, p, null, ct));
+        var (up, upShown, upThread, upTracker) = await Transfer(data.Length, (p, ct) => Client.Files.UploadFileAsync(_box, source, target, new() { Progress = p }, ct));
         var upload = new SandboxFileTransfer
         {
             Sandbox = _box.Name,
@@ -108,14 +108,14 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         Assert.StartsWith("3.0 MiB of 3.0 MiB (", upShown[^1].Status);
         Assert.True(upTracker.IsWorthShowing);
 
-        var sum = await Client.ExecuteAsync(_box, new CommandRequest("sha256sum xfer/payload.bin | cut -d' ' -f1"));
+        var sum = await Client.Commands.RunAsync(_box, new CommandRequest("sha256sum xfer/payload.bin | cut -d' ' -f1"));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)) + "\n", sum.Stdout);
 
         // Down: into an existing local directory, so the file keeps its name there; the size is unknown until the end.
         var downDir = Directory.CreateDirectory(Path.Combine(_local.FullName, "down")).FullName;
         var local = SandboxPaths.DownloadTarget(upload.Destination, downDir, manySources: false);
         Assert.Equal(Path.Combine(downDir, "payload.bin"), local);
-        var (n, downShown, downThread, downTracker) = await Transfer<long>(null, (p, ct) => Client.DownloadFileAsync(_box, upload.Destination, local, p, null, ct));
+        var (n, downShown, downThread, downTracker) = await Transfer<long>(null, (p, ct) => Client.Files.DownloadFileAsync(_box, upload.Destination, local, new() { Progress = p }, ct));
         var download = new SandboxFileTransfer
         {
             Sandbox = _box.Name,
@@ -146,11 +146,11 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         {
             var target = SandboxPaths.UploadTarget(f, "/tmp/many", manySources: true);
             Assert.Equal("/tmp/many/" + Path.GetFileName(f), target);
-            var (r, _, _, _) = await Transfer(new FileInfo(f).Length, (p, ct) => Client.UploadFileAsync(_box, f, target, p, null, ct));
+            var (r, _, _, _) = await Transfer(new FileInfo(f).Length, (p, ct) => Client.Files.UploadFileAsync(_box, f, target, new() { Progress = p }, ct));
             Assert.Equal(target, r.Path);
             Assert.Equal(6, r.Written);
         }
-        Assert.Equal("a.txt!b.txt!", (await Client.ExecuteAsync(_box, new CommandRequest("cat /tmp/many/a.txt /tmp/many/b.txt"))).Stdout);
+        Assert.Equal("a.txt!b.txt!", (await Client.Commands.RunAsync(_box, new CommandRequest("cat /tmp/many/a.txt /tmp/many/b.txt"))).Stdout);
 
         // Back, several at once, into a local directory that does not exist yet but is named with a trailing separator.
         var into = Path.Combine(_local.FullName, "back") + Path.DirectorySeparatorChar;
@@ -158,7 +158,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         foreach (var name in new[] { "a.txt", "b.txt" })
         {
             var local = SandboxPaths.DownloadTarget("/tmp/many/" + name, into, manySources: true);
-            var (bytes, _, _, _) = await Transfer<long>(null, (p, ct) => Client.DownloadFileAsync(_box, "/tmp/many/" + name, local, p, null, ct));
+            var (bytes, _, _, _) = await Transfer<long>(null, (p, ct) => Client.Files.DownloadFileAsync(_box, "/tmp/many/" + name, local, new() { Progress = p }, ct));
             Assert.Equal(6, bytes);
             Assert.Equal(name + "!", await File.ReadAllTextAsync(Path.Combine(into, name)));
         }
@@ -169,7 +169,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
     {
         // A file missing in the sandbox: the typed not-found error, and no local file (nor partial file) appears.
         var local = Path.Combine(_local.FullName, "never.bin");
-        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Transfer<long>(null, (p, ct) => Client.DownloadFileAsync(_box, "no/such/file.bin", local, p, null, ct)));
+        var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Transfer<long>(null, (p, ct) => Client.Files.DownloadFileAsync(_box, "no/such/file.bin", local, new() { Progress = p }, ct)));
         Assert.Equal("SandboxPathNotFound", missing.ErrorId());
         Assert.Equal(404, missing.StatusCode);
         Assert.Equal(SandboxErrorCategory.ObjectNotFound, missing.CategoryName());
@@ -178,22 +178,22 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
 
         // A local file that is missing: the local not-found error (the cmdlet's SandboxLocalPathNotFound), nothing sent.
         var gone = Path.Combine(_local.FullName, "gone.txt");
-        await Assert.ThrowsAsync<FileNotFoundException>(() => Transfer(0, (p, ct) => Client.UploadFileAsync(_box, gone, "gone.txt", p, null, ct)));
-        Assert.NotEqual(0, (await Client.ExecuteAsync(_box, new CommandRequest("test -e gone.txt"))).ExitCode);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Transfer(0, (p, ct) => Client.Files.UploadFileAsync(_box, gone, "gone.txt", new() { Progress = p }, ct)));
+        Assert.NotEqual(0, (await Client.Commands.RunAsync(_box, new CommandRequest("test -e gone.txt"))).ExitCode);
 
         // A local directory cannot be read as a file: a local error, not a server call (the cmdlet refuses it before this).
         var dir = Directory.CreateDirectory(Path.Combine(_local.FullName, "adir")).FullName;
-        var local2 = await Assert.ThrowsAnyAsync<Exception>(() => Transfer(null, (p, ct) => Client.UploadFileAsync(_box, dir, "adir", p, null, ct)));
+        var local2 = await Assert.ThrowsAnyAsync<Exception>(() => Transfer(null, (p, ct) => Client.Files.UploadFileAsync(_box, dir, "adir", new() { Progress = p }, ct)));
         Assert.True(local2 is UnauthorizedAccessException or IOException, local2.ToString());
-        Assert.NotEqual(0, (await Client.ExecuteAsync(_box, new CommandRequest("test -e adir"))).ExitCode);
+        Assert.NotEqual(0, (await Client.Commands.RunAsync(_box, new CommandRequest("test -e adir"))).ExitCode);
 
         // A directory in the sandbox, either way: refused as a directory.
-        await Client.ExecuteAsync(_box, new CommandRequest("mkdir -p /tmp/isdir"));
+        await Client.Commands.RunAsync(_box, new CommandRequest("mkdir -p /tmp/isdir"));
         var src = Path.Combine(_local.FullName, "f.txt");
         await File.WriteAllTextAsync(src, "x");
-        var ontoDir = await Assert.ThrowsAsync<SandboxValidationException>(() => Transfer(1, (p, ct) => Client.UploadFileAsync(_box, src, SandboxPaths.UploadTarget(src, "/tmp/isdir", false), p, null, ct)));
+        var ontoDir = await Assert.ThrowsAsync<SandboxValidationException>(() => Transfer(1, (p, ct) => Client.Files.UploadFileAsync(_box, src, SandboxPaths.UploadTarget(src, "/tmp/isdir", false), new() { Progress = p }, ct)));
         Assert.Equal("IsADirectory", ontoDir.ErrorType);
-        var fromDir = await Assert.ThrowsAsync<SandboxValidationException>(() => Transfer<long>(null, (p, ct) => Client.DownloadFileAsync(_box, "/tmp/isdir", Path.Combine(_local.FullName, "isdir"), p, null, ct)));
+        var fromDir = await Assert.ThrowsAsync<SandboxValidationException>(() => Transfer<long>(null, (p, ct) => Client.Files.DownloadFileAsync(_box, "/tmp/isdir", Path.Combine(_local.FullName, "isdir"), new() { Progress = p }, ct)));
         Assert.Equal("IsADirectory", fromDir.ErrorType);
         Assert.False(File.Exists(Path.Combine(_local.FullName, "isdir")));
         Assert.Equal(["f.txt"], Directory.GetFiles(_local.FullName).Select(Path.GetFileName));
@@ -204,7 +204,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
     {
         // As TemplateNameCompleter builds its list.
         var templates = new List<(string, string?)>();
-        await foreach (var t in Client.ListAllTemplatesAsync()) templates.Add((t.Name, $"{t.Name}: {t.Image} ({t.Resources})"));
+        await foreach (var t in Client.Templates.ListAllAsync()) templates.Add((t.Name, $"{t.Name}: {t.Image} ({t.Resources})"));
         var b = NameCompletion.Complete(templates, "ba");
         var baseTemplate = Assert.Single(b, c => c.ListItemText == "base");
         Assert.Equal("base", baseTemplate.CompletionText);
@@ -221,11 +221,11 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         {
             foreach (var suffix in new[] { "-b", "-a" })
             {
-                var s = await Client.CreateSandboxAsync(new CreateSandboxRequest { TemplateName = "base", Name = prefix + suffix });
+                var s = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = prefix + suffix })).Sandbox;
                 made.Add(s.Name);
             }
             var sandboxes = new List<(string, string?)>();
-            await foreach (var s in Client.ListAllSandboxesAsync(new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true }))
+            await foreach (var s in Client.Sandboxes.ListAllAsync(new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true }))
                 sandboxes.Add((s.Name, $"{s.Name}: {s.Status} ({s.TemplateName})"));
             Assert.Equal([prefix + "-a", prefix + "-b"], NameCompletion.Complete(sandboxes, prefix).Select(c => c.CompletionText));
             Assert.Equal([prefix + "-a", prefix + "-b"], NameCompletion.Complete(sandboxes, prefix.ToUpperInvariant()).Select(c => c.CompletionText));
@@ -238,14 +238,14 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         }
         finally
         {
-            foreach (var name in made) await Client.DeleteSandboxAsync(name);
+            foreach (var name in made) await Client.Sandboxes.DeleteAsync(name);
         }
     }
 
     [Fact]
     public async Task A_real_non_zero_exit_becomes_SandboxCommandFailedException_carrying_the_result()
     {
-        var result = await Client.ExecuteAsync(_box, new CommandRequest("echo partial; echo 'it broke' >&2; exit 3"));
+        var result = await Client.Commands.RunAsync(_box, new CommandRequest("echo partial; echo 'it broke' >&2; exit 3"));
         Assert.False(result.Succeeded);
         var e = new SandboxCommandFailedException(result);
         Assert.Same(result, e.Result);
@@ -255,7 +255,7 @@ public sealed class ModuleSupportSandboxTests(ServerFixture fx) : IAsyncLifetime
         Assert.Equal("SandboxCommandFailed", e.ErrorId);
         Assert.Equal($"the command 'echo partial; echo 'it broke' >&2; exit 3' in sandbox '{_box.Name}' exited with code 3: it broke", e.Message);
 
-        var killed = await Client.ExecuteAsync(_box, new CommandRequest("kill -9 $$"));
+        var killed = await Client.Commands.RunAsync(_box, new CommandRequest("kill -9 $$"));
         Assert.Equal($"the command 'kill -9 $$' in sandbox '{_box.Name}' exited with code 137", new SandboxCommandFailedException(killed).Message);
     }
 }

@@ -83,12 +83,12 @@ public sealed class LocalServer : IAsyncDisposable
             {
                 using var client = CreateClient(new SandboxClientOptions { Retry = SandboxRetryPolicy.None, DefaultTimeout = TimeSpan.FromSeconds(30) });
                 var all = new List<Sandbox>();
-                await foreach (var s in client.ListAllSandboxesAsync()) all.Add(s);
+                await foreach (var s in client.Sandboxes.ListAllAsync()) all.Add(s);
                 foreach (var s in all)
                 {
                     try
                     {
-                        await client.DeleteSandboxAsync(s.Name);
+                        await client.Sandboxes.DeleteAsync(s.Name);
                     }
                     catch (SandboxApiException)
                     {
