@@ -328,6 +328,15 @@ public sealed class CommandRequest
 
     /// <summary>The WebSocket command id; the client generates one when null (so that it can reconnect at any time).</summary>
     public string? CommandId { get; set; }
+
+    /// <summary>A copy with other standard input (and no command id).</summary>
+    internal CommandRequest WithStdin(string? stdin)
+    {
+        var copy = (CommandRequest)MemberwiseClone();
+        copy.Stdin = stdin;
+        copy.CommandId = null;
+        return copy;
+    }
 }
 
 /// <summary>The buffered result of a command. A non-zero exit code is a result, not an error.</summary>

@@ -286,15 +286,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             _fallbackCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (_fallbackKilled) _fallbackCts.Cancel();
         }
-        var request = new CommandRequest
-        {
-            Command = _request.Command,
-            TimeoutSeconds = _request.TimeoutSeconds,
-            Shell = _request.Shell,
-            Environment = _request.Environment,
-            WorkingDirectory = _request.WorkingDirectory,
-            Stdin = stdin,
-        };
+        var request = _request.WithStdin(stdin);
         try
         {
             var r = await _commands.ExecuteHttpAsync(_sandbox, request, _fallbackCts.Token).ConfigureAwait(false);

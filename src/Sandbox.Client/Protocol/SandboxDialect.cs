@@ -31,17 +31,8 @@ internal readonly record struct WireRequest(HttpMethod Method, string Url, objec
     public string Describe() => $"{Method} {new Uri(Url).AbsolutePath}";
 }
 
-/// <summary>One frame of the command WebSocket, as a dialect reads it.</summary>
-internal sealed class CommandFrame
-{
-    public string Type { get; init; } = "";
-    public string? Data { get; init; }
-    public long? Offset { get; init; }
-    public int? ExitCode { get; init; }
-    public int? Pid { get; init; }
-    public string? ErrorType { get; init; }
-    public string? Error { get; init; }
-}
+/// <summary>One frame of the command WebSocket, as a dialect reads it (<see cref="Type"/>: started, stdout, stderr, exit, error, ...).</summary>
+internal sealed record CommandFrame(string Type, string? Data, long? Offset, int? ExitCode, int? Pid, string? ErrorType, string? Error);
 
 /// <summary>
 /// The wire knowledge of one protocol generation: paths, query strings, JSON bodies and answers, WebSocket frames.
@@ -62,6 +53,9 @@ internal abstract class SandboxDialect
     /// <summary>Deletes one resource by its key.</summary>
     public abstract WireRequest Delete(SandboxResourceKind kind, string key);
 
+    /// <summary>Changes one resource (<see cref="UpdateSandboxRequest"/>, <see cref="UpdatePoolRequest"/>); not retried.</summary>
+    public abstract WireRequest Update(SandboxResourceKind kind, string key, object changes);
+
     /// <summary>Renames one resource.</summary>
     public abstract WireRequest Rename(SandboxResourceKind kind, string key, string newName);
 
@@ -74,14 +68,12 @@ internal abstract class SandboxDialect
     // ---------------------------------------------------------------- creation and changes
 
     public abstract WireRequest CreateSandbox(CreateSandboxRequest request);
-    public abstract WireRequest UpdateSandbox(string name, UpdateSandboxRequest update);
     public abstract WireRequest Act(string sandboxName, SandboxAction action);
     public abstract WireRequest GetStatus(string sandboxName);
     public abstract WireRequest GetMetrics(string sandboxName);
     public abstract WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds);
     public abstract WireRequest CreateTemplate(CreateTemplateRequest request);
     public abstract WireRequest CreatePool(CreatePoolRequest request);
-    public abstract WireRequest UpdatePool(string name, UpdatePoolRequest update);
     public abstract WireRequest CreateVolume(string name, string size);
     public abstract WireRequest ResizeVolume(string name, string size);
     public abstract WireRequest SnapshotSandbox(string sandboxName, string snapshotName);

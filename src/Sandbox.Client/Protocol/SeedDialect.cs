@@ -51,6 +51,8 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
 
     public override WireRequest Delete(SandboxResourceKind kind, string key) => new(HttpMethod.Delete, Item(kind, key), Retryable: true);
 
+    public override WireRequest Update(SandboxResourceKind kind, string key, object changes) => new(HttpMethod.Patch, Item(kind, key), changes);
+
     public override WireRequest Rename(SandboxResourceKind kind, string key, string newName)
     {
         if (kind == SandboxResourceKind.Snapshot) throw new SandboxNotSupportedException("snapshots cannot be renamed", null);
@@ -119,8 +121,6 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         NetworkPolicy = request.NetworkPolicy,
     });
 
-    public override WireRequest UpdateSandbox(string name, UpdateSandboxRequest update) => new(HttpMethod.Patch, Box(name), update);
-
     /// <summary><c>POST /boxes/{name}/stop|start|pause|resume</c>: idempotent, so retried.</summary>
     public override WireRequest Act(string sandboxName, SandboxAction action) =>
         new(HttpMethod.Post, Box(sandboxName) + "/" + action.ToString().ToLowerInvariant(), EmptyObject, Retryable: true);
@@ -142,8 +142,6 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
     });
 
     public override WireRequest CreatePool(CreatePoolRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Pool), request);
-
-    public override WireRequest UpdatePool(string name, UpdatePoolRequest update) => new(HttpMethod.Patch, Item(SandboxResourceKind.Pool, name), update);
 
     public override WireRequest CreateVolume(string name, string size) =>
         new(HttpMethod.Post, Collection(SandboxResourceKind.Volume), new { name, size, wait_for_ready = true });
@@ -249,7 +247,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
                     default: reader.Skip(); break;
                 }
             }
-            return type is null ? null : new CommandFrame { Type = type, Data = data, Offset = offset, ExitCode = exitCode, Pid = pid, ErrorType = errorType, Error = error };
+            return type is null ? null : new CommandFrame(type, data, offset, exitCode, pid, errorType, error);
         }
         catch (JsonException)
         {

@@ -36,18 +36,12 @@ public sealed class PoolsClient : RenamableResourceClient<SandboxPool>
 
     /// <summary>Changes a pool's name or desired replicas (<c>PATCH /pools/{name}</c>). Not retried.</summary>
     /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>
-    public Task<SandboxPool> UpdateAsync(string name, UpdatePoolRequest update, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(update);
-        return SendAsync(Dialect.UpdatePool(name, update), name, options, cancellationToken);
-    }
+    public Task<SandboxPool> UpdateAsync(string name, UpdatePoolRequest update, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(name, update, options, cancellationToken);
 
     /// <summary>Sets a pool's desired replicas (0 pauses it; fewer ends the surplus).</summary>
-    public Task<SandboxPool> SetReplicasAsync(string name, int replicas, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(replicas);
-        return UpdateAsync(name, new UpdatePoolRequest { Replicas = replicas }, options, cancellationToken);
-    }
+    public Task<SandboxPool> SetReplicasAsync(string name, int replicas, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(name, new UpdatePoolRequest { Replicas = replicas >= 0 ? replicas : throw new ArgumentOutOfRangeException(nameof(replicas), replicas, "must not be negative") }, options, cancellationToken);
 
     /// <summary>
     /// Polls a pool until its ready replicas reach its desired count, then returns it (at once when the server does not report

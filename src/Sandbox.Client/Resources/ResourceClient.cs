@@ -66,8 +66,9 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : class, IN
     /// <summary>Fills in what the client knows and the server does not send (the endpoint).</summary>
     private protected virtual T Stamp(T item) => item;
 
-    /// <summary>The message of a not-found literal name when names are not keys.</summary>
-    private protected virtual SandboxNotFoundException NotFound(string name) => new($"'{name}' not found", 404, "NotFound") { TargetName = name };
+    /// <summary>What a literal name that matches nothing throws when names are not keys (<c>SnapshotNotFound</c>).</summary>
+    private SandboxNotFoundException NotFound(string name) =>
+        new($"{_kind.ToString().ToLowerInvariant()} '{name}' not found", 404, _kind + "NotFound") { TargetName = name };
 
     private protected async Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null) =>
         Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false));
@@ -131,6 +132,10 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : class, IN
     /// <inheritdoc/>
     public Task DeleteAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Transport.SendNoContentAsync(Dialect.Delete(_kind, key), key, options?.Timeout, cancellationToken);
+
+    /// <summary>Changes one (<c>PATCH</c>); not retried.</summary>
+    private protected Task<T> UpdateCoreAsync(string key, object changes, SandboxRequestOptions? options, CancellationToken ct) =>
+        SendAsync(Dialect.Update(_kind, key, changes ?? throw new ArgumentNullException(nameof(changes))), key, options, ct);
 
     /// <summary>Renames one; see <see cref="IRenamableResourceClient{T}.RenameAsync"/>.</summary>
     private protected Task<T> RenameCoreAsync(string name, string newName, SandboxRequestOptions? options, CancellationToken ct)

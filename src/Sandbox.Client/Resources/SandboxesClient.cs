@@ -74,22 +74,16 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
 
     /// <summary>Changes a sandbox's name, time-to-live settings or network policy (<c>PATCH /boxes/{name}</c>). Not retried.</summary>
     /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>
-    public Task<Sandbox> UpdateAsync(string name, UpdateSandboxRequest update, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(update);
-        return SendAsync(Dialect.UpdateSandbox(name, update), name, options, cancellationToken);
-    }
+    public Task<Sandbox> UpdateAsync(string name, UpdateSandboxRequest update, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(name, update, options, cancellationToken);
 
     /// <summary>
     /// Changes a sandbox's outbound network policy (<c>PATCH /boxes/{name}</c> with <c>network_policy</c>, extension).
     /// A running sandbox gets it at once; a stopped one at its next start.
     /// </summary>
     /// <exception cref="SandboxValidationException">The server rejected the policy (422 naming the field).</exception>
-    public Task<Sandbox> SetNetworkPolicyAsync(string name, SandboxNetworkPolicy policy, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        return UpdateAsync(name, new UpdateSandboxRequest { NetworkPolicy = policy }, options, cancellationToken);
-    }
+    public Task<Sandbox> SetNetworkPolicyAsync(string name, SandboxNetworkPolicy policy, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(name, new UpdateSandboxRequest { NetworkPolicy = policy ?? throw new ArgumentNullException(nameof(policy)) }, options, cancellationToken);
 
     /// <summary>Gets a sandbox's status (<c>GET /boxes/{name}/status</c>).</summary>
     public Task<SandboxStatusInfo> GetStatusAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -15,9 +15,6 @@ public sealed class SnapshotsClient : ResourceClient<SandboxSnapshot>
 
     private protected override bool NamesAreKeys => false;
 
-    private protected override SandboxNotFoundException NotFound(string name) =>
-        new($"snapshot '{name}' not found", 404, "SnapshotNotFound") { TargetName = name };
-
     /// <summary>Starts capturing a sandbox's filesystem (<c>POST /boxes/{name}/snapshot</c>). Not retried. The snapshot is usually <c>provisioning</c>: see <see cref="WaitForReadyAsync"/>.</summary>
     /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
     /// <exception cref="SandboxNameConflictException">A snapshot has the name (<c>SnapshotAlreadyExists</c>).</exception>
