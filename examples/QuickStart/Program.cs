@@ -21,7 +21,7 @@ for (var i = 0; i < args.Length; i++)
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    e.Cancel = true; // let the finally below delete the sandbox
+    e.Cancel = true; // let the handle delete the sandbox on the way out
     cts.Cancel();
 };
 
@@ -37,31 +37,15 @@ try
     using var client = SandboxClient.Create(endpoint, apiKey);
     Console.WriteLine($"server: {client.Settings.Endpoint}");
 
-    var box = (await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "python" }, cancellationToken: cts.Token)).Sandbox;
+    // The handle deletes the sandbox when it is disposed: at the end of the block, also when the command fails or Ctrl+C was pressed.
+    await using var box = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "python" }, cancellationToken: cts.Token);
     Console.WriteLine($"created sandbox {box.Name}");
-    try
-    {
-        var result = await client.Commands.RunAsync(box, new CommandRequest("python --version"), cts.Token);
-        Console.WriteLine("$ python --version");
-        if (result.Stdout.Length > 0) Console.Write(result.Stdout.EndsWith('\n') ? result.Stdout : result.Stdout + "\n");
-        if (result.Stderr.Length > 0) Console.Write("stderr: " + (result.Stderr.EndsWith('\n') ? result.Stderr : result.Stderr + "\n"));
-        Console.WriteLine($"exit code {result.ExitCode} ({result.Duration.TotalMilliseconds:F0} ms)");
-        return result.ExitCode == 0 ? 0 : 1;
-    }
-    finally
-    {
-        // Deleted even when the command fails or Ctrl+C was pressed (with a fresh token for that reason).
-        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await client.Sandboxes.DeleteAsync(box.Name, cancellationToken: cleanup.Token);
-            Console.WriteLine($"deleted sandbox {box.Name}");
-        }
-        catch (SandboxApiException e)
-        {
-            Console.Error.WriteLine($"could not delete sandbox {box.Name}: {e.Message}");
-        }
-    }
+    var result = await box.RunAsync("python --version", cts.Token);
+    Console.WriteLine("$ python --version");
+    if (result.Stdout.Length > 0) Console.Write(result.Stdout.EndsWith('\n') ? result.Stdout : result.Stdout + "\n");
+    if (result.Stderr.Length > 0) Console.Write("stderr: " + (result.Stderr.EndsWith('\n') ? result.Stderr : result.Stderr + "\n"));
+    Console.WriteLine($"exit code {result.ExitCode} ({result.Duration.TotalMilliseconds:F0} ms); deleting sandbox {box.Name}");
+    return result.ExitCode == 0 ? 0 : 1;
 }
 catch (SandboxApiException e)
 {

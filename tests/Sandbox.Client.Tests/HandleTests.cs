@@ -74,7 +74,7 @@ public sealed class HandleTests(ServerFixture fx)
 
         IRenamableResourceClient<SandboxVolume> volumes = Client.Volumes;
         var name = fx.NewName("ivol");
-        await Client.Volumes.CreateAsync(name, "1Mi");
+        await Client.Volumes.CreateAsync(name, "8Mi");
         var renamed = await volumes.RenameAsync(name, name + "-r");
         Assert.Equal(name + "-r", renamed.Name);
         Assert.Empty(await volumes.FindAsync(name + "-r-*"));

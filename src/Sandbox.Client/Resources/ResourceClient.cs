@@ -63,6 +63,9 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : class, IN
     /// <summary>Whether a name identifies one resource (so a name without wildcards is fetched directly); snapshots' names do not.</summary>
     private protected virtual bool NamesAreKeys => true;
 
+    /// <summary>The list query a wildcard lookup starts from (sandboxes: sorted by name).</summary>
+    private protected virtual SandboxPageQuery NewFindQuery() => new();
+
     /// <summary>Fills in what the client knows and the server does not send (the endpoint).</summary>
     private protected virtual T Stamp(T item) => item;
 
@@ -106,7 +109,7 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : class, IN
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<T>> FindAsync(string? namePattern = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        FindAsync(namePattern, new SandboxPageQuery(), static _ => true, options, cancellationToken);
+        FindAsync(namePattern, NewFindQuery(), static _ => true, options, cancellationToken);
 
     /// <summary>
     /// <see cref="FindAsync(string?, SandboxRequestOptions?, CancellationToken)"/> with the list's other filters

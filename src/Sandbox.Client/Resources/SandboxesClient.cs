@@ -16,6 +16,8 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     /// <summary>The largest <c>expires_in_seconds</c> the local server accepts (one day).</summary>
     public static readonly TimeSpan MaxServiceUrlLifetime = TimeSpan.FromDays(1);
 
+    private protected override SandboxPageQuery NewFindQuery() => new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true };
+
     private protected override Sandbox Stamp(Sandbox item)
     {
         item.Endpoint = Transport.Settings.Endpoint;
@@ -63,7 +65,7 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
         Attach(await GetAsync(name, options, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
-    /// Sandboxes by name or wildcard pattern (see <see cref="IResourceClient{T}.FindAsync"/>), sorted by name, with a status and
+    /// Sandboxes by name or wildcard pattern (see <see cref="IResourceClient{T}.FindAsync"/>, here sorted by name), with a status and
     /// a template filter that apply in every case.
     /// </summary>
     public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
