@@ -5,15 +5,9 @@ using System.Text.RegularExpressions;
 namespace Sandbox.Client;
 
 /// <summary>A volume: storage that outlives sandboxes, mounted into the sandboxes of templates that name it.</summary>
-public sealed class SandboxVolume : INamedSandboxResource
+public sealed class SandboxVolume : SandboxResource
 {
-    /// <summary>The UUID.</summary>
-    public string Id { get; set; } = "";
-
-    /// <summary>The name: the key in URLs (and the property callers bind on).</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The same as <see cref="Name"/>, for pipeline binding to parameters aliased <c>VolumeName</c>.</summary>
+    /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to parameters aliased <c>VolumeName</c>.</summary>
     [JsonIgnore]
     public string VolumeName => Name;
 
@@ -32,9 +26,6 @@ public sealed class SandboxVolume : INamedSandboxResource
 
     /// <summary>When it last changed (UTC).</summary>
     public DateTimeOffset? UpdatedAt { get; set; }
-
-    /// <summary>The name.</summary>
-    public override string ToString() => Name;
 }
 
 /// <summary>Kubernetes quantities for sizes: <c>512Mi</c>, <c>1Gi</c>, <c>1G</c>, or a number of bytes.</summary>

@@ -23,15 +23,9 @@ public static class SandboxStatus
 }
 
 /// <summary>A sandbox as the control plane reports it.</summary>
-public sealed class Sandbox : INamedSandboxResource
+public sealed class Sandbox : SandboxResource
 {
-    /// <summary>The UUID.</summary>
-    public string Id { get; set; } = "";
-
-    /// <summary>The name: the key in URLs (and the property callers bind on).</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The same as <see cref="Name"/>, for pipeline binding to parameters named <c>SandboxName</c>.</summary>
+    /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to parameters named <c>SandboxName</c>.</summary>
     [JsonIgnore]
     public string SandboxName => Name;
 
@@ -88,9 +82,6 @@ public sealed class Sandbox : INamedSandboxResource
     /// <summary>The endpoint of the connection that returned it (set by the client; not on the wire).</summary>
     [JsonIgnore]
     public string? Endpoint { get; set; }
-
-    /// <summary>The name.</summary>
-    public override string ToString() => Name;
 }
 
 /// <summary>The answer of <c>GET /boxes/{name}/status</c>.</summary>
@@ -210,11 +201,17 @@ public sealed class SandboxListQuery : SandboxPageQuery
     internal bool HasSandboxFilters => Status is not null || TemplateName is not null || SortBy is not null || Ascending is not null;
 }
 
-/// <summary>A resource known by its name (sandbox, template, snapshot, pool, volume).</summary>
-public interface INamedSandboxResource
+/// <summary>What every named resource has (sandbox, template, snapshot, pool, volume): its UUID and its name.</summary>
+public abstract class SandboxResource
 {
+    /// <summary>The UUID (the key in a snapshot's URLs, and what creating a sandbox from a snapshot takes).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The name: the key in URLs of all but snapshots (and the property callers bind on).</summary>
+    public string Name { get; set; } = "";
+
     /// <summary>The name.</summary>
-    string Name { get; }
+    public override string ToString() => Name;
 }
 
 /// <summary>One page of a list.</summary>
@@ -250,15 +247,9 @@ public sealed class VolumeMount
 }
 
 /// <summary>A sandbox template.</summary>
-public sealed class SandboxTemplate : INamedSandboxResource
+public sealed class SandboxTemplate : SandboxResource
 {
-    /// <summary>The UUID.</summary>
-    public string Id { get; set; } = "";
-
-    /// <summary>The name: the key in URLs.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The same as <see cref="Name"/>, for pipeline binding to a <c>-Template</c> parameter aliased <c>TemplateName</c>.</summary>
+    /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to a <c>-Template</c> parameter aliased <c>TemplateName</c>.</summary>
     [JsonIgnore]
     public string TemplateName => Name;
 
@@ -276,9 +267,6 @@ public sealed class SandboxTemplate : INamedSandboxResource
 
     /// <summary>When it last changed (UTC).</summary>
     public DateTimeOffset? UpdatedAt { get; set; }
-
-    /// <summary>The name.</summary>
-    public override string ToString() => Name;
 }
 
 /// <summary>The body of <c>POST /templates</c>.</summary>

@@ -3,15 +3,9 @@ using System.Text.Json.Serialization;
 namespace Sandbox.Client;
 
 /// <summary>A warm pool: a number of ready sandboxes of a template, handed out by <c>POST /boxes</c> for that template.</summary>
-public sealed class SandboxPool : INamedSandboxResource
+public sealed class SandboxPool : SandboxResource
 {
-    /// <summary>The UUID.</summary>
-    public string Id { get; set; } = "";
-
-    /// <summary>The name: the key in URLs (and the property callers bind on).</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The same as <see cref="Name"/>, for pipeline binding to parameters named <c>PoolName</c>.</summary>
+    /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to parameters named <c>PoolName</c>.</summary>
     [JsonIgnore]
     public string PoolName => Name;
 
@@ -40,9 +34,6 @@ public sealed class SandboxPool : INamedSandboxResource
     /// <summary>The endpoint of the connection that returned it (set by the client; not on the wire).</summary>
     [JsonIgnore]
     public string? Endpoint { get; set; }
-
-    /// <summary>The name.</summary>
-    public override string ToString() => Name;
 }
 
 /// <summary>The body of <c>POST /pools</c>.</summary>

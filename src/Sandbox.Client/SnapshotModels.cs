@@ -14,15 +14,9 @@ public static class SandboxSnapshotStatus
 }
 
 /// <summary>A snapshot: a sandbox's captured filesystem, or a root filesystem imported from an image archive.</summary>
-public sealed class SandboxSnapshot : INamedSandboxResource
+public sealed class SandboxSnapshot : SandboxResource
 {
-    /// <summary>The UUID: the key in URLs and what creating a sandbox from a snapshot takes.</summary>
-    public string Id { get; set; } = "";
-
-    /// <summary>The name.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The same as <see cref="Id"/>, for pipeline binding to parameters named <c>SnapshotId</c>.</summary>
+    /// <summary>The same as <see cref="SandboxResource.Id"/>, for pipeline binding to parameters named <c>SnapshotId</c>.</summary>
     [JsonIgnore]
     public string SnapshotId => Id;
 
@@ -57,9 +51,6 @@ public sealed class SandboxSnapshot : INamedSandboxResource
     /// <summary>True when <see cref="Status"/> is <c>ready</c>.</summary>
     [JsonIgnore]
     public bool IsReady => Status == SandboxSnapshotStatus.Ready;
-
-    /// <summary>The name.</summary>
-    public override string ToString() => Name;
 }
 
 /// <summary>The body of <c>POST /snapshots</c>: a snapshot from an image.</summary>

@@ -56,7 +56,7 @@ internal static class CompletionSource
 /// needed). Every name completer of the module is one of these, so that they all live here.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class ResourceNameCompleter<T> : IArgumentCompleter where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class ResourceNameCompleter<T> : IArgumentCompleter where T : Sandbox.Client.SandboxResource
 {
     private protected abstract ResourceKind<T> Kind { get; }
 

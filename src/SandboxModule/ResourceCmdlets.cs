@@ -7,7 +7,7 @@ namespace SandboxModule;
 /// (none: every resource) becomes the resources it names. The derived cmdlet declares <c>-Name</c> (its alias and completer).
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class GetResourceCmdlet<T> : SandboxConnectedCmdlet where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class GetResourceCmdlet<T> : SandboxConnectedCmdlet where T : Sandbox.Client.SandboxResource
 {
     /// <summary>Names or wildcard patterns; null lists every resource.</summary>
     public abstract string[]? Name { get; set; }
@@ -33,7 +33,7 @@ public abstract class GetResourceCmdlet<T> : SandboxConnectedCmdlet where T : cl
 /// pipeline: the ByName and ByInputObject parameter sets. The derived cmdlet declares <c>-Name</c> (its alias and completer).
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class ResourcesCmdlet<T> : SandboxConnectedCmdlet where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class ResourcesCmdlet<T> : SandboxConnectedCmdlet where T : Sandbox.Client.SandboxResource
 {
     /// <summary>The default parameter set: names or wildcard patterns.</summary>
     protected const string ByName = "ByName";
@@ -74,7 +74,7 @@ public abstract class ResourcesCmdlet<T> : SandboxConnectedCmdlet where T : clas
 /// resource (<c>-Force</c> skips it), <c>-PassThru</c> returns the resource as it was.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class RemoveResourceCmdlet<T> : ResourcesCmdlet<T> where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class RemoveResourceCmdlet<T> : ResourcesCmdlet<T> where T : Sandbox.Client.SandboxResource
 {
     /// <summary><para type="description">Deletes without asking for confirmation.</para></summary>
     [Parameter]
@@ -100,7 +100,7 @@ public abstract class RemoveResourceCmdlet<T> : ResourcesCmdlet<T> where T : cla
 /// (<c>-PassThru</c>). The derived cmdlet declares <c>-Name</c> (its alias and completer).
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : Sandbox.Client.SandboxResource
 {
     /// <summary>The default parameter set: the resource's name.</summary>
     protected const string ByName = "ByName";
@@ -139,7 +139,7 @@ public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : class
 
 /// <summary>The base of Rename-Sandbox, Rename-SandboxTemplate, Rename-SandboxPool and Rename-SandboxVolume.</summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class RenameResourceCmdlet<T> : ResourceCmdlet<T> where T : class, Sandbox.Client.INamedSandboxResource
+public abstract class RenameResourceCmdlet<T> : ResourceCmdlet<T> where T : Sandbox.Client.SandboxResource
 {
     /// <summary><para type="description">The new name (lowercase letters, digits and hyphens).</para></summary>
     [Parameter(Mandatory = true, Position = 1)]

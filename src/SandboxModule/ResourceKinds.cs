@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// and the name completers are written once over it, so that the four resources cannot drift apart.
 /// </summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-internal sealed class ResourceKind<T> where T : class, INamedSandboxResource
+internal sealed class ResourceKind<T> where T : SandboxResource
 {
     /// <summary>The resource's name in messages ("pool").</summary>
     public required string Noun { get; init; }

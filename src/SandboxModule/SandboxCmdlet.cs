@@ -331,7 +331,7 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
     /// fails with its own not-found error), else the resources that match (none is not an error). The one place where
     /// the module expands wildcards.
     /// </summary>
-    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : class, Sandbox.Client.INamedSandboxResource
+    private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : Sandbox.Client.SandboxResource
     {
         if (!SandboxWildcard.ContainsWildcard(pattern)) return [(SandboxWildcard.Parse(pattern).LiteralText ?? pattern, null)];
         var found = Await(kind.FindAsync(Client, pattern, CancellationToken));

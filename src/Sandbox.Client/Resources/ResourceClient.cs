@@ -8,7 +8,7 @@ namespace Sandbox.Client;
 /// What every named resource offers (sandboxes, templates, snapshots, pools, volumes), so that code can treat them alike.
 /// </summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-public interface IResourceClient<T> where T : class, INamedSandboxResource
+public interface IResourceClient<T> where T : SandboxResource
 {
     /// <summary>Gets one by its key (its name; a snapshot's id).</summary>
     /// <exception cref="SandboxNotFoundException">No such resource.</exception>
@@ -34,7 +34,7 @@ public interface IResourceClient<T> where T : class, INamedSandboxResource
 
 /// <summary>A named resource that can be renamed (all but snapshots).</summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-public interface IRenamableResourceClient<T> : IResourceClient<T> where T : class, INamedSandboxResource
+public interface IRenamableResourceClient<T> : IResourceClient<T> where T : SandboxResource
 {
     /// <summary>Renames one (<c>PATCH</c> with <c>name</c>); not retried.</summary>
     /// <exception cref="SandboxNameConflictException">The new name is taken.</exception>
@@ -46,7 +46,7 @@ public interface IRenamableResourceClient<T> : IResourceClient<T> where T : clas
 /// the dialect says what goes on the wire.
 /// </summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-public abstract class ResourceClient<T> : IResourceClient<T> where T : class, INamedSandboxResource
+public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxResource
 {
     private readonly SandboxResourceKind _kind;
 
@@ -150,7 +150,7 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : class, IN
 
 /// <summary>A <see cref="ResourceClient{T}"/> whose resources can be renamed.</summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-public abstract class RenamableResourceClient<T> : ResourceClient<T>, IRenamableResourceClient<T> where T : class, INamedSandboxResource
+public abstract class RenamableResourceClient<T> : ResourceClient<T>, IRenamableResourceClient<T> where T : SandboxResource
 {
     private protected RenamableResourceClient(SandboxTransport transport, SandboxResourceKind kind) : base(transport, kind)
     {
