@@ -28,7 +28,6 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 
     private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
         Client.FindSandboxesAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);

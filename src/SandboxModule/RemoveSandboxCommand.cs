@@ -16,8 +16,4 @@ public sealed class RemoveSandboxCommand : RemoveResourceCmdlet<Sandbox.Client.S
     [ArgumentCompleter(typeof(SandboxNameCompleter))]
     [ValidateNotNullOrEmpty]
     public override string[] Name { get; set; } = [];
-
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
-
-    private protected override string Action => "Delete sandbox";
 }

@@ -15,6 +15,4 @@ public sealed class RenameSandboxCommand : RenameResourceCmdlet<Sandbox.Client.S
     [ArgumentCompleter(typeof(SandboxNameCompleter))]
     [ValidateNotNullOrEmpty]
     public override string Name { get; set; } = "";
-
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 }
