@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

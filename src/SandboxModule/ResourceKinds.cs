@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Sandbox.Client;
 
 namespace SandboxModule;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using System.Text;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
