@@ -7,7 +7,7 @@ namespace Sandbox.Server.State;
 /// rows, a page filtered by a name substring, delete. Table and column names are the repository's constants, never input.
 /// </summary>
 /// <typeparam name="T">The stored record.</typeparam>
-internal sealed class NamedTable<T>(StateDb db, string table, string columns, Func<SqliteDataReader, T> read) where T : class
+internal sealed class NamedTable<T>(StateDb db, string table, string columns, Func<SqliteDataReader, T> read) where T : NamedRecord
 {
     /// <summary>Inserts a row; <paramref name="values"/> come in the order of the columns. A taken name throws <see cref="NameTakenException"/>.</summary>
     public void Insert(string name, params (string Name, object? Value)[] values) =>

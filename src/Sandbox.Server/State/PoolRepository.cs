@@ -4,14 +4,10 @@ using Microsoft.Data.Sqlite;
 namespace Sandbox.Server.State;
 
 /// <summary>A warm pool as stored.</summary>
-public sealed record PoolRecord
+public sealed record PoolRecord : NamedRecord
 {
-    public required string Id { get; init; }
-    public required string Name { get; init; }
     public required string TemplateName { get; init; }
     public required int Replicas { get; init; }
-    public required DateTime CreatedAt { get; init; }
-    public required DateTime UpdatedAt { get; init; }
 }
 
 /// <summary>A pool replica: a sandbox row plus the pool it belongs to (the pool may be gone).</summary>

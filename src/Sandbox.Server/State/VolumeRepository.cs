@@ -4,14 +4,10 @@ using Microsoft.Data.Sqlite;
 namespace Sandbox.Server.State;
 
 /// <summary>A volume as stored: its image is <c>volumes/{Id}.img</c> under the data dir, exactly <see cref="SizeBytes"/> long.</summary>
-public sealed record VolumeRecord
+public sealed record VolumeRecord : NamedRecord
 {
-    public required string Id { get; init; }
-    public required string Name { get; init; }
     public required long SizeBytes { get; init; }
     public required string StorageClass { get; init; }
-    public required DateTime CreatedAt { get; init; }
-    public required DateTime UpdatedAt { get; init; }
 }
 
 /// <summary>The <c>volumes</c> table and the queries that relate volumes to templates and sandboxes.</summary>
