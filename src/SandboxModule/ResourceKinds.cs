@@ -1,17 +1,24 @@
 using Sandbox.Client;
+using System.Runtime.CompilerServices;
 
 namespace SandboxModule;
 
 /// <summary>
 /// What the module needs to know of one kind of named resource (sandbox, template, pool, volume): which resource client
-/// of the SDK serves it (they share <see cref="IRenamableResourceClient{T}"/>) and how to show it. Get-, Remove-, Rename-
-/// and the name completers are written once over it, so that the four resources cannot drift apart.
+/// of the SDK serves it (they share <see cref="IRenamableResourceClient{T}"/>), and how to name and show it. Get-, Remove-,
+/// Rename- and the name completers are written once over it, so that the four resources cannot drift apart.
 /// </summary>
 /// <typeparam name="T">The resource's model.</typeparam>
-internal sealed class ResourceKind<T> where T : SandboxResource
+internal sealed class ResourceKind<T> : IResourceKind where T : SandboxResource
 {
     /// <summary>The resource's name in messages ("pool").</summary>
     public required string Noun { get; init; }
+
+    /// <summary>The noun of the resource's cmdlets ("SandboxPool"): how a completer named by the command finds its kind.</summary>
+    public required string CmdletNoun { get; init; }
+
+    /// <summary>Remove-'s confirmation text, with what deleting it takes along ("Delete volume and its data").</summary>
+    public required string DeleteAction { get; init; }
 
     /// <summary>The SDK's client of this resource.</summary>
     public required Func<SandboxClient, IRenamableResourceClient<T>> Resources { get; init; }
@@ -39,6 +46,22 @@ internal sealed class ResourceKind<T> where T : SandboxResource
 
     /// <summary>Every resource, in the order completion lists them.</summary>
     public IAsyncEnumerable<T> ListAllAsync(SandboxClient client, CancellationToken ct) => Resources(client).ListAllAsync(CompletionQuery, null, ct);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<(string Name, string ToolTip)> NamesAsync(SandboxClient client, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in ListAllAsync(client, cancellationToken).ConfigureAwait(false)) yield return (item.Name, ToolTip(item));
+    }
+}
+
+/// <summary>A resource kind without its model type: what a completer needs when only the command's name tells the kind.</summary>
+internal interface IResourceKind
+{
+    /// <summary>The noun of the resource's cmdlets ("SandboxPool").</summary>
+    string CmdletNoun { get; }
+
+    /// <summary>Every resource's name and completion tool tip, in the order completion lists them.</summary>
+    IAsyncEnumerable<(string Name, string ToolTip)> NamesAsync(SandboxClient client, CancellationToken cancellationToken);
 }
 
 /// <summary>The resource kinds of the module.</summary>
@@ -47,15 +70,19 @@ internal static class ResourceKinds
     public static readonly ResourceKind<Sandbox.Client.Sandbox> Sandbox = new()
     {
         Noun = "sandbox",
+        CmdletNoun = "Sandbox",
+        DeleteAction = "Delete sandbox",
         Resources = client => client.Sandboxes,
-        Placeholder = name => new Sandbox.Client.Sandbox { Name = name, Status = SandboxStatus.Deleting },
         CompletionQuery = new SandboxListQuery { SortBy = SandboxSortBy.Name, Ascending = true },
+        Placeholder = name => new Sandbox.Client.Sandbox { Name = name, Status = SandboxStatus.Deleting },
         ToolTip = s => $"{s.Name}: {s.Status} ({s.TemplateName})",
     };
 
     public static readonly ResourceKind<SandboxTemplate> Template = new()
     {
         Noun = "template",
+        CmdletNoun = "SandboxTemplate",
+        DeleteAction = "Delete template",
         Resources = client => client.Templates,
         Placeholder = name => new SandboxTemplate { Name = name },
         ToolTip = t => $"{t.Name}: {t.Image} ({t.Resources})",
@@ -64,6 +91,8 @@ internal static class ResourceKinds
     public static readonly ResourceKind<SandboxPool> Pool = new()
     {
         Noun = "pool",
+        CmdletNoun = "SandboxPool",
+        DeleteAction = "Delete pool and end its idle sandboxes",
         Resources = client => client.Pools,
         Placeholder = name => new SandboxPool { Name = name },
         ToolTip = p => $"{p.Name}: {p.ReadyReplicas?.ToString() ?? "?"}/{p.Replicas} ready ({p.TemplateName})",
@@ -72,8 +101,20 @@ internal static class ResourceKinds
     public static readonly ResourceKind<SandboxVolume> Volume = new()
     {
         Noun = "volume",
+        CmdletNoun = "SandboxVolume",
+        DeleteAction = "Delete volume and its data",
         Resources = client => client.Volumes,
         Placeholder = name => new SandboxVolume { Name = name },
         ToolTip = v => $"{v.Name}: {v.Size}",
     };
+
+    private static readonly IResourceKind[] All = [Sandbox, Template, Pool, Volume];
+
+    /// <summary>The kind of the resource model <typeparamref name="T"/>: the bases of the resource cmdlets find theirs by their type argument.</summary>
+    public static ResourceKind<T> Of<T>() where T : SandboxResource =>
+        All.OfType<ResourceKind<T>>().SingleOrDefault() ?? throw new InvalidOperationException($"{typeof(T).Name} is not a resource kind of the module");
+
+    /// <summary>Whether the cmdlet noun ("SandboxPool") is one of the kinds, and which.</summary>
+    public static IResourceKind? ForCmdletNoun(string cmdletNoun) =>
+        All.FirstOrDefault(k => string.Equals(k.CmdletNoun, cmdletNoun, StringComparison.OrdinalIgnoreCase));
 }
