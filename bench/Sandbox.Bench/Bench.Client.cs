@@ -108,7 +108,7 @@ internal sealed partial class Bench
                 var t = Stopwatch.GetTimestamp();
                 var s = await client.Sandboxes.GetAsync(name, cancellationToken: ct);
                 var ms = Stats.ElapsedMs(t);
-                if (s.Name != name) throw new ApiException($"GetSandboxAsync returned '{s.Name}', expected '{name}'");
+                if (s.Name != name) throw new ApiException($"Sandboxes.GetAsync returned '{s.Name}', expected '{name}'");
                 return ms;
             }
             // Decomposition (informational): raw + the client's per-call linked CancellationTokenSource with CancelAfter ...
@@ -170,7 +170,7 @@ internal sealed partial class Bench
             Log($"  GET x{n} (warm-up {warmup}): raw total {rawMs.Sum():F1} ms, client total {clientMs.Sum():F1} ms; p50 raw {Stats.Median(rawMs):F3}, client {Stats.Median(clientMs):F3}, raw+cts {Stats.Median(rawCtsMs):F3}, raw+json {Stats.Median(rawJsonMs):F3} ms; bytes allocated per call: raw {allocPerCall[0]:F0}, client {allocPerCall[1]:F0}, raw+cts {allocPerCall[2]:F0}, raw+json {allocPerCall[3]:F0}");
         }
 
-        var how = $"{n} sequential GET /v2/sandboxes/boxes/{{name}} of one sandbox through SandboxClient.GetSandboxAsync (default handler, keep-alive) | raw: HttpClient.GetAsync + ReadAsByteArrayAsync, same URL, X-Api-Key, User-Agent and SocketsHttpHandler settings; interleaved rounds with a rotating order, warm-up {warmup} rounds";
+        var how = $"{n} sequential GET /v2/sandboxes/boxes/{{name}} of one sandbox through client.Sandboxes.GetAsync (default handler, keep-alive) | raw: HttpClient.GetAsync + ReadAsByteArrayAsync, same URL, X-Api-Key, User-Agent and SocketsHttpHandler settings; interleaved rounds with a rotating order, warm-up {warmup} rounds";
         var value = clientMs.Count > 0 && failure is null ? clientMs.Sum() : (double?)null;
         Results.Add(Result.Make("client_get_total_ms", "ms", value, rawMs.Count > 0 ? rawMs.Sum() : null, n,
             failure is null ? how + "; value and baseline are the sums of the timed calls" : $"client: {failure} | {how}", $"<= {ClientTarget}x raw", r => r.Ratio <= ClientTarget));
@@ -288,7 +288,7 @@ internal sealed partial class Bench
                     gc = GcCounts.Now() - gc;
                     clientAlloc.Add(gc.Allocated / (double)bytes);
                     viaClient.Add(bytes / 1048576.0 / (ms / 1000.0));
-                    Log($"  rep {i}: SandboxClient.StartCommandAsync + ReadOutputAsync {viaClient[^1]:F0} MiB/s ({chunks} chunks; {gc})");
+                    Log($"  rep {i}: client.Commands.StartAsync + ReadOutputAsync {viaClient[^1]:F0} MiB/s ({chunks} chunks; {gc})");
                 }
                 catch (Exception e) when (e is ApiException or SandboxApiException or System.Net.WebSockets.WebSocketException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
@@ -301,7 +301,7 @@ internal sealed partial class Bench
 
         var mib = bytes / 1048576.0;
         var reps = options.StreamReps;
-        var how = $"median of {reps} reps: {mib:F0} MiB of printable text (`{TextCommand}N`) through SandboxClient.StartCommandAsync + ReadOutputAsync (JSON text frames), from the call to the end of the output (exit frame), every chunk's offset, UTF-8 length and content checked, exit code 0";
+        var how = $"median of {reps} reps: {mib:F0} MiB of printable text (`{TextCommand}N`) through client.Commands.StartAsync + ReadOutputAsync (JSON text frames), from the call to the end of the output (exit frame), every chunk's offset, UTF-8 length and content checked, exit code 0";
         Add("client_stream_ws_mib_per_s", "MiB/s", viaClient, rawWs, 50, reps,
             how + " | raw: the bench's own WebSocket reader (ApiClient.ExecuteWebSocketAsync, counts the decoded length without materialising strings), same command, connect to exit frame; higher is better", failure);
         Add("client_stream_ws_vs_pipe_mib_per_s", "MiB/s", viaClient, pipe, 50, reps,
