@@ -35,7 +35,10 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    private string Collection(SandboxResourceKind kind) => controlPlaneBaseUrl + "/" + Route(kind).Path;
+    /// <summary>Each kind's collection URL, built once (a GET is the hot path).</summary>
+    private readonly string[] _collections = Enum.GetValues<SandboxResourceKind>().Select(k => controlPlaneBaseUrl + "/" + Route(k).Path).ToArray();
+
+    private string Collection(SandboxResourceKind kind) => _collections[(int)kind];
 
     private string Item(SandboxResourceKind kind, string key)
     {
