@@ -247,12 +247,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         await gate.WaitAsync();
         try
         {
-            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(name);
-            if (record.Status == SandboxStatus.Ready) return record;
-            if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
-            Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
-            await BootLockedAsync(record);
-            return Current(id);
+            return await StartLockedAsync(sandboxRows.GetSandboxById(id) ?? throw NotFound(name));
         }
         finally
         {
@@ -260,14 +255,27 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         }
     }
 
+    /// <summary>The one way up, for <c>POST /start</c> and for a dataplane request that wakes a stopped sandbox.</summary>
+    private async Task<SandboxRecord> StartLockedAsync(SandboxRecord record)
+    {
+        if (record.Status == SandboxStatus.Ready) return record;
+        if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
+        Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
+        await BootLockedAsync(record);
+        return Current(record.Id);
+    }
+
     // ---- dataplane bookkeeping ----
 
-    /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
+    /// <summary>The sandbox behind a dataplane URL, made ready: a paused one resumed, a stopped one started.</summary>
     public async Task<SandboxRecord> RequireReadyAsync(string id)
     {
         var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
-        // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
+        // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs), and starts a stopped one (the
+        // current generation: "a request to a stopped sandbox wakes it"); a boot that fails leaves it failed, said below.
         if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
+        if (record.Status == SandboxStatus.Stopped)
+            record = await WithLockAsync(id, r => r.Status == SandboxStatus.Stopped ? StartLockedAsync(r) : Task.FromResult(r));
         if (record.Status == SandboxStatus.Failed)
             throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)
