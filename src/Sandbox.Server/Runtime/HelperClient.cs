@@ -6,7 +6,14 @@ using Microsoft.Win32.SafeHandles;
 namespace Sandbox.Server.Runtime;
 
 /// <summary>What a command needs: argv, environment, working directory, and whether it reads stdin.</summary>
-public sealed record CommandSpec(IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory, bool WithStdin);
+public sealed record CommandSpec(IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory, bool WithStdin)
+{
+    /// <summary>Who the command runs as inside the sandbox; null: the sandbox's root (uid 0, which is unprivileged on the host).</summary>
+    public SandboxUser? User { get; init; }
+}
+
+/// <summary>A user inside a sandbox, as ids of the sandbox's user namespace (0-65535).</summary>
+public sealed record SandboxUser(int Uid, int Gid, IReadOnlyList<int> Groups);
 
 /// <summary>A failure reported by the in-sandbox helper: the stage that failed and the errno.</summary>
 public sealed class HelperException(string stage, int errno)
@@ -147,7 +154,10 @@ public static class HelperClient
         try
         {
             if (spec.WithStdin) (stdinRead, stdinWrite) = Native.Pipe();
-            var items = new List<string> { "exec", spec.WorkingDirectory, spec.Argv.Count.ToString() };
+            var items = spec.User is { } user
+                ? ["execas", user.Uid.ToString(), user.Gid.ToString(), user.Groups.Count.ToString(), .. user.Groups.Select(g => g.ToString())]
+                : new List<string> { "exec" };
+            items.AddRange([spec.WorkingDirectory, spec.Argv.Count.ToString()]);
             items.AddRange(spec.Argv);
             items.Add(spec.Environment.Count.ToString());
             items.AddRange(spec.Environment);

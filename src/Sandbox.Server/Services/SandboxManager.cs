@@ -38,6 +38,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
             if (request.DeleteAfterStopSeconds is not null) claimed = Save(claimed with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds });
+            if (request.RunConfig is not null) claimed = Save(claimed with { RunConfig = request.RunConfig });
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
         }
@@ -62,6 +63,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             MemBytes = spec.MemBytes,
             FsCapacityBytes = spec.FsCapacityBytes,
             Env = request.Env,
+            RunConfig = request.RunConfig,
             SnapshotId = launch?.SnapshotId,
         };
         try
@@ -161,6 +163,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             if (request.SetsTtl) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
             if (request.SetsIdleTtl) record = record with { IdleTtlSeconds = idle };
             if (request.SetsDeleteAfterStop) record = record with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds };
+            if (request.RunConfig is { } runConfig) record = record with { RunConfig = (record.RunConfig ?? new RunConfigRecord()).Merge(runConfig) };
             if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }

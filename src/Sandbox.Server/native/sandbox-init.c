@@ -26,7 +26,13 @@
  *
  *   exec:  "exec" cwd argc argv... envc env...        fds: stdin?, stdout, stderr
  *          replies "S <pid>" once started, then "X <status>" (128+signal when killed),
- *          or "E <stage> <errno>" (stage: chdir, exec, fork, proto).
+ *          or "E <stage> <errno>" (stage: chdir, exec, fork, user, proto).
+ *   execas: "execas" uid gid ngroups groups... cwd argc argv... envc env...   as exec, run as
+ *          that user (run_config.user, resolved by the server from the sandbox's /etc/passwd
+ *          and /etc/group): supplementary groups, gid, uid set before chdir ("E user <errno>").
+ *          Either way a command starts with no capabilities: the helper holds CAP_SETUID,
+ *          CAP_SETGID and CAP_SETPCAP (namespaced: only the sandbox's own ids) to switch users,
+ *          and each command drops the bounding set and every capability before its exec.
  *          Later bytes from the server: 'K' kills the command's process group;
  *          end of stream (the server went away) does the same.
  *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>";
@@ -59,6 +65,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sched.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/random.h>
@@ -428,8 +435,56 @@ static void handle_connect(int conn, char **items, int count) {
     close(fd);
 }
 
+/*
+ * In a command's child, before its exec: leaves no capability behind (the bounding set too, or an exec as uid 0
+ * would get them all back) and, with `as_user`, becomes that user. 0, or -1 with errno.
+ */
+static int become_user(int as_user, uid_t uid, gid_t gid, int ngroups, const gid_t *groups) {
+    /* Sandboxes booted with no capabilities at all have an empty bounding set: nothing to drop there. */
+    for (int cap = 0; cap < 64; cap++) {
+        int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_set < 0) break; /* past the kernel's last capability */
+        if (in_set == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
+    }
+    if (as_user) {
+        if (setgroups((size_t)ngroups, groups) < 0) return -1;
+        if (setresgid(gid, gid, gid) < 0) return -1;
+        if (setresuid(uid, uid, uid) < 0) return -1;
+    }
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) < 0) return -1;
+    return 0;
+}
+
+#define MAX_GROUPS 64
+
 static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
-    /* items: "exec" cwd argc argv... envc env... */
+    /* items: "exec" cwd argc argv... envc env...
+     *   or: "execas" uid gid ngroups groups... cwd argc argv... envc env... */
+    int as_user = strcmp(items[0], "execas") == 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    gid_t groups[MAX_GROUPS];
+    int ngroups = 0;
+    if (as_user) {
+        if (count < 4) {
+            reply(conn, "E proto %d", EINVAL);
+            return;
+        }
+        uid = (uid_t)strtoul(items[1], NULL, 10);
+        gid = (gid_t)strtoul(items[2], NULL, 10);
+        ngroups = atoi(items[3]);
+        if (ngroups < 0 || ngroups > MAX_GROUPS || 4 + ngroups >= count) {
+            reply(conn, "E proto %d", EINVAL);
+            return;
+        }
+        for (int i = 0; i < ngroups; i++) groups[i] = (gid_t)strtoul(items[4 + i], NULL, 10);
+        /* The rest has exec's layout, "exec" in the slot before cwd. */
+        items += 3 + ngroups;
+        count -= 3 + ngroups;
+    }
     if (count < 4 || nfds < 2) {
         reply(conn, "E proto %d", EINVAL);
         return;
@@ -471,8 +526,8 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
         dup2(in_fd, 0);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
-        char stage = 'c';
-        if (chdir(cwd) == 0) {
+        char stage = 'u';
+        if (become_user(as_user, uid, gid, ngroups, groups) == 0 && (stage = 'c', chdir(cwd) == 0)) {
             stage = 'x';
             environ = env_copy;
             execvpe(argv[0], argv, env_copy);
@@ -489,7 +544,7 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     if (read(status_pipe[0], &stage, 1) == 1) {
         read_all(status_pipe[0], &err, sizeof err);
         waitpid(pid, NULL, 0);
-        reply(conn, "E %s %d", stage == 'c' ? "chdir" : "exec", err);
+        reply(conn, "E %s %d", stage == 'u' ? "user" : stage == 'c' ? "chdir" : "exec", err);
         return;
     }
     close(status_pipe[0]);
@@ -525,7 +580,7 @@ static void handle_connection(int conn) {
     char **items;
     int count = split_strings(buf, len, &items);
     if (count < 1) return;
-    if (strcmp(items[0], "exec") == 0) handle_exec(conn, items, count, fds, nfds);
+    if (strcmp(items[0], "exec") == 0 || strcmp(items[0], "execas") == 0) handle_exec(conn, items, count, fds, nfds);
     else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
     else if (strcmp(items[0], "upload") == 0) handle_upload(conn, items, count);
     else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
