@@ -206,7 +206,8 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
     }
 
-    private static DomainException FileError(SandboxRecord sandbox, string path, Exception error)
+    /// <summary>A helper's failure on <paramref name="path"/> as the API's error (404 NotFound, 400 IsADirectory, ...).</summary>
+    internal static DomainException FileError(SandboxRecord sandbox, string path, Exception error)
     {
         if (error is SandboxUnreachableException u)
             return new UnavailableException("SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {u.Message}");

@@ -44,6 +44,11 @@
  *          anything else or end of stream (client gone, server killed) removes the temp.
  *   connect: "connect" port   -> "F" with a TCP socket connected to 127.0.0.1:port in the
  *          sandbox's network namespace, or "E connect <errno>" (service URLs proxy through it)
+ *   walk:  "walk" path maxdepth -> "W", then one record per entry under the directory `path`,
+ *          depth first, each "<type> <size> <mtime>\0<relative path>\0" (type d, f, l for a
+ *          symlink, o for anything else; lstat values), then ".\0"; or "E open|pseudofs <errno>".
+ *          Symlinks are listed, never followed; directories on /proc, /sys and their kin are
+ *          listed but not entered. The server stops reading (closes) when it has enough.
  *   ping:  "ping"             -> "P <pid>"
  *
  * Paths are opened by this process, inside the sandbox's mount namespace, so `..` and
@@ -571,6 +576,77 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     if (conn_open) reply(conn, "X %d", code);
 }
 
+#define WALK_MAX_DEPTH 64
+
+static int walk_emit(int conn, char type, const struct stat *st, const char *rel) {
+    char head[64];
+    int n = snprintf(head, sizeof head, "%c %lld %lld", type, (long long)st->st_size, (long long)st->st_mtim.tv_sec);
+    if (write_all(conn, head, (size_t)n + 1) < 0) return -1;
+    return write_all(conn, rel, strlen(rel) + 1);
+}
+
+/* Lists the entries of the open directory `dfd` (closed here) whose paths start with `rel`; -1 once the server is gone. */
+static int walk_dir(int conn, int dfd, char *rel, size_t rel_len, size_t rel_size, int depth, int maxdepth) {
+    DIR *dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return 0;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        size_t name_len = strlen(e->d_name);
+        if (rel_len + name_len + 2 > rel_size) continue; /* past PATH_MAX: not listed */
+        size_t len = rel_len;
+        if (len > 0) rel[len++] = '/';
+        memcpy(rel + len, e->d_name, name_len + 1);
+        struct stat st;
+        if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rel[rel_len] = '\0';
+            continue; /* gone meanwhile */
+        }
+        char type = S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : S_ISLNK(st.st_mode) ? 'l' : 'o';
+        rc = walk_emit(conn, type, &st, rel);
+        if (rc == 0 && type == 'd' && depth + 1 < maxdepth) {
+            /* O_NOFOLLOW: a directory swapped for a symlink meanwhile is not entered. */
+            int sub = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                if (on_pseudo_fs(sub)) close(sub);
+                else rc = walk_dir(conn, sub, rel, len + name_len, rel_size, depth + 1, maxdepth);
+            }
+        }
+        rel[rel_len] = '\0';
+    }
+    closedir(dir);
+    return rc;
+}
+
+static void handle_walk(int conn, char **items, int count) {
+    if (count < 3) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char buf[8192];
+    const char *path = resolve(items[1], buf, sizeof buf);
+    int maxdepth = atoi(items[2]);
+    if (maxdepth < 1 || maxdepth > WALK_MAX_DEPTH) maxdepth = WALK_MAX_DEPTH;
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    if (on_pseudo_fs(dfd)) {
+        close(dfd);
+        reply(conn, "E pseudofs %d", EINVAL);
+        return;
+    }
+    reply(conn, "W");
+    char rel[PATH_MAX];
+    rel[0] = '\0';
+    if (walk_dir(conn, dfd, rel, 0, sizeof rel, 0, maxdepth) == 0) write_all(conn, ".", 2);
+}
+
 static void handle_connection(int conn) {
     int fds[MAX_FDS];
     int nfds = 0;
@@ -584,6 +660,7 @@ static void handle_connection(int conn) {
     else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
     else if (strcmp(items[0], "upload") == 0) handle_upload(conn, items, count);
     else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
+    else if (strcmp(items[0], "walk") == 0) handle_walk(conn, items, count);
     else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
     else reply(conn, "E proto %d", EINVAL);
 }
