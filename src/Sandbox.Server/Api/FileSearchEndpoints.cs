@@ -31,8 +31,8 @@ public static class FileSearchEndpoints
     {
         var body = await JsonInput.ReadAsync(ctx.Request);
         var literal = body.String("pattern", required: true);
-        if (literal is { Length: 0 }) body.Fail("pattern", "must not be empty (the literal text to find)");
-        else if (literal is { Length: > GlobPattern.MaxLength }) body.Fail("pattern", $"must be at most {GlobPattern.MaxLength} characters");
+        if (literal is { Length: 0 }) body.Fail("pattern", "pattern must not be empty (the literal text to find)");
+        else if (literal is { Length: > GlobPattern.MaxLength }) body.Fail("pattern", $"pattern must be at most {GlobPattern.MaxLength} characters");
         var path = Directory(body);
         var files = Pattern(body, "glob", basenameWithoutSlash: true, required: false);
         var limit = (int?)body.Integer("limit", 1, FileSearch.MaxLimit) ?? FileSearch.DefaultLimit;
@@ -50,7 +50,7 @@ public static class FileSearchEndpoints
     {
         var path = body.String("path", required: true);
         if (path is null) return null;
-        if (!path.StartsWith('/')) body.Fail("path", "must be an absolute directory path inside the sandbox");
+        if (!path.StartsWith('/')) body.Fail("path", $"path '{path}' must be an absolute directory path inside the sandbox");
         else if (System.Text.Encoding.UTF8.GetByteCount(path) >= 4096) body.Fail("path", "must be shorter than 4096 bytes (PATH_MAX)", "string_too_long");
         return path;
     }
@@ -60,7 +60,8 @@ public static class FileSearchEndpoints
         var text = body.String(field, required);
         if (text is null) return null;
         var pattern = GlobPattern.TryParse(text, basenameWithoutSlash, out var error);
-        if (pattern is null) body.Fail(field, $"'{(text.Length > 100 ? text[..100] + "..." : text)}' {error}");
+        // The field is named in the message too: the SDKs show only the message of a dataplane 422.
+        if (pattern is null) body.Fail(field, $"{field} '{(text.Length > 100 ? text[..100] + "..." : text)}' {error}");
         return pattern;
     }
 }
