@@ -270,14 +270,17 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     // ---- dataplane bookkeeping ----
 
-    /// <summary>The sandbox behind a dataplane URL, made ready: a paused one resumed, a stopped one started.</summary>
-    public async Task<SandboxRecord> RequireReadyAsync(string id)
+    /// <summary>
+    /// The sandbox behind a dataplane URL, made ready: a paused one resumed, a stopped one started (unless
+    /// <paramref name="wakeStopped"/> is false: service URLs, which the current generation does not make wake).
+    /// </summary>
+    public async Task<SandboxRecord> RequireReadyAsync(string id, bool wakeStopped = true)
     {
         var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs), and starts a stopped one (the
         // current generation: "a request to a stopped sandbox wakes it"); a boot that fails leaves it failed, said below.
         if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
-        if (record.Status == SandboxStatus.Stopped)
+        if (record.Status == SandboxStatus.Stopped && wakeStopped)
             record = await WithLockAsync(id, r => r.Status == SandboxStatus.Stopped ? StartLockedAsync(r) : Task.FromResult(r));
         if (record.Status == SandboxStatus.Failed)
             throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
