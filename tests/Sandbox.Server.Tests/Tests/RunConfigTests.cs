@@ -87,6 +87,8 @@ public sealed class RunConfigTests(ServerFixture fixture)
         Assert.Equal("box", rc.GetProperty("env_vars").Str("A"));
         Assert.Equal("patched", rc.GetProperty("env_vars").Str("B"));
         Assert.Equal("0 0 0 /tmp A=box B=patched C=new HOME=/home/user USER=root LEGACY=", (await box.RunAsync(Probe)).Trim());
+        (await S.PatchAsync(box.Path, new { run_config = new { work_dir = "rel" } })).ExpectValidation("work_dir");
+        (await S.PatchAsync(box.Path, new { run_config = "user" })).ExpectValidation("run_config");
         // Kept across a stop and start.
         (await S.PostAsync(box.Path + "/stop", new { })).Expect(200);
         (await S.PostAsync(box.Path + "/start", new { })).Expect(200);
