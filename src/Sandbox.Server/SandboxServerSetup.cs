@@ -78,6 +78,7 @@ public static class SandboxServerSetup
         services.AddSingleton<CommandLauncher>();
         services.AddSingleton<OutputBudget>(); // exec output held in memory (Services/Exec/OutputBudget.cs)
         services.AddSingleton<ExecService>();
+        services.AddSingleton<FileSearch>();
         services.AddSingleton<ExecWebSocket>();
         services.AddSingleton<ServiceTokens>(); // service URLs (Api/ServiceUrlEndpoints.cs)
         services.AddSingleton<ServiceProxy>();

@@ -198,15 +198,17 @@ public sealed class DataplaneTests(ServerFixture fx) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Streaming_on_a_stopped_sandbox_reports_not_ready()
+    public async Task Streaming_on_a_stopped_sandbox_wakes_it()
     {
         var box = (await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("st") })).Sandbox;
         await Client.Sandboxes.StopAsync(box.Name);
-        // The server refuses the upgrade with 400 NotReady; the fallback's POST reports the typed error.
-        await using var session = await Client.Commands.StartAsync(box, new CommandRequest("true"));
-        Assert.Equal(CommandTransport.Http, session.Transport);
-        var e = await Assert.ThrowsAsync<SandboxApiException>(() => session.CollectAsync());
-        Assert.Equal("NotReady", e.ErrorType);
+        // The server starts a stopped sandbox for a dataplane request (the current generation's wake), so the
+        // WebSocket upgrade succeeds and the command runs.
+        await using var session = await Client.Commands.StartAsync(box, new CommandRequest("echo woke"));
+        Assert.Equal(CommandTransport.WebSocket, session.Transport);
+        var result = await session.CollectAsync();
+        Assert.Equal("woke\n", result.Stdout);
+        Assert.Equal("ready", (await Client.Sandboxes.GetAsync(box.Name)).Status);
         await Client.Sandboxes.DeleteAsync(box.Name);
     }
 

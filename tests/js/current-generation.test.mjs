@@ -6,6 +6,7 @@ import { Langsmith } from "langsmith";
 import {
   SandboxClient,
   LangSmithResourceNotFoundError,
+  LangSmithSandboxError,
   LangSmithSandboxOperationError,
   LangSmithValidationError,
 } from "langsmith/sandbox";
@@ -149,4 +150,131 @@ test("lifetime: idle_ttl_seconds defaults to 600, delete_after_stop_seconds is s
     assert.equal(started.status, "ready");
     assert.equal(started.stopped_at, undefined);
   }, { deleteAfterStopSeconds: 120 });
+});
+
+/** The dataplane call the SDK refuses before sending (run_config beside env/cwd), made by hand to see the server's own answer. */
+async function rawExecute(sb, body) {
+  const res = await fetch(`${sb.dataplane_url}/execute`, {
+    method: "POST",
+    headers: { "X-Api-Key": ctx.server.apiKey, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test("run_config: the sandbox's layer (create, update) under each command's; users of the sandbox's own; 400 beside env/cwd", async () => {
+  await withSandbox(async (sb) => {
+    assert.deepEqual(sb.run_config, { user: "user", work_dir: "/tmp", env_vars: { A: "box" } });
+    const probe = 'echo "$(id -u):$(id -g) $(pwd) $A $B $USER $HOME"';
+    assert.equal((await sb.run(probe)).stdout, "1000:1000 /tmp box  user /home/user\n");
+    const asRoot = await sb.run(probe, { runConfig: { user: "root", work_dir: "/", env_vars: { B: "cmd" } } });
+    assert.equal(asRoot.stdout, "0:0 / box cmd root /home/user\n");
+
+    const updated = await ctx.client.updateSandbox(sb.name, { runConfig: { env_vars: { B: "patched" } } });
+    assert.deepEqual(updated.run_config, { user: "user", work_dir: "/tmp", env_vars: { A: "box", B: "patched" } });
+    assert.equal((await sb.run(probe)).stdout, "1000:1000 /tmp box patched user /home/user\n");
+
+    // The user is a user inside: root's files stay root's.
+    const denied = await sb.run("touch /etc/nope");
+    assert.notEqual(denied.exit_code, 0);
+    assert.match(denied.stderr, /Permission denied/);
+
+    // The SDK refuses runConfig beside env/cwd itself; the server answers 400 too.
+    await assert.rejects(sb.run("true", { runConfig: { work_dir: "/" }, cwd: "/tmp" }), LangSmithValidationError);
+    const both = await rawExecute(sb, { command: "true", run_config: { work_dir: "/" }, env: { A: "1" } });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.detail.error, "InvalidRequest");
+    await assert.rejects(sb.run("true", { runConfig: { user: "ghost" } }), (e) => e instanceof LangSmithSandboxOperationError && /ghost/.test(e.message));
+  }, { runConfig: { user: "user", work_dir: "/tmp", env_vars: { A: "box" } } });
+
+  await assert.rejects(ctx.client.createSandbox({ name: uniqueName("rcbad"), runConfig: { work_dir: "relative" } }),
+    (e) => e instanceof LangSmithValidationError && e.field === "work_dir");
+});
+
+test("exec: stdin closed by default, closeInput() half-closes, a retried command_id attaches, reconnect is acknowledged, -1 values", async () => {
+  await withSandbox(async (sb) => {
+    // closeInput defaults to true: cat sees end-of-file at once instead of waiting for input.
+    assert.equal((await sb.run("cat; echo eof", { timeout: 10 })).stdout, "eof\n");
+
+    const open = await sb.run("cat; echo done", { wait: false, closeInput: false, timeout: 20 });
+    open.sendInput("typed\n");
+    open.closeInput();
+    assert.equal((await open.result).stdout, "typed\ndone\n");
+
+    // Two runs with one commandId: the second attaches to the first command (get-or-create), nothing runs twice.
+    const commandId = crypto.randomUUID();
+    const command = "echo run >> /tmp/runs; sleep 1; echo once";
+    const first = await sb.run(command, { wait: false, commandId });
+    const second = await sb.run(command, { wait: false, commandId });
+    assert.equal(second.commandId, commandId);
+    assert.equal(second.pid, first.pid);
+    assert.equal((await second.result).stdout, "once\n");
+    assert.equal((await sb.run("wc -l < /tmp/runs")).stdout.trim(), "1");
+
+    // A reconnect by id: the server acknowledges it with started, then replays the output.
+    const running = await sb.run("sleep 1; echo late", { wait: false });
+    const again = await sb.reconnect(running.commandId);
+    const chunks = [];
+    for await (const chunk of again) chunks.push(chunk.data);
+    assert.equal(chunks.join(""), "late\n");
+    assert.equal((await again.result).exit_code, 0);
+
+    assert.equal((await sb.run("echo ok", { idleTimeout: -1, ttlSeconds: -1 })).stdout, "ok\n");
+  });
+});
+
+test("wake: run, read, write and glob on a stopped sandbox start it", async () => {
+  await withSandbox(async (sb) => {
+    await sb.write("/home/user/kept.txt", "kept");
+    const stopAndCheck = async () => {
+      await ctx.client.stopSandbox(sb.name);
+      assert.equal((await ctx.client.getSandbox(sb.name)).status, "stopped");
+    };
+    await stopAndCheck();
+    assert.equal((await sb.run("cat /home/user/kept.txt")).stdout, "kept");
+    assert.equal((await ctx.client.getSandbox(sb.name)).status, "ready");
+    await stopAndCheck();
+    assert.equal(Buffer.from(await sb.read("/home/user/kept.txt")).toString(), "kept");
+    await stopAndCheck();
+    await sb.write("/home/user/new.txt", "new");
+    await stopAndCheck();
+    assert.deepEqual((await sb.ls("/home/user")).matches.map((m) => m.path).sort(), ["/home/user/kept.txt", "/home/user/new.txt"]);
+  });
+});
+
+test("glob and grep: relative patterns under a directory, literal search, truncation, errors", async () => {
+  await withSandbox(async (sb) => {
+    await sb.write("/home/user/proj/a.py", "import os\nneedle = 1\n");
+    await sb.write("/home/user/proj/sub/b.py", "x\nneedle here\n");
+    await sb.write("/home/user/proj/sub/c.txt", "needle in text\n");
+    await sb.run("ln -s /etc /home/user/proj/etc-link");
+
+    const ls = await sb.ls("/home/user/proj");
+    assert.deepEqual(ls.matches.map((m) => [m.path, m.is_dir]).sort(),
+      [["/home/user/proj/a.py", false], ["/home/user/proj/etc-link", false], ["/home/user/proj/sub", true]]);
+    const a = ls.matches.find((m) => m.path.endsWith("a.py"));
+    assert.equal(a.size_bytes, 21);
+    assert.ok(!Number.isNaN(Date.parse(a.modified_at)));
+
+    const py = await sb.glob("**/*.py", "/home/user/proj");
+    assert.deepEqual(py.matches.map((m) => m.path), ["/home/user/proj/a.py", "/home/user/proj/sub/b.py"]);
+    assert.equal(py.truncated, false);
+    const capped = await sb.glob("**", "/home/user/proj", { limit: 2 });
+    assert.equal(capped.matches.length, 2);
+    assert.equal(capped.truncated, true);
+
+    const grep = await sb.grep("needle", "/home/user/proj", { glob: "*.py" });
+    assert.deepEqual(grep.matches, [
+      { path: "/home/user/proj/a.py", line: 2, text: "needle = 1" },
+      { path: "/home/user/proj/sub/b.py", line: 2, text: "needle here" },
+    ]);
+    assert.deepEqual((await sb.grep("needle", "/home/user/proj")).matches.map((m) => m.path),
+      ["/home/user/proj/a.py", "/home/user/proj/sub/b.py", "/home/user/proj/sub/c.txt"]);
+    // The symlink to /etc is listed, never entered.
+    assert.deepEqual((await sb.grep("root:", "/home/user/proj")).matches, []);
+
+    await assert.rejects(sb.glob("*", "/home/user/no-such-dir"), LangSmithResourceNotFoundError);
+    await assert.rejects(sb.glob("[unclosed", "/home/user"), (e) => e instanceof LangSmithSandboxError && /pattern/.test(e.message));
+    await assert.rejects(sb.grep("x", "relative/dir"), (e) => e instanceof LangSmithSandboxError && /path/.test(e.message));
+  });
 });

@@ -28,7 +28,12 @@ public static class DataplaneEndpoints
         var cwd = body.String("cwd");
         if (command is not null && command.Contains('\0')) body.Fail("command", "must not contain NUL characters");
         if (shell.Length == 0 || shell.Contains('\0')) body.Fail("shell", "must be a program name or path");
-        return new CommandRequest(command ?? "", shell, env, cwd);
+        var runConfig = RunConfigInput.Read(body);
+        // The current generation's rule (its SDKs refuse it first): run_config replaces env and cwd, never beside them.
+        if (runConfig is not null && (body.Has("env") || body.Has("cwd")))
+            throw ApiException.BadRequest("InvalidRequest",
+                "give run_config or the deprecated env/cwd, not both: put the variables in run_config.env_vars and the directory in run_config.work_dir");
+        return new CommandRequest(command ?? "", shell, env, cwd, runConfig);
     }
 
     private static async Task Execute(string id, HttpContext ctx, ExecService exec)

@@ -24,8 +24,9 @@ internal static class ExecSocket
         var json = binary ? null : new ArrayBufferWriter<byte>(ExecWebSocket.TextFrameBytes + 256);
         try
         {
-            if (first.GetProperty("type").GetString() == "execute")
-                await ExecWebSocket.SendAsync(socket, w =>
+            // First on every socket: to an execute (new or attached to by its command_id) and to a reconnect, whose
+            // acknowledgement it is (the current SDKs reset their reconnect budget on it; older ones ignore it).
+            await ExecWebSocket.SendAsync(socket, w =>
                 {
                     w.WriteString("type", "started");
                     w.WriteString("command_id", session.CommandId);
@@ -138,6 +139,7 @@ internal static class ExecSocket
                 if (frame.ValueKind != JsonValueKind.Object) continue;
                 var type = frame.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 if (type == "kill") session.Kill();
+                else if (type == "close_stdin") await session.CloseStdinAsync();
                 else if (type == "input" && session.Stdin is { } stdin)
                 {
                     if (frame.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)

@@ -86,15 +86,31 @@ public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHos
         var body = JsonInput.FromElement(frame, "execute");
         var request = DataplaneEndpoints.ReadCommand(body);
         var timeout = body.Number("timeout_seconds", 0, 24 * 3600) ?? 60;
-        var idleTimeout = body.Number("idle_timeout_seconds", 0, 24 * 3600) ?? 300;
-        var ttl = body.Number("ttl_seconds", 0, 24 * 3600) ?? 600;
+        // -1: no idle timeout / keep the session (the current SDKs' "none"); the detached-session budgets still apply.
+        var idleTimeout = Seconds(body, "idle_timeout_seconds") ?? 300;
+        var ttl = Seconds(body, "ttl_seconds") ?? 600;
         var killOnDisconnect = body.Bool("kill_on_disconnect") ?? false;
         var commandId = body.String("command_id") ?? Guid.NewGuid().ToString();
+        if (commandId.Length is 0 or > 256) body.Fail("command_id", "must be 1-256 characters");
         var binaryOutput = body.Bool("binary_output") ?? false;
+        // Off unless asked: older clients send input after the start; current ones send close_stdin: true unless they want a pty.
+        var closeStdin = body.Bool("close_stdin") ?? false;
         if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
         body.ThrowIfInvalid();
-        var options = new ExecSessionOptions(timeout, TimeSpan.FromSeconds(Math.Min(ttl, idleTimeout)), killOnDisconnect, binaryOutput);
-        return await exec.StartSessionAsync(id, commandId, request, options, ct);
+        var bounds = new[] { idleTimeout, ttl }.Where(s => s >= 0).ToList();
+        var grace = bounds.Count == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(bounds.Min());
+        var options = new ExecSessionOptions(timeout, grace, killOnDisconnect, binaryOutput, closeStdin);
+        return await exec.GetOrStartSessionAsync(id, commandId, request, options, ct);
+    }
+
+    /// <summary>A duration in seconds, 0 to 24 h, or -1 for none.</summary>
+    private static double? Seconds(JsonInput body, string field)
+    {
+        if (body.Raw(field) is not { ValueKind: JsonValueKind.Number } raw) return body.Number(field, 0, 24 * 3600); // null, or the type error
+        var value = raw.GetDouble();
+        if (value == -1 || value is >= 0 and <= 24 * 3600) return value;
+        body.Fail(field, "must be -1 (none) or between 0 and 86400 seconds");
+        return null;
     }
 
     private ExecSession FindSession(string id, JsonElement frame)

@@ -28,6 +28,7 @@ public static class Json
         vcpus = r.Vcpus,
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
+        run_config = r.RunConfig is { } rc ? new { user = rc.User, work_dir = rc.WorkDir, env_vars = rc.EnvVars } : null,
         network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),
     };
 

@@ -23,6 +23,7 @@ public static class SandboxApi
             ServiceUrlEndpoints.MapIssue(api);
         }
         DataplaneEndpoints.Map(app);
+        FileSearchEndpoints.Map(app);
         ServiceUrlEndpoints.MapProxy(app);
         app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
         return app;

@@ -24,6 +24,7 @@ public static class SandboxInput
         if (env is not null && envVars is not null) body.Fail("env_vars", "give one of env and env_vars (env_vars is the current name of env)");
         var autoPause = body.Bool("auto_pause") ?? false;
         var networkPolicy = NetworkPolicyInput.Read(body);
+        var runConfig = RunConfigInput.Read(body);
         // At most one source; each one after the first is named. None: the built-in python snapshot.
         var sources = new (string Field, string? Value)[] { ("template_name", templateName), ("snapshot_id", snapshotId), ("snapshot_name", snapshotName), ("snapshot", snapshotReference) };
         foreach (var (field, _) in sources.Where(s => s.Value is not null).Skip(1))
@@ -45,6 +46,7 @@ public static class SandboxInput
             Env = env ?? envVars ?? [],
             AutoPause = autoPause,
             NetworkPolicy = networkPolicy,
+            RunConfig = runConfig,
         };
     }
 
@@ -55,6 +57,7 @@ public static class SandboxInput
         var idle = Ttl(body, "idle_ttl_seconds", options);
         var deleteAfterStop = Ttl(body, "delete_after_stop_seconds", options);
         var networkPolicy = NetworkPolicyInput.Read(body);
+        var runConfig = RunConfigInput.Read(body);
         body.ThrowIfInvalid();
         return new UpdateSandboxRequest
         {
@@ -66,6 +69,7 @@ public static class SandboxInput
             SetsDeleteAfterStop = body.Has("delete_after_stop_seconds"),
             DeleteAfterStopSeconds = deleteAfterStop,
             NetworkPolicy = networkPolicy,
+            RunConfig = runConfig,
         };
     }
 

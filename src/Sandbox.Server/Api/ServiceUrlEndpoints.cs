@@ -76,7 +76,7 @@ public static class ServiceUrlEndpoints
             throw new ApiException(403, "Forbidden", $"the service token expired at {record!.ExpiresAt:O}; ask for a new service URL");
         var now = clock.GetUtcNow().UtcDateTime;
 
-        var sandbox = await manager.RequireReadyAsync(id);
+        var sandbox = await manager.RequireReadyAsync(id, wakeStopped: false);
         manager.Touch(id);
 
         var rawTarget = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (req.PathBase + req.Path + req.QueryString).ToString();

@@ -6,7 +6,17 @@ using Microsoft.Win32.SafeHandles;
 namespace Sandbox.Server.Runtime;
 
 /// <summary>What a command needs: argv, environment, working directory, and whether it reads stdin.</summary>
-public sealed record CommandSpec(IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory, bool WithStdin);
+public sealed record CommandSpec(IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory, bool WithStdin)
+{
+    /// <summary>Who the command runs as inside the sandbox; null: the sandbox's root (uid 0, which is unprivileged on the host).</summary>
+    public SandboxUser? User { get; init; }
+}
+
+/// <summary>A user inside a sandbox, as ids of the sandbox's user namespace (0-65535).</summary>
+public sealed record SandboxUser(int Uid, int Gid, IReadOnlyList<int> Groups);
+
+/// <summary>One entry of a walk: its path relative to the walked directory, its type (d, f, l, o), size and mtime.</summary>
+public sealed record WalkEntry(string RelativePath, char Type, long Size, DateTimeOffset Modified);
 
 /// <summary>A failure reported by the in-sandbox helper: the stage that failed and the errno.</summary>
 public sealed class HelperException(string stage, int errno)
@@ -137,6 +147,59 @@ public static class HelperClient
         }
     }
 
+    /// <summary>
+    /// The entries under a directory inside the sandbox, depth first, as its helper lists them (lstat values; symlinks
+    /// never followed; kernel pseudo-filesystems not entered). Stopping the enumeration closes the connection, which ends
+    /// the helper's walk. A helper that predates <c>walk</c> answers <c>E proto</c> (<see cref="HelperException"/>).
+    /// </summary>
+    public static async IAsyncEnumerable<WalkEntry> WalkAsync(string socketPath, string path, int maxDepth,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var socket = await ConnectAsync(socketPath, ct);
+        Send(socket, Encode(["walk", path, maxDepth.ToString()]), []);
+        var line = await ReadLineAsync(socket, ct);
+        if (line is null) throw new SandboxUnreachableException("the sandbox's helper closed the connection");
+        if (line.StartsWith("E ")) throw ParseError(line);
+        if (line != "W") throw new SandboxUnreachableException($"unexpected helper reply '{line}'");
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var buffer = new byte[64 << 10];
+        int start = 0, end = 0;
+        string? header = null;
+        while (true)
+        {
+            // The next NUL-terminated string in the buffer, reading more as needed.
+            var nul = Array.IndexOf(buffer, (byte)0, start, end - start);
+            if (nul < 0)
+            {
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+                if (end == buffer.Length) throw new SandboxUnreachableException("the sandbox's helper sent an over-long walk record");
+                var n = await stream.ReadAsync(buffer.AsMemory(end), ct);
+                if (n == 0) throw new SandboxUnreachableException("the sandbox's helper ended the walk early");
+                end += n;
+                continue;
+            }
+            var text = Encoding.UTF8.GetString(buffer, start, nul - start);
+            start = nul + 1;
+            if (header is null)
+            {
+                if (text == ".") yield break;
+                header = text;
+                continue;
+            }
+            var record = header;
+            header = null;
+            var parts = record.Split(' ');
+            if (parts.Length != 3 || parts[0].Length != 1 || !long.TryParse(parts[1], out var size) || !long.TryParse(parts[2], out var mtime))
+                throw new SandboxUnreachableException($"unexpected walk record '{record}'");
+            yield return new WalkEntry(text, parts[0][0], size, DateTimeOffset.FromUnixTimeSeconds(mtime));
+        }
+    }
+
     /// <summary>Starts a command. The returned object owns the command's pipes and its control connection.</summary>
     public static async Task<RunningCommand> StartAsync(string socketPath, CommandSpec spec, CancellationToken ct)
     {
@@ -147,7 +210,10 @@ public static class HelperClient
         try
         {
             if (spec.WithStdin) (stdinRead, stdinWrite) = Native.Pipe();
-            var items = new List<string> { "exec", spec.WorkingDirectory, spec.Argv.Count.ToString() };
+            var items = spec.User is { } user
+                ? ["execas", user.Uid.ToString(), user.Gid.ToString(), user.Groups.Count.ToString(), .. user.Groups.Select(g => g.ToString())]
+                : new List<string> { "exec" };
+            items.AddRange([spec.WorkingDirectory, spec.Argv.Count.ToString()]);
             items.AddRange(spec.Argv);
             items.Add(spec.Environment.Count.ToString());
             items.AddRange(spec.Environment);

@@ -4,12 +4,15 @@ namespace Sandbox.Server.Runtime;
 
 /// <summary>
 /// The OCI runtime configuration (config.json) of one sandbox, with the defaults of trusted container runtimes:
-/// a user namespace (<see cref="IdMap"/>), every capability dropped, no new privileges, the masked and read-only
+/// a user namespace (<see cref="IdMap"/>), every capability dropped for commands (the helper keeps <see cref="HelperCapabilities"/>), no new privileges, the masked and read-only
 /// /proc and /sys paths of runc and Docker, a seccomp filter (<see cref="SeccompProfile"/>), and only the devices
 /// runc allows by default.
 /// </summary>
 public static class OciBundle
 {
+    /// <summary>The helper's only capabilities: setgroups/setresgid/setresuid and dropping the bounding set for commands.</summary>
+    public static readonly string[] HelperCapabilities = ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"];
+
     /// <summary>Paths a sandbox sees as empty (masked): kernel memory, keys, timers, firmware and such.</summary>
     public static readonly IReadOnlyList<string> MaskedPaths =
     [
@@ -42,8 +45,11 @@ public static class OciBundle
         foreach (var dir in hostReadOnlyDirs) mounts.Add(Mount(dir, "bind", dir, "rbind", "ro", "nosuid", "nodev"));
         foreach (var bind in spec.Binds ?? []) mounts.Add(Mount(bind.Target, "bind", bind.Source, "rbind", "nosuid", "nodev"));
 
-        var noCapabilities = new JsonObject();
-        foreach (var set in new[] { "bounding", "effective", "inheritable", "permitted", "ambient" }) noCapabilities[set] = new JsonArray();
+        // The helper (pid 1) keeps only what switching to run_config.user takes, namespaced to the sandbox's own ids;
+        // each command drops all of it, the bounding set included, before its exec (native/sandbox-init.c).
+        var capabilities = new JsonObject();
+        foreach (var set in new[] { "bounding", "effective", "permitted" }) capabilities[set] = new JsonArray(HelperCapabilities.Select(c => (JsonNode)c).ToArray());
+        foreach (var set in new[] { "inheritable", "ambient" }) capabilities[set] = new JsonArray();
 
         return new JsonObject
         {
@@ -58,7 +64,7 @@ public static class OciBundle
                 ["args"] = new JsonArray("/proc/self/fd/4", "serve", "3"),
                 ["env"] = new JsonArray("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"),
                 ["cwd"] = "/",
-                ["capabilities"] = noCapabilities,
+                ["capabilities"] = capabilities,
                 ["noNewPrivileges"] = true,
                 // No rlimits: the server's own (which a user namespace cannot raise) are inherited.
             },

@@ -19,7 +19,9 @@ public sealed class RootImages
     /// </summary>
     public const string BuiltInLower = "/";
     /// <summary>Bumped when the built-in image's layout changes, so that a new one is made beside the old.</summary>
-    private const int BuiltInVersion = 1;
+    /// <remarks>2: the usual modes (the server's umask 077 had made every directory 0700 and file 0600, so no user but
+    /// root could use the image) and /home/user owned by the image's user (run_config.user "user").</remarks>
+    private const int BuiltInVersion = 2;
 
     /// <summary>Files of the host's /etc that programs need and that say nothing secret (copied when world-readable).</summary>
     private static readonly string[] EtcCopies =
@@ -79,10 +81,16 @@ public sealed class RootImages
             if (host.LinkTarget is { } target) File.CreateSymbolicLink(Path.Combine(staging, dir), target);
             else Directory.CreateDirectory(Path.Combine(staging, dir));
         }
+        WriteEtc(Path.Combine(staging, "etc"));
+        UsualModes(staging);
+        // The image's user (uid 1000, /etc/passwd) owns its home; group root keeps it writable for root commands,
+        // which hold no capabilities (no CAP_DAC_OVERRIDE) inside.
+        var home = Path.Combine(staging, "home/user");
+        if (Native.Lchown(home, 1000, 0) != 0) throw new IOException($"chown {home}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        File.SetUnixFileMode(home, (UnixFileMode)Convert.ToInt32("775", 8));
         File.SetUnixFileMode(Path.Combine(staging, "tmp"), (UnixFileMode)Convert.ToInt32("1777", 8));
         File.SetUnixFileMode(Path.Combine(staging, "var/tmp"), (UnixFileMode)Convert.ToInt32("1777", 8));
         File.SetUnixFileMode(Path.Combine(staging, "root"), (UnixFileMode)Convert.ToInt32("700", 8));
-        WriteEtc(Path.Combine(staging, "etc"));
         IdMap.ShiftTreeAsync(staging, CancellationToken.None).GetAwaiter().GetResult();
         try
         {
@@ -94,6 +102,17 @@ public sealed class RootImages
             Directory.Delete(staging, recursive: true); // made meanwhile by a concurrent start
         }
         _log.LogInformation("made the built-in image at {Dir}", BuiltInDir);
+    }
+
+    /// <summary>Directories 0755, files 0644 (0755 when executable by their owner); symlinks untouched.</summary>
+    private static void UsualModes(string root)
+    {
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Prepend(new DirectoryInfo(root)))
+        {
+            if (entry.LinkTarget is not null) continue;
+            var exec = entry is DirectoryInfo || (entry.UnixFileMode & UnixFileMode.UserExecute) != 0;
+            entry.UnixFileMode = (UnixFileMode)Convert.ToInt32(exec ? "755" : "644", 8);
+        }
     }
 
     private static void WriteEtc(string etc)

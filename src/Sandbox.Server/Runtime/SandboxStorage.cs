@@ -57,12 +57,18 @@ public sealed class SandboxStorage(ILogger log)
             Directory.CreateDirectory(dir);
             Chown(dir);
         }
+        // The upper layer's root is the sandbox's "/": the usual 0755 (the server's umask made it 0700, and no user but
+        // root could reach anything). The host side stays closed: the box directory above it is the server's alone.
+        File.SetUnixFileMode(UpperDir(boxDir), (UnixFileMode)Convert.ToInt32("755", 8));
         var home = Path.Combine(UpperDir(boxDir), "home");
         if (!Directory.Exists(home))
         {
             Directory.CreateDirectory(Path.Combine(home, "user"));
             Chown(home);
-            Chown(Path.Combine(home, "user"));
+            File.SetUnixFileMode(home, (UnixFileMode)Convert.ToInt32("755", 8));
+            // As in the built-in image: owned by its user (1000), group root so that root commands (no capabilities) write too.
+            Chown(Path.Combine(home, "user"), IdMap.HostId + 1000, IdMap.HostId);
+            File.SetUnixFileMode(Path.Combine(home, "user"), (UnixFileMode)Convert.ToInt32("775", 8));
         }
     }
 
@@ -114,9 +120,9 @@ public sealed class SandboxStorage(ILogger log)
         return drive.TotalSize - drive.TotalFreeSpace;
     }
 
-    private static void Chown(string path)
+    private static void Chown(string path, int uid = IdMap.HostId, int gid = IdMap.HostId)
     {
-        if (Native.Lchown(path, IdMap.HostId, IdMap.HostId) != 0)
+        if (Native.Lchown(path, uid, gid) != 0)
             throw new IOException($"chown {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 }

@@ -8,7 +8,11 @@ namespace Sandbox.Server.Services;
 /// <summary>An open file's validators: its length, its modification time (whole seconds) and a strong ETag.</summary>
 public sealed record FileVersion(long Length, DateTimeOffset LastModified, string ETag);
 
-public sealed record CommandRequest(string Command, string Shell, IReadOnlyDictionary<string, string> Env, string? Cwd);
+/// <remarks>
+/// <paramref name="Env"/> and <paramref name="Cwd"/> are the older generation's fields; <paramref name="RunConfig"/> the
+/// current one's command layer (the Api refuses both at once).
+/// </remarks>
+public sealed record CommandRequest(string Command, string Shell, IReadOnlyDictionary<string, string> Env, string? Cwd, RunConfigRecord? RunConfig = null);
 
 /// <summary>Starts commands and opens files inside sandboxes, turning helper failures into API errors.</summary>
 public sealed class CommandLauncher(SandboxRuntime runtime)
@@ -19,9 +23,16 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
     /// <summary>Relative paths are relative to /home/user, as the reference says.</summary>
     public static string ResolvePath(string path) => path.StartsWith('/') ? path : $"{HomeDir}/{path}";
 
-    public static CommandSpec Spec(SandboxRecord sandbox, CommandRequest request, bool withStdin)
+    /// <summary>
+    /// The command as the helper runs it. run_config layers, later winning: the defaults (root, /home/user, PATH, HOME,
+    /// USER, LANG, HOSTNAME), the sandbox's <c>env</c>, the sandbox's run_config (create, PATCH), then the command's
+    /// run_config or its older <c>env</c>/<c>cwd</c>; user and work_dir replace, env_vars merge. A user other than root
+    /// is resolved in the sandbox's own /etc/passwd and /etc/group, and sets USER and HOME before env_vars do.
+    /// </summary>
+    public async Task<CommandSpec> SpecAsync(SandboxRecord sandbox, CommandRequest request, bool withStdin, CancellationToken ct)
     {
-        // Later sources win: defaults, then the sandbox's env, then the command's own.
+        var command = request.RunConfig ?? new RunConfigRecord { EnvVars = request.Env, WorkDir = request.Cwd is null ? null : ResolvePath(request.Cwd) };
+        var layers = new RunConfigRecord { EnvVars = sandbox.Env }.Merge(sandbox.RunConfig).Merge(command);
         var env = new Dictionary<string, string>
         {
             ["PATH"] = DefaultPath,
@@ -30,20 +41,28 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
             ["LANG"] = "C.UTF-8",
             ["HOSTNAME"] = sandbox.Name,
         };
-        foreach (var (k, v) in sandbox.Env) env[k] = v;
-        foreach (var (k, v) in request.Env) env[k] = v;
-        return new CommandSpec(
-            [request.Shell, "-c", request.Command],
-            env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
-            request.Cwd is null ? HomeDir : ResolvePath(request.Cwd),
-            withStdin);
+        SandboxUser? user = null;
+        if (layers.User is { } who && who is not ("root" or "0" or "root:root" or "0:0"))
+        {
+            var resolved = await Exec.SandboxUsers.ResolveAsync(this, sandbox, who, ct);
+            user = resolved.User;
+            env["USER"] = resolved.Name ?? resolved.User.Uid.ToString();
+            if (resolved.Home is { } home) env["HOME"] = home;
+        }
+        foreach (var (k, v) in layers.EnvVars ?? new Dictionary<string, string>()) env[k] = v;
+        return new CommandSpec([request.Shell, "-c", request.Command], env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), layers.WorkDir ?? HomeDir, withStdin)
+        {
+            User = user,
+        };
     }
 
     public async Task<RunningCommand> StartAsync(SandboxRecord sandbox, CommandRequest request, bool withStdin, CancellationToken ct)
     {
+        CommandSpec? spec = null;
         try
         {
-            return await HelperClient.StartAsync(runtime.SocketPath(sandbox.Id), Spec(sandbox, request, withStdin), ct);
+            spec = await SpecAsync(sandbox, request, withStdin, ct);
+            return await HelperClient.StartAsync(runtime.SocketPath(sandbox.Id), spec, ct);
         }
         catch (HelperException e) when (e.Stage == "exec")
         {
@@ -51,7 +70,17 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
         catch (HelperException e) when (e.Stage == "chdir")
         {
-            throw new RejectedException("InvalidWorkingDirectory", $"cannot use '{request.Cwd}' as the working directory: {e.InnerMessage()}");
+            throw new RejectedException("InvalidWorkingDirectory", $"cannot use '{spec?.WorkingDirectory ?? request.Cwd}' as the working directory: {e.InnerMessage()}");
+        }
+        catch (HelperException e) when (e.Stage == "user")
+        {
+            throw new RejectedException("InvalidUser", $"cannot run as run_config.user {Describe(spec?.User)}: {e.InnerMessage()}");
+        }
+        catch (HelperException e) when (e.Stage == "proto" && spec?.User is not null)
+        {
+            // A helper of an older server (the sandbox booted before run_config existed) has no execas.
+            throw new RejectedException("InvalidUser",
+                $"sandbox '{sandbox.Name}' was booted by an older server whose helper cannot switch users; stop and start it to run commands as {Describe(spec.User)}");
         }
         catch (HelperException e) when (e.Stage == "fork")
         {
@@ -62,6 +91,9 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
             throw new UnavailableException("SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {e.Message}");
         }
     }
+
+    private static string Describe(SandboxUser? user) =>
+        user is null ? "root" : $"uid {user.Uid} gid {user.Gid}{(user.Groups.Count > 0 ? $" groups {string.Join(",", user.Groups)}" : "")}";
 
     /// <summary>
     /// The paths never transferred, whatever the helper would say: /proc and /sys (kernel pseudo-files whose sizes lie
@@ -174,7 +206,8 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         }
     }
 
-    private static DomainException FileError(SandboxRecord sandbox, string path, Exception error)
+    /// <summary>A helper's failure on <paramref name="path"/> as the API's error (404 NotFound, 400 IsADirectory, ...).</summary>
+    internal static DomainException FileError(SandboxRecord sandbox, string path, Exception error)
     {
         if (error is SandboxUnreachableException u)
             return new UnavailableException("SandboxUnavailable", $"sandbox '{sandbox.Name}' does not answer: {u.Message}");

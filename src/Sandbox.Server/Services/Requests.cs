@@ -28,6 +28,8 @@ public sealed record CreateSandboxRequest
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
     public bool AutoPause { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
+    /// <summary>The sandbox's layer of run_config (over the snapshot's, under each command's).</summary>
+    public RunConfigRecord? RunConfig { get; init; }
 }
 
 /// <summary><c>PATCH /boxes/{name}</c>: a ttl field present with null or 0 clears it, so presence is told apart from value.</summary>
@@ -41,6 +43,8 @@ public sealed record UpdateSandboxRequest
     public bool SetsDeleteAfterStop { get; init; }
     public long? DeleteAfterStopSeconds { get; init; }
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
+    /// <summary>Merged into the sandbox's layer: user and work_dir replace, env_vars merge (later commands; a stopped sandbox at its next start).</summary>
+    public RunConfigRecord? RunConfig { get; init; }
 }
 
 /// <summary><c>POST /templates</c>: resources as the quantities given (defaults already applied).</summary>

@@ -38,6 +38,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
             if (request.DeleteAfterStopSeconds is not null) claimed = Save(claimed with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds });
+            if (request.RunConfig is not null) claimed = Save(claimed with { RunConfig = request.RunConfig });
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
         }
@@ -62,6 +63,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             MemBytes = spec.MemBytes,
             FsCapacityBytes = spec.FsCapacityBytes,
             Env = request.Env,
+            RunConfig = request.RunConfig,
             SnapshotId = launch?.SnapshotId,
         };
         try
@@ -161,6 +163,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             if (request.SetsTtl) record = record with { TtlSeconds = ttl, ExpiresAt = ttl is > 0 ? Now.AddSeconds(ttl.Value) : null };
             if (request.SetsIdleTtl) record = record with { IdleTtlSeconds = idle };
             if (request.SetsDeleteAfterStop) record = record with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds };
+            if (request.RunConfig is { } runConfig) record = record with { RunConfig = (record.RunConfig ?? new RunConfigRecord()).Merge(runConfig) };
             if (networkPolicy is not null) await SetNetworkPolicyLockedAsync(record, networkPolicy);
             return Save(record);
         }
@@ -247,12 +250,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         await gate.WaitAsync();
         try
         {
-            var record = sandboxRows.GetSandboxById(id) ?? throw NotFound(name);
-            if (record.Status == SandboxStatus.Ready) return record;
-            if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
-            Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
-            await BootLockedAsync(record);
-            return Current(id);
+            return await StartLockedAsync(sandboxRows.GetSandboxById(id) ?? throw NotFound(name));
         }
         finally
         {
@@ -260,14 +258,30 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         }
     }
 
+    /// <summary>The one way up, for <c>POST /start</c> and for a dataplane request that wakes a stopped sandbox.</summary>
+    private async Task<SandboxRecord> StartLockedAsync(SandboxRecord record)
+    {
+        if (record.Status == SandboxStatus.Ready) return record;
+        if (record.Status == SandboxStatus.Paused) return await ResumeLockedAsync(record);
+        Save(record with { Status = SandboxStatus.Provisioning, StatusMessage = null });
+        await BootLockedAsync(record);
+        return Current(record.Id);
+    }
+
     // ---- dataplane bookkeeping ----
 
-    /// <summary>The sandbox behind a dataplane URL, which must be ready.</summary>
-    public async Task<SandboxRecord> RequireReadyAsync(string id)
+    /// <summary>
+    /// The sandbox behind a dataplane URL, made ready: a paused one resumed, a stopped one started (unless
+    /// <paramref name="wakeStopped"/> is false: service URLs, which the current generation does not make wake).
+    /// </summary>
+    public async Task<SandboxRecord> RequireReadyAsync(string id, bool wakeStopped = true)
     {
         var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
-        // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs).
+        // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs), and starts a stopped one (the
+        // current generation: "a request to a stopped sandbox wakes it"); a boot that fails leaves it failed, said below.
         if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
+        if (record.Status == SandboxStatus.Stopped && wakeStopped)
+            record = await WithLockAsync(id, r => r.Status == SandboxStatus.Stopped ? StartLockedAsync(r) : Task.FromResult(r));
         if (record.Status == SandboxStatus.Failed)
             throw new RejectedException("NotReady", $"sandbox '{record.Name}' is failed{(record.StatusMessage is { } why ? $" ({why})" : "")}; start it again (POST /boxes/{record.Name}/start)");
         if (record.Status != SandboxStatus.Ready)

@@ -21,7 +21,7 @@ public sealed class ServiceTokens(SandboxManager manager, ServiceTokenRepository
     /// <summary>Issues a token for a port of a ready sandbox (a paused one is resumed first).</summary>
     public async Task<IssuedServiceToken> IssueAsync(string sandboxName, int port, long expiresInSeconds)
     {
-        var sandbox = await manager.RequireReadyAsync(manager.Get(sandboxName).Id);
+        var sandbox = await manager.RequireReadyAsync(manager.Get(sandboxName).Id, wakeStopped: false);
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow().UtcDateTime;
         var expiresAt = now.AddSeconds(expiresInSeconds);

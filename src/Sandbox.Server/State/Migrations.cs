@@ -12,6 +12,7 @@ public static class Migrations
     [
         (1, "baseline: every table and column of the data dirs made before versions (up to cf8ae8e)", Baseline),
         (2, "sandboxes.delete_after_stop_seconds and sandboxes.stopped_at (the current generation's lifetime after a stop)", StopLifetime),
+        (3, "sandboxes.run_config (the sandbox's layer of the current generation's run_config, JSON)", SandboxRunConfig),
     ];
 
     public static int Latest => All[^1].Version;
@@ -38,6 +39,9 @@ public static class Migrations
         tx.Run("ALTER TABLE sandboxes ADD COLUMN delete_after_stop_seconds INTEGER");
         tx.Run("ALTER TABLE sandboxes ADD COLUMN stopped_at TEXT");
     }
+
+    /// <summary>One nullable column: existing sandboxes have no run_config layer (commands run as before).</summary>
+    private static void SandboxRunConfig(StateDb.Transaction tx) => tx.Run("ALTER TABLE sandboxes ADD COLUMN run_config TEXT");
 
     public static int Version(StateDb db) => db.Query("PRAGMA user_version", r => r.GetInt32(0)).Single();
 

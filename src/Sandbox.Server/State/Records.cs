@@ -36,6 +36,8 @@ public sealed record SandboxRecord
     public long? DeleteAfterStopSeconds { get; init; }
     /// <summary>When the sandbox last became <c>stopped</c>; null whenever it is not stopped.</summary>
     public DateTime? StoppedAt { get; init; }
+    /// <summary>The sandbox's layer of run_config (create, merged by PATCH); null when never given.</summary>
+    public RunConfigRecord? RunConfig { get; init; }
 }
 
 public sealed record VolumeMount(string VolumeName, string MountPath);

@@ -6,10 +6,10 @@ namespace Sandbox.Server.State;
 /// <summary>The <c>sandboxes</c> table (pool replicas are sandbox rows too, see <see cref="PoolRepository"/>).</summary>
 public sealed class SandboxRepository(StateDb db)
 {
-    internal const string Columns = "id, name, template_name, lower_dir, status, status_message, created_at, updated_at, ttl_seconds, idle_ttl_seconds, expires_at, snapshot_id, vcpus, cpu_limit, mem_bytes, fs_capacity_bytes, env, delete_after_stop_seconds, stopped_at";
+    internal const string Columns = "id, name, template_name, lower_dir, status, status_message, created_at, updated_at, ttl_seconds, idle_ttl_seconds, expires_at, snapshot_id, vcpus, cpu_limit, mem_bytes, fs_capacity_bytes, env, delete_after_stop_seconds, stopped_at, run_config";
     /// <summary>How many columns <see cref="Columns"/> names (a query that selects more reads them from this index on).</summary>
-    internal const int ColumnCount = 19;
-    internal const string InsertSql = $"INSERT INTO sandboxes ({Columns}) VALUES ($id,$name,$template,$lower,$status,$message,$c,$u,$ttl,$idle,$expires,$snapshot,$vcpus,$cpu,$mem,$fs,$env,$das,$stopped)";
+    internal const int ColumnCount = 20;
+    internal const string InsertSql = $"INSERT INTO sandboxes ({Columns}) VALUES ($id,$name,$template,$lower,$status,$message,$c,$u,$ttl,$idle,$expires,$snapshot,$vcpus,$cpu,$mem,$fs,$env,$das,$stopped,$runconfig)";
 
     internal static SandboxRecord Read(SqliteDataReader r) => new()
     {
@@ -32,6 +32,7 @@ public sealed class SandboxRepository(StateDb db)
         Env = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(16)) ?? [],
         DeleteAfterStopSeconds = r.IsDBNull(17) ? null : r.GetInt64(17),
         StoppedAt = r.IsDBNull(18) ? null : StateDb.ParseTime(r.GetString(18)),
+        RunConfig = r.IsDBNull(19) ? null : RunConfigRecord.Deserialize(r.GetString(19)),
     };
 
     internal static (string, object?)[] Args(SandboxRecord s) =>
@@ -41,6 +42,7 @@ public sealed class SandboxRepository(StateDb db)
         ("$idle", s.IdleTtlSeconds), ("$expires", s.ExpiresAt is { } e ? StateDb.Time(e) : null), ("$snapshot", s.SnapshotId),
         ("$vcpus", s.Vcpus), ("$cpu", s.CpuLimit), ("$mem", s.MemBytes), ("$fs", s.FsCapacityBytes), ("$env", JsonSerializer.Serialize(s.Env)),
         ("$das", s.DeleteAfterStopSeconds), ("$stopped", s.StoppedAt is { } stopped ? StateDb.Time(stopped) : null),
+        ("$runconfig", RunConfigRecord.Serialize(s.RunConfig)),
     ];
 
     public void InsertSandbox(SandboxRecord s) => db.Run(InsertSql, s.Name, Args(s));
@@ -49,7 +51,7 @@ public sealed class SandboxRepository(StateDb db)
     public void UpdateSandbox(SandboxRecord s) =>
         db.Run("""
             UPDATE sandboxes SET name=$name, template_name=$template, status=$status, status_message=$message, updated_at=$u,
-                ttl_seconds=$ttl, idle_ttl_seconds=$idle, expires_at=$expires, delete_after_stop_seconds=$das, stopped_at=$stopped WHERE id=$id
+                ttl_seconds=$ttl, idle_ttl_seconds=$idle, expires_at=$expires, delete_after_stop_seconds=$das, stopped_at=$stopped, run_config=$runconfig WHERE id=$id
             """, s.Name, Args(s));
 
     public void DeleteSandbox(string id) => db.Run("DELETE FROM sandboxes WHERE id = $id", null, ("$id", id));

@@ -26,7 +26,13 @@
  *
  *   exec:  "exec" cwd argc argv... envc env...        fds: stdin?, stdout, stderr
  *          replies "S <pid>" once started, then "X <status>" (128+signal when killed),
- *          or "E <stage> <errno>" (stage: chdir, exec, fork, proto).
+ *          or "E <stage> <errno>" (stage: chdir, exec, fork, user, proto).
+ *   execas: "execas" uid gid ngroups groups... cwd argc argv... envc env...   as exec, run as
+ *          that user (run_config.user, resolved by the server from the sandbox's /etc/passwd
+ *          and /etc/group): supplementary groups, gid, uid set before chdir ("E user <errno>").
+ *          Either way a command starts with no capabilities: the helper holds CAP_SETUID,
+ *          CAP_SETGID and CAP_SETPCAP (namespaced: only the sandbox's own ids) to switch users,
+ *          and each command drops the bounding set and every capability before its exec.
  *          Later bytes from the server: 'K' kills the command's process group;
  *          end of stream (the server went away) does the same.
  *   open:  "open" mode path   (mode "r" or "w")  -> "F" with the fd, or "E open <errno>";
@@ -38,6 +44,11 @@
  *          anything else or end of stream (client gone, server killed) removes the temp.
  *   connect: "connect" port   -> "F" with a TCP socket connected to 127.0.0.1:port in the
  *          sandbox's network namespace, or "E connect <errno>" (service URLs proxy through it)
+ *   walk:  "walk" path maxdepth -> "W", then one record per entry under the directory `path`,
+ *          depth first, each "<type> <size> <mtime>\0<relative path>\0" (type d, f, l for a
+ *          symlink, o for anything else; lstat values), then ".\0"; or "E open|pseudofs <errno>".
+ *          Symlinks are listed, never followed; directories on /proc, /sys and their kin are
+ *          listed but not entered. The server stops reading (closes) when it has enough.
  *   ping:  "ping"             -> "P <pid>"
  *
  * Paths are opened by this process, inside the sandbox's mount namespace, so `..` and
@@ -59,6 +70,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sched.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/random.h>
@@ -428,8 +440,56 @@ static void handle_connect(int conn, char **items, int count) {
     close(fd);
 }
 
+/*
+ * In a command's child, before its exec: leaves no capability behind (the bounding set too, or an exec as uid 0
+ * would get them all back) and, with `as_user`, becomes that user. 0, or -1 with errno.
+ */
+static int become_user(int as_user, uid_t uid, gid_t gid, int ngroups, const gid_t *groups) {
+    /* Sandboxes booted with no capabilities at all have an empty bounding set: nothing to drop there. */
+    for (int cap = 0; cap < 64; cap++) {
+        int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_set < 0) break; /* past the kernel's last capability */
+        if (in_set == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
+    }
+    if (as_user) {
+        if (setgroups((size_t)ngroups, groups) < 0) return -1;
+        if (setresgid(gid, gid, gid) < 0) return -1;
+        if (setresuid(uid, uid, uid) < 0) return -1;
+    }
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) < 0) return -1;
+    return 0;
+}
+
+#define MAX_GROUPS 64
+
 static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
-    /* items: "exec" cwd argc argv... envc env... */
+    /* items: "exec" cwd argc argv... envc env...
+     *   or: "execas" uid gid ngroups groups... cwd argc argv... envc env... */
+    int as_user = strcmp(items[0], "execas") == 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    gid_t groups[MAX_GROUPS];
+    int ngroups = 0;
+    if (as_user) {
+        if (count < 4) {
+            reply(conn, "E proto %d", EINVAL);
+            return;
+        }
+        uid = (uid_t)strtoul(items[1], NULL, 10);
+        gid = (gid_t)strtoul(items[2], NULL, 10);
+        ngroups = atoi(items[3]);
+        if (ngroups < 0 || ngroups > MAX_GROUPS || 4 + ngroups >= count) {
+            reply(conn, "E proto %d", EINVAL);
+            return;
+        }
+        for (int i = 0; i < ngroups; i++) groups[i] = (gid_t)strtoul(items[4 + i], NULL, 10);
+        /* The rest has exec's layout, "exec" in the slot before cwd. */
+        items += 3 + ngroups;
+        count -= 3 + ngroups;
+    }
     if (count < 4 || nfds < 2) {
         reply(conn, "E proto %d", EINVAL);
         return;
@@ -471,8 +531,8 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
         dup2(in_fd, 0);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
-        char stage = 'c';
-        if (chdir(cwd) == 0) {
+        char stage = 'u';
+        if (become_user(as_user, uid, gid, ngroups, groups) == 0 && (stage = 'c', chdir(cwd) == 0)) {
             stage = 'x';
             environ = env_copy;
             execvpe(argv[0], argv, env_copy);
@@ -489,7 +549,7 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     if (read(status_pipe[0], &stage, 1) == 1) {
         read_all(status_pipe[0], &err, sizeof err);
         waitpid(pid, NULL, 0);
-        reply(conn, "E %s %d", stage == 'c' ? "chdir" : "exec", err);
+        reply(conn, "E %s %d", stage == 'u' ? "user" : stage == 'c' ? "chdir" : "exec", err);
         return;
     }
     close(status_pipe[0]);
@@ -516,6 +576,77 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     if (conn_open) reply(conn, "X %d", code);
 }
 
+#define WALK_MAX_DEPTH 64
+
+static int walk_emit(int conn, char type, const struct stat *st, const char *rel) {
+    char head[64];
+    int n = snprintf(head, sizeof head, "%c %lld %lld", type, (long long)st->st_size, (long long)st->st_mtim.tv_sec);
+    if (write_all(conn, head, (size_t)n + 1) < 0) return -1;
+    return write_all(conn, rel, strlen(rel) + 1);
+}
+
+/* Lists the entries of the open directory `dfd` (closed here) whose paths start with `rel`; -1 once the server is gone. */
+static int walk_dir(int conn, int dfd, char *rel, size_t rel_len, size_t rel_size, int depth, int maxdepth) {
+    DIR *dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return 0;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        size_t name_len = strlen(e->d_name);
+        if (rel_len + name_len + 2 > rel_size) continue; /* past PATH_MAX: not listed */
+        size_t len = rel_len;
+        if (len > 0) rel[len++] = '/';
+        memcpy(rel + len, e->d_name, name_len + 1);
+        struct stat st;
+        if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rel[rel_len] = '\0';
+            continue; /* gone meanwhile */
+        }
+        char type = S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : S_ISLNK(st.st_mode) ? 'l' : 'o';
+        rc = walk_emit(conn, type, &st, rel);
+        if (rc == 0 && type == 'd' && depth + 1 < maxdepth) {
+            /* O_NOFOLLOW: a directory swapped for a symlink meanwhile is not entered. */
+            int sub = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                if (on_pseudo_fs(sub)) close(sub);
+                else rc = walk_dir(conn, sub, rel, len + name_len, rel_size, depth + 1, maxdepth);
+            }
+        }
+        rel[rel_len] = '\0';
+    }
+    closedir(dir);
+    return rc;
+}
+
+static void handle_walk(int conn, char **items, int count) {
+    if (count < 3) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    char buf[8192];
+    const char *path = resolve(items[1], buf, sizeof buf);
+    int maxdepth = atoi(items[2]);
+    if (maxdepth < 1 || maxdepth > WALK_MAX_DEPTH) maxdepth = WALK_MAX_DEPTH;
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    if (on_pseudo_fs(dfd)) {
+        close(dfd);
+        reply(conn, "E pseudofs %d", EINVAL);
+        return;
+    }
+    reply(conn, "W");
+    char rel[PATH_MAX];
+    rel[0] = '\0';
+    if (walk_dir(conn, dfd, rel, 0, sizeof rel, 0, maxdepth) == 0) write_all(conn, ".", 2);
+}
+
 static void handle_connection(int conn) {
     int fds[MAX_FDS];
     int nfds = 0;
@@ -525,10 +656,11 @@ static void handle_connection(int conn) {
     char **items;
     int count = split_strings(buf, len, &items);
     if (count < 1) return;
-    if (strcmp(items[0], "exec") == 0) handle_exec(conn, items, count, fds, nfds);
+    if (strcmp(items[0], "exec") == 0 || strcmp(items[0], "execas") == 0) handle_exec(conn, items, count, fds, nfds);
     else if (strcmp(items[0], "open") == 0) handle_open(conn, items, count);
     else if (strcmp(items[0], "upload") == 0) handle_upload(conn, items, count);
     else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
+    else if (strcmp(items[0], "walk") == 0) handle_walk(conn, items, count);
     else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
     else reply(conn, "E proto %d", EINVAL);
 }

@@ -33,6 +33,13 @@ public static class OldStateDb
         File.Move(old, current);
     }
 
+    /// <summary>Runs SQL on a stopped server's state.db (to take it back to an older schema version).</summary>
+    public static void Execute(string dataDir, string sql)
+    {
+        using (var db = Open(Path.Combine(dataDir, "state.db"))) Run(db, sql);
+        SqliteConnection.ClearAllPools();
+    }
+
     /// <summary>The rows of one table (first column), for comparing before and after.</summary>
     public static long Count(string dataDir, string table)
     {

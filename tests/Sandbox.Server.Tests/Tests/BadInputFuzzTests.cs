@@ -38,6 +38,9 @@ public sealed class BadInputFuzzTests(ServerFixture fixture, ITestOutputHelper o
         ("POST", "v2/sandboxes/snapshots", "{\"name\":\"Fuzz_Bad\",\"docker_image\":\"relative/path\",\"fs_capacity_bytes\":1}"),
         ("POST", $"v2/sandboxes/dataplane/{Missing}/execute", "{\"command\":\"true\",\"shell\":\"/bin/sh\",\"cwd\":\"/tmp\",\"env\":{\"A\":\"b\"},\"timeout\":5}"),
         ("POST", $"v2/sandboxes/dataplane/{Missing}/upload?path=/tmp/x", "{}"),
+        ("POST", $"v2/sandboxes/dataplane/{Missing}/execute", "{\"command\":\"true\",\"run_config\":{\"user\":\"user:user\",\"work_dir\":\"/tmp\",\"env_vars\":{\"A\":\"b\"}}}"),
+        ("POST", $"v2/sandboxes/dataplane/{Missing}/glob", "{\"pattern\":\"**/*.py\",\"path\":\"/home/user\",\"limit\":10}"),
+        ("POST", $"v2/sandboxes/dataplane/{Missing}/grep", "{\"pattern\":\"x\",\"path\":\"/home/user\",\"glob\":\"*.py\",\"limit\":10}"),
     ];
 
     private static readonly string[] Replacements =
@@ -215,7 +218,7 @@ public sealed class BadInputFuzzTests(ServerFixture fixture, ITestOutputHelper o
     {
         await using var box = await Box.CreateAsync(S, tag: "fuzzws");
         string[] fields = ["type", "command", "shell", "cwd", "env", "timeout_seconds", "idle_timeout_seconds", "ttl_seconds", "kill_on_disconnect",
-            "command_id", "binary_output", "pty", "stdout_offset", "stderr_offset"];
+            "command_id", "binary_output", "pty", "stdout_offset", "stderr_offset", "close_stdin", "run_config"];
         var random = new Random(1008);
         var failures = new List<string>();
         for (var i = 0; i < 60; i++)

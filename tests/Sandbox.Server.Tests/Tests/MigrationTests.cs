@@ -41,7 +41,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-full.sql");
         await s.RestartAsync();
 
-        Assert.Equal(2, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migration 2 (stop lifetime)
+        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config)
         foreach (var table in Tables) Assert.True(rows[table] == OldStateDb.Count(s.DataDir, table), $"rows of {table} changed across the upgrade");
 
         var listed = (await s.ListAllAsync()).ToDictionary(x => x.Str("id"));
@@ -79,7 +79,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-minimal.sql");
         await s.RestartAsync();
 
-        Assert.Equal(2, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migration 2 (stop lifetime)
+        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config)
         Assert.Equal("ready", await s.StatusOfAsync(running.Name));
         Assert.Equal("kept", (await running.RunAsync("cat /home/user/f")).Trim());
         // What used the lazy tables and column works: auto_pause, a network policy, a snapshot, a service URL.
@@ -88,6 +88,27 @@ public sealed class MigrationTests
         Assert.Equal("allow-all", added.Created.GetProperty("network_policy").Str("mode"));
         (await s.PostAsync(running.Path + "/snapshot", new { name = Names.New("mig-min-snap") })).Expect(201);
         (await s.PostAsync(running.Path + "/service-url", new { port = 8080 })).Expect(200);
+    }
+
+    [Fact]
+    public async Task Data_dir_of_schema_2_gets_run_config_and_keeps_its_sandboxes()
+    {
+        await using var s = await ServerProcess.StartAsync();
+        await using var running = await Box.CreateAsync(s, tag: "mig-rc");
+        await running.RunAsync("echo kept > /home/user/f");
+
+        await s.StopAsync();
+        OldStateDb.Execute(s.DataDir, "ALTER TABLE sandboxes DROP COLUMN run_config; PRAGMA user_version = 2;");
+        await s.RestartAsync();
+
+        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir));
+        var got = (await s.GetAsync(running.Path)).Expect(200).Json;
+        Assert.Equal("ready", got.Str("status"));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, got.GetProperty("run_config").ValueKind);
+        Assert.Equal("kept", (await running.RunAsync("cat /home/user/f")).Trim());
+        // The new column works for the old row: PATCH sets the sandbox's layer, commands see it.
+        (await s.PatchAsync(running.Path, new { run_config = new { env_vars = new { FROM_PATCH = "yes" } } })).Expect(200);
+        Assert.Equal("yes", (await running.RunAsync("echo $FROM_PATCH")).Trim());
     }
 
     private static readonly string[] Tables =

@@ -18,6 +18,8 @@ public sealed class ExecService
 
     private const int EndedKept = 1024;
     private readonly ConcurrentDictionary<string, ExecSession> _sessions = new();
+    /// <summary>Command ids whose session is being started, so that a concurrent retry waits for it instead of starting another.</summary>
+    private readonly ConcurrentDictionary<string, Task<ExecSession>> _starting = new();
     private readonly Lock _enforceLock = new();
     /// <summary>Command ids of sessions the budgets ended (the newest <see cref="EndedKept"/>), to say why on reconnect.</summary>
     private readonly ConcurrentDictionary<string, string> _ended = new();
@@ -81,22 +83,71 @@ public sealed class ExecService
 
     // ---------------------------------------------------------------- sessions
 
-    /// <summary>Starts a session (409 <c>CommandIdInUse</c> when the id is taken).</summary>
-    public async Task<ExecSession> StartSessionAsync(string sandboxId, string commandId, CommandRequest request, ExecSessionOptions options, CancellationToken ct)
+    /// <summary>
+    /// Get-or-create by command id: the session already known under <paramref name="commandId"/> in this sandbox (a
+    /// client retrying an execute whose <c>started</c> it never saw attaches to it, never starting a second command),
+    /// else a new one. 409 <c>CommandIdInUse</c> when the id names another sandbox's command or a different command.
+    /// </summary>
+    public async Task<ExecSession> GetOrStartSessionAsync(string sandboxId, string commandId, CommandRequest request, ExecSessionOptions options, CancellationToken ct)
     {
         var sandbox = await _manager.RequireReadyAsync(sandboxId);
-        var activity = _manager.BeginActivity(sandboxId);
+        var starting = new TaskCompletionSource<ExecSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (true)
+        {
+            if (_sessions.TryGetValue(commandId, out var known)) return SameCommand(known, sandboxId, request);
+            if (_starting.TryAdd(commandId, starting.Task)) break;
+            // Another request is starting this id right now: attach to what it starts (or fail as it does).
+            if (_starting.TryGetValue(commandId, out var pending)) return SameCommand(await pending.WaitAsync(ct), sandboxId, request);
+        }
+        try
+        {
+            // Between the look-up and the claim the first starter may have finished: look once more.
+            if (_sessions.TryGetValue(commandId, out var known))
+            {
+                starting.SetResult(known);
+                return SameCommand(known, sandboxId, request);
+            }
+            var session = await StartSessionAsync(sandbox, commandId, request, options, ct);
+            starting.SetResult(session);
+            return session;
+        }
+        catch (Exception e)
+        {
+            starting.TrySetException(e);
+            _ = starting.Task.Exception; // observed: a waiter may never come
+            throw;
+        }
+        finally
+        {
+            _starting.TryRemove(new KeyValuePair<string, Task<ExecSession>>(commandId, starting.Task));
+        }
+    }
+
+    private static ExecSession SameCommand(ExecSession session, string sandboxId, CommandRequest request)
+    {
+        if (session.SandboxId != sandboxId)
+            throw new ConflictException("CommandIdInUse", $"command_id '{session.CommandId}' is already in use by a command of another sandbox");
+        if (session.Command != request.Command)
+            throw new ConflictException("CommandIdInUse",
+                $"command_id '{session.CommandId}' already names a different command in this sandbox (an execute with a known command_id attaches to that command only when it repeats the same command)");
+        return session;
+    }
+
+    private async Task<ExecSession> StartSessionAsync(State.SandboxRecord sandbox, string commandId, CommandRequest request, ExecSessionOptions options, CancellationToken ct)
+    {
+        var activity = _manager.BeginActivity(sandbox.Id);
         Runtime.RunningCommand command;
         try
         {
-            command = await _launcher.StartAsync(sandbox, request, withStdin: true, ct);
+            // close_stdin: the command's stdin is /dev/null from the start, so a read sees end-of-file at once.
+            command = await _launcher.StartAsync(sandbox, request, withStdin: !options.CloseStdin, ct);
         }
         catch
         {
             activity.Dispose();
             throw;
         }
-        var session = new ExecSession(commandId, sandboxId, command, activity, options, this);
+        var session = new ExecSession(commandId, sandbox.Id, request.Command, command, activity, options, this);
         if (!_sessions.TryAdd(commandId, session))
         {
             await command.DisposeAsync();

@@ -25,10 +25,11 @@ public sealed class ExecSession
     /// <summary>The exit (or time-out) frame was sent to a client: the session is kept only for a late reconnect.</summary>
     private volatile bool _delivered;
 
-    internal ExecSession(string commandId, string sandboxId, RunningCommand command, IDisposable activity, ExecSessionOptions options, ExecService owner)
+    internal ExecSession(string commandId, string sandboxId, string commandText, RunningCommand command, IDisposable activity, ExecSessionOptions options, ExecService owner)
     {
         CommandId = commandId;
         SandboxId = sandboxId;
+        Command = commandText;
         _command = command;
         _activity = activity;
         TimeoutSeconds = options.TimeoutSeconds;
@@ -42,7 +43,11 @@ public sealed class ExecSession
     }
 
     public string CommandId { get; }
+    /// <summary>-1 for both idle_timeout_seconds and ttl_seconds: only the detached-session budgets end it.</summary>
+    private bool Unbounded => _detachedGrace == Timeout.InfiniteTimeSpan;
     public string SandboxId { get; }
+    /// <summary>The command line as the client sent it (an execute retried with the same command_id must repeat it).</summary>
+    public string Command { get; }
     public int Pid => _command.Pid;
     public OutputBuffer Stdout { get; }
     public OutputBuffer Stderr { get; }
@@ -79,6 +84,23 @@ public sealed class ExecSession
     internal long TrimReplay() => Stdout.TrimAcknowledged() + Stderr.TrimAcknowledged();
 
     public void Kill() => _command.Kill();
+
+    /// <summary>
+    /// Half-closes the command's stdin (the <c>close_stdin</c> frame): it reads end-of-file once what was written is
+    /// read. Later <c>input</c> frames are dropped, as input after the end of a file is.
+    /// </summary>
+    public async Task CloseStdinAsync()
+    {
+        if (_command.Stdin is not { } stdin) return;
+        try
+        {
+            await stdin.DisposeAsync();
+        }
+        catch (IOException)
+        {
+            // The command had closed its end already.
+        }
+    }
 
     /// <summary>The end (exit or time-out) reached a client.</summary>
     public void MarkDelivered() => _delivered = true;
@@ -206,7 +228,7 @@ public sealed class ExecSession
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
             lock (_lock)
-                if (_ended || (_attached is null && _detachedSince is { } since && DateTime.UtcNow - since > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds))))
+                if (_ended || (_attached is null && _detachedSince is { } since && !Unbounded && DateTime.UtcNow - since > TimeSpan.FromSeconds(Math.Max(60, _detachedGrace.TotalSeconds))))
                     break;
         }
         _owner.Forget(this);
@@ -225,7 +247,7 @@ public sealed class ExecSession
         }
         await Task.WhenAny(_finished.Task, Task.Delay(_detachedGrace));
         lock (_lock)
-            if (_attached is not null || _finished.Task.IsCompleted || _ended || _detachedSince is not { } since || DateTime.UtcNow - since < _detachedGrace)
+            if (_attached is not null || _finished.Task.IsCompleted || _ended || _detachedSince is not { } since || Unbounded || DateTime.UtcNow - since < _detachedGrace)
                 return;
         _owner.Log.LogInformation("command {Id} abandoned by its client; killing it", CommandId);
         _command.Kill();
@@ -233,4 +255,5 @@ public sealed class ExecSession
 }
 
 /// <summary>How a session is supervised: its timeout, how long a detached command may wait for its client, and its output form.</summary>
-public sealed record ExecSessionOptions(double TimeoutSeconds, TimeSpan DetachedGrace, bool KillOnDisconnect, bool BinaryOutput);
+/// <remarks><see cref="DetachedGrace"/> is <see cref="Timeout.InfiniteTimeSpan"/> when the client gave -1 for both idle_timeout_seconds and ttl_seconds.</remarks>
+public sealed record ExecSessionOptions(double TimeoutSeconds, TimeSpan DetachedGrace, bool KillOnDisconnect, bool BinaryOutput, bool CloseStdin = false);
