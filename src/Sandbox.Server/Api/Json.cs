@@ -29,6 +29,8 @@ public static class Json
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
         network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),
+        proxy_config = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.DescribeProxyConfig(r.Id),
+        labels = req.HttpContext.RequestServices.GetService<Services.SandboxManager>()?.LabelsOf(r.Id),
     };
 
     public static object Template(TemplateRecord t) => new

@@ -24,6 +24,8 @@ public static class SandboxInput
         if (env is not null && envVars is not null) body.Fail("env_vars", "give one of env and env_vars (env_vars is the current name of env)");
         var autoPause = body.Bool("auto_pause") ?? false;
         var networkPolicy = NetworkPolicyInput.Read(body);
+        var labels = SnapshotInput.Labels(body);
+        RefuseRemoteFeatures(body);
         // At most one source; each one after the first is named. None: the built-in python snapshot.
         var sources = new (string Field, string? Value)[] { ("template_name", templateName), ("snapshot_id", snapshotId), ("snapshot_name", snapshotName), ("snapshot", snapshotReference) };
         foreach (var (field, _) in sources.Where(s => s.Value is not null).Skip(1))
@@ -45,7 +47,25 @@ public static class SandboxInput
             Env = env ?? envVars ?? [],
             AutoPause = autoPause,
             NetworkPolicy = networkPolicy,
+            Labels = labels,
         };
+    }
+
+    /// <summary>
+    /// Fields of the hosted API that need something the local server does not have: each one given is a 422
+    /// <c>value_error</c> saying so, never ignored. <c>mount_config</c> (S3, GCS, git and Context Hub mounts need remote
+    /// storage and credentials; volumes mount through templates), <c>access_delegation</c> (there is no LangSmith API to
+    /// call as the creator).
+    /// </summary>
+    private static void RefuseRemoteFeatures(JsonInput body)
+    {
+        if (body.Has("mount_config"))
+            body.Fail("mount_config", "remote mounts (s3, gcs, git, contexthub) are not supported by the local server; omit mount_config (volumes mount through a template's volume_mounts)");
+        foreach (var field in new[] { "preserve_memory_on_stop", "restore_memory" })
+            if (body.Bool(field) == true)
+                body.Fail(field, $"memory snapshots are not supported by the local server (a stop ends the sandbox's processes, its files stay); omit {field} or give false");
+        if (body.Has("access_delegation"))
+            body.Fail("access_delegation", "access delegation is not supported by the local server: there is no LangSmith API for code in the sandbox to call as its creator; omit access_delegation");
     }
 
     public static UpdateSandboxRequest Update(JsonInput body, ServerOptions options)
@@ -55,6 +75,7 @@ public static class SandboxInput
         var idle = Ttl(body, "idle_ttl_seconds", options);
         var deleteAfterStop = Ttl(body, "delete_after_stop_seconds", options);
         var networkPolicy = NetworkPolicyInput.Read(body);
+        RefuseRemoteFeatures(body);
         body.ThrowIfInvalid();
         return new UpdateSandboxRequest
         {
@@ -69,23 +90,18 @@ public static class SandboxInput
         };
     }
 
-    /// <summary>
-    /// <c>snapshot</c>: a snapshot id or <c>name[:tag]</c>. There are no tags yet, so only the default tag
-    /// <c>latest</c> (the same as a bare name) is accepted; another tag is a 422 saying so.
-    /// </summary>
+    /// <summary><c>snapshot</c>: a snapshot id or <c>name[:tag]</c> (a bare name is <c>name:latest</c>), resolved by the service.</summary>
     private static string? SnapshotReference(JsonInput body)
     {
         var reference = body.String("snapshot");
         if (reference is null) return null;
-        var colon = reference.IndexOf(':');
-        if (colon < 0) return reference;
-        var (name, tag) = (reference[..colon], reference[(colon + 1)..]);
-        if (name.Length == 0 || tag != "latest")
+        var (name, tag) = SnapshotService.SplitReference(reference);
+        if (name.Length == 0 || tag is { Length: 0 } || reference.Contains('\0'))
         {
-            body.Fail("snapshot", $"'{reference}': snapshot tags are not supported by the local server yet; give a snapshot id, a name, or name:latest");
+            body.Fail("snapshot", $"'{reference}' is not a snapshot id or name[:tag]");
             return null;
         }
-        return name;
+        return reference;
     }
 
     private static long? Ttl(JsonInput body, string field, ServerOptions options)

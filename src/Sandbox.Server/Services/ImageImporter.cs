@@ -17,9 +17,16 @@ namespace Sandbox.Server.Services;
 /// </summary>
 public static partial class ImageImporter
 {
+    public const string LocalForms =
+        "an absolute path on the server's host to an OCI image layout directory (with oci-layout and index.json) " +
+        "or a 'docker save' tarball (.tar, optionally gzipped)";
+
     public const string SupportedForms =
-        "docker_image must be an absolute path on the server's host to an OCI image layout directory (with oci-layout and index.json) " +
-        "or a 'docker save' tarball (.tar, optionally gzipped); registry references such as 'python:3.12' are not supported by the local server";
+        "docker_image must be " + LocalForms + "; registry references such as 'python:3.12' are not supported by the local server";
+
+    /// <summary>True when <paramref name="reference"/> is meant as a local image (an absolute path, maybe with an <c>oci:</c> or <c>docker-archive:</c> prefix), not a registry reference.</summary>
+    public static bool LooksLocal(string reference) =>
+        reference.StartsWith('/') || reference.StartsWith("oci:", StringComparison.Ordinal) || reference.StartsWith("docker-archive:", StringComparison.Ordinal);
 
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";

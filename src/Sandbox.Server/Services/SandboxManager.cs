@@ -24,6 +24,9 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     public List<SandboxRecord> List(SandboxQuery query) => sandboxRows.ListSandboxes(query);
 
+    /// <summary>A sandbox's labels (set at create).</summary>
+    public IReadOnlyDictionary<string, string> LabelsOf(string id) => sandboxRows.GetLabels(id);
+
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
@@ -37,6 +40,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         if (source.FromTemplate && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
+            if (request.Labels.Count > 0) sandboxRows.SetLabels(claimed.Id, request.Labels);
             if (request.DeleteAfterStopSeconds is not null) claimed = Save(claimed with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds });
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
             return (claimed, Task.CompletedTask);
@@ -68,6 +72,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             sandboxRows.InsertSandbox(record);
             if (request.AutoPause) sandboxRows.SetAutoPause(record.Id, true);
+            if (request.Labels.Count > 0) sandboxRows.SetLabels(record.Id, request.Labels);
             network.Save(record.Id, request.NetworkPolicy);
         }
         catch (NameTakenException)
