@@ -33,9 +33,9 @@ public static class SnapshotEndpoints
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
             Results.Json(Snapshot(snapshots.Capture(sandboxes, name, SnapshotInput.Capture(await JsonInput.ReadAsync(req)))), statusCode: 201));
-        api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots, RegistryService registries) =>
+        api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots, RegistryService registries, ServerOptions options) =>
         {
-            var request = SnapshotInput.Import(await JsonInput.ReadAsync(req));
+            var request = SnapshotInput.Import(await JsonInput.ReadAsync(req), options);
             if (request.RegistryId is { } registryId && !registries.Exists(registryId))
                 throw ValidationException.For(["body", "registry_id"], $"no registry has the id '{registryId}' (GET /registries lists them)");
             return Results.Json(Snapshot(snapshots.Import(request)), statusCode: 201);

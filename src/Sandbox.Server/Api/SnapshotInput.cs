@@ -36,6 +36,7 @@ public static partial class SnapshotInput
         if (body.Bool("include_memory") == true)
             body.Fail("include_memory", "memory snapshots are not supported by the local server (it captures the filesystem only); omit it or give false", "value_error");
         RefuseUnsupported(body, "include", "carrying sandbox settings into a snapshot");
+        RefuseDescribing(body);
         body.ThrowIfInvalidAsValueErrors();
         return new CaptureSnapshotRequest(name!, tag, labels);
     }
@@ -44,7 +45,7 @@ public static partial class SnapshotInput
     /// <c>docker_image</c>: a built-in name (<c>python</c>, <c>base</c>), a local image (absolute path), or a registry
     /// reference (which becomes a failed snapshot); a local path that holds no image is a 422 here.
     /// </summary>
-    public static ImportSnapshotRequest Import(JsonInput body)
+    public static ImportSnapshotRequest Import(JsonInput body, ServerOptions options)
     {
         var name = body.Name("name", required: true);
         var image = body.String("docker_image", required: true);
@@ -52,14 +53,26 @@ public static partial class SnapshotInput
         var tag = Tag(body);
         var labels = Labels(body);
         var registryId = body.String("registry_id");
+        RefuseDescribing(body);
         if (image is not null)
         {
             if (image.Length == 0 || image.Contains('\0')) body.Fail("docker_image", "must be a built-in name, an absolute path or an image reference, without NUL characters");
-            else if (registryId is null && ImageImporter.LooksLocal(image) && !ImageImporter.LooksImportable(image, out _))
-                body.Fail("docker_image", $"'{image}' holds no image: {ImageImporter.SupportedForms}");
+            else if (registryId is null && ImageImporter.LooksLocal(image))
+            {
+                if (!ImageImporter.LooksImportable(image, out var path)) body.Fail("docker_image", $"'{image}' holds no image: {ImageImporter.SupportedForms}");
+                else if (ImageImporter.AllowedPath(path, options.ImageDirs) is null)
+                    body.Fail("docker_image", $"'{image}' lies outside the directories this server imports images from ({string.Join(", ", options.ImageDirs)}; its --image-dir options)");
+            }
         }
         body.ThrowIfInvalidAsValueErrors();
         return new ImportSnapshotRequest(name!, image!, capacity, tag, labels, registryId);
+    }
+
+    /// <summary>The hosted API's <c>description</c> and <c>image_config</c> of a snapshot: nothing here keeps or uses them, so they are refused.</summary>
+    private static void RefuseDescribing(JsonInput body)
+    {
+        if (body.Has("description")) body.Fail("description", "snapshot descriptions are not supported by the local server; omit description");
+        RefuseUnsupported(body, "image_config", "a snapshot's command and ports (image_config)");
     }
 
     /// <summary><c>tag</c>: a Docker-style tag, <c>latest</c> when absent.</summary>

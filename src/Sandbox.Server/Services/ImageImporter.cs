@@ -43,6 +43,17 @@ public static partial class ImageImporter
         return File.Exists(path);
     }
 
+    /// <summary>
+    /// The canonical path of a local image (<see cref="LooksImportable"/> said yes) when it lies in one of
+    /// <paramref name="imageDirs"/> (or anywhere when there are none), else null. The import reads this canonical path,
+    /// so a symlink given in the request cannot lead outside the directories.
+    /// </summary>
+    public static string? AllowedPath(string path, IReadOnlyList<string> imageDirs)
+    {
+        if (Runtime.Native.RealPath(path) is not { } real) return null;
+        return imageDirs.Count == 0 || imageDirs.Any(d => real == d || real.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)) ? real : null;
+    }
+
     /// <summary>Unpacks the image at <paramref name="path"/> into <paramref name="rootfs"/> (an empty directory); <paramref name="scratch"/> is for a tarball's contents.</summary>
     public static void Import(string path, string rootfs, string scratch, CancellationToken ct)
     {

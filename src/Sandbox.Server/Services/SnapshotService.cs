@@ -23,7 +23,7 @@ public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, stri
 /// last sandbox whose lower layer lies in it is deleted (checked after each deletion, periodically and at start-up).
 /// </para>
 /// </summary>
-public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
+public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, ServerOptions options, TimeProvider clock, ILogger<SnapshotService> log)
 {
     private readonly ConcurrentDictionary<string, int> _pins = new();
     private readonly ConcurrentDictionary<string, Task> _work = new();
@@ -149,8 +149,8 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
                 StatusMessage = $"'{image}' is a registry reference{(registryId is null ? "" : $" (registry {registryId})")}: the local server pulls no images. " +
                                 $"Give a built-in ({string.Join(", ", TemplateCatalog.BuiltIns.Keys)}) or {ImageImporter.LocalForms}",
             }, tag);
-        if (!ImageImporter.LooksImportable(image, out var path))
-            throw new RejectedException("ImageNotFound", $"'{image}': {ImageImporter.SupportedForms}");
+        if (!ImageImporter.LooksImportable(image, out var given) || ImageImporter.AllowedPath(given, options.ImageDirs) is not { } path)
+            throw new RejectedException("ImageNotFound", $"'{image}': {ImageImporter.SupportedForms}{(options.ImageDirs.Count > 0 ? $", within {string.Join(", ", options.ImageDirs)}" : "")}");
         record = Insert(record, tag);
         Track(record.Id, Task.Run(() =>
         {
