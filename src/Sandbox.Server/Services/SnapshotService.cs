@@ -54,8 +54,11 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
         reference.IndexOf(':') is var colon and >= 0 ? (reference[..colon], reference[(colon + 1)..]) : (reference, null);
 
     /// <summary><c>GET /snapshots-by-name/{name}</c>: every tag of the name; 404 when no live snapshot has that name.</summary>
-    public List<SnapshotTag> TagsOf(string name) =>
-        snapshotRows.TagsOf(name) is { Count: > 0 } tags || snapshotRows.NameExists(name) ? snapshotRows.TagsOf(name) : throw new NotFoundException("SnapshotNotFound", $"no snapshot is named '{name}'");
+    public List<SnapshotTag> TagsOf(string name)
+    {
+        var tags = snapshotRows.TagsOf(name);
+        return tags.Count > 0 || snapshotRows.NameExists(name) ? tags : throw new NotFoundException("SnapshotNotFound", $"no snapshot is named '{name}'");
+    }
 
     public List<SnapshotRecord> List(SnapshotQuery query) => snapshotRows.ListSnapshots(query);
 

@@ -274,16 +274,23 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
     }
 
     [Fact]
-    public async Task Proxy_config_deny_list_domains_block_the_addresses_they_resolve_to()
-    {
-        var domain = $"npt-deny-{Guid.NewGuid().ToString("N")[..8]}.test";
-        var line = $"{T.Address} {domain} # sandbox network policy test";
-        File.AppendAllText("/etc/hosts", line + "\n");
-        try
+    public Task Proxy_config_deny_list_domains_block_the_addresses_they_resolve_to() =>
+        WithHostsDomainAsync("npt-deny", async domain =>
         {
             await using var box = await CreateWithProxyConfigAsync($"{{\"access_control\":{{\"deny_list\":[\"{domain}\"]}}}}", "deny-dom");
             Assert.Equal([domain], box.Created.GetProperty("network_policy").GetProperty("deny_domains").EnumerateArray().Select(d => d.GetString()));
             Assert.False(await ConnectsAsync(box, T.Address, T.Port), "the address a denied domain resolves to was reachable");
+        });
+
+    /// <summary>Runs <paramref name="body"/> while /etc/hosts maps a fresh <c>.test</c> domain to the test namespace; the line goes after.</summary>
+    private async Task WithHostsDomainAsync(string prefix, Func<string, Task> body)
+    {
+        var domain = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}.test";
+        var line = $"{T.Address} {domain} # sandbox network policy test";
+        File.AppendAllText("/etc/hosts", line + "\n");
+        try
+        {
+            await body(domain);
         }
         finally
         {
@@ -303,21 +310,12 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
     }
 
     [Fact]
-    public async Task Custom_allow_domains_resolve_through_the_hosts_file()
-    {
-        var domain = $"npt-{Guid.NewGuid().ToString("N")[..8]}.test";
-        var line = $"{T.Address} {domain} # sandbox network policy test";
-        File.AppendAllText("/etc/hosts", line + "\n");
-        try
+    public Task Custom_allow_domains_resolve_through_the_hosts_file() =>
+        WithHostsDomainAsync("npt", async domain =>
         {
             await using var box = await CreateAsync(Policy("custom", domains: [domain, "*." + domain]));
             Assert.True(await ConnectsAsync(box, T.Address, T.Port), "an allowed domain's address was not reachable");
-        }
-        finally
-        {
-            File.WriteAllLines("/etc/hosts", File.ReadAllLines("/etc/hosts").Where(l => l != line));
-        }
-    }
+        });
 
     [Fact]
     public async Task Patch_changes_the_policy_of_a_running_sandbox()
