@@ -81,14 +81,14 @@ public sealed class RegistryService(RegistryRepository rows, ServerOptions optio
         File.Delete(PasswordPath(current.Id));
     }
 
-    /// <summary>At start-up: password files of registries the state does not know (a crash between the two writes) go.</summary>
+    /// <summary>At start-up: password files of registries the state does not know (a crash between the two writes) and temps go.</summary>
     public void Reconcile()
     {
         var known = rows.AllRegistryIds().ToHashSet();
         foreach (var file in Directory.EnumerateFiles(Dir))
         {
             var id = Path.GetFileName(file).Split('.')[0];
-            if (known.Contains(id)) continue;
+            if (known.Contains(id) && file.EndsWith(".password", StringComparison.Ordinal)) continue; // temps of a killed write go too
             try { File.Delete(file); } catch (IOException e) { log.LogWarning("could not remove leftover registry file {File}: {Error}", file, e.Message); }
         }
     }
