@@ -64,6 +64,8 @@ public static class SandboxInput
         foreach (var field in new[] { "preserve_memory_on_stop", "restore_memory" })
             if (body.Bool(field) == true)
                 body.Fail(field, $"memory snapshots are not supported by the local server (a stop ends the sandbox's processes, its files stay); omit {field} or give false");
+        if (body.Bool("persistent") == false)
+            body.Fail("persistent", "disposable sandboxes (writes discarded at every stop) are not supported by the local server: every sandbox keeps its files across stops; omit persistent or give true");
         if (body.Has("access_delegation"))
             body.Fail("access_delegation", "access delegation is not supported by the local server: there is no LangSmith API for code in the sandbox to call as its creator; omit access_delegation");
     }

@@ -17,6 +17,7 @@ public sealed class UnsupportedFeatureTests(ServerFixture fixture)
     [InlineData("\"access_delegation\":{\"mode\":\"INHERIT\"}", "access_delegation")]
     [InlineData("\"preserve_memory_on_stop\":true", "preserve_memory_on_stop")]
     [InlineData("\"restore_memory\":true", "restore_memory")]
+    [InlineData("\"persistent\":false", "persistent")]
     [InlineData("\"proxy_config\":{\"rules\":[{\"name\":\"r\",\"match_hosts\":[\"api.x.com\"],\"headers\":[{\"name\":\"A\",\"type\":\"plaintext\",\"value\":\"b\"}]}]}", "rules")]
     [InlineData("\"proxy_config\":{\"callbacks\":[{\"match_hosts\":[\"x.com\"],\"ttl_seconds\":60,\"url\":\"https://cb\"}]}", "callbacks")]
     [InlineData("\"proxy_config\":{\"access_control\":{\"allow_list\":[\"~.*\\\\.x\\\\.com\"]}}", "allow_list")]
@@ -31,7 +32,7 @@ public sealed class UnsupportedFeatureTests(ServerFixture fixture)
         var r = await Api.SendAsync(S.Http, HttpMethod.Post, Api.Boxes, Api.JsonBody($"{{\"name\":\"{Names.New("unsup")}\",{fields}}}"));
         r.ExpectValidation(field);
         Assert.Contains(r.Json.GetProperty("detail").EnumerateArray(), d => d.Str("type") == "value_error");
-        if (field is "mount_config" or "access_delegation" or "rules" or "callbacks" or "preserve_memory_on_stop" or "restore_memory")
+        if (field is "mount_config" or "access_delegation" or "rules" or "callbacks" or "preserve_memory_on_stop" or "restore_memory" or "persistent")
             Assert.Contains("not supported by the local server", r.Text);
     }
 
