@@ -26,6 +26,7 @@ public static class Json
         stopped_at = r.StoppedAt,
         snapshot_id = r.SnapshotId,
         vcpus = r.Vcpus,
+        cpu_millicores = (long)Math.Round(r.CpuLimit * 1000), // the CPU quota (a template's fractional cpu, vcpus, or cpu_millicores)
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
         network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),

@@ -14,6 +14,7 @@ public static class SandboxInput
         var snapshotName = body.String("snapshot_name");
         var snapshotReference = SnapshotReference(body);
         var vcpus = body.Integer("vcpus", 1, Limits.MaxVcpus);
+        var millicores = body.Integer("cpu_millicores", 10, Limits.MaxVcpus * 1000L);
         var mem = body.Integer("mem_bytes", Limits.MinMemoryBytes, Limits.HostMemoryBytes);
         var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
         var ttl = Ttl(body, "ttl_seconds", options);
@@ -39,6 +40,7 @@ public static class SandboxInput
             SnapshotName = snapshotName,
             SnapshotReference = snapshotReference,
             Vcpus = vcpus,
+            CpuMillicores = millicores,
             MemBytes = mem,
             FsCapacityBytes = fs,
             TtlSeconds = ttl,
@@ -66,6 +68,10 @@ public static class SandboxInput
                 body.Fail(field, $"memory snapshots are not supported by the local server (a stop ends the sandbox's processes, its files stay); omit {field} or give false");
         if (body.Bool("persistent") == false)
             body.Fail("persistent", "disposable sandboxes (writes discarded at every stop) are not supported by the local server: every sandbox keeps its files across stops; omit persistent or give true");
+        if (body.Has("tag_value_ids"))
+            body.Fail("tag_value_ids", "LangSmith resource tags are not supported by the local server (use labels); omit tag_value_ids");
+        if (body.Has("volumes"))
+            body.Fail("volumes", "attaching volumes at create is not supported by the local server yet; mount volumes through a template's volume_mounts and create from template_name");
         if (body.Has("access_delegation"))
             body.Fail("access_delegation", "access delegation is not supported by the local server: there is no LangSmith API for code in the sandbox to call as its creator; omit access_delegation");
     }

@@ -19,6 +19,8 @@ public sealed record CreateSandboxRequest
     /// <summary><c>snapshot</c>: a snapshot id, else <c>name[:tag]</c> (a bare name is <c>name:latest</c>).</summary>
     public string? SnapshotReference { get; init; }
     public long? Vcpus { get; init; }
+    /// <summary><c>cpu_millicores</c>: the CPU quota in thousandths of a core; wins over <see cref="Vcpus"/> (as the hosted API).</summary>
+    public long? CpuMillicores { get; init; }
     public long? MemBytes { get; init; }
     public long? FsCapacityBytes { get; init; }
     public long? TtlSeconds { get; init; }

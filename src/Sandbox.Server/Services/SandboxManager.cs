@@ -33,7 +33,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
         var source = ResolveSource(request);
         var (launch, template, lower) = (source.Launch, source.Template, source.LowerDir);
-        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
+        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes, request.CpuMillicores));
         var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds ?? DefaultIdleTtl(request));
 
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).

@@ -18,6 +18,9 @@ public sealed class UnsupportedFeatureTests(ServerFixture fixture)
     [InlineData("\"preserve_memory_on_stop\":true", "preserve_memory_on_stop")]
     [InlineData("\"restore_memory\":true", "restore_memory")]
     [InlineData("\"persistent\":false", "persistent")]
+    [InlineData("\"tag_value_ids\":[\"t\"]", "tag_value_ids")]
+    [InlineData("\"volumes\":[{\"volume\":\"v\",\"mount_path\":\"/data\"}]", "volumes")]
+    [InlineData("\"cpu_millicores\":5", "cpu_millicores")]
     [InlineData("\"proxy_config\":{\"rules\":[{\"name\":\"r\",\"match_hosts\":[\"api.x.com\"],\"headers\":[{\"name\":\"A\",\"type\":\"plaintext\",\"value\":\"b\"}]}]}", "rules")]
     [InlineData("\"proxy_config\":{\"callbacks\":[{\"match_hosts\":[\"x.com\"],\"ttl_seconds\":60,\"url\":\"https://cb\"}]}", "callbacks")]
     [InlineData("\"proxy_config\":{\"access_control\":{\"allow_list\":[\"~.*\\\\.x\\\\.com\"]}}", "allow_list")]
@@ -34,6 +37,17 @@ public sealed class UnsupportedFeatureTests(ServerFixture fixture)
         Assert.Contains(r.Json.GetProperty("detail").EnumerateArray(), d => d.Str("type") == "value_error");
         if (field is "mount_config" or "access_delegation" or "rules" or "callbacks" or "preserve_memory_on_stop" or "restore_memory" or "persistent")
             Assert.Contains("not supported by the local server", r.Text);
+    }
+
+    [Fact]
+    public async Task Cpu_millicores_sets_the_cpu_quota_and_wins_over_vcpus()
+    {
+        await using var box = await Box.CreateAsync(S, tag: "milli", extra: new System.Text.Json.Nodes.JsonObject { ["cpu_millicores"] = 1500, ["vcpus"] = 1 });
+        Assert.Equal(1500, box.Created.GetProperty("cpu_millicores").GetInt64());
+        Assert.Equal(2, box.Created.GetProperty("vcpus").GetInt32());
+        var cpuDir = HostProbe.CgroupDir(box.Id, "cpu");
+        var quota = double.Parse(HostProbe.ReadCgroupFile(cpuDir, "cpu.cfs_quota_us")) / double.Parse(HostProbe.ReadCgroupFile(cpuDir, "cpu.cfs_period_us"));
+        Assert.Equal(1.5, quota, 3);
     }
 
     [Fact]
