@@ -1,8 +1,5 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Language;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -11,7 +8,20 @@ internal static class CompletionSource
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
-    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete,
+    /// <summary>The names of one kind of resource (at most 1000) that match the word.</summary>
+    public static IEnumerable<CompletionResult> CompleteNames(IResourceKind kind, IDictionary fakeBoundParameters, string wordToComplete) =>
+        Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
+        {
+            var list = new List<(string, string?)>();
+            await foreach (var (name, toolTip) in kind.NamesAsync(client, ct).ConfigureAwait(false))
+            {
+                list.Add((name, toolTip));
+                if (list.Count >= 1000) break;
+            }
+            return list;
+        });
+
+    private static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete,
         Func<SandboxClient, CancellationToken, Task<IEnumerable<(string Name, string? ToolTip)>>> names)
     {
         var settings = ConnectionFor(fakeBoundParameters);
@@ -56,44 +66,36 @@ internal static class CompletionSource
 /// needed). Every name completer of the module is one of these, so that they all live here.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
-public abstract class ResourceNameCompleter<T> : IArgumentCompleter where T : class
+public class ResourceNameCompleter<T> : IArgumentCompleter where T : class
 {
-    private protected abstract ResourceKind<T> Kind { get; }
-
     /// <summary>The matching names.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        CompletionSource.Complete(fakeBoundParameters, wordToComplete, async (client, ct) =>
-        {
-            var list = new List<(string, string?)>();
-            await foreach (var item in Kind.ListAllAsync(client, ct).ConfigureAwait(false))
-            {
-                list.Add((Kind.NameOf(item), Kind.ToolTip(item)));
-                if (list.Count >= 1000) break;
-            }
-            return list;
-        });
+        CompletionSource.CompleteNames(ResourceKinds.Of<T>(), fakeBoundParameters, wordToComplete);
 }
 
 /// <summary>Completes sandbox names.</summary>
-public sealed class SandboxNameCompleter : ResourceNameCompleter<Sandbox.Client.Sandbox>
-{
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
-}
+public sealed class SandboxNameCompleter : ResourceNameCompleter<Sandbox.Client.Sandbox>;
 
 /// <summary>Completes template names.</summary>
-public sealed class TemplateNameCompleter : ResourceNameCompleter<SandboxTemplate>
-{
-    private protected override ResourceKind<SandboxTemplate> Kind => ResourceKinds.Template;
-}
+public sealed class TemplateNameCompleter : ResourceNameCompleter<SandboxTemplate>;
 
 /// <summary>Completes pool names.</summary>
-public sealed class PoolNameCompleter : ResourceNameCompleter<SandboxPool>
-{
-    private protected override ResourceKind<SandboxPool> Kind => ResourceKinds.Pool;
-}
+public sealed class PoolNameCompleter : ResourceNameCompleter<SandboxPool>;
 
 /// <summary>Completes volume names.</summary>
-public sealed class VolumeNameCompleter : ResourceNameCompleter<SandboxVolume>
+public sealed class VolumeNameCompleter : ResourceNameCompleter<SandboxVolume>;
+
+/// <summary>
+/// Completes the names of the resource the command is about, known by the command's noun (Get-SandboxPool: pools): the
+/// completer of <c>-Name</c> where the generic bases of the resource cmdlets declare it once for every kind.
+/// </summary>
+public sealed class CommandResourceNameCompleter : IArgumentCompleter
 {
-    private protected override ResourceKind<SandboxVolume> Kind => ResourceKinds.Volume;
+    /// <summary>The matching names; none when the command is not a resource cmdlet of the module.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        // "Get-SandboxPool" or "Sandbox\Get-SandboxPool": the noun follows the verb's hyphen.
+        var noun = commandName[(commandName.LastIndexOf('-') + 1)..];
+        return ResourceKinds.ForCmdletNoun(noun) is { } kind ? CompletionSource.CompleteNames(kind, fakeBoundParameters, wordToComplete) : [];
+    }
 }

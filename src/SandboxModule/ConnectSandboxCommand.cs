@@ -1,8 +1,5 @@
-using System.Management.Automation;
 using System.Net;
 using System.Security;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -10,7 +7,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "SandboxItem", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
 [OutputType(typeof(SandboxFileTransfer))]
-public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
+public sealed class CopySandboxItemCommand : SandboxFileCmdlet
 {
     private const string ToSandboxSet = "ToSandbox";
     private const string FromSandboxSet = "FromSandbox";
@@ -27,14 +24,6 @@ public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
     [ValidateNotNullOrEmpty]
     public string Destination { get; set; } = "";
 
-    /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "SandboxName")]
-    [SandboxTransformation]
-    [ArgumentCompleter(typeof(SandboxNameCompleter))]
-    [ValidateNotNull]
-    public Sandbox.Client.Sandbox? Sandbox { get; set; }
-
     /// <summary><para type="description">Copies local files into the sandbox (the default).</para></summary>
     [Parameter(ParameterSetName = ToSandboxSet)]
     public SwitchParameter ToSandbox { get; set; }
@@ -50,11 +39,9 @@ public sealed class CopySandboxItemCommand : SandboxConnectedCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var given = Sandbox!;
-        Sandbox.Client.Sandbox? sandbox = null;
-        if (!TryItem(given.Name, () => sandbox = Refresh(given))) return;
-        if (ParameterSetName == FromSandboxSet) Download(sandbox!);
-        else Upload(sandbox!);
+        if (CurrentSandbox() is not { } sandbox) return;
+        if (ParameterSetName == FromSandboxSet) Download(sandbox);
+        else Upload(sandbox);
     }
 
     private void Upload(Sandbox.Client.Sandbox sandbox)

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -28,7 +26,6 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 
     private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
         Client.FindSandboxesAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Text;
 
 namespace SandboxModule;
@@ -9,20 +8,12 @@ namespace SandboxModule;
 [Cmdlet(VerbsCommon.Get, "SandboxContent")]
 [OutputType(typeof(string))]
 [OutputType(typeof(byte[]))]
-public sealed class GetSandboxContentCommand : SandboxConnectedCmdlet
+public sealed class GetSandboxContentCommand : SandboxFileCmdlet
 {
     /// <summary><para type="description">Paths of files in the sandbox (relative paths are relative to /home/user).</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
-
-    /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "SandboxName")]
-    [SandboxTransformation]
-    [ArgumentCompleter(typeof(SandboxNameCompleter))]
-    [ValidateNotNull]
-    public Sandbox.Client.Sandbox? Sandbox { get; set; }
 
     /// <summary><para type="description">Returns the whole file as one string instead of one string per line.</para></summary>
     [Parameter]
@@ -35,11 +26,9 @@ public sealed class GetSandboxContentCommand : SandboxConnectedCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var given = Sandbox!;
-        Sandbox.Client.Sandbox? sandbox = null;
-        if (!TryItem(given.Name, () => sandbox = Refresh(given))) return;
+        if (CurrentSandbox() is not { } sandbox) return;
         foreach (var path in Path)
-            TryItem(path, () => Read(sandbox!, path));
+            TryItem(path, () => Read(sandbox, path));
     }
 
     private void Read(Sandbox.Client.Sandbox sandbox, string path)

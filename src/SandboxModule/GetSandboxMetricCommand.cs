@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Sandbox.Client;
-
 namespace SandboxModule;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Sandbox.Client;
-
 namespace SandboxModule;
 
 /// <summary>The one way New-Sandbox and Set-SandboxNetworkPolicy turn -Mode/-NetworkPolicy, -AllowCidr and -AllowDomain into a policy.</summary>

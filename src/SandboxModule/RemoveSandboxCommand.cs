@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -16,8 +14,4 @@ public sealed class RemoveSandboxCommand : RemoveResourceCmdlet<Sandbox.Client.S
     [ArgumentCompleter(typeof(SandboxNameCompleter))]
     [ValidateNotNullOrEmpty]
     public override string[] Name { get; set; } = [];
-
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
-
-    private protected override string Action => "Delete sandbox";
 }

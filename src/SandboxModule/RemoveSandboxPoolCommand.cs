@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Sandbox.Client;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -8,17 +5,4 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "SandboxPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxPool))]
-public sealed class RemoveSandboxPoolCommand : RemoveResourceCmdlet<SandboxPool>
-{
-    /// <summary><para type="description">Names or wildcard patterns of the pools to delete.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
-    [Alias("PoolName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(PoolNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public override string[] Name { get; set; } = [];
-
-    private protected override ResourceKind<SandboxPool> Kind => ResourceKinds.Pool;
-
-    private protected override string Action => "Delete pool and end its idle sandboxes";
-}
+public sealed class RemoveSandboxPoolCommand : RemoveResourceCmdlet<SandboxPool>;

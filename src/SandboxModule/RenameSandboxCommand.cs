@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -15,6 +13,4 @@ public sealed class RenameSandboxCommand : RenameResourceCmdlet<Sandbox.Client.S
     [ArgumentCompleter(typeof(SandboxNameCompleter))]
     [ValidateNotNullOrEmpty]
     public override string Name { get; set; } = "";
-
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 }

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Sandbox.Client;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -10,19 +7,11 @@ namespace SandboxModule;
 [OutputType(typeof(SandboxVolume))]
 public sealed class ResizeSandboxVolumeCommand : ResourceCmdlet<SandboxVolume>
 {
-    /// <summary><para type="description">The volume's name.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
-    [Alias("VolumeName")]
-    [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public override string Name { get; set; } = "";
-
     /// <summary><para type="description">The new size, larger than the current one: a quantity such as 2Gi, or a number of bytes.</para></summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNull]
     public object Size { get; set; } = "";
 
-    private protected override ResourceKind<SandboxVolume> Kind => ResourceKinds.Volume;
 
     /// <inheritdoc />
     protected override void ProcessRecord()

@@ -1,18 +1,21 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
 /// The base of Get-Sandbox, Get-SandboxTemplate, Get-SandboxPool and Get-SandboxVolume: each name or pattern of <c>-Name</c>
-/// (none: every resource) becomes the resources it names. The derived cmdlet declares <c>-Name</c> (its alias and completer).
+/// (none: every resource) becomes the resources it names. <c>-Name</c> is declared here for every kind
+/// (completed by the command's noun); the sandbox cmdlets override it to add the <c>SandboxName</c> alias.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
 public abstract class GetResourceCmdlet<T> : SandboxConnectedCmdlet where T : class
 {
-    /// <summary>Names or wildcard patterns; null lists every resource.</summary>
-    public abstract string[]? Name { get; set; }
+    /// <summary><para type="description">Names or wildcard patterns; a name without wildcards that does not exist is an error, a pattern that matches nothing is not. Default: every resource.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(CommandResourceNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public virtual string[]? Name { get; set; }
 
-    private protected abstract ResourceKind<T> Kind { get; }
+    private protected ResourceKind<T> Kind => ResourceKinds.Of<T>();
 
     /// <summary>The resources for one name or pattern (null: all).</summary>
     private protected virtual Task<IReadOnlyList<T>> FindAsync(string? pattern) => Kind.FindAsync(Client, pattern, CancellationToken);
@@ -30,7 +33,8 @@ public abstract class GetResourceCmdlet<T> : SandboxConnectedCmdlet where T : cl
 
 /// <summary>
 /// The base of cmdlets that act on several resources of one kind, given by name (wildcards allowed) or as objects from the
-/// pipeline: the ByName and ByInputObject parameter sets. The derived cmdlet declares <c>-Name</c> (its alias and completer).
+/// pipeline: the ByName and ByInputObject parameter sets. <c>-Name</c> is declared here for every kind
+/// (completed by the command's noun); the sandbox cmdlets override it to add the <c>SandboxName</c> alias.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
 public abstract class ResourcesCmdlet<T> : SandboxConnectedCmdlet where T : class
@@ -40,15 +44,19 @@ public abstract class ResourcesCmdlet<T> : SandboxConnectedCmdlet where T : clas
     /// <summary>Resource objects from the pipeline.</summary>
     protected const string ByInputObject = "ByInputObject";
 
-    /// <summary>Names or wildcard patterns of the resources.</summary>
-    public abstract string[] Name { get; set; }
+    /// <summary><para type="description">Names or wildcard patterns of the resources.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(CommandResourceNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public virtual string[] Name { get; set; } = [];
 
     /// <summary><para type="description">Resources from the Get- or New- cmdlet of the same noun.</para></summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
     [ValidateNotNull]
     public T[] InputObject { get; set; } = [];
 
-    private protected abstract ResourceKind<T> Kind { get; }
+    private protected ResourceKind<T> Kind => ResourceKinds.Of<T>();
 
     /// <summary>Acts on one resource (<paramref name="known"/> when it was listed or given as an object); failures are per item.</summary>
     private protected abstract void ProcessItem(string name, T? known);
@@ -84,12 +92,9 @@ public abstract class RemoveResourceCmdlet<T> : ResourcesCmdlet<T> where T : cla
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>The confirmation's action text ("Delete volume and its data").</summary>
-    private protected abstract string Action { get; }
-
     private protected sealed override void ProcessItem(string name, T? known)
     {
-        if (!ShouldProcessItem(name, Action, Force)) return;
+        if (!ShouldProcessItem(name, Kind.DeleteAction, Force)) return;
         Await(Kind.DeleteAsync(Client, name, CancellationToken));
         if (PassThru) WriteObject(known ?? Kind.Placeholder(name));
     }
@@ -97,7 +102,8 @@ public abstract class RemoveResourceCmdlet<T> : ResourcesCmdlet<T> where T : cla
 
 /// <summary>
 /// The base of cmdlets that change one resource, given by name or as an object from the pipeline, and can return it
-/// (<c>-PassThru</c>). The derived cmdlet declares <c>-Name</c> (its alias and completer).
+/// (<c>-PassThru</c>). <c>-Name</c> is declared here for every kind
+/// (completed by the command's noun); the sandbox cmdlets override it to add the <c>SandboxName</c> alias.
 /// </summary>
 /// <typeparam name="T">The resource's wire model.</typeparam>
 public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : class
@@ -107,8 +113,11 @@ public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : class
     /// <summary>A resource object from the pipeline.</summary>
     protected const string ByInputObject = "ByInputObject";
 
-    /// <summary>The resource's name.</summary>
-    public abstract string Name { get; set; }
+    /// <summary><para type="description">The resource's name.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
+    [ArgumentCompleter(typeof(CommandResourceNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public virtual string Name { get; set; } = "";
 
     /// <summary><para type="description">A resource from the Get- or New- cmdlet of the same noun.</para></summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
@@ -119,7 +128,7 @@ public abstract class ResourceCmdlet<T> : SandboxConnectedCmdlet where T : class
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private protected abstract ResourceKind<T> Kind { get; }
+    private protected ResourceKind<T> Kind => ResourceKinds.Of<T>();
 
     /// <summary>The name of the resource to change, from <c>-InputObject</c> or <c>-Name</c>.</summary>
     protected string TargetName => InputObject is { } item ? Kind.NameOf(item) : Name;

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -7,12 +5,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "Sandbox", DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class ResumeSandboxCommand : SandboxActionCmdlet
+public sealed class ResumeSandboxCommand : SandboxLifecycleCmdlet
 {
-    /// <inheritdoc />
-    protected override void ProcessSandbox(string name)
-    {
-        var resumed = Await(Client.ResumeSandboxAsync(name, null, CancellationToken));
-        if (PassThru) WriteObject(resumed);
-    }
+    private protected override Task<Sandbox.Client.Sandbox> ChangeAsync(string name) => Client.ResumeSandboxAsync(name, null, CancellationToken);
 }

@@ -1,7 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

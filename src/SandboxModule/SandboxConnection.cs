@@ -1,7 +1,5 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
-using Sandbox.Client;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 

@@ -1,6 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
-using Sandbox.Client;
 
 namespace SandboxModule;
 

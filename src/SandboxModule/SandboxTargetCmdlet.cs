@@ -1,4 +1,4 @@
-using System.Management.Automation;
+using System.Reflection;
 
 namespace SandboxModule;
 
@@ -16,7 +16,6 @@ public abstract class SandboxTargetCmdlet : ResourcesCmdlet<Sandbox.Client.Sandb
     [ValidateNotNullOrEmpty]
     public override string[] Name { get; set; } = [];
 
-    private protected override ResourceKind<Sandbox.Client.Sandbox> Kind => ResourceKinds.Sandbox;
 
     /// <summary>Acts on one sandbox; failures are reported per item and the pipeline goes on.</summary>
     protected abstract void ProcessSandbox(string name);
@@ -30,4 +29,23 @@ public abstract class SandboxActionCmdlet : SandboxTargetCmdlet
     /// <summary><para type="description">Returns each sandbox after the action.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+}
+
+/// <summary>
+/// Start-, Stop-, Suspend- and Resume-Sandbox: one lifecycle call per sandbox after confirmation (the action is the
+/// cmdlet's verb: "Suspend sandbox"), <c>-PassThru</c> returns the sandbox as the call left it.
+/// </summary>
+public abstract class SandboxLifecycleCmdlet : SandboxActionCmdlet
+{
+    /// <summary>The lifecycle call; returns the sandbox afterwards.</summary>
+    private protected abstract Task<Sandbox.Client.Sandbox> ChangeAsync(string name);
+
+    /// <inheritdoc />
+    protected sealed override void ProcessSandbox(string name)
+    {
+        var verb = GetType().GetCustomAttribute<CmdletAttribute>()!.VerbName;
+        if (!ShouldProcess(name, $"{verb} sandbox")) return;
+        var changed = Await(ChangeAsync(name));
+        if (PassThru) WriteObject(changed);
+    }
 }

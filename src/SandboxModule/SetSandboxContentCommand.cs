@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using System.Text;
-using Sandbox.Module.Support;
 
 namespace SandboxModule;
 
@@ -14,7 +12,7 @@ namespace SandboxModule;
 /// </remarks>
 [Cmdlet(VerbsCommon.Set, "SandboxContent", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxFileTransfer))]
-public sealed class SetSandboxContentCommand : SandboxConnectedCmdlet
+public sealed class SetSandboxContentCommand : SandboxFileCmdlet
 {
     private readonly List<object?> _collected = [];
 
@@ -30,14 +28,6 @@ public sealed class SetSandboxContentCommand : SandboxConnectedCmdlet
     [AllowEmptyCollection]
     public object?[]? Value { get; set; }
 
-    /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "SandboxName")]
-    [SandboxTransformation]
-    [ArgumentCompleter(typeof(SandboxNameCompleter))]
-    [ValidateNotNull]
-    public Sandbox.Client.Sandbox? Sandbox { get; set; }
-
     /// <summary><para type="description">Writes the items without line endings between them or after the last one.</para></summary>
     [Parameter]
     public SwitchParameter NoNewline { get; set; }
@@ -45,8 +35,6 @@ public sealed class SetSandboxContentCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">Returns an object describing the file written.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
-
-    private bool SandboxFromPipeline => !IsOnCommandLine(nameof(Sandbox));
 
     /// <inheritdoc />
     protected override void Begin()

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Sandbox.Client;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -10,14 +7,6 @@ namespace SandboxModule;
 [OutputType(typeof(SandboxPool))]
 public sealed class SetSandboxPoolCommand : ResourcesCmdlet<SandboxPool>
 {
-    /// <summary><para type="description">Names or wildcard patterns of the pools to change.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
-    [Alias("PoolName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(PoolNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public override string[] Name { get; set; } = [];
-
     /// <summary><para type="description">The desired number of ready sandboxes (0-100). 0 pauses the pool; a lower number ends the surplus idle sandboxes; sandboxes already handed out are never touched.</para></summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateRange(0, 100)]
@@ -27,7 +16,6 @@ public sealed class SetSandboxPoolCommand : ResourcesCmdlet<SandboxPool>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private protected override ResourceKind<SandboxPool> Kind => ResourceKinds.Pool;
 
     private protected override void ProcessItem(string name, SandboxPool? known)
     {

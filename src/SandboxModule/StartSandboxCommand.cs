@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -7,13 +5,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class StartSandboxCommand : SandboxActionCmdlet
+public sealed class StartSandboxCommand : SandboxLifecycleCmdlet
 {
-    /// <inheritdoc />
-    protected override void ProcessSandbox(string name)
-    {
-        if (!ShouldProcess(name, "Start sandbox")) return;
-        var started = Await(Client.StartSandboxAsync(name, null, CancellationToken));
-        if (PassThru) WriteObject(started);
-    }
+    private protected override Task<Sandbox.Client.Sandbox> ChangeAsync(string name) => Client.StartSandboxAsync(name, null, CancellationToken);
 }

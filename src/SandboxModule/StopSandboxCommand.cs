@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -7,13 +5,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class StopSandboxCommand : SandboxActionCmdlet
+public sealed class StopSandboxCommand : SandboxLifecycleCmdlet
 {
-    /// <inheritdoc />
-    protected override void ProcessSandbox(string name)
-    {
-        if (!ShouldProcess(name, "Stop sandbox")) return;
-        var stopped = Await(Client.StopSandboxAsync(name, null, CancellationToken));
-        if (PassThru) WriteObject(stopped);
-    }
+    private protected override Task<Sandbox.Client.Sandbox> ChangeAsync(string name) => Client.StopSandboxAsync(name, null, CancellationToken);
 }

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace SandboxModule;
 
 /// <summary>
@@ -7,13 +5,7 @@ namespace SandboxModule;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Suspend, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
-public sealed class SuspendSandboxCommand : SandboxActionCmdlet
+public sealed class SuspendSandboxCommand : SandboxLifecycleCmdlet
 {
-    /// <inheritdoc />
-    protected override void ProcessSandbox(string name)
-    {
-        if (!ShouldProcess(name, "Pause sandbox")) return;
-        var paused = Await(Client.PauseSandboxAsync(name, null, CancellationToken));
-        if (PassThru) WriteObject(paused);
-    }
+    private protected override Task<Sandbox.Client.Sandbox> ChangeAsync(string name) => Client.PauseSandboxAsync(name, null, CancellationToken);
 }

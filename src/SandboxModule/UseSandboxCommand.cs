@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Sandbox.Client;
-using Sandbox.Module.Support;
-
 namespace SandboxModule;
 
 /// <summary>

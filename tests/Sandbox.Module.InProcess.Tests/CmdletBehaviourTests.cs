@@ -92,6 +92,38 @@ public sealed class CmdletBehaviourTests(ModuleHost host) : IClassFixture<Module
         Assert.Contains("python", texts);
     }
 
+    [Theory]
+    [InlineData("Get-SandboxTemplate ")]
+    [InlineData("Remove-SandboxTemplate -Name ")]
+    [InlineData("Rename-SandboxTemplate -Name ")]
+    [InlineData("Sandbox\\Get-SandboxTemplate -Name ")]
+    public void Name_completion_declared_once_in_the_bases_offers_the_kind_the_command_is_named_for(string input)
+    {
+        using var ps = host.NewShell();
+        var texts = CommandCompletion.CompleteInput(input, input.Length, null, ps).CompletionMatches.Select(m => m.CompletionText).ToList();
+        Assert.Contains("base", texts);
+        Assert.Contains("python", texts);
+    }
+
+    [Fact]
+    public void Name_completion_of_a_volume_cmdlet_offers_volumes_not_templates()
+    {
+        var name = NewName("cv");
+        host.Run($"New-SandboxVolume -Name '{name}' -Size 16Mi | Out-Null");
+        try
+        {
+            using var ps = host.NewShell();
+            const string input = "Resize-SandboxVolume -Name ";
+            var texts = CommandCompletion.CompleteInput(input, input.Length, null, ps).CompletionMatches.Select(m => m.CompletionText).ToList();
+            Assert.Contains(name, texts);
+            Assert.DoesNotContain("python", texts);
+        }
+        finally
+        {
+            host.Run($"Remove-SandboxVolume -Name '{name}' -Force");
+        }
+    }
+
     [Fact]
     public void ForEach_Object_Parallel_uses_the_connection_passed_with_using()
     {

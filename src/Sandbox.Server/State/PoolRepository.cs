@@ -4,14 +4,10 @@ using Microsoft.Data.Sqlite;
 namespace Sandbox.Server.State;
 
 /// <summary>A warm pool as stored.</summary>
-public sealed record PoolRecord
+public sealed record PoolRecord : NamedRecord
 {
-    public required string Id { get; init; }
-    public required string Name { get; init; }
     public required string TemplateName { get; init; }
     public required int Replicas { get; init; }
-    public required DateTime CreatedAt { get; init; }
-    public required DateTime UpdatedAt { get; init; }
 }
 
 /// <summary>A pool replica: a sandbox row plus the pool it belongs to (the pool may be gone).</summary>
@@ -28,7 +24,7 @@ public sealed record ReplicaClaim(string Name, DateTime Now, long? TtlSeconds, l
 /// </summary>
 public sealed class PoolRepository(StateDb db)
 {
-    private const string Columns = "id, name, template_name, replicas, created_at, updated_at";
+    private readonly NamedTable<PoolRecord> _pools = new(db, "pools", "id, name, template_name, replicas, created_at, updated_at", Read);
 
     private static PoolRecord Read(SqliteDataReader r) => new()
     {
@@ -41,34 +37,29 @@ public sealed class PoolRepository(StateDb db)
     };
 
     public void InsertPool(PoolRecord p) =>
-        db.Run($"INSERT INTO pools ({Columns}) VALUES ($id,$name,$template,$replicas,$c,$u)", p.Name,
-            ("$id", p.Id), ("$name", p.Name), ("$template", p.TemplateName), ("$replicas", p.Replicas), ("$c", StateDb.Time(p.CreatedAt)), ("$u", StateDb.Time(p.UpdatedAt)));
+        _pools.Insert(p.Name, ("$id", p.Id), ("$name", p.Name), ("$template", p.TemplateName), ("$replicas", p.Replicas), ("$c", StateDb.Time(p.CreatedAt)), ("$u", StateDb.Time(p.UpdatedAt)));
 
     /// <summary>Writes name, replicas and updated_at (matched by id).</summary>
     public void UpdatePool(PoolRecord p) =>
         db.Run("UPDATE pools SET name=$name, replicas=$replicas, updated_at=$u WHERE id=$id", p.Name,
             ("$id", p.Id), ("$name", p.Name), ("$replicas", p.Replicas), ("$u", StateDb.Time(p.UpdatedAt)));
 
-    public bool DeletePool(string id) => db.Run("DELETE FROM pools WHERE id = $id", null, ("$id", id)) > 0;
+    public bool DeletePool(string id) => _pools.Delete("id", id);
 
-    public PoolRecord? GetPool(string name) =>
-        db.Query($"SELECT {Columns} FROM pools WHERE name = $name", Read, ("$name", name)).FirstOrDefault();
+    public PoolRecord? GetPool(string name) => _pools.ByName(name);
 
-    public PoolRecord? GetPoolById(string id) =>
-        db.Query($"SELECT {Columns} FROM pools WHERE id = $id", Read, ("$id", id)).FirstOrDefault();
+    public PoolRecord? GetPoolById(string id) => _pools.ById(id);
 
-    public List<PoolRecord> AllPools() => db.Query($"SELECT {Columns} FROM pools ORDER BY created_at, name", Read);
+    public List<PoolRecord> AllPools() => _pools.All();
 
-    public List<PoolRecord> ListPools(int limit, int offset, string? nameContains) =>
-        db.Query($"SELECT {Columns} FROM pools WHERE ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
-            Read, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
+    public List<PoolRecord> ListPools(int limit, int offset, string? nameContains) => _pools.Page(limit, offset, nameContains);
 
     public bool TemplateUsedByPool(string templateName) =>
         db.Query("SELECT 1 FROM pools WHERE template_name = $t LIMIT 1", _ => true, ("$t", templateName)).Count > 0;
 
     /// <summary>Pools of a template, oldest first (the order in which claims try them).</summary>
     public List<PoolRecord> PoolsOfTemplate(string templateName) =>
-        db.Query($"SELECT {Columns} FROM pools WHERE template_name = $t ORDER BY created_at, name", Read, ("$t", templateName));
+        _pools.All().Where(p => p.TemplateName == templateName).ToList();
 
     /// <summary>Inserts a replica's sandbox row and marks it as the pool's, in one transaction.</summary>
     public void InsertPoolReplica(SandboxRecord s, string poolId) =>

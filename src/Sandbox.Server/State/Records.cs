@@ -40,17 +40,22 @@ public sealed record SandboxRecord
 
 public sealed record VolumeMount(string VolumeName, string MountPath);
 
-public sealed record TemplateRecord
+/// <summary>What every named resource row has: an id that never changes, a name that may, and its times.</summary>
+public abstract record NamedRecord
 {
     public required string Id { get; init; }
     public required string Name { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+}
+
+public sealed record TemplateRecord : NamedRecord
+{
     public required string Image { get; init; }
     public required string Cpu { get; init; }
     public required string Memory { get; init; }
     public string? Storage { get; init; }
     public IReadOnlyList<VolumeMount> VolumeMounts { get; init; } = [];
-    public required DateTime CreatedAt { get; init; }
-    public required DateTime UpdatedAt { get; init; }
 }
 
 /// <summary>Filters and ordering for listing sandboxes.</summary>

@@ -6,7 +6,7 @@ namespace Sandbox.Server.State;
 /// <summary>The <c>templates</c> table.</summary>
 public sealed class TemplateRepository(StateDb db)
 {
-    private const string Columns = "id, name, image, cpu, memory, storage, volume_mounts, created_at, updated_at";
+    private readonly NamedTable<TemplateRecord> _templates = new(db, "templates", "id, name, image, cpu, memory, storage, volume_mounts, created_at, updated_at", Read);
 
     private static TemplateRecord Read(SqliteDataReader r) => new()
     {
@@ -22,16 +22,12 @@ public sealed class TemplateRepository(StateDb db)
     };
 
     public void InsertTemplate(TemplateRecord t) =>
-        db.Run($"INSERT INTO templates ({Columns}) VALUES ($id,$name,$image,$cpu,$memory,$storage,$vm,$c,$u)", t.Name,
-            ("$id", t.Id), ("$name", t.Name), ("$image", t.Image), ("$cpu", t.Cpu), ("$memory", t.Memory), ("$storage", t.Storage),
+        _templates.Insert(t.Name, ("$id", t.Id), ("$name", t.Name), ("$image", t.Image), ("$cpu", t.Cpu), ("$memory", t.Memory), ("$storage", t.Storage),
             ("$vm", JsonSerializer.Serialize(t.VolumeMounts)), ("$c", StateDb.Time(t.CreatedAt)), ("$u", StateDb.Time(t.UpdatedAt)));
 
-    public TemplateRecord? GetTemplate(string name) =>
-        db.Query($"SELECT {Columns} FROM templates WHERE name = $name", Read, ("$name", name)).FirstOrDefault();
+    public TemplateRecord? GetTemplate(string name) => _templates.ByName(name);
 
-    public List<TemplateRecord> ListTemplates(int limit, int offset, string? nameContains) =>
-        db.Query($"SELECT {Columns} FROM templates WHERE ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
-            Read, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
+    public List<TemplateRecord> ListTemplates(int limit, int offset, string? nameContains) => _templates.Page(limit, offset, nameContains);
 
     public int CountTemplates() => db.Query("SELECT COUNT(*) FROM templates", r => r.GetInt32(0)).Single();
 
@@ -44,5 +40,5 @@ public sealed class TemplateRepository(StateDb db)
                 ("$new", newName), ("$name", name));
         }, newName);
 
-    public bool DeleteTemplate(string name) => db.Run("DELETE FROM templates WHERE name = $name", null, ("$name", name)) > 0;
+    public bool DeleteTemplate(string name) => _templates.Delete("name", name);
 }

@@ -4,20 +4,16 @@ using Microsoft.Data.Sqlite;
 namespace Sandbox.Server.State;
 
 /// <summary>A volume as stored: its image is <c>volumes/{Id}.img</c> under the data dir, exactly <see cref="SizeBytes"/> long.</summary>
-public sealed record VolumeRecord
+public sealed record VolumeRecord : NamedRecord
 {
-    public required string Id { get; init; }
-    public required string Name { get; init; }
     public required long SizeBytes { get; init; }
     public required string StorageClass { get; init; }
-    public required DateTime CreatedAt { get; init; }
-    public required DateTime UpdatedAt { get; init; }
 }
 
 /// <summary>The <c>volumes</c> table and the queries that relate volumes to templates and sandboxes.</summary>
 public sealed class VolumeRepository(StateDb db)
 {
-    private const string Columns = "id, name, size_bytes, storage_class, created_at, updated_at";
+    private readonly NamedTable<VolumeRecord> _volumes = new(db, "volumes", "id, name, size_bytes, storage_class, created_at, updated_at", Read);
 
     // Templates keep volume_mounts as JSON: [{"VolumeName": ..., "MountPath": ...}].
     private const string MountsVolume = "EXISTS (SELECT 1 FROM json_each(templates.volume_mounts) WHERE json_extract(json_each.value, '$.VolumeName') = $volume)";
@@ -33,22 +29,18 @@ public sealed class VolumeRepository(StateDb db)
     };
 
     public void InsertVolume(VolumeRecord v) =>
-        db.Run($"INSERT INTO volumes ({Columns}) VALUES ($id,$name,$size,$class,$c,$u)", v.Name,
-            ("$id", v.Id), ("$name", v.Name), ("$size", v.SizeBytes), ("$class", v.StorageClass), ("$c", StateDb.Time(v.CreatedAt)), ("$u", StateDb.Time(v.UpdatedAt)));
+        _volumes.Insert(v.Name, ("$id", v.Id), ("$name", v.Name), ("$size", v.SizeBytes), ("$class", v.StorageClass), ("$c", StateDb.Time(v.CreatedAt)), ("$u", StateDb.Time(v.UpdatedAt)));
 
-    public VolumeRecord? GetVolume(string name) =>
-        db.Query($"SELECT {Columns} FROM volumes WHERE name = $name", Read, ("$name", name)).FirstOrDefault();
+    public VolumeRecord? GetVolume(string name) => _volumes.ByName(name);
 
-    public List<VolumeRecord> AllVolumes() => db.Query($"SELECT {Columns} FROM volumes", Read);
+    public List<VolumeRecord> AllVolumes() => _volumes.All();
 
-    public List<VolumeRecord> ListVolumes(int limit, int offset, string? nameContains) =>
-        db.Query($"SELECT {Columns} FROM volumes WHERE ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",
-            Read, ("$nc", nameContains), ("$limit", limit), ("$offset", offset));
+    public List<VolumeRecord> ListVolumes(int limit, int offset, string? nameContains) => _volumes.Page(limit, offset, nameContains);
 
     public void UpdateVolumeSize(string id, long sizeBytes, DateTime now) =>
         db.Run("UPDATE volumes SET size_bytes = $size, updated_at = $u WHERE id = $id", null, ("$size", sizeBytes), ("$u", StateDb.Time(now)), ("$id", id));
 
-    public bool DeleteVolume(string id) => db.Run("DELETE FROM volumes WHERE id = $id", null, ("$id", id)) > 0;
+    public bool DeleteVolume(string id) => _volumes.Delete("id", id);
 
     /// <summary>Names of the templates that mount the volume.</summary>
     public List<string> TemplatesMountingVolume(string volumeName) =>
