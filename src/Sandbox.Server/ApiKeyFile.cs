@@ -16,12 +16,7 @@ public static class ApiKeyFile
             if (existing.Length > 0) return existing;
         }
         var key = "sbx_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(key + "\n");
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        Runtime.PrivateFile.Write(path, key + "\n");
         return key;
     }
 }

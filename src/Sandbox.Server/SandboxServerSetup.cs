@@ -59,6 +59,8 @@ public static class SandboxServerSetup
         services.AddSingleton<SnapshotFreezeRepository>();
         services.AddSingleton<NetworkPolicyRepository>();
         services.AddSingleton<ServiceTokenRepository>();
+        services.AddSingleton<RegistryRepository>();
+        services.AddSingleton<DownloadTokenRepository>();
         services.AddSingleton<RootImages>();
         services.AddSingleton<SandboxRuntime>();
         services.AddSingleton<TemplateCatalog>();
@@ -81,6 +83,8 @@ public static class SandboxServerSetup
         services.AddSingleton<FileSearch>();
         services.AddSingleton<ExecWebSocket>();
         services.AddSingleton<ServiceTokens>(); // service URLs (Api/ServiceUrlEndpoints.cs)
+        services.AddSingleton<DownloadLinks>(); // download links (Api/DownloadLinkEndpoints.cs)
+        services.AddSingleton<RegistryService>(); // registries (Api/RegistryEndpoints.cs)
         services.AddSingleton<ServiceProxy>();
         services.AddHostedService<ExpiryService>();
         services.AddHostedService<SandboxWatcher>(); // a sandbox whose init ends becomes failed (SandboxManager.Liveness.cs)
@@ -94,6 +98,7 @@ public static class SandboxServerSetup
         app.Services.GetRequiredService<TemplateCatalog>().SeedDefaults();
         await app.Services.GetRequiredService<SandboxManager>().ReconcileAsync(CancellationToken.None);
         await app.Services.GetRequiredService<SnapshotService>().ReconcileAsync();
+        app.Services.GetRequiredService<RegistryService>().Reconcile();
         app.Services.GetRequiredService<SandboxRuntime>().StartSlotPool();
     }
 

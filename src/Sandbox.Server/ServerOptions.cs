@@ -18,6 +18,11 @@ public sealed class ServerOptions
     public int NetworkResolveSeconds { get; init; } = 300;
     /// <summary>The seccomp profile (Docker's format) sandboxes' filters start from; see Runtime/SeccompProfile.cs.</summary>
     public string SeccompProfile { get; init; } = Runtime.SeccompProfile.DefaultPath;
+    /// <summary>
+    /// Where <c>POST /snapshots</c> may read local images (canonical paths, <c>--image-dir</c>, repeatable); empty: any
+    /// absolute path on the host (the default; see docs/local-server.md on image snapshots).
+    /// </summary>
+    public IReadOnlyList<string> ImageDirs { get; init; } = [];
 
     /// <summary>Bytes of stdout and of stderr that POST /execute keeps and answers (each stream); the rest is drained and counted.</summary>
     public long ExecOutputLimit { get; init; } = DefaultExecOutputLimit;
@@ -34,7 +39,7 @@ public sealed class ServerOptions
     public const long DefaultDetachedOutputBudget = 128L << 20;
 
     public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]"
-        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH]";
+        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH] [--image-dir DIR]...";
 
     public static ServerOptions Parse(string[] args)
     {
@@ -47,6 +52,7 @@ public sealed class ServerOptions
         var outputBudget = DefaultOutputBudget;
         var detachedSessions = DefaultDetachedSessions;
         var detachedBudget = DefaultDetachedOutputBudget;
+        var imageDirs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -65,6 +71,10 @@ public sealed class ServerOptions
                     if (!int.TryParse(Value(), out resolveSeconds) || resolveSeconds < 1) throw new ArgumentException("--network-resolve-interval must be a whole number of seconds >= 1");
                     break;
                 case "--seccomp-profile": seccomp = Path.GetFullPath(Value()); break;
+                case "--image-dir":
+                    var dir = Value();
+                    imageDirs.Add(Directory.Exists(dir) && Runtime.Native.RealPath(dir) is { } real ? real : throw new ArgumentException($"--image-dir takes an existing directory (got '{dir}')"));
+                    break;
                 case "--exec-output-limit": execOutputLimit = Bytes("--exec-output-limit", Value(), 1024); break;
                 case "--output-budget": outputBudget = Bytes("--output-budget", Value(), 1L << 20); break;
                 case "--detached-output-budget": detachedBudget = Bytes("--detached-output-budget", Value(), 0); break;
@@ -95,6 +105,7 @@ public sealed class ServerOptions
             OutputBudget = outputBudget,
             DetachedSessions = detachedSessions,
             DetachedOutputBudget = detachedBudget,
+            ImageDirs = imageDirs,
         };
     }
 

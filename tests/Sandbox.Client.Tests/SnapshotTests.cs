@@ -59,9 +59,12 @@ public sealed class SnapshotTests(ServerFixture fx)
         Assert.Equal("SnapshotNotFound", create.ErrorId());
         var box = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Snapshots.StartAsync("no-such-box", fx.NewName("s")));
         Assert.Equal("SandboxNotFound", box.ErrorId());
-        var image = await Assert.ThrowsAsync<SandboxNotSupportedException>(() =>
+        // A registry reference is a failed snapshot (the server pulls nothing), as a failed pull is on the hosted API.
+        var image = await Assert.ThrowsAsync<SandboxSnapshotFailedException>(() =>
             Client.Snapshots.ImportAsync(new CreateImageSnapshotRequest { Name = fx.NewName("img"), DockerImage = "python:3.12", FsCapacityBytes = 1L << 30 }));
+        Assert.Contains("pulls no images", image.Message);
         Assert.Contains("docker save", image.Message);
+        await Client.Snapshots.DeleteAsync(image.Snapshot.Id);
     }
 
     [Fact]

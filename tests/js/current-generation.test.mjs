@@ -2,9 +2,12 @@
 // (`langsmith/sandbox`) against the local server, which serves the older generation at the same time.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Langsmith } from "langsmith";
+import { statSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Langsmith, ConflictError, NotFoundError, UnprocessableEntityError } from "langsmith";
 import {
   SandboxClient,
+  LangSmithResourceCreationError,
   LangSmithResourceNotFoundError,
   LangSmithSandboxError,
   LangSmithSandboxOperationError,
@@ -277,4 +280,140 @@ test("glob and grep: relative patterns under a directory, literal search, trunca
     await assert.rejects(sb.glob("[unclosed", "/home/user"), (e) => e instanceof LangSmithSandboxError && /pattern/.test(e.message));
     await assert.rejects(sb.grep("x", "relative/dir"), (e) => e instanceof LangSmithSandboxError && /path/.test(e.message));
   });
+
+test("snapshots: createSnapshot from a built-in boots it; a registry reference fails saying nothing is pulled", async () => {
+  const name = uniqueName("img");
+  const snap = await ctx.client.createSnapshot(name, "python", 1024 ** 3, { timeout: 30 });
+  try {
+    assert.equal(snap.status, "ready");
+    assert.equal(snap.docker_image, "python");
+    assert.deepEqual(snap.tags, ["latest"]);
+    assert.equal((await ctx.client.getSnapshot(`${name}:latest`)).id, snap.id);
+    await withSandbox(async (sb) => {
+      assert.equal(sb.snapshot_id, snap.id);
+      assert.equal((await sb.run("python3 -c 'print(6 * 7)'")).stdout.trim(), "42");
+    }, { snapshotName: name });
+  } finally {
+    await ctx.client.deleteSnapshot(snap.id);
+  }
+  await assert.rejects(ctx.client.createSnapshot(uniqueName("pull"), "docker.io/library/alpine:3.20", 1024 ** 3, { timeout: 30 }),
+    (e) => e instanceof LangSmithResourceCreationError && /pulls no images/.test(e.message));
+  await assert.rejects(ctx.client.createSnapshot(uniqueName("nopath"), "/nonexistent/image.tar", 1024 ** 3), LangSmithValidationError);
+  for (const failed of (await ctx.client.listSnapshots({ limit: 500 })).filter((s) => s.status === "failed")) await ctx.client.deleteSnapshot(failed.id);
+});
+
+test("snapshot tags: the generated client tags, resolves name:tag, lists tags by name, filters labels and deletes by reference", async () => {
+  const gen = generatedClient();
+  const name = uniqueName("tag");
+  const team = uniqueName("team");
+  const v1 = await gen.sandboxes.snapshots.create({ name, docker_image: "base", fs_capacity_bytes: 1024 ** 3, tag: "v1", labels: { team } });
+  const latest = await gen.sandboxes.snapshots.create({ name, docker_image: "base", fs_capacity_bytes: 1024 ** 3, labels: { team, tier: "gold" } });
+  try {
+    assert.deepEqual(v1.tags, ["v1"]);
+    assert.deepEqual(latest.labels, { team, tier: "gold" });
+    assert.equal((await gen.sandboxes.snapshots.retrieve(`${name}:v1`)).id, v1.id);
+    assert.equal((await gen.sandboxes.snapshots.retrieve(name)).id, latest.id);
+    const byName = await gen.sandboxes.snapshots.retrieveByName(name);
+    assert.deepEqual(byName, { name, tags: [{ tag: "latest", snapshot_id: latest.id }, { tag: "v1", snapshot_id: v1.id }] });
+    const labelled = [];
+    for await (const s of gen.sandboxes.snapshots.list({ label: [`team=${team}`, "tier"] })) labelled.push(s.id);
+    assert.deepEqual(labelled, [latest.id]);
+
+    // Re-tagging moves latest; the SDK's own create boots a tag by reference.
+    const moved = await gen.sandboxes.snapshots.create({ name, docker_image: "base", fs_capacity_bytes: 1024 ** 3 });
+    assert.deepEqual((await gen.sandboxes.snapshots.retrieve(latest.id)).tags, []);
+    await withSandbox(async (sb) => assert.equal(sb.snapshot_id, v1.id), { snapshotName: `${name}:v1` });
+    await gen.sandboxes.snapshots.delete(`${name}:latest`);
+    await assert.rejects(gen.sandboxes.snapshots.retrieve(moved.id), NotFoundError);
+    await assert.rejects(gen.sandboxes.snapshots.create({ name, docker_image: "base", fs_capacity_bytes: 1024 ** 3, tag: "bad tag" }), UnprocessableEntityError);
+  } finally {
+    for (const s of [v1, latest]) await gen.sandboxes.snapshots.delete(s.id).catch(() => {});
+  }
+  await assert.rejects(gen.sandboxes.snapshots.retrieveByName(name), NotFoundError);
+});
+
+test("download links: generateDownloadURL serves one file without the API key, with HEAD and Range, until it expires", async () => {
+  await withSandbox(async (sb) => {
+    await sb.write("/home/user/report.txt", "hello from a link");
+    const link = await sb.generateDownloadURL("/home/user/report.txt", { contentType: "text/plain", contentDisposition: "inline" });
+    assert.equal(link.expires_at, null);
+    assert.ok(link.download_url.endsWith(link.token));
+    const got = await fetch(link.download_url); // no X-Api-Key
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), "hello from a link");
+    assert.equal(got.headers.get("content-type"), "text/plain");
+    assert.match(got.headers.get("content-disposition"), /^inline; filename=/);
+    assert.equal(got.headers.get("content-security-policy"), "sandbox");
+    const head = await fetch(link.download_url, { method: "HEAD" });
+    assert.equal(head.headers.get("content-length"), "17");
+    const part = await fetch(link.download_url, { headers: { Range: "bytes=6-9" } });
+    assert.equal(part.status, 206);
+    assert.equal(await part.text(), "from");
+    assert.equal((await fetch(link.download_url.slice(0, -2) + "xx")).status, 404);
+
+    const short = await ctx.client.generateDownloadURL(sb.name, "report.txt", { expiresInSeconds: 1 });
+    assert.ok(Date.parse(short.expires_at) - Date.now() < 5_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await fetch(short.download_url)).status, 403);
+    await assert.rejects(ctx.client.generateDownloadURL(sb.name, "report.txt", { contentDisposition: "download" }),
+      (e) => e instanceof LangSmithValidationError && e.field === "content_disposition");
+  });
+});
+
+test("registries: CRUD through the generated client; the password lives in a 0600 file and is never answered", async () => {
+  const gen = generatedClient();
+  const name = uniqueName("reg");
+  const password = `pw-${uniqueName("secret")}`;
+  const created = await gen.sandboxes.registries.create({ name, url: "ghcr.io/acme", username: "robot", password });
+  try {
+    assert.equal(created.name, name);
+    assert.equal(created.auth_type, "DOCKER_CONFIG");
+    const file = join(ctx.server.dataDir, "registries", `${created.id}.password`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, "utf8"), password);
+    const seen = [created, await gen.sandboxes.registries.retrieve(name), await gen.sandboxes.registries.list({ name_contains: name })];
+    assert.deepEqual(seen[2].registries.map((r) => r.id), [created.id]);
+    await assert.rejects(gen.sandboxes.registries.create({ name, url: "ghcr.io/acme", username: "robot", password }), ConflictError);
+    await assert.rejects(gen.sandboxes.registries.create({ name: uniqueName("aws"), url: "1.dkr.ecr.us-east-1.amazonaws.com", auth_type: "AWS_ROLE", aws_role_arn: "arn:aws:iam::1:role/x" }), UnprocessableEntityError);
+    seen.push(await gen.sandboxes.registries.update(name, { password: `${password}-2`, url: "ghcr.io/acme2" }));
+    assert.equal(seen.at(-1).url, "ghcr.io/acme2");
+    for (const answer of seen) assert.ok(!JSON.stringify(answer).includes(password), `the password leaked: ${JSON.stringify(answer)}`);
+
+    await assert.rejects(ctx.client.createSnapshot(uniqueName("regsnap"), "ghcr.io/acme/app:1", 1024 ** 3, { registryId: created.id, timeout: 10 }),
+      (e) => e instanceof LangSmithResourceCreationError && /pulls no images/.test(e.message));
+  } finally {
+    await gen.sandboxes.registries.delete(name);
+  }
+  await assert.rejects(gen.sandboxes.registries.retrieve(name), NotFoundError);
+  for (const failed of (await ctx.client.listSnapshots({ limit: 500 })).filter((s) => s.status === "failed")) await ctx.client.deleteSnapshot(failed.id);
+});
+
+test("proxy_config: access_control becomes the network policy; remote-only features are validation errors naming the field", async () => {
+  const gen = generatedClient();
+  await withSandbox(async (sb) => {
+    const seen = await gen.sandboxes.boxes.retrieve(sb.name);
+    assert.deepEqual(seen.proxy_config, { access_control: { deny_list: ["203.0.113.9/32", "blocked.example"] } });
+    assert.equal(seen.network_policy.mode, "allow-all-except");
+    assert.deepEqual(seen.labels, { team: "a" });
+    const listed = [];
+    for await (const b of gen.sandboxes.boxes.list({ label: ["team=a"], name_contains: sb.name })) listed.push(b.name);
+    assert.deepEqual(listed, [sb.name]);
+    const patched = await ctx.client.updateSandbox(sb.name, { proxyConfig: { access_control: { allow_list: ["198.51.100.0/24"] } } });
+    assert.equal(patched.name, sb.name);
+    assert.deepEqual((await gen.sandboxes.boxes.retrieve(sb.name)).proxy_config, { access_control: { allow_list: ["198.51.100.0/24"] } });
+    await assert.rejects(ctx.client.serviceUrl(sb.name, { port: 8080, access: "restricted" }),
+      (e) => e instanceof LangSmithValidationError && e.field === "access");
+  }, { proxyConfig: { access_control: { deny_list: ["203.0.113.9", "Blocked.Example"] } }, labels: { team: "a" } });
+
+  const refused = [
+    [{ proxyConfig: { rules: [{ name: "h", match_hosts: ["api.x.com"], headers: [{ name: "A", type: "plaintext", value: "b" }] }] } }, "rules"],
+    [{ proxyConfig: { callbacks: [{ match_hosts: ["x.com"], ttl_seconds: 60, url: "https://cb.example" }] } }, "callbacks"],
+    [{ proxyConfig: { access_control: { allow_list: ["~^api\\."] } } }, "allow_list"],
+    [{ mountConfig: { mounts: [{ id: "g", type: "git", mount_path: "/src", git: { remote_url: "https://github.com/x/y.git" } }] } }, "mount_config"],
+    [{ accessDelegation: { mode: "INHERIT" } }, "access_delegation"],
+  ];
+  for (const [options, field] of refused) {
+    await assert.rejects(ctx.client.createSandbox({ name: uniqueName("refuse"), ...options }),
+      (e) => e instanceof LangSmithValidationError && e.field === field && /not supported by the local server/.test(e.message), `${field} was not refused`);
+  }
 });

@@ -26,7 +26,7 @@ Describe 'New-SandboxSnapshot' {
     It 'returns at once with -NoWait' {
         $box = New-Sandbox -Template base
         $snap = New-SandboxSnapshot -Sandbox $box.Name -Name (New-TestName -Prefix 'snap') -NoWait
-        $snap.Status | Should -BeIn @('provisioning', 'ready')
+        $snap.Status | Should -BeIn @('building', 'ready')
         Remove-SandboxSnapshot -Id $snap.Id -Force
         $box | Remove-Sandbox -Force
     }

@@ -4,8 +4,9 @@ using System.Text;
 namespace Sandbox.Server.Api;
 
 /// <summary>
-/// <c>X-Api-Key</c> on every request but <c>/healthz</c> and service URLs (those are authorised by their own token,
-/// see <see cref="ServiceUrlEndpoints"/>): missing is 401, wrong is 403.
+/// <c>X-Api-Key</c> on every request but <c>/healthz</c>, service URLs and download links (those are authorised by
+/// their own tokens, see <see cref="ServiceUrlEndpoints"/> and <see cref="DownloadLinkEndpoints"/>): missing is 401,
+/// wrong is 403.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
 {
@@ -13,7 +14,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
 
     public async Task InvokeAsync(HttpContext ctx)
     {
-        if (ctx.Request.Path == "/healthz" || ServiceUrlEndpoints.IsServiceRequest(ctx.Request.Path))
+        if (ctx.Request.Path == "/healthz" || ServiceUrlEndpoints.IsServiceRequest(ctx.Request.Path) || DownloadLinkEndpoints.IsLinkRequest(ctx.Request.Path))
         {
             await next(ctx);
             return;

@@ -83,9 +83,10 @@ public static class ControlPlaneEndpoints
         var status = page.Choice("status", SandboxStatus.All);
         var sortBy = page.Choice("sort_by", SortKeys, "created_at")!;
         var descending = page.Descending(fallback: true);
+        var labels = SnapshotInput.LabelFilters(req, page);
         page.RefuseUnsupportedFilters();
         page.ThrowIfInvalid();
-        var rows = manager.List(new SandboxQuery(page.Fetch, page.Offset, page.NameContains, status, req.Query["template_name"], sortBy, descending));
+        var rows = manager.List(new SandboxQuery(page.Fetch, page.Offset, page.NameContains, status, req.Query["template_name"], sortBy, descending, labels));
         return Results.Json(page.Answer("sandboxes", rows, r => Json.Sandbox(r, req)));
     }
 }

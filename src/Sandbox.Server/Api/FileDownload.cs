@@ -10,12 +10,22 @@ namespace Sandbox.Server.Api;
 /// </summary>
 public static class FileDownload
 {
-    public static async Task ServeAsync(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher)
+    /// <summary>The dataplane's <c>/download?path=</c>.</summary>
+    public static Task ServeAsync(string id, HttpContext ctx, SandboxManager manager, CommandLauncher launcher) =>
+        ServeFileAsync(id, DataplaneEndpoints.RequirePath(ctx.Request), ctx, manager, launcher, Served.Plain);
+
+    /// <summary>How a file is labelled: its media type, and a <c>Content-Disposition</c> (none for the dataplane's own downloads).</summary>
+    public sealed record Served(string ContentType, string? Disposition)
+    {
+        public static readonly Served Plain = new("application/octet-stream", null);
+    }
+
+    /// <summary>Serves one file of a sandbox (the dataplane's download, or a download link's pinned file).</summary>
+    public static async Task ServeFileAsync(string id, string path, HttpContext ctx, SandboxManager manager, CommandLauncher launcher, Served served)
     {
         var req = ctx.Request;
         var res = ctx.Response;
         var ct = ctx.RequestAborted;
-        var path = DataplaneEndpoints.RequirePath(req);
         CommandLauncher.RejectPseudoFilesystem(path);
         var sandbox = await manager.RequireReadyAsync(id);
         manager.Touch(id);
@@ -63,7 +73,8 @@ public static class FileDownload
             }
         }
         SetValidators(res, version);
-        res.ContentType = "application/octet-stream";
+        res.ContentType = served.ContentType;
+        if (served.Disposition is { } disposition) res.Headers.ContentDisposition = disposition;
         res.ContentLength = count;
         if (HttpMethods.IsHead(req.Method)) return;
         long sent = 0;

@@ -26,10 +26,13 @@ public static class Json
         stopped_at = r.StoppedAt,
         snapshot_id = r.SnapshotId,
         vcpus = r.Vcpus,
+        cpu_millicores = (long)Math.Round(r.CpuLimit * 1000), // the CPU quota (a template's fractional cpu, vcpus, or cpu_millicores)
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
         run_config = r.RunConfig is { } rc ? new { user = rc.User, work_dir = rc.WorkDir, env_vars = rc.EnvVars } : null,
         network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),
+        proxy_config = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.DescribeProxyConfig(r.Id),
+        labels = req.HttpContext.RequestServices.GetService<Services.SandboxManager>()?.LabelsOf(r.Id),
     };
 
     public static object Template(TemplateRecord t) => new

@@ -65,12 +65,11 @@ public sealed class ListPaging
     }
 
     /// <summary>
-    /// Refuses a filter this server cannot apply (<c>label</c>: there are no labels here) rather than ignoring it, and
-    /// accepts <c>created_by=me</c> (everything was created with this server's one API key).
+    /// Refuses a <c>created_by</c> this server cannot apply rather than ignoring it, and accepts <c>created_by=me</c>
+    /// (everything was created with this server's one API key). Labels are filtered by <c>SnapshotInput.LabelFilters</c>.
     /// </summary>
     public void RefuseUnsupportedFilters()
     {
-        if (_req.Query.ContainsKey("label")) Fail("label", "labels are not supported by the local server: nothing carries one", "not_supported");
         if (_req.Query.TryGetValue("created_by", out var by) && by.ToString() != "me")
             Fail("created_by", "only 'me' is supported: the local server has one user, the holder of its API key", "not_supported");
     }

@@ -21,10 +21,13 @@ public static class SandboxApi
             PoolEndpoints.Map(api);
             SnapshotEndpoints.Map(api);
             ServiceUrlEndpoints.MapIssue(api);
+            RegistryEndpoints.Map(api);
+            DownloadLinkEndpoints.MapIssue(api);
         }
         DataplaneEndpoints.Map(app);
         FileSearchEndpoints.Map(app);
         ServiceUrlEndpoints.MapProxy(app);
+        DownloadLinkEndpoints.MapLink(app);
         app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }

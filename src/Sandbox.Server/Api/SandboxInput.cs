@@ -14,6 +14,7 @@ public static class SandboxInput
         var snapshotName = body.String("snapshot_name");
         var snapshotReference = SnapshotReference(body);
         var vcpus = body.Integer("vcpus", 1, Limits.MaxVcpus);
+        var millicores = body.Integer("cpu_millicores", 10, Limits.MaxVcpus * 1000L);
         var mem = body.Integer("mem_bytes", Limits.MinMemoryBytes, Limits.HostMemoryBytes);
         var fs = body.Integer("fs_capacity_bytes", Limits.MinMemoryBytes, long.MaxValue);
         var ttl = Ttl(body, "ttl_seconds", options);
@@ -25,6 +26,8 @@ public static class SandboxInput
         var autoPause = body.Bool("auto_pause") ?? false;
         var networkPolicy = NetworkPolicyInput.Read(body);
         var runConfig = RunConfigInput.Read(body);
+        var labels = SnapshotInput.Labels(body);
+        RefuseRemoteFeatures(body);
         // At most one source; each one after the first is named. None: the built-in python snapshot.
         var sources = new (string Field, string? Value)[] { ("template_name", templateName), ("snapshot_id", snapshotId), ("snapshot_name", snapshotName), ("snapshot", snapshotReference) };
         foreach (var (field, _) in sources.Where(s => s.Value is not null).Skip(1))
@@ -38,6 +41,7 @@ public static class SandboxInput
             SnapshotName = snapshotName,
             SnapshotReference = snapshotReference,
             Vcpus = vcpus,
+            CpuMillicores = millicores,
             MemBytes = mem,
             FsCapacityBytes = fs,
             TtlSeconds = ttl,
@@ -47,7 +51,31 @@ public static class SandboxInput
             AutoPause = autoPause,
             NetworkPolicy = networkPolicy,
             RunConfig = runConfig,
+            Labels = labels,
         };
+    }
+
+    /// <summary>
+    /// Fields of the hosted API that need something the local server does not have: each one given is a 422
+    /// <c>value_error</c> saying so, never ignored. <c>mount_config</c> (S3, GCS, git and Context Hub mounts need remote
+    /// storage and credentials; volumes mount through templates), <c>access_delegation</c> (there is no LangSmith API to
+    /// call as the creator).
+    /// </summary>
+    private static void RefuseRemoteFeatures(JsonInput body)
+    {
+        if (body.Has("mount_config"))
+            body.Fail("mount_config", "remote mounts (s3, gcs, git, contexthub) are not supported by the local server; omit mount_config (volumes mount through a template's volume_mounts)");
+        foreach (var field in new[] { "preserve_memory_on_stop", "restore_memory" })
+            if (body.Bool(field) == true)
+                body.Fail(field, $"memory snapshots are not supported by the local server (a stop ends the sandbox's processes, its files stay); omit {field} or give false");
+        if (body.Bool("persistent") == false)
+            body.Fail("persistent", "disposable sandboxes (writes discarded at every stop) are not supported by the local server: every sandbox keeps its files across stops; omit persistent or give true");
+        if (body.Has("tag_value_ids"))
+            body.Fail("tag_value_ids", "LangSmith resource tags are not supported by the local server (use labels); omit tag_value_ids");
+        if (body.Has("volumes"))
+            body.Fail("volumes", "attaching volumes at create is not supported by the local server yet; mount volumes through a template's volume_mounts and create from template_name");
+        if (body.Has("access_delegation"))
+            body.Fail("access_delegation", "access delegation is not supported by the local server: there is no LangSmith API for code in the sandbox to call as its creator; omit access_delegation");
     }
 
     public static UpdateSandboxRequest Update(JsonInput body, ServerOptions options)
@@ -58,6 +86,7 @@ public static class SandboxInput
         var deleteAfterStop = Ttl(body, "delete_after_stop_seconds", options);
         var networkPolicy = NetworkPolicyInput.Read(body);
         var runConfig = RunConfigInput.Read(body);
+        RefuseRemoteFeatures(body);
         body.ThrowIfInvalid();
         return new UpdateSandboxRequest
         {
@@ -73,23 +102,18 @@ public static class SandboxInput
         };
     }
 
-    /// <summary>
-    /// <c>snapshot</c>: a snapshot id or <c>name[:tag]</c>. There are no tags yet, so only the default tag
-    /// <c>latest</c> (the same as a bare name) is accepted; another tag is a 422 saying so.
-    /// </summary>
+    /// <summary><c>snapshot</c>: a snapshot id or <c>name[:tag]</c> (a bare name is <c>name:latest</c>), resolved by the service.</summary>
     private static string? SnapshotReference(JsonInput body)
     {
         var reference = body.String("snapshot");
         if (reference is null) return null;
-        var colon = reference.IndexOf(':');
-        if (colon < 0) return reference;
-        var (name, tag) = (reference[..colon], reference[(colon + 1)..]);
-        if (name.Length == 0 || tag != "latest")
+        var (name, tag) = SnapshotService.SplitReference(reference);
+        if (name.Length == 0 || tag is { Length: 0 } || reference.Contains('\0'))
         {
-            body.Fail("snapshot", $"'{reference}': snapshot tags are not supported by the local server yet; give a snapshot id, a name, or name:latest");
+            body.Fail("snapshot", $"'{reference}' is not a snapshot id or name[:tag]");
             return null;
         }
-        return name;
+        return reference;
     }
 
     private static long? Ttl(JsonInput body, string field, ServerOptions options)

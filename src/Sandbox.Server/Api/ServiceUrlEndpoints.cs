@@ -39,7 +39,14 @@ public static class ServiceUrlEndpoints
         var body = await JsonInput.ReadAsync(req);
         var port = body.Integer("port", 1, 65535, required: true);
         var expiresIn = body.Integer("expires_in_seconds", 1, MaxExpiresInSeconds) ?? DefaultExpiresInSeconds;
-        body.ThrowIfInvalid();
+        // Login modes need LangSmith's login; "off" (remove a login grant, mint a token) is token mode here: there are no grants.
+        if (body.String("access") is { } access && access != "off")
+            body.Fail("access", access is "restricted" or "workspace"
+                ? $"access '{access}' (a LangSmith login) is not supported by the local server: it has no LangSmith login; omit access for a token URL"
+                : "must be one of: restricted, workspace, off (the local server serves token URLs only: omit access or give off)");
+        if (body.Has("embed_origins"))
+            body.Fail("embed_origins", "embedding service URLs in other origins' frames is not supported by the local server; omit embed_origins");
+        body.ThrowIfInvalidAsValueErrors();
         var issued = await tokens.IssueAsync(name, (int)port!.Value, expiresIn);
         var url = ServiceUrl(req, issued.SandboxId, issued.Port);
         return Results.Json(new

@@ -3,7 +3,10 @@ using Sandbox.Server.State;
 
 namespace Sandbox.Server.Api;
 
-/// <summary>Snapshot routes: <c>POST /boxes/{name}/snapshot</c>, <c>/snapshots</c> and <c>/snapshots/{id}</c>.</summary>
+/// <summary>
+/// Snapshot routes: <c>POST /boxes/{name}/snapshot</c>, <c>/snapshots</c>, <c>/snapshots/{id or name[:tag]}</c> and
+/// <c>/snapshots-by-name/{name}</c>.
+/// </summary>
 public static class SnapshotEndpoints
 {
     public static object Snapshot(SnapshotRecord s) => new
@@ -16,32 +19,42 @@ public static class SnapshotEndpoints
         fs_used_bytes = s.FsUsedBytes,
         source_sandbox_id = s.SourceSandboxId,
         docker_image = s.DockerImage,
+        registry_id = s.RegistryId,
+        tags = s.Tags,
+        labels = s.Labels,
         created_at = s.CreatedAt,
         updated_at = s.UpdatedAt,
     };
 
-    private static readonly string[] StatusFilters = [SnapshotStatus.Provisioning, "building", SnapshotStatus.Ready, SnapshotStatus.Failed, "deleting"];
+    // "provisioning" is the older name of building; "deleting" matches none: a deleted snapshot is gone from the API at once.
+    private static readonly string[] StatusFilters = [SnapshotStatus.Building, "provisioning", SnapshotStatus.Ready, SnapshotStatus.Failed, "deleting"];
 
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/boxes/{name}/snapshot", async (string name, HttpRequest req, SnapshotService snapshots, SandboxManager sandboxes) =>
             Results.Json(Snapshot(snapshots.Capture(sandboxes, name, SnapshotInput.Capture(await JsonInput.ReadAsync(req)))), statusCode: 201));
-        api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots) =>
-            Results.Json(Snapshot(snapshots.Import(SnapshotInput.Import(await JsonInput.ReadAsync(req)))), statusCode: 201));
+        api.MapPost("/snapshots", async (HttpRequest req, SnapshotService snapshots, RegistryService registries, ServerOptions options) =>
+        {
+            var request = SnapshotInput.Import(await JsonInput.ReadAsync(req), options);
+            if (request.RegistryId is { } registryId && !registries.Exists(registryId))
+                throw ValidationException.For(["body", "registry_id"], $"no registry has the id '{registryId}' (GET /registries lists them)");
+            return Results.Json(Snapshot(snapshots.Import(request)), statusCode: 201);
+        });
         api.MapGet("/snapshots", (HttpRequest req, SnapshotService snapshots) =>
         {
             // limit 1-500, default 50 (the hosted API's); oldest first unless sort_order says otherwise.
             var page = ListPaging.Begin(req, defaultLimit: 50, maxLimit: 500);
             var status = page.Choice("status", StatusFilters) switch
             {
-                "building" => SnapshotStatus.Provisioning, // the current generation's name for a snapshot being made
-                var s => s, // "deleting" matches none: a deleted snapshot is gone from the API at once
+                "provisioning" => SnapshotStatus.Building,
+                var s => s,
             };
             var sortBy = page.Choice("sort_by", ["name", "status", "created_at"], "created_at")!;
             var descending = page.Descending(fallback: false);
+            var labels = SnapshotInput.LabelFilters(req, page);
             page.RefuseUnsupportedFilters();
             page.ThrowIfInvalid();
-            return Results.Json(page.Answer("snapshots", snapshots.List(new SnapshotQuery(page.Fetch, page.Offset, page.NameContains, status, sortBy, descending)), Snapshot));
+            return Results.Json(page.Answer("snapshots", snapshots.List(new SnapshotQuery(page.Fetch, page.Offset, page.NameContains, status, sortBy, descending, labels)), Snapshot));
         });
         api.MapGet("/snapshots/{id}", (string id, SnapshotService snapshots) => Results.Json(Snapshot(snapshots.Get(id))));
         api.MapDelete("/snapshots/{id}", async (string id, SnapshotService snapshots) =>
@@ -49,5 +62,7 @@ public static class SnapshotEndpoints
             await snapshots.DeleteAsync(id);
             return Results.NoContent();
         });
+        api.MapGet("/snapshots-by-name/{name}", (string name, SnapshotService snapshots) =>
+            Results.Json(new { name, tags = snapshots.TagsOf(name).Select(t => new { tag = t.Tag, snapshot_id = t.SnapshotId }) }));
     }
 }

@@ -66,6 +66,27 @@ internal static unsafe partial class Native
 
     public static int Chown(string path, int owner, int group) => chown(path, owner, group);
 
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint realpath(string path, nint resolved);
+
+    [LibraryImport("libc")]
+    private static partial void free(nint p);
+
+    /// <summary>The canonical path (every symlink and <c>..</c> resolved), or null when it does not exist.</summary>
+    public static string? RealPath(string path)
+    {
+        var p = realpath(path, 0);
+        if (p == 0) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(p);
+        }
+        finally
+        {
+            free(p);
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, int owner, int group);
 

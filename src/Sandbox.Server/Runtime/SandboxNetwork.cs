@@ -10,8 +10,11 @@ namespace Sandbox.Server.Runtime;
 /// <summary>The addresses of one sandbox's /30: the host end (its default gateway) and the sandbox end.</summary>
 public sealed record NetworkSlot(int Index, IPAddress Host, IPAddress Sandbox, string HostIf, string PeerIf);
 
-/// <summary>What the rules inside a sandbox's network namespace let out.</summary>
-public sealed record EgressRules(bool AllowAll, IReadOnlyList<string> AllowCidrs, bool AllowServerPort);
+/// <summary>
+/// What the rules inside a sandbox's network namespace let out: everything (<paramref name="AllowAll"/>) but
+/// <paramref name="DenyCidrs"/>, or only <paramref name="AllowCidrs"/>.
+/// </summary>
+public sealed record EgressRules(bool AllowAll, IReadOnlyList<string> AllowCidrs, bool AllowServerPort, IReadOnlyList<string>? DenyCidrs = null);
 
 /// <summary>
 /// The network plumbing of sandboxes that may talk to the outside: a veth pair per sandbox (host end on the host,
@@ -188,6 +191,11 @@ public sealed class SandboxNetwork
         {
             var blocked = HostAddresses().Append(slot.Host.ToString()).Distinct().ToList();
             sb.Append($"    ip daddr {{ {string.Join(", ", blocked)} }} tcp dport {apiPort} reject with tcp reset\n");
+        }
+        if (allowAll && rules.DenyCidrs is { Count: > 0 } denied)
+        {
+            // Before any accept of established traffic: a connection opened before the address was denied is cut too.
+            sb.Append($"    ip daddr {{ {string.Join(", ", denied)} }} reject with icmpx admin-prohibited\n");
         }
         if (!allowAll)
         {

@@ -17,9 +17,16 @@ namespace Sandbox.Server.Services;
 /// </summary>
 public static partial class ImageImporter
 {
+    public const string LocalForms =
+        "an absolute path on the server's host to an OCI image layout directory (with oci-layout and index.json) " +
+        "or a 'docker save' tarball (.tar, optionally gzipped)";
+
     public const string SupportedForms =
-        "docker_image must be an absolute path on the server's host to an OCI image layout directory (with oci-layout and index.json) " +
-        "or a 'docker save' tarball (.tar, optionally gzipped); registry references such as 'python:3.12' are not supported by the local server";
+        "docker_image must be " + LocalForms + "; registry references such as 'python:3.12' are not supported by the local server";
+
+    /// <summary>True when <paramref name="reference"/> is meant as a local image (an absolute path, maybe with an <c>oci:</c> or <c>docker-archive:</c> prefix), not a registry reference.</summary>
+    public static bool LooksLocal(string reference) =>
+        reference.StartsWith('/') || reference.StartsWith("oci:", StringComparison.Ordinal) || reference.StartsWith("docker-archive:", StringComparison.Ordinal);
 
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
@@ -34,6 +41,17 @@ public static partial class ImageImporter
         if (Directory.Exists(path))
             return File.Exists(Path.Combine(path, "index.json")) || File.Exists(Path.Combine(path, "manifest.json"));
         return File.Exists(path);
+    }
+
+    /// <summary>
+    /// The canonical path of a local image (<see cref="LooksImportable"/> said yes) when it lies in one of
+    /// <paramref name="imageDirs"/> (or anywhere when there are none), else null. The import reads this canonical path,
+    /// so a symlink given in the request cannot lead outside the directories.
+    /// </summary>
+    public static string? AllowedPath(string path, IReadOnlyList<string> imageDirs)
+    {
+        if (Runtime.Native.RealPath(path) is not { } real) return null;
+        return imageDirs.Count == 0 || imageDirs.Any(d => real == d || real.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)) ? real : null;
     }
 
     /// <summary>Unpacks the image at <paramref name="path"/> into <paramref name="rootfs"/> (an empty directory); <paramref name="scratch"/> is for a tarball's contents.</summary>

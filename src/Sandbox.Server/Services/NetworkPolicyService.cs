@@ -7,9 +7,12 @@ using Sandbox.Server.State;
 namespace Sandbox.Server.Services;
 
 /// <summary>
-/// Outbound network policy of sandboxes (extension <c>network_policy</c>): <c>deny-all</c> (default; loopback only),
-/// <c>allow-all</c> (a veth pair with NAT), <c>custom</c> (the same, egress limited to <c>allow_cidrs</c> and the
-/// addresses <c>allow_domains</c> resolve to, re-resolved on a schedule). The policy is stored per sandbox and applied
+/// Outbound network policy of sandboxes (extension <c>network_policy</c>, or the current generation's
+/// <c>proxy_config.access_control</c>): <c>deny-all</c> (default; loopback only), <c>allow-all</c> (a veth pair with
+/// NAT), <c>custom</c> (the same, egress limited to <c>allow_cidrs</c> and the addresses <c>allow_domains</c> resolve
+/// to), <c>allow-all-except</c> (egress to anything but <c>deny_cidrs</c> and the addresses <c>deny_domains</c> resolve
+/// to); domains are re-resolved on a schedule. The listed CIDRs and domains of either list mode are stored in the
+/// record's <c>AllowCidrs</c>/<c>AllowDomains</c> (the columns' names predate deny lists). The policy is stored per sandbox and applied
 /// whenever the sandbox boots; stop and delete remove what it set up.
 /// </summary>
 public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, SandboxRuntime runtime, SandboxNetwork network, ServerOptions options, ILogger<NetworkPolicyService> log)
@@ -18,9 +21,13 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
     public const string DenyAll = "deny-all";
     public const string AllowAll = "allow-all";
     public const string Custom = "custom";
+    public const string AllowAllExcept = "allow-all-except";
     public const int MaxCidrs = 10;
     public const int MaxDomains = 50;
-    public static readonly string[] Modes = [AllowAll, DenyAll, Custom];
+    public static readonly string[] Modes = [AllowAll, DenyAll, Custom, AllowAllExcept];
+
+    /// <summary>True for the modes whose CIDRs and domains are a list (allowed for custom, denied for allow-all-except).</summary>
+    public static bool HasList(string mode) => mode is Custom or AllowAllExcept;
 
     private readonly ConcurrentDictionary<string, NetworkPolicyRecord> _policies = new(policyRows.AllNetworkPolicies().ToDictionary(p => p.SandboxId));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
@@ -39,7 +46,25 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
     public object Describe(string id)
     {
         var p = PolicyOf(id);
-        return new { mode = p.Mode, allow_cidrs = p.AllowCidrs, allow_domains = p.AllowDomains };
+        return p.Mode == AllowAllExcept
+            ? new { mode = p.Mode, allow_cidrs = (IReadOnlyList<string>)[], allow_domains = (IReadOnlyList<string>)[], deny_cidrs = p.AllowCidrs, deny_domains = p.AllowDomains }
+            : new { mode = p.Mode, allow_cidrs = p.AllowCidrs, allow_domains = p.AllowDomains, deny_cidrs = (IReadOnlyList<string>)[], deny_domains = (IReadOnlyList<string>)[] };
+    }
+
+    /// <summary>
+    /// The current generation's <c>proxy_config</c> of a sandbox, as its policy stands: <c>access_control.allow_list</c>
+    /// for custom, <c>deny_list</c> for allow-all-except, null for the modes without a list.
+    /// </summary>
+    public object? DescribeProxyConfig(string id)
+    {
+        var p = PolicyOf(id);
+        var list = p.AllowCidrs.Concat(p.AllowDomains).ToList();
+        return p.Mode switch
+        {
+            Custom => new { access_control = new { allow_list = list } },
+            AllowAllExcept => new { access_control = new { deny_list = list } },
+            _ => null,
+        };
     }
 
     /// <summary>Stores the policy of a new sandbox (before it boots, which applies it).</summary>
@@ -106,7 +131,7 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
             _policies[id] = policy;
         }
         var slot = network.Slot(policy.Slot!.Value);
-        var resolved = policy.Mode == Custom ? await ResolveAsync(policy.AllowDomains, ct) : [];
+        var resolved = HasList(policy.Mode) ? await ResolveAsync(policy.AllowDomains, ct) : [];
         await network.AttachAsync(pid.Value, slot, Rules(policy, slot, resolved), ct);
         _attached[id] = resolved;
     }
@@ -130,6 +155,8 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
     private EgressRules Rules(NetworkPolicyRecord policy, NetworkSlot slot, string[] resolved)
     {
         if (policy.Mode == AllowAll) return new EgressRules(true, [], false);
+        if (policy.Mode == AllowAllExcept)
+            return new EgressRules(true, [], false, policy.AllowCidrs.Concat(resolved.Select(a => a + "/32")).Distinct().ToList());
         var allowed = policy.AllowCidrs.Concat(resolved.Select(a => a + "/32")).Distinct().ToList();
         // The API port is reachable only when the policy names the gateway (or another host address) explicitly.
         var serverAllowed = policy.AllowCidrs.Any(c => SandboxNetwork.Covers(c, slot.Host));
@@ -214,7 +241,7 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
                 try
                 {
                     var policy = PolicyOf(id);
-                    if (policy.Mode != Custom || policy.AllowDomains.Count == 0 || policy.Slot is not { } s) continue;
+                    if (!HasList(policy.Mode) || policy.AllowDomains.Count == 0 || policy.Slot is not { } s) continue;
                     var resolved = await ResolveAsync(policy.AllowDomains, stoppingToken);
                     if (resolved.SequenceEqual(previous)) continue;
                     var gate = LockFor(id);
@@ -225,7 +252,7 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
                         var slot = network.Slot(s);
                         await network.ApplyRulesAsync(pid, slot, Rules(PolicyOf(id), slot, resolved), stoppingToken);
                         _attached[id] = resolved;
-                        log.LogInformation("sandbox {Id}: allow_domains now resolve to {Addresses}", id, string.Join(", ", resolved));
+                        log.LogInformation("sandbox {Id}: the policy's domains now resolve to {Addresses}", id, string.Join(", ", resolved));
                     }
                     finally
                     {

@@ -16,9 +16,11 @@ public sealed record CreateSandboxRequest
     public string? SnapshotId { get; init; }
     /// <summary><c>snapshot_name</c>: the newest ready snapshot of that name, else a built-in of that name.</summary>
     public string? SnapshotName { get; init; }
-    /// <summary><c>snapshot</c> with its <c>:latest</c> tag already removed: a snapshot id, else a name as <see cref="SnapshotName"/>.</summary>
+    /// <summary><c>snapshot</c>: a snapshot id, else <c>name[:tag]</c> (a bare name is <c>name:latest</c>).</summary>
     public string? SnapshotReference { get; init; }
     public long? Vcpus { get; init; }
+    /// <summary><c>cpu_millicores</c>: the CPU quota in thousandths of a core; wins over <see cref="Vcpus"/> (as the hosted API).</summary>
+    public long? CpuMillicores { get; init; }
     public long? MemBytes { get; init; }
     public long? FsCapacityBytes { get; init; }
     public long? TtlSeconds { get; init; }
@@ -30,6 +32,7 @@ public sealed record CreateSandboxRequest
     public NetworkPolicyRecord? NetworkPolicy { get; init; }
     /// <summary>The sandbox's layer of run_config (over the snapshot's, under each command's).</summary>
     public RunConfigRecord? RunConfig { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary><c>PATCH /boxes/{name}</c>: a ttl field present with null or 0 clears it, so presence is told apart from value.</summary>
@@ -56,8 +59,11 @@ public sealed record CreatePoolRequest(string Name, string TemplateName, int Rep
 /// <summary><c>PATCH /pools/{name}</c>.</summary>
 public sealed record UpdatePoolRequest(string? Name, int? Replicas);
 
-/// <summary><c>POST /snapshots</c>: an image archive to unpack.</summary>
-public sealed record ImportSnapshotRequest(string Name, string DockerImage, long? FsCapacityBytes);
+/// <summary><c>POST /snapshots</c>: a built-in name, a local image to unpack, or a registry reference (which fails: nothing is pulled); <c>name:tag</c> points at it.</summary>
+public sealed record ImportSnapshotRequest(string Name, string DockerImage, long? FsCapacityBytes, string Tag, IReadOnlyDictionary<string, string> Labels, string? RegistryId);
+
+/// <summary><c>POST /boxes/{name}/snapshot</c>: the snapshot's name, the tag to point at it, its labels.</summary>
+public sealed record CaptureSnapshotRequest(string Name, string Tag, IReadOnlyDictionary<string, string> Labels);
 
 /// <summary><c>POST /volumes</c>.</summary>
 public sealed record CreateVolumeRequest(string Name, long SizeBytes);

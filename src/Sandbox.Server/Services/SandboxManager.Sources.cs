@@ -39,13 +39,15 @@ public sealed partial class SandboxManager
         var reference = (request.SnapshotName ?? request.SnapshotReference)!;
         if (snapshots.Find(reference, asId: request.SnapshotReference is not null) is { } stored) return FromSnapshot(stored.Id);
         // The built-ins resolve virtually (no row, never listed); a stored snapshot of the same name wins.
-        if (TemplateCatalog.BuiltIns.ContainsKey(reference)) return Builtin(reference);
+        var (name, tag) = SnapshotService.SplitReference(reference);
+        if (tag is null or SnapshotService.DefaultTag && TemplateCatalog.BuiltIns.ContainsKey(name)) return Builtin(name);
         throw new NotFoundException("SnapshotNotFound", $"snapshot '{reference}' not found (built-in snapshots: {string.Join(", ", TemplateCatalog.BuiltIns.Keys)})");
     }
 
     private SandboxSource FromSnapshot(string id)
     {
         var launch = snapshots.Launch(id);
+        if (launch.Resources is { } builtIn) return new SandboxSource(launch, builtIn, "", launch.LowerDir, FromTemplate: false);
         var template = templateRows.GetTemplate(launch.TemplateName) ?? SnapshotService.DefaultTemplate(launch.TemplateName);
         return new SandboxSource(launch, template, template.Name, launch.LowerDir, FromTemplate: false);
     }

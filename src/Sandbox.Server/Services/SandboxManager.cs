@@ -24,19 +24,23 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     public List<SandboxRecord> List(SandboxQuery query) => sandboxRows.ListSandboxes(query);
 
+    /// <summary>A sandbox's labels (set at create).</summary>
+    public IReadOnlyDictionary<string, string> LabelsOf(string id) => sandboxRows.GetLabels(id);
+
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
         // From a snapshot: its lower layer, and its template's resources when the template still exists (see SnapshotService).
         var source = ResolveSource(request);
         var (launch, template, lower) = (source.Launch, source.Template, source.LowerDir);
-        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes));
+        var spec = SandboxSpec.FromTemplate(template, new ResourceOverrides(request.Vcpus, request.MemBytes, request.FsCapacityBytes, request.CpuMillicores));
         var (ttl, idle) = (request.TtlSeconds, request.IdleTtlSeconds ?? DefaultIdleTtl(request));
 
         // A warm pool of this template hands over a ready replica instead of a boot (see PoolClaims).
         if (source.FromTemplate && pools.TryClaim(template, request.Name ?? GenerateName(), ttl, idle, spec, request.Env) is { } claimed)
         {
             if (request.AutoPause) sandboxRows.SetAutoPause(claimed.Id, true);
+            if (request.Labels.Count > 0) sandboxRows.SetLabels(claimed.Id, request.Labels);
             if (request.DeleteAfterStopSeconds is not null) claimed = Save(claimed with { DeleteAfterStopSeconds = request.DeleteAfterStopSeconds });
             if (request.RunConfig is not null) claimed = Save(claimed with { RunConfig = request.RunConfig });
             if (request.NetworkPolicy is not null) return (claimed, ApplyClaimedNetworkAsync(claimed.Id, request.NetworkPolicy));
@@ -70,6 +74,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         {
             sandboxRows.InsertSandbox(record);
             if (request.AutoPause) sandboxRows.SetAutoPause(record.Id, true);
+            if (request.Labels.Count > 0) sandboxRows.SetLabels(record.Id, request.Labels);
             network.Save(record.Id, request.NetworkPolicy);
         }
         catch (NameTakenException)

@@ -3,7 +3,8 @@ using Sandbox.Server.State;
 namespace Sandbox.Server.Services;
 
 /// <summary>What a request sets of a sandbox's resources; null leaves the template's.</summary>
-public sealed record ResourceOverrides(long? Vcpus = null, long? MemBytes = null, long? FsCapacityBytes = null)
+/// <param name="CpuMillicores">CPU quota in thousandths of a core (the current generation's <c>cpu_millicores</c>); wins over <paramref name="Vcpus"/>.</param>
+public sealed record ResourceOverrides(long? Vcpus = null, long? MemBytes = null, long? FsCapacityBytes = null, long? CpuMillicores = null)
 {
     public static readonly ResourceOverrides None = new();
 }
@@ -23,9 +24,10 @@ public sealed record SandboxSpec(int Vcpus, double CpuLimit, long MemBytes, long
         Quantity.TryParse(template.Cpu, out var cpu);
         Quantity.TryParse(template.Memory, out var memory);
         long? storage = template.Storage is not null && Quantity.TryParse(template.Storage, out var s) ? (long)s : null;
+        if (overrides.CpuMillicores is { } milli) cpu = milli / 1000.0;
         return new SandboxSpec(
-            overrides.Vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(cpu)),
-            overrides.Vcpus ?? Math.Max(0.01, cpu),
+            overrides.CpuMillicores is null && overrides.Vcpus is { } v ? (int)v : Math.Max(1, (int)Math.Ceiling(cpu)),
+            overrides.CpuMillicores is null ? overrides.Vcpus ?? Math.Max(0.01, cpu) : cpu,
             overrides.MemBytes ?? (long)memory,
             overrides.FsCapacityBytes ?? storage);
     }

@@ -22,7 +22,7 @@ public sealed class ServiceTokens(SandboxManager manager, ServiceTokenRepository
     public async Task<IssuedServiceToken> IssueAsync(string sandboxName, int port, long expiresInSeconds)
     {
         var sandbox = await manager.RequireReadyAsync(manager.Get(sandboxName).Id, wakeStopped: false);
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = NewToken();
         var now = clock.GetUtcNow().UtcDateTime;
         var expiresAt = now.AddSeconds(expiresInSeconds);
         tokenRows.InsertServiceToken(new ServiceTokenRecord(Hash(token), sandbox.Id, port, expiresAt, now));
@@ -38,7 +38,9 @@ public sealed class ServiceTokens(SandboxManager manager, ServiceTokenRepository
         return (ServiceTokenProblem.None, record);
     }
 
-    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
+    /// <summary>What is stored of a token: its SHA-256, hex (service URLs and download links alike).</summary>
+    internal static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>A new secret: 32 random bytes, base64url.</summary>
+    internal static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -9,7 +9,8 @@ namespace Sandbox.Server.Services;
 /// <param name="TemplateName">The template to record on the sandbox (and take resource defaults from when it still exists); "" for an image.</param>
 /// <param name="LowerDir">The sandbox's lower layer.</param>
 /// <param name="CopiesUpper">True when the snapshot's files are copied into the sandbox's upper layer before its first boot.</param>
-public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, string LowerDir, bool CopiesUpper);
+/// <param name="Resources">For a built-in snapshot: the built-in's resources (the sandbox records no template).</param>
+public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, string LowerDir, bool CopiesUpper, TemplateRecord? Resources = null);
 
 /// <summary>
 /// Snapshots: capture of a sandbox's filesystem, import of image archives, start of sandboxes from them, and deletion.
@@ -22,7 +23,7 @@ public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, stri
 /// last sandbox whose lower layer lies in it is deleted (checked after each deletion, periodically and at start-up).
 /// </para>
 /// </summary>
-public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, TimeProvider clock, ILogger<SnapshotService> log)
+public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFreezeRepository freezeRows, SnapshotRuntime files, ServerOptions options, TimeProvider clock, ILogger<SnapshotService> log)
 {
     private readonly ConcurrentDictionary<string, int> _pins = new();
     private readonly ConcurrentDictionary<string, Task> _work = new();
@@ -31,27 +32,37 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
 
     private static DomainException NotFound(string id) => new NotFoundException("SnapshotNotFound", $"snapshot '{id}' not found");
 
-    /// <summary>A live snapshot by id.</summary>
-    public SnapshotRecord Get(string id) => snapshotRows.GetSnapshot(id) is { Deleted: false } s ? s : throw NotFound(id);
+    /// <summary>The tag a reference without one means.</summary>
+    public const string DefaultTag = "latest";
 
-    /// <summary>The live snapshot a reference names: an id first, then a name (see <see cref="SnapshotRepository.FindLiveByName"/>); null when none.</summary>
-    public SnapshotRecord? Find(string reference, bool asId) =>
-        (asId ? snapshotRows.GetSnapshot(reference) is { Deleted: false } byId ? byId : null : null) ?? snapshotRows.FindLiveByName(reference);
+    /// <summary>A live snapshot by id or by reference (<c>name[:tag]</c>, see <see cref="Find"/>).</summary>
+    public SnapshotRecord Get(string idOrReference) => Find(idOrReference, asId: true) ?? throw NotFound(idOrReference);
+
+    /// <summary>
+    /// The live snapshot a reference names, or null: an id first (when <paramref name="asId"/>), then <c>name:tag</c>;
+    /// a bare name is <c>name:latest</c>, else the newest ready snapshot of that name no tag resolves to.
+    /// </summary>
+    public SnapshotRecord? Find(string reference, bool asId)
+    {
+        if (asId && snapshotRows.GetSnapshot(reference) is { Deleted: false } byId) return byId;
+        var (name, tag) = SplitReference(reference);
+        return snapshotRows.FindByTag(name, tag ?? DefaultTag) ?? (tag is null ? snapshotRows.FindNewestUntagged(name) : null);
+    }
+
+    /// <summary><c>name[:tag]</c> split at its first colon (names hold none); tag null when absent.</summary>
+    public static (string Name, string? Tag) SplitReference(string reference) =>
+        reference.IndexOf(':') is var colon and >= 0 ? (reference[..colon], reference[(colon + 1)..]) : (reference, null);
+
+    /// <summary><c>GET /snapshots-by-name/{name}</c>: every tag of the name; 404 when no live snapshot has that name.</summary>
+    public List<SnapshotTag> TagsOf(string name)
+    {
+        var tags = snapshotRows.TagsOf(name);
+        return tags.Count > 0 || snapshotRows.NameExists(name) ? tags : throw new NotFoundException("SnapshotNotFound", $"no snapshot is named '{name}'");
+    }
 
     public List<SnapshotRecord> List(SnapshotQuery query) => snapshotRows.ListSnapshots(query);
 
-    private SnapshotRecord Insert(SnapshotRecord record)
-    {
-        try
-        {
-            snapshotRows.InsertSnapshot(record);
-            return record;
-        }
-        catch (NameTakenException)
-        {
-            throw new ConflictException("SnapshotAlreadyExists", $"snapshot '{record.Name}' already exists");
-        }
-    }
+    private SnapshotRecord Insert(SnapshotRecord record, string tag) => snapshotRows.InsertSnapshot(record, tag);
 
     private SnapshotRecord Save(SnapshotRecord record)
     {
@@ -62,9 +73,10 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
 
     // ---------------------------------------------------------------- capture
 
-    /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot in <c>provisioning</c>.</summary>
-    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, string name)
+    /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot <c>building</c>, <c>name:tag</c> already pointing at it.</summary>
+    public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, CaptureSnapshotRequest request)
     {
+        var (name, tag, labels) = request;
         var sandbox = sandboxes.Get(sandboxName);
         if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
             throw new RejectedException("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
@@ -74,14 +86,15 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             Id = Guid.NewGuid().ToString(),
             Name = name,
             Kind = SnapshotKind.Sandbox,
-            Status = SnapshotStatus.Provisioning,
+            Status = SnapshotStatus.Building,
             FsCapacityBytes = sandbox.FsCapacityBytes,
             SourceSandboxId = sandbox.Id,
             TemplateName = sandbox.TemplateName,
             LowerDir = sandbox.LowerDir,
             CreatedAt = now,
             UpdatedAt = now,
-        });
+            Labels = labels,
+        }, tag);
         Track(record.Id, Task.Run(async () =>
         {
             try
@@ -108,24 +121,40 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
 
     // ---------------------------------------------------------------- images
 
-    /// <summary>Starts unpacking a local image archive into a snapshot; answers at once with it in <c>provisioning</c>.</summary>
+    /// <summary>
+    /// <c>POST /snapshots</c>: a built-in name (<c>python</c>, <c>base</c>) is ready at once; a local image (an absolute
+    /// path to an OCI layout or archive) is unpacked in the background, the snapshot <c>building</c> meanwhile; anything
+    /// else is a registry reference, and the snapshot is <c>failed</c> at once saying that this server pulls nothing.
+    /// </summary>
     public SnapshotRecord Import(ImportSnapshotRequest request)
     {
-        var (name, image, capacity) = request;
-        if (!ImageImporter.LooksImportable(image, out var path))
-            throw new RejectedException("NotSupported", $"cannot import '{image}': {ImageImporter.SupportedForms}");
+        var (name, image, capacity, tag, labels, registryId) = request;
         var now = Now;
-        var record = Insert(new SnapshotRecord
+        var record = new SnapshotRecord
         {
             Id = Guid.NewGuid().ToString(),
             Name = name,
             Kind = SnapshotKind.Image,
-            Status = SnapshotStatus.Provisioning,
+            Status = SnapshotStatus.Building,
             FsCapacityBytes = capacity,
             DockerImage = image,
             CreatedAt = now,
             UpdatedAt = now,
-        });
+            Labels = labels,
+            RegistryId = registryId,
+        };
+        if (registryId is null && TemplateCatalog.BuiltIns.ContainsKey(image))
+            return Insert(record with { Kind = SnapshotKind.BuiltIn, Status = SnapshotStatus.Ready, TemplateName = image, LowerDir = TemplateCatalog.LowerDir(TemplateCatalog.HostImage) }, tag);
+        if (registryId is not null || !ImageImporter.LooksLocal(image))
+            return Insert(record with
+            {
+                Status = SnapshotStatus.Failed,
+                StatusMessage = $"'{image}' is a registry reference{(registryId is null ? "" : $" (registry {registryId})")}: the local server pulls no images. " +
+                                $"Give a built-in ({string.Join(", ", TemplateCatalog.BuiltIns.Keys)}) or {ImageImporter.LocalForms}",
+            }, tag);
+        if (!ImageImporter.LooksImportable(image, out var given) || ImageImporter.AllowedPath(given, options.ImageDirs) is not { } path)
+            throw new RejectedException("ImageNotFound", $"'{image}': {ImageImporter.SupportedForms}{(options.ImageDirs.Count > 0 ? $", within {string.Join(", ", options.ImageDirs)}" : "")}");
+        record = Insert(record, tag);
         Track(record.Id, Task.Run(() =>
         {
             var scratch = Path.Combine(files.SnapshotDir(record.Id), "archive");
@@ -182,9 +211,12 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             var s = Get(snapshotId);
             if (s.Status != SnapshotStatus.Ready)
                 throw new RejectedException("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
-            return s.Kind == SnapshotKind.Image
-                ? new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false)
-                : new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true);
+            return s.Kind switch
+            {
+                SnapshotKind.Image => new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false),
+                SnapshotKind.BuiltIn => new SnapshotLaunch(s.Id, "", s.LowerDir ?? "/", CopiesUpper: false, TemplateCatalog.BuiltIn(s.DockerImage!, "", DateTime.UnixEpoch)),
+                _ => new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true),
+            };
         }
         catch
         {
@@ -263,7 +295,7 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
     public async Task ReconcileAsync()
     {
         var all = snapshotRows.AllSnapshots();
-        foreach (var s in all.Where(s => s.Status == SnapshotStatus.Provisioning))
+        foreach (var s in all.Where(s => s.Status == SnapshotStatus.Building))
         {
             files.KillLeftoverCopies(s.Id);
             try { files.Remove(s.Id); } catch (IOException) { }

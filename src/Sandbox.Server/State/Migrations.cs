@@ -13,6 +13,7 @@ public static class Migrations
         (1, "baseline: every table and column of the data dirs made before versions (up to cf8ae8e)", Baseline),
         (2, "sandboxes.delete_after_stop_seconds and sandboxes.stopped_at (the current generation's lifetime after a stop)", StopLifetime),
         (3, "sandboxes.run_config (the sandbox's layer of the current generation's run_config, JSON)", SandboxRunConfig),
+        (4, "snapshot tags and labels, status building, sandbox labels, registries, download links (the current generation's snapshots)", SnapshotTags),
     ];
 
     public static int Latest => All[^1].Version;
@@ -42,6 +43,36 @@ public static class Migrations
 
     /// <summary>One nullable column: existing sandboxes have no run_config layer (commands run as before).</summary>
     private static void SandboxRunConfig(StateDb.Transaction tx) => tx.Run("ALTER TABLE sandboxes ADD COLUMN run_config TEXT");
+
+    /// <summary>
+    /// One snapshot name may now carry several snapshots, told apart by tags (<c>snapshot_tags</c>: each (name, tag)
+    /// names one snapshot; re-tagging moves it), so live names are no longer unique. Every live snapshot gets the tag
+    /// <c>latest</c> of its name (names were unique, so no tag is claimed twice). A snapshot being made is now
+    /// <c>building</c> (it was <c>provisioning</c>). Labels of snapshots and sandboxes (a JSON object), the registry a
+    /// snapshot names, the registries themselves (their passwords live in files, never here) and download-link tokens
+    /// (their SHA-256 only) are new.
+    /// </summary>
+    private static void SnapshotTags(StateDb.Transaction tx)
+    {
+        tx.Run("""
+            DROP INDEX IF EXISTS snapshots_live_name;
+            ALTER TABLE snapshots ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+            ALTER TABLE snapshots ADD COLUMN registry_id TEXT;
+            UPDATE snapshots SET status = 'building' WHERE status = 'provisioning';
+            CREATE TABLE snapshot_tags (
+                name TEXT NOT NULL, tag TEXT NOT NULL, snapshot_id TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (name, tag));
+            CREATE INDEX snapshot_tags_snapshot ON snapshot_tags(snapshot_id);
+            INSERT OR IGNORE INTO snapshot_tags (name, tag, snapshot_id, updated_at) SELECT name, 'latest', id, updated_at FROM snapshots WHERE deleted = 0;
+            ALTER TABLE sandboxes ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+            CREATE TABLE registries (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, url TEXT NOT NULL, username TEXT NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+            CREATE TABLE download_tokens (
+                token_hash TEXT PRIMARY KEY, sandbox_id TEXT NOT NULL, path TEXT NOT NULL, content_type TEXT,
+                content_disposition TEXT, expires_at TEXT, created_at TEXT NOT NULL);
+            CREATE INDEX download_tokens_sandbox ON download_tokens(sandbox_id);
+            """);
+    }
 
     public static int Version(StateDb db) => db.Query("PRAGMA user_version", r => r.GetInt32(0)).Single();
 

@@ -61,7 +61,31 @@ public sealed record TemplateRecord : NamedRecord
 }
 
 /// <summary>Filters and ordering for listing sandboxes.</summary>
-public sealed record SandboxQuery(int Limit, int Offset, string? NameContains, string? Status, string? TemplateName, string SortBy, bool Descending);
+public sealed record SandboxQuery(int Limit, int Offset, string? NameContains, string? Status, string? TemplateName, string SortBy, bool Descending, IReadOnlyList<LabelMatch>? Labels = null);
 
-/// <summary>A page of live snapshots: <see cref="Status"/> is a stored status (one no row has matches none); <see cref="SortBy"/> is name, status or created_at.</summary>
-public sealed record SnapshotQuery(int Limit, int Offset, string? NameContains, string? Status, string SortBy, bool Descending);
+/// <summary>
+/// A page of live snapshots: <see cref="Status"/> is a stored status (one no row has matches none); <see cref="SortBy"/> is
+/// name, status or created_at; every one of <see cref="Labels"/> must match.
+/// </summary>
+public sealed record SnapshotQuery(int Limit, int Offset, string? NameContains, string? Status, string SortBy, bool Descending, IReadOnlyList<LabelMatch>? Labels = null);
+
+/// <summary>One <c>label</c> filter: <c>key</c> (the key is present) or <c>key=value</c> (<see cref="Value"/> set).</summary>
+public sealed record LabelMatch(string Key, string? Value);
+
+/// <summary>The SQL of label filters over a table's <c>labels</c> column (a JSON object), every one to match.</summary>
+public static class LabelFilter
+{
+    public static (string Sql, (string, object?)[] Args) Sql(IReadOnlyList<LabelMatch>? labels)
+    {
+        if (labels is null || labels.Count == 0) return ("", []);
+        var sql = new System.Text.StringBuilder();
+        var args = new List<(string, object?)>();
+        for (var i = 0; i < labels.Count; i++)
+        {
+            sql.Append($" AND EXISTS (SELECT 1 FROM json_each(labels) WHERE key = $lk{i} AND ($lv{i} IS NULL OR value = $lv{i}))");
+            args.Add(($"$lk{i}", labels[i].Key));
+            args.Add(($"$lv{i}", labels[i].Value));
+        }
+        return (sql.ToString(), [.. args]);
+    }
+}

@@ -82,19 +82,27 @@ public sealed class SandboxRepository(StateDb db)
             _ => "created_at",
         };
         var direction = q.Descending ? "DESC" : "ASC";
+        var (labelSql, labelArgs) = LabelFilter.Sql(q.Labels);
         return db.Query($"""
             SELECT {Columns} FROM sandboxes
             WHERE ($nc IS NULL OR instr(lower(name), lower($nc)) > 0) AND ($status IS NULL OR status = $status) AND ($template IS NULL OR template_name = $template)
-                AND id NOT IN (SELECT sandbox_id FROM pool_replicas)
-
+                AND id NOT IN (SELECT sandbox_id FROM pool_replicas){labelSql}
             ORDER BY {column} {direction}, name {direction} LIMIT $limit OFFSET $offset
-            """, Read, ("$nc", q.NameContains), ("$status", q.Status), ("$template", q.TemplateName), ("$limit", q.Limit), ("$offset", q.Offset));
+            """, Read, [("$nc", q.NameContains), ("$status", q.Status), ("$template", q.TemplateName), ("$limit", q.Limit), ("$offset", q.Offset), .. labelArgs]);
     }
 
     // auto_pause (SandboxManager.Pause.cs): a column of its own, outside the record, written only by create and claim.
 
     public void SetAutoPause(string id, bool value) =>
         db.Run("UPDATE sandboxes SET auto_pause = $v WHERE id = $id", null, ("$v", value ? 1 : 0), ("$id", id));
+
+    // labels: a column of their own (a JSON object), outside the record, written only by create (after a claim too).
+
+    public void SetLabels(string id, IReadOnlyDictionary<string, string> labels) =>
+        db.Run("UPDATE sandboxes SET labels = $l WHERE id = $id", null, ("$l", JsonSerializer.Serialize(labels)), ("$id", id));
+
+    public IReadOnlyDictionary<string, string> GetLabels(string id) =>
+        db.Query("SELECT labels FROM sandboxes WHERE id = $id", r => JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(0)) ?? [], ("$id", id)).FirstOrDefault() ?? [];
 
     public bool GetAutoPause(string id) =>
         db.Query("SELECT auto_pause FROM sandboxes WHERE id = $id", r => r.GetInt64(0) != 0, ("$id", id)).FirstOrDefault();

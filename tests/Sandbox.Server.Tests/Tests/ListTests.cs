@@ -59,7 +59,7 @@ public sealed class ListTests(ServerFixture fixture)
             {
                 var id = (await S.PostAsync($"{Api.Box(box.Name)}/snapshot", new { name = $"{prefix}-{n}" })).Expect(201).Json.Str("id");
                 ids.Add(id);
-                await Poll.UntilAsync(async () => (await S.GetAsync($"{Snapshots}/{id}")).Expect(200).Json.Str("status"), s => s != "provisioning", TimeSpan.FromSeconds(60), "snapshot");
+                await Poll.UntilAsync(async () => (await S.GetAsync($"{Snapshots}/{id}")).Expect(200).Json.Str("status"), s => s != "building", TimeSpan.FromSeconds(60), "snapshot");
             }
             // Oldest first by default; page_size and cursor.
             var first = (await S.GetAsync($"{Snapshots}?name_contains={prefix}&page_size=2")).Expect(200).Json;
@@ -92,7 +92,7 @@ public sealed class ListTests(ServerFixture fixture)
     [InlineData("boxes", "sort_order=asc&sort_direction=desc", "sort_order")]
     [InlineData("boxes", "sort_by=size", "sort_by")]
     [InlineData("boxes", "status=sleeping", "status")]
-    [InlineData("boxes", "label=team", "label")]
+    [InlineData("boxes", "label=%3Dteam", "label")]
     [InlineData("boxes", "created_by=someone", "created_by")]
     [InlineData("snapshots", "limit=0", "limit")]
     [InlineData("snapshots", "limit=501", "limit")]
@@ -101,7 +101,7 @@ public sealed class ListTests(ServerFixture fixture)
     [InlineData("snapshots", "cursor=xyz", "cursor")]
     [InlineData("snapshots", "status=provisional", "status")]
     [InlineData("snapshots", "sort_by=template_name", "sort_by")]
-    [InlineData("snapshots", "label=a=b", "label")]
+    [InlineData("snapshots", "label=-a=b", "label")]
     public async Task Bad_list_queries_are_422_naming_the_field(string route, string query, string field)
     {
         var r = await S.GetAsync($"v2/sandboxes/{route}?{query}");

@@ -170,7 +170,7 @@ public sealed class SnapshotCrashTests
         // A new snapshot of the same sandbox works, and thaws it after.
         var again = (await s.PostAsync($"{Api.Box(box.Name)}/snapshot", new { name = Names.New("after-crash") })).Expect(201).Json;
         var done = await Poll.UntilAsync(async () => (await s.GetAsync($"{Snapshots}/{again.Str("id")}")).Expect(200).Json,
-            j => j.Str("status") != "provisioning", TimeSpan.FromSeconds(120), "the second snapshot", 200);
+            j => j.Str("status") != "building", TimeSpan.FromSeconds(120), "the second snapshot", 200);
         Assert.True(done.Str("status") == "ready", done.ToString());
         Assert.Equal("THAWED", FreezerState(box.Id));
         Assert.Equal("ready", await s.StatusOfAsync(box.Name));

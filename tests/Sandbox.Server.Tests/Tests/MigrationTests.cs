@@ -29,7 +29,8 @@ public sealed class MigrationTests
         (await s.PostAsync(paused.Path + "/pause", new { })).Expect(200);
         await stopped.RunAsync("echo in-snapshot > /home/user/s");
         (await s.PostAsync(stopped.Path + "/stop", new { })).Expect(200);
-        var snapshotId = (await s.PostAsync(stopped.Path + "/snapshot", new { name = Names.New("mig-snap") })).Expect(201).Json.Str("id");
+        var snapshotName = Names.New("mig-snap");
+        var snapshotId = (await s.PostAsync(stopped.Path + "/snapshot", new { name = snapshotName })).Expect(201).Json.Str("id");
         await Poll.UntilAsync(async () => (await s.GetAsync($"{Snapshots}/{snapshotId}")).Expect(200).Json,
             j => j.Str("status") == "ready", TimeSpan.FromSeconds(60), "the snapshot to be ready");
         var pool = Names.New("mig-pool");
@@ -41,7 +42,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-full.sql");
         await s.RestartAsync();
 
-        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config)
+        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config), 4 (snapshot tags)
         foreach (var table in Tables) Assert.True(rows[table] == OldStateDb.Count(s.DataDir, table), $"rows of {table} changed across the upgrade");
 
         var listed = (await s.ListAllAsync()).ToDictionary(x => x.Str("id"));
@@ -54,7 +55,14 @@ public sealed class MigrationTests
         Assert.Equal("ready", await s.StatusOfAsync(paused.Name));
 
         Assert.Equal("64Mi", (await s.GetAsync($"{Volumes}/{volume}")).Expect(200).Json.Str("size"));
-        Assert.Equal("ready", (await s.GetAsync($"{Snapshots}/{snapshotId}")).Expect(200).Json.Str("status"));
+        var migrated = (await s.GetAsync($"{Snapshots}/{snapshotId}")).Expect(200).Json;
+        Assert.Equal("ready", migrated.Str("status"));
+        // Migration 3: the old snapshot carries latest of its name, and the name takes another snapshot (names were unique).
+        Assert.Equal(["latest"], migrated.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(snapshotId, (await s.GetAsync($"{Snapshots}/{snapshotName}")).Expect(200).Json.Str("id"));
+        var retagged = (await s.PostAsync(Snapshots, new { name = snapshotName, docker_image = "base", tag = "next" })).Expect(201).Json;
+        Assert.Equal("next", (await s.GetAsync($"v2/sandboxes/snapshots-by-name/{snapshotName}")).Expect(200).Json.GetProperty("tags")[1].Str("tag"));
+        (await s.DeleteAsync($"{Snapshots}/{retagged.Str("id")}")).Expect(204);
         var replicas = await Poll.UntilAsync(async () => (await s.GetAsync($"{Pools}/{pool}")).Expect(200).Json,
             j => j.GetProperty("ready_replicas").GetInt32() == 1, TimeSpan.FromSeconds(30), "the pool's replica to be ready");
         Assert.Equal(1, replicas.GetProperty("replicas").GetInt32());
@@ -79,7 +87,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-minimal.sql");
         await s.RestartAsync();
 
-        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config)
+        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config), 4 (snapshot tags)
         Assert.Equal("ready", await s.StatusOfAsync(running.Name));
         Assert.Equal("kept", (await running.RunAsync("cat /home/user/f")).Trim());
         // What used the lazy tables and column works: auto_pause, a network policy, a snapshot, a service URL.
@@ -98,10 +106,16 @@ public sealed class MigrationTests
         await running.RunAsync("echo kept > /home/user/f");
 
         await s.StopAsync();
-        OldStateDb.Execute(s.DataDir, "ALTER TABLE sandboxes DROP COLUMN run_config; PRAGMA user_version = 2;");
+        // Back to schema 2: without run_config (migration 3) and without what migration 4 adds for snapshots.
+        OldStateDb.Execute(s.DataDir, """
+            ALTER TABLE sandboxes DROP COLUMN run_config;
+            DROP TABLE snapshot_tags; DROP TABLE registries; DROP TABLE download_tokens;
+            ALTER TABLE snapshots DROP COLUMN labels; ALTER TABLE snapshots DROP COLUMN registry_id; ALTER TABLE sandboxes DROP COLUMN labels;
+            PRAGMA user_version = 2;
+            """);
         await s.RestartAsync();
 
-        Assert.Equal(3, OldStateDb.UserVersion(s.DataDir));
+        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir));
         var got = (await s.GetAsync(running.Path)).Expect(200).Json;
         Assert.Equal("ready", got.Str("status"));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, got.GetProperty("run_config").ValueKind);

@@ -244,22 +244,78 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
         Assert.False(await ConnectsAsync(other, T.Address, T.Port), "a non-matching allow_cidr reached the test namespace");
     }
 
+    private Task<Box> CreateWithProxyConfigAsync(string proxyConfig, string tag) =>
+        Box.CreateAsync(S, tag: tag, extra: new JsonObject { ["proxy_config"] = JsonNode.Parse(proxyConfig) });
+
     [Fact]
-    public async Task Custom_allow_domains_resolve_through_the_hosts_file()
+    public async Task Proxy_config_deny_list_blocks_what_it_lists_and_lets_the_rest_out()
     {
-        var domain = $"npt-{Guid.NewGuid().ToString("N")[..8]}.test";
+        await using var denied = await CreateWithProxyConfigAsync($"{{\"access_control\":{{\"deny_list\":[\"{T.Address}\"]}}}}", "deny-hit");
+        await using var other = await CreateWithProxyConfigAsync("{\"access_control\":{\"deny_list\":[\"192.0.2.0/24\"]}}", "deny-miss");
+        Assert.Equal("allow-all-except", Mode(denied.Created));
+        Assert.False(await ConnectsAsync(denied, T.Address, T.Port), "a deny_list address was reachable");
+        Assert.True(await ConnectsAsync(other, T.Address, T.Port), "an address not on the deny_list was not reachable");
+        // The server's API port stays closed under a deny list, as under allow-all (a listener on the gateway stands in for it).
+        var gateway = IPAddress.Parse((await other.RunAsync("ip -4 route show default | cut -d' ' -f3")).Trim());
+        using var onApiPort = new TcpListener(gateway, S.Port);
+        using var control = new TcpListener(gateway, 0);
+        onApiPort.Start();
+        control.Start();
+        Assert.True(await ConnectsAsync(other, gateway, ((IPEndPoint)control.LocalEndpoint).Port), "the host end of the veth is not reachable at all");
+        Assert.False(await ConnectsAsync(other, gateway, S.Port), "the sandbox reached the server's API port under a deny list");
+
+        // PATCH to a deny list that names the target cuts it off at once; an allow_list naming it opens it again.
+        await using var patched = await CreateAsync(Policy("allow-all"), "deny-patch");
+        Assert.True(await ConnectsAsync(patched, T.Address, T.Port));
+        (await S.PatchAsync(patched.Path, JsonNode.Parse($"{{\"proxy_config\":{{\"access_control\":{{\"deny_list\":[\"{T.Address}/32\"]}}}}}}"))).Expect(200);
+        Assert.False(await ConnectsAsync(patched, T.Address, T.Port), "a PATCHed deny_list did not block");
+        (await S.PatchAsync(patched.Path, JsonNode.Parse($"{{\"proxy_config\":{{\"access_control\":{{\"allow_list\":[\"{T.Address}\"]}}}}}}"))).Expect(200);
+        Assert.True(await ConnectsAsync(patched, T.Address, T.Port), "an allow_list naming the target did not reach it");
+    }
+
+    [Fact]
+    public Task Proxy_config_deny_list_domains_block_the_addresses_they_resolve_to() =>
+        WithHostsDomainAsync("npt-deny", async domain =>
+        {
+            await using var box = await CreateWithProxyConfigAsync($"{{\"access_control\":{{\"deny_list\":[\"{domain}\"]}}}}", "deny-dom");
+            Assert.Equal([domain], box.Created.GetProperty("network_policy").GetProperty("deny_domains").EnumerateArray().Select(d => d.GetString()));
+            Assert.False(await ConnectsAsync(box, T.Address, T.Port), "the address a denied domain resolves to was reachable");
+        });
+
+    /// <summary>Runs <paramref name="body"/> while /etc/hosts maps a fresh <c>.test</c> domain to the test namespace; the line goes after.</summary>
+    private async Task WithHostsDomainAsync(string prefix, Func<string, Task> body)
+    {
+        var domain = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}.test";
         var line = $"{T.Address} {domain} # sandbox network policy test";
         File.AppendAllText("/etc/hosts", line + "\n");
         try
         {
-            await using var box = await CreateAsync(Policy("custom", domains: [domain, "*." + domain]));
-            Assert.True(await ConnectsAsync(box, T.Address, T.Port), "an allowed domain's address was not reachable");
+            await body(domain);
         }
         finally
         {
             File.WriteAllLines("/etc/hosts", File.ReadAllLines("/etc/hosts").Where(l => l != line));
         }
     }
+
+    [Fact]
+    public async Task Network_policy_allow_all_except_takes_deny_lists_only()
+    {
+        await using var box = await CreateAsync(new JsonObject { ["mode"] = "allow-all-except", ["deny_cidrs"] = new JsonArray((JsonNode)$"{T.Address}/32") }, "deny-np");
+        Assert.False(await ConnectsAsync(box, T.Address, T.Port));
+        var body = $"{{\"template_name\":\"base\",\"network_policy\":{{\"mode\":\"allow-all-except\",\"allow_cidrs\":[\"10.0.0.0/8\"]}}}}";
+        (await Api.SendAsync(S.Http, HttpMethod.Post, Api.Boxes, Api.JsonBody(body))).ExpectValidation("allow_cidrs");
+        body = "{\"template_name\":\"base\",\"network_policy\":{\"mode\":\"custom\",\"deny_cidrs\":[\"10.0.0.0/8\"]}}";
+        (await Api.SendAsync(S.Http, HttpMethod.Post, Api.Boxes, Api.JsonBody(body))).ExpectValidation("deny_cidrs");
+    }
+
+    [Fact]
+    public Task Custom_allow_domains_resolve_through_the_hosts_file() =>
+        WithHostsDomainAsync("npt", async domain =>
+        {
+            await using var box = await CreateAsync(Policy("custom", domains: [domain, "*." + domain]));
+            Assert.True(await ConnectsAsync(box, T.Address, T.Port), "an allowed domain's address was not reachable");
+        });
 
     [Fact]
     public async Task Patch_changes_the_policy_of_a_running_sandbox()

@@ -23,7 +23,7 @@ public sealed class SnapshotTests(ServerFixture fixture)
     private async Task<JsonElement> WaitReadyAsync(string id)
     {
         var snap = await Poll.UntilAsync(async () => (await S.GetAsync($"{Snapshots}/{id}")).Expect(200).Json,
-            j => j.Str("status") != "provisioning", TimeSpan.FromSeconds(60), $"snapshot {id} to finish");
+            j => j.Str("status") != "building", TimeSpan.FromSeconds(60), $"snapshot {id} to finish");
         Assert.True(snap.Str("status") == "ready", $"snapshot did not become ready: {snap}");
         return snap;
     }
@@ -65,7 +65,7 @@ public sealed class SnapshotTests(ServerFixture fixture)
 
             var listed = (await S.GetAsync($"{Snapshots}?name_contains={name}")).Expect(200).Json.GetProperty("snapshots").EnumerateArray().ToList();
             Assert.Equal([id], listed.Select(s => s.Str("id")));
-            (await S.PostAsync($"{Api.Box(box.Name)}/snapshot", new { name })).ExpectError(409, "SnapshotAlreadyExists");
+            Assert.Equal(["latest"], ready.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
 
             // Later changes of the source are not in the snapshot.
             await box.RunAsync("echo later > /home/user/later.txt");
@@ -126,12 +126,34 @@ public sealed class SnapshotTests(ServerFixture fixture)
     [InlineData("python:3.12")]
     [InlineData("docker.io/library/alpine:latest")]
     [InlineData("relative/path.tar")]
-    public async Task Registry_references_are_not_supported(string image)
+    public async Task Registry_references_become_failed_snapshots_saying_nothing_is_pulled(string image)
     {
-        var r = await S.PostAsync(Snapshots, new { name = Names.New("img"), docker_image = image, fs_capacity_bytes = 1L << 30 });
-        r.ExpectError(400, "NotSupported");
-        Assert.Contains("OCI image layout", r.Text);
-        Assert.Contains("docker save", r.Text);
+        var created = (await S.PostAsync(Snapshots, new { name = Names.New("img"), docker_image = image, fs_capacity_bytes = 1L << 30 })).Expect(201).Json;
+        Assert.Equal("failed", created.Str("status"));
+        var message = created.Str("status_message");
+        Assert.Contains("pulls no images", message);
+        Assert.Contains("OCI image layout", message);
+        Assert.Contains("docker save", message);
+        // A failed snapshot starts nothing, and says why.
+        var r = await S.PostAsync(Api.Boxes, new { snapshot_id = created.Str("id") });
+        r.ExpectError(400, "NotReady");
+        Assert.Contains("pulls no images", r.Text);
+        (await S.DeleteAsync($"{Snapshots}/{created.Str("id")}")).Expect(204);
+    }
+
+    [Fact]
+    public async Task A_local_path_without_an_image_is_422_naming_docker_image()
+    {
+        var dir = Directory.CreateTempSubdirectory("snap-empty-").FullName;
+        try
+        {
+            foreach (var image in new[] { dir, Path.Combine(dir, "missing.tar"), "oci:" + dir })
+                (await S.PostAsync(Snapshots, new { name = Names.New("img"), docker_image = image, fs_capacity_bytes = 1L << 30 })).ExpectValidation("docker_image");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
