@@ -8,8 +8,8 @@ import { Langsmith, ConflictError, NotFoundError, UnprocessableEntityError } fro
 import {
   SandboxClient,
   LangSmithResourceCreationError,
-  LangSmithResourceNotFoundError,
   LangSmithSandboxError,
+  LangSmithResourceNotFoundError,
   LangSmithSandboxOperationError,
   LangSmithValidationError,
 } from "langsmith/sandbox";
@@ -155,6 +155,7 @@ test("lifetime: idle_ttl_seconds defaults to 600, delete_after_stop_seconds is s
   }, { deleteAfterStopSeconds: 120 });
 });
 
+
 /** The dataplane call the SDK refuses before sending (run_config beside env/cwd), made by hand to see the server's own answer. */
 async function rawExecute(sb, body) {
   const res = await fetch(`${sb.dataplane_url}/execute`, {
@@ -280,6 +281,7 @@ test("glob and grep: relative patterns under a directory, literal search, trunca
     await assert.rejects(sb.glob("[unclosed", "/home/user"), (e) => e instanceof LangSmithSandboxError && /pattern/.test(e.message));
     await assert.rejects(sb.grep("x", "relative/dir"), (e) => e instanceof LangSmithSandboxError && /path/.test(e.message));
   });
+});
 
 test("snapshots: createSnapshot from a built-in boots it; a registry reference fails saying nothing is pulled", async () => {
   const name = uniqueName("img");
