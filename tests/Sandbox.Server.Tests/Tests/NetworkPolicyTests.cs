@@ -376,8 +376,8 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
             .First(p => new FileInfo($"/proc/{p}/ns/net").LinkTarget != new FileInfo("/proc/self/ns/net").LinkTarget);
         var rules = TestNetNs.Sh("nsenter", $"--net=/proc/{pid}/ns/net", "nft", "list", "ruleset");
         Assert.Equal(["table inet sandbox_policy {"], rules.Split('\n').Where(l => l.StartsWith("table ")));
-        Assert.Single(rules.Split('\n').Where(l => l.Contains("chain output")));
-        Assert.Single(rules.Split('\n').Where(l => l.Contains("oifname \"lo\" accept")));
+        Assert.Single(rules.Split('\n'), l => l.Contains("chain output"));
+        Assert.Single(rules.Split('\n'), l => l.Contains("oifname \"lo\" accept"));
     }
 
     /// <summary>A process of the sandbox in its own network namespace.</summary>

@@ -74,6 +74,21 @@ public sealed class RunConfigTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_root_command_cannot_borrow_the_helper_s_capabilities_through_pid_1()
+    {
+        // pid 1 keeps setuid/setgid/setpcap (namespaced) to switch users; a command (same uid 0, no capabilities) must
+        // not reach them: attaching to pid 1 and writing its memory need capabilities the command lacks.
+        await using var box = await Box.CreateAsync(S, template: "python", tag: "rcptrace");
+        var attach = await box.ExecAsync("""
+            python3 -c 'import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); r = libc.ptrace(16, 1, None, None); print(r, ctypes.get_errno())'
+            """);
+        Assert.Equal("-1 1", attach.Out.Trim()); // PTRACE_ATTACH: EPERM
+        var mem = await box.ExecAsync("echo x > /proc/1/mem; cat /proc/1/environ >/dev/null");
+        Assert.NotEqual(0, mem.ExitCode);
+        Assert.Contains("Permission denied", mem.Stderr);
+    }
+
+    [Fact]
     public async Task Patch_merges_into_the_sandbox_layer()
     {
         await using var box = await Box.CreateAsync(S, tag: "rcpatch", extra: new JsonObject
