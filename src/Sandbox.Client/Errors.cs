@@ -64,9 +64,9 @@ public class SandboxApiException : Exception
     public string? ResourceType => ErrorType switch
     {
         "SandboxNotFound" or "SandboxAlreadyExists" or "NotReady" or "SandboxFailed" or "SandboxTimeout" => "sandbox",
-        "TemplateNotFound" or "TemplateAlreadyExists" or "TemplateInUse" => "template",
-        "PoolNotFound" or "PoolAlreadyExists" => "pool",
-        "VolumeNotFound" or "VolumeAlreadyExists" or "VolumeInUse" => "volume",
+        "TemplateNotFound" or "TemplateAlreadyExists" or "TemplateInUse" or "TemplateNotSupported" => "template",
+        "PoolNotFound" or "PoolAlreadyExists" or "PoolNotSupported" => "pool",
+        "VolumeNotFound" or "VolumeAlreadyExists" or "VolumeInUse" or "VolumeNotSupported" => "volume",
         "SnapshotNotFound" or "SnapshotAlreadyExists" or "SnapshotFailed" => "snapshot",
         "NotFound" or "PermissionDenied" or "IsADirectory" or "NotARegularFile" or "PayloadTooLarge" => "file",
         "CommandNotFound" or "SessionExpired" or "CommandTimeout" or "CommandIdInUse" or "OutputLost" => "command",

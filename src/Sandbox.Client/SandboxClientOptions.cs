@@ -100,4 +100,23 @@ public sealed class SandboxClientOptions
 
     /// <summary>Longest interval between status polls (default 2 s).</summary>
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Which generation of the sandbox API the endpoint speaks (default <see cref="SandboxApiGeneration.Auto"/>): on the
+    /// current one, template, pool and volume calls fail with <see cref="SandboxNotSupportedException"/> instead of a 404.
+    /// </summary>
+    public SandboxApiGeneration Generation { get; init; } = SandboxApiGeneration.Auto;
+}
+
+/// <summary>The generations of LangSmith's sandbox API (the local server serves both at once).</summary>
+public enum SandboxApiGeneration
+{
+    /// <summary>Found out from the endpoint: a template, pool or volume collection that answers 404 marks it current.</summary>
+    Auto,
+
+    /// <summary>The generation the project was designed from: templates, pools and volumes beside sandboxes and snapshots.</summary>
+    Seed,
+
+    /// <summary>Snapshot-first (LangSmith since 2026-04-22): no templates, pools or volumes.</summary>
+    Current,
 }

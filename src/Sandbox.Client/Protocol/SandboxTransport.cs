@@ -41,6 +41,12 @@ internal sealed class SandboxTransport : IDisposable
     public SandboxClientOptions Options { get; }
     public SandboxDialect Dialect { get; }
 
+    /// <summary>
+    /// Set once a template, pool or volume collection answered 404: the endpoint speaks the current generation, and
+    /// every later call for those resources fails at once (<see cref="SandboxApiGeneration.Auto"/>).
+    /// </summary>
+    public bool SeedResourcesMissing { get; set; }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>A linked token that also fires after the call's time-out; tells a time-out from the caller's cancellation.</summary>

@@ -73,8 +73,53 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     private SandboxNotFoundException NotFound(string name) =>
         new($"{_kind.ToString().ToLowerInvariant()} '{name}' not found", 404, _kind + "NotFound") { TargetName = name };
 
-    private protected async Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null) =>
-        Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false));
+    private protected Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null) =>
+        OnEndpointAsync(async () => Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false)), ct);
+
+    /// <summary>Templates, pools and volumes exist only on endpoints of the seed generation.</summary>
+    private bool SeedGenerationOnly => _kind is SandboxResourceKind.Template or SandboxResourceKind.Pool or SandboxResourceKind.Volume;
+
+    /// <summary>
+    /// Runs a call of this resource; for a resource of the seed generation only, it fails with "not supported by this
+    /// endpoint" on an endpoint known to be of the current generation, and finds that out when a call meets a 404 that
+    /// is not this resource's own not-found (then a one-item list tells a missing resource from a missing collection).
+    /// </summary>
+    private async Task<TResult> OnEndpointAsync<TResult>(Func<Task<TResult>> call, CancellationToken ct)
+    {
+        if (!SeedGenerationOnly || Transport.Options.Generation == SandboxApiGeneration.Seed) return await call().ConfigureAwait(false);
+        if (Transport.Options.Generation == SandboxApiGeneration.Current || Transport.SeedResourcesMissing) throw NotSupportedByEndpoint(null);
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException e) when (e.ErrorType != _kind + "NotFound")
+        {
+            if (await CollectionMissingAsync(ct).ConfigureAwait(false)) throw NotSupportedByEndpoint(e);
+            throw;
+        }
+    }
+
+    private async Task<bool> CollectionMissingAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Transport.SendJsonAsync<JsonElement>(Dialect.List(_kind, new SandboxPageQuery { Limit = 1 }), null, null, ct).ConfigureAwait(false);
+            return false;
+        }
+        catch (SandboxNotFoundException)
+        {
+            Transport.SeedResourcesMissing = true;
+            return true;
+        }
+    }
+
+    private SandboxNotSupportedException NotSupportedByEndpoint(Exception? inner)
+    {
+        var noun = _kind.ToString().ToLowerInvariant();
+        return new SandboxNotSupportedException(
+            $"{noun}s are not supported by this endpoint: it speaks the current generation of the sandbox API, which has no templates, " +
+            "pools or volumes (sandboxes start from snapshots)", (inner as SandboxApiException)?.StatusCode, _kind + "NotSupported", inner);
+    }
 
     /// <inheritdoc/>
     public Task<T> GetAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -84,7 +129,7 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     public async Task<SandboxPage<T>> ListAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         query ??= new SandboxPageQuery();
-        var answer = await Transport.SendJsonAsync<JsonElement>(Dialect.List(_kind, query), null, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        var answer = await OnEndpointAsync(() => Transport.SendJsonAsync<JsonElement>(Dialect.List(_kind, query), null, options?.Timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
         var page = Dialect.ReadPage<T>(_kind, answer, query);
         foreach (var item in page.Items) Stamp(item);
         return page;
@@ -134,7 +179,11 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
 
     /// <inheritdoc/>
     public Task DeleteAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Transport.SendNoContentAsync(Dialect.Delete(_kind, key), key, options?.Timeout, cancellationToken);
+        OnEndpointAsync(async () =>
+        {
+            await Transport.SendNoContentAsync(Dialect.Delete(_kind, key), key, options?.Timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     /// <summary>Changes one (<c>PATCH</c>); not retried.</summary>
     private protected Task<T> UpdateCoreAsync(string key, object changes, SandboxRequestOptions? options, CancellationToken ct) =>
