@@ -201,6 +201,12 @@ public sealed class UpdateSandboxRequest
     /// <summary>A new idle time to live in seconds (0 disables).</summary>
     public long? IdleTtlSeconds { get; set; }
 
+    /// <summary>New seconds after a stop when the sandbox is deleted (0 disables; counted from a stop already made).</summary>
+    public long? DeleteAfterStopSeconds { get; set; }
+
+    /// <summary>Changes to the sandbox's run_config for later commands: user and directory replace, variables merge.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
+
     /// <summary>Extension: a new outbound network policy (see <see cref="SandboxesClient.SetNetworkPolicyAsync"/>).</summary>
     public SandboxNetworkPolicy? NetworkPolicy { get; set; }
 }

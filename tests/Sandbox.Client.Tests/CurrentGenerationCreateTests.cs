@@ -93,9 +93,20 @@ public sealed class CurrentGenerationCreateTests(ServerFixture fx)
             Assert.Equal("user\n", streamed.Stdout);
         }
 
+        // PATCH: run_config merges (user replaced, variables merged), delete_after_stop replaced.
+        var updated = await Client.Sandboxes.UpdateAsync(s.Name, new UpdateSandboxRequest
+        {
+            RunConfig = new SandboxRunConfig { User = "root", Environment = new Dictionary<string, string> { ["MORE"] = "m" } },
+            DeleteAfterStopSeconds = 7200,
+        });
+        Assert.Equal("root", updated.RunConfig?.User);
+        Assert.Equal("/tmp", updated.RunConfig?.WorkingDirectory);
+        Assert.Equal(7200, updated.DeleteAfterStopSeconds);
+        Assert.Equal("0\n/tmp\nfrom-box m\n", (await box.RunAsync("id -u; pwd; echo $RC_VAR $MORE")).Stdout);
+
         var stopped = await Client.Sandboxes.StopAsync(s.Name);
         Assert.NotNull(stopped.StoppedAt);
-        Assert.Equal(3600, stopped.DeleteAfterStopSeconds);
+        Assert.Equal(7200, stopped.DeleteAfterStopSeconds);
     }
 
     [Fact]
