@@ -108,12 +108,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
         // command takes run_config or the older env/cwd, never both); without it the older fields, which every server takes.
         if (RunAs is not null)
         {
-            request.RunConfig = new SandboxRunConfig
-            {
-                User = RunAs,
-                WorkingDirectory = WorkingDirectory is null ? null : SandboxDefaults.ToAbsoluteWorkingDirectory(WorkingDirectory),
-                Environment = environment,
-            };
+            request.RunConfig = ToRunConfig(RunAs, WorkingDirectory, environment);
         }
         else
         {

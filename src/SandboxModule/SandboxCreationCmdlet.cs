@@ -135,11 +135,7 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
             TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
             DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
-            RunConfig = RunAs is null && WorkingDirectory is null ? null : new SandboxRunConfig
-            {
-                User = RunAs,
-                WorkingDirectory = WorkingDirectory is null ? null : SandboxDefaults.ToAbsoluteWorkingDirectory(WorkingDirectory),
-            },
+            RunConfig = ToRunConfig(RunAs, WorkingDirectory, null),
             Environment = ToEnvironment(Environment, nameof(Environment)),
             AutoPause = AutoPause ? true : null,
             NetworkPolicy = networkPolicy,
