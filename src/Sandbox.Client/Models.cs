@@ -59,6 +59,18 @@ public sealed class Sandbox : SandboxResource
     /// <summary>The snapshot it was created from, if any.</summary>
     public string? SnapshotId { get; set; }
 
+    /// <summary>Seconds after a stop when the sandbox is deleted; null or 0 keeps a stopped sandbox.</summary>
+    public long? DeleteAfterStopSeconds { get; set; }
+
+    /// <summary>When it was last stopped (UTC); null unless it is stopped.</summary>
+    public DateTimeOffset? StoppedAt { get; set; }
+
+    /// <summary>The user, working directory and environment its commands run with (null when it has none of its own).</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
+
+    /// <summary>Its labels (empty when none, or when the server does not report them).</summary>
+    public IDictionary<string, string>? Labels { get; set; }
+
     /// <summary>Virtual CPUs.</summary>
     public int? Vcpus { get; set; }
 
@@ -94,10 +106,36 @@ public sealed class SandboxStatusInfo
     public string? StatusMessage { get; set; }
 }
 
-/// <summary>The body of <c>POST /boxes</c>. Null fields are not sent; the <c>env</c> extension only when it has entries.</summary>
+/// <summary>
+/// How commands run (<c>run_config</c> on the wire): their user, working directory and extra environment. On a sandbox it
+/// applies to every command; on a command it is layered over the sandbox's (user and directory replace, variables merge).
+/// </summary>
+public sealed class SandboxRunConfig
+{
+    /// <summary>The user: a name, a uid, <c>name:group</c> or <c>uid:gid</c>, resolved in the sandbox's own <c>/etc/passwd</c>; root when null.</summary>
+    public string? User { get; set; }
+
+    /// <summary>The working directory, an absolute path (<c>work_dir</c> on the wire); <c>/home/user</c> when null.</summary>
+    [JsonPropertyName("work_dir")]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables (<c>env_vars</c> on the wire).</summary>
+    [JsonPropertyName("env_vars")]
+    public IDictionary<string, string>? Environment { get; set; }
+
+    /// <summary>True when nothing is set.</summary>
+    [JsonIgnore]
+    public bool IsEmpty => User is null && WorkingDirectory is null && Environment is not { Count: > 0 };
+}
+
+/// <summary>
+/// The body of <c>POST /boxes</c>. Null fields are not sent; the <c>env</c> extension only when it has entries. At most
+/// one source (<see cref="TemplateName"/>, <see cref="SnapshotId"/>, <see cref="SnapshotReference"/>); with none the
+/// server boots its default (the local server: the built-in <c>python</c> snapshot).
+/// </summary>
 public sealed class CreateSandboxRequest
 {
-    /// <summary>The template (exactly one of this and <see cref="SnapshotId"/>).</summary>
+    /// <summary>The template (older generation; at most one source).</summary>
     public string? TemplateName { get; set; }
 
     /// <summary>The name; the server generates one when null.</summary>
@@ -124,8 +162,21 @@ public sealed class CreateSandboxRequest
     /// <summary>Filesystem capacity in bytes.</summary>
     public long? FsCapacityBytes { get; set; }
 
-    /// <summary>A snapshot to start from (exactly one of this and <see cref="TemplateName"/>).</summary>
+    /// <summary>The id of a snapshot to start from (at most one source).</summary>
     public string? SnapshotId { get; set; }
+
+    /// <summary>A snapshot to start from by id or <c>name[:tag]</c> (<c>snapshot</c> on the wire, current generation; at most one source).</summary>
+    [JsonPropertyName("snapshot")]
+    public string? SnapshotReference { get; set; }
+
+    /// <summary>Seconds after a stop when the sandbox is deleted (a multiple of the server's granularity, 0 disables).</summary>
+    public long? DeleteAfterStopSeconds { get; set; }
+
+    /// <summary>The user, working directory and environment of every command (<c>run_config</c>). Sent only when something is set.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
+
+    /// <summary>Labels (string values). Sent only when it has entries.</summary>
+    public IDictionary<string, string>? Labels { get; set; }
 
     /// <summary>Extension: environment variables for every command in the sandbox. Sent only when it has entries.</summary>
     [JsonPropertyName("env")]
@@ -149,6 +200,12 @@ public sealed class UpdateSandboxRequest
 
     /// <summary>A new idle time to live in seconds (0 disables).</summary>
     public long? IdleTtlSeconds { get; set; }
+
+    /// <summary>New seconds after a stop when the sandbox is deleted (0 disables; counted from a stop already made).</summary>
+    public long? DeleteAfterStopSeconds { get; set; }
+
+    /// <summary>Changes to the sandbox's run_config for later commands: user and directory replace, variables merge.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
 
     /// <summary>Extension: a new outbound network policy (see <see cref="SandboxesClient.SetNetworkPolicyAsync"/>).</summary>
     public SandboxNetworkPolicy? NetworkPolicy { get; set; }
@@ -311,11 +368,32 @@ public sealed class CommandRequest
     /// <summary>The working directory (relative paths are relative to <c>/home/user</c>).</summary>
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>
+    /// The user, working directory and environment of this command (<c>run_config</c>), layered over the sandbox's. Not
+    /// together with <see cref="Environment"/> or <see cref="WorkingDirectory"/> (the older forms): put them in here.
+    /// </summary>
+    public SandboxRunConfig? RunConfig { get; set; }
+
+    /// <summary>
+    /// Streamed commands: the command's stdin is empty from the start (<c>close_stdin</c>), so a read sees end-of-file at
+    /// once; nothing can be written to it. Not together with <see cref="Stdin"/>.
+    /// </summary>
+    public bool CloseStdin { get; set; }
+
     /// <summary>Text written to the command's standard input, which is then closed. Null leaves stdin to the session's writer.</summary>
     public string? Stdin { get; set; }
 
     /// <summary>The WebSocket command id; the client generates one when null (so that it can reconnect at any time).</summary>
     public string? CommandId { get; set; }
+
+    /// <summary>Refuses a request the server would (400): <see cref="RunConfig"/> with the older environment or directory, or input with <see cref="CloseStdin"/>.</summary>
+    internal void Validate()
+    {
+        if (RunConfig is not null && (Environment is { Count: > 0 } || !string.IsNullOrEmpty(WorkingDirectory)))
+            throw new ArgumentException("a command takes either RunConfig or Environment/WorkingDirectory, not both: put the environment and directory into RunConfig", nameof(RunConfig));
+        if (CloseStdin && Stdin is not null)
+            throw new ArgumentException("CloseStdin and Stdin exclude each other", nameof(CloseStdin));
+    }
 
     /// <summary>A copy with other standard input (and no command id).</summary>
     internal CommandRequest WithStdin(string? stdin)

@@ -12,6 +12,16 @@ public static class SandboxDefaults
     /// <summary>The shell commands run in (the API's default).</summary>
     public const string Shell = "/bin/bash";
 
+    /// <summary>The directory commands start in, and the base of a relative working directory (the API's default).</summary>
+    public const string WorkingDirectory = "/home/user";
+
+    /// <summary>A working directory as an absolute path: a relative one is under <see cref="WorkingDirectory"/> (as <c>cwd</c> is on the wire; <c>run_config.work_dir</c> must be absolute).</summary>
+    public static string ToAbsoluteWorkingDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return path.StartsWith('/') ? path : WorkingDirectory + "/" + path;
+    }
+
     /// <summary>Page size used when the client pages through a list.</summary>
     public const int PageSize = 100;
 

@@ -45,6 +45,11 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
     [ValidateNotNullOrEmpty]
     public string? WorkingDirectory { get; set; }
 
+    /// <summary><para type="description">The user the command runs as: a name, a uid, name:group or uid:gid, resolved in the sandbox (by default the sandbox's user, else root).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RunAs { get; set; }
+
     /// <summary><para type="description">The shell that runs the command (default /bin/bash).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -97,14 +102,19 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
 
     private void Run(Sandbox.Client.Sandbox given, string? stdin)
     {
-        var request = new CommandRequest(Command)
+        var environment = ToEnvironment(Environment, nameof(Environment));
+        var request = new CommandRequest(Command) { TimeoutSeconds = TimeoutSec, Shell = Shell, Stdin = stdin };
+        // -RunAs needs the current generation's run_config, which then carries the directory and environment too (a
+        // command takes run_config or the older env/cwd, never both); without it the older fields, which every server takes.
+        if (RunAs is not null)
         {
-            TimeoutSeconds = TimeoutSec,
-            Shell = Shell,
-            WorkingDirectory = WorkingDirectory,
-            Environment = ToEnvironment(Environment, nameof(Environment)),
-            Stdin = stdin,
-        };
+            request.RunConfig = ToRunConfig(RunAs, WorkingDirectory, environment);
+        }
+        else
+        {
+            request.WorkingDirectory = WorkingDirectory;
+            request.Environment = environment;
+        }
         TryItem(given.Name, () =>
         {
             var sandbox = Refresh(given);

@@ -4,20 +4,21 @@ namespace SandboxModule;
 
 /// <summary>
 /// The one definition of the parameters that describe a new sandbox, shared by New-Sandbox and Use-Sandbox so that they
-/// cannot drift apart: from a template (the default set) or a snapshot, with size, lifetime, environment and network policy.
-/// The derived cmdlet declares <c>-Template</c> (its position differs).
+/// cannot drift apart: from a template or, with neither, the server's default (the default set), or from a snapshot, with
+/// size, lifetime, user, environment and network policy. The derived cmdlet declares <c>-Template</c> (its position differs;
+/// it is optional).
 /// </summary>
 public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
 {
-    /// <summary>The default parameter set: the sandbox is made from a template.</summary>
+    /// <summary>The default parameter set: the sandbox is made from a template, or without one from the server's default.</summary>
     protected const string FromTemplate = "FromTemplate";
     /// <summary>The sandbox starts from a snapshot.</summary>
     protected const string FromSnapshot = "FromSnapshot";
 
-    /// <summary>The template to create the sandbox from.</summary>
-    public abstract string Template { get; set; }
+    /// <summary>The template to create the sandbox from; null or empty for the server's default.</summary>
+    public abstract string? Template { get; set; }
 
-    /// <summary><para type="description">The id of a snapshot to start the sandbox from (see Get-SandboxSnapshot). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
+    /// <summary><para type="description">The snapshot to start the sandbox from: its id, or name[:tag] (see Get-SandboxSnapshot; a bare name is name:latest, and the built-ins python and base are always there). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromSnapshot)]
     [Alias("SnapshotId")]
     [ValidateNotNullOrEmpty]
@@ -53,6 +54,21 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
     [DurationTransformation]
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary><para type="description">Deletes the sandbox once it has been stopped this long (same forms as -TimeToLive; 0 disables).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? DeleteAfterStop { get; set; }
+
+    /// <summary><para type="description">The user every command runs as: a name, a uid, name:group or uid:gid, resolved in the sandbox (root by default).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RunAs { get; set; }
+
+    /// <summary><para type="description">The directory every command starts in (relative paths are relative to /home/user).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WorkingDirectory { get; set; }
+
     /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
     [Parameter]
     [ValidateNotNull]
@@ -80,11 +96,14 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
     /// <summary>True when the sandbox starts from <c>-Snapshot</c>.</summary>
     protected bool IsFromSnapshot => ParameterSetName == FromSnapshot;
 
-    /// <summary>What the sandbox is made from, for messages: "template 'python'" or "snapshot '…'".</summary>
-    protected string SourceText => IsFromSnapshot ? $"snapshot '{Snapshot}'" : $"template '{Template}'";
+    /// <summary>True when neither a template nor a snapshot is given: the server boots its default.</summary>
+    protected bool IsFromDefault => !IsFromSnapshot && string.IsNullOrEmpty(Template);
 
-    /// <summary>The template name or snapshot id the sandbox is made from.</summary>
-    protected string Source => IsFromSnapshot ? Snapshot : Template;
+    /// <summary>What the sandbox is made from, for messages: "template 'python'", "snapshot '…'" or "the server's default".</summary>
+    protected string SourceText => IsFromSnapshot ? $"snapshot '{Snapshot}'" : IsFromDefault ? "the server's default" : $"template '{Template}'";
+
+    /// <summary>The template name or snapshot the sandbox is made from; "(default)" for the server's default.</summary>
+    protected string Source => IsFromSnapshot ? Snapshot : IsFromDefault ? "(default)" : Template!;
 
     /// <summary>
     /// The creation request the parameters describe, named <paramref name="name"/>. A bad network policy is a terminating
@@ -101,10 +120,13 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
         {
             FailArgument(e.Message, "SandboxInvalidNetworkPolicy", NetworkPolicy);
         }
+        // An id goes as snapshot_id, which every server generation takes; name[:tag] as the current generation's snapshot.
+        var snapshotIsId = IsFromSnapshot && Guid.TryParse(Snapshot, out _);
         return new CreateSandboxRequest
         {
-            TemplateName = IsFromSnapshot ? null : Template,
-            SnapshotId = IsFromSnapshot ? Snapshot : null,
+            TemplateName = IsFromSnapshot || IsFromDefault ? null : Template,
+            SnapshotId = snapshotIsId ? Snapshot : null,
+            SnapshotReference = IsFromSnapshot && !snapshotIsId ? Snapshot : null,
             Name = name,
             WaitForReady = waitForReady,
             Timeout = TimeoutSec,
@@ -112,6 +134,8 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
             MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
             TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
+            DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
+            RunConfig = ToRunConfig(RunAs, WorkingDirectory, null),
             Environment = ToEnvironment(Environment, nameof(Environment)),
             AutoPause = AutoPause ? true : null,
             NetworkPolicy = networkPolicy,

@@ -13,12 +13,12 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
     [ValidateNotNull]
     public ScriptBlock? ScriptBlock { get; set; }
 
-    /// <summary><para type="description">The template to create the sandbox from. Binds by property name from Get-SandboxTemplate output.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
+    /// <summary><para type="description">The template to create the sandbox from. Without -Template and -Snapshot the server boots its default (the local server: the built-in python snapshot). Binds by property name from Get-SandboxTemplate output.</para></summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public override string Template { get; set; } = "";
+    public override string? Template { get; set; }
 
     /// <summary><para type="description">Further arguments passed to the script block after the sandbox.</para></summary>
     [Parameter]

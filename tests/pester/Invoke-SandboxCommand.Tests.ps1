@@ -52,6 +52,18 @@ Describe 'Invoke-SandboxCommand' {
         $result.Stdout.Trim() | Should -Be 'bar /tmp'
     }
 
+    It 'runs as -RunAs, with -WorkingDirectory and -Environment going along in run_config' {
+        $result = Invoke-SandboxCommand 'id -un; id -u; pwd; echo $FOO' -Sandbox $script:sandbox -RunAs user -WorkingDirectory /tmp -Environment @{ FOO = 'bar' }
+        $result.Stdout | Should -Be "user`n1000`n/tmp`nbar`n"
+        (Invoke-SandboxCommand 'pwd' -Sandbox $script:sandbox -RunAs 1000 -WorkingDirectory .).Stdout.Trim() | Should -Be '/home/user'
+        (Invoke-SandboxCommand 'id -un' -Sandbox $script:sandbox).Stdout.Trim() | Should -Be 'root'
+    }
+
+    It 'streams as -RunAs and reports an unknown user' {
+        Invoke-SandboxCommand 'id -un' -Sandbox $script:sandbox -RunAs user -Stream | Should -Be 'user'
+        { Invoke-SandboxCommand 'true' -Sandbox $script:sandbox -RunAs no-such-user -ErrorAction Stop } | Should -Throw '*no-such-user*'
+    }
+
     It 'sends pipeline input to stdin when -Sandbox is given' {
         $result = 'one', 'two', 'three' | Invoke-SandboxCommand 'wc -l' -Sandbox $script:sandbox
         $result.Stdout.Trim() | Should -Be '3'

@@ -87,6 +87,65 @@ Describe 'New-Sandbox' {
         $snap | Remove-SandboxSnapshot -Force
     }
 
+    It 'boots the server''s default (python) without -Template or -Snapshot' {
+        $sandbox = New-Sandbox
+        $sandbox.Status | Should -Be 'ready'
+        $sandbox.TemplateName | Should -BeNullOrEmpty
+        $result = $sandbox | Invoke-SandboxCommand 'python3 --version'
+        $result.ExitCode | Should -Be 0
+        ($result.Stdout + $result.Stderr).Trim() | Should -BeLike 'Python 3*'
+        (Get-Command New-Sandbox).Parameters['Template'].Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory | Should -Not -Contain $true
+    }
+
+    It 'runs every command as -RunAs in -WorkingDirectory with -Environment' {
+        $sandbox = New-Sandbox -RunAs user -WorkingDirectory /tmp -Environment @{ RC_VAR = 'set' }
+        $sandbox.RunConfig.User | Should -Be 'user'
+        $sandbox.RunConfig.WorkingDirectory | Should -Be '/tmp'
+        ($sandbox | Invoke-SandboxCommand 'id -un; pwd; echo $RC_VAR').Stdout | Should -Be "user`n/tmp`nset`n"
+    }
+
+    It 'makes a relative -WorkingDirectory absolute under /home/user' {
+        $sandbox = New-Sandbox -Template base -WorkingDirectory .
+        $sandbox.RunConfig.WorkingDirectory | Should -Be '/home/user/.'
+        ($sandbox | Invoke-SandboxCommand 'pwd').Stdout.Trim() | Should -Be '/home/user'
+    }
+
+    It 'shows -DeleteAfterStop in the object and StoppedAt once stopped' {
+        $sandbox = New-Sandbox -Template base -DeleteAfterStop 2h
+        $sandbox.DeleteAfterStopSeconds | Should -Be 7200
+        $sandbox.StoppedAt | Should -BeNullOrEmpty
+        $stopped = $sandbox | Stop-Sandbox -PassThru
+        $stopped.StoppedAt | Should -Not -BeNullOrEmpty
+        (Get-Sandbox -Name $sandbox.Name).DeleteAfterStopSeconds | Should -Be 7200
+    }
+
+    It 'deletes a stopped sandbox after -DeleteAfterStop' {
+        $sandbox = New-Sandbox -Template base -DeleteAfterStop 1
+        $sandbox | Stop-Sandbox
+        $deadline = (Get-Date).AddSeconds(8)
+        while ((Get-Sandbox -Name $sandbox.Name -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        Get-Sandbox -Name $sandbox.Name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'rejects a -DeleteAfterStop that is not a duration' {
+        { New-Sandbox -Template base -DeleteAfterStop soon -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,SandboxModule.NewSandboxCommand'
+    }
+
+    It 'starts from a snapshot by name and name:tag with -Snapshot' {
+        $source = New-Sandbox -Template base
+        $source | Invoke-SandboxCommand 'echo by-name > /home/user/n.txt' | Out-Null
+        $snap = $source | New-SandboxSnapshot -Name (New-TestName -Prefix 'snap')
+        foreach ($reference in "$($snap.Name):latest", $snap.Name) {
+            $copy = New-Sandbox -Snapshot $reference
+            $copy.SnapshotId | Should -Be $snap.Id
+            ($copy | Invoke-SandboxCommand 'cat /home/user/n.txt').Stdout.Trim() | Should -Be 'by-name'
+            $copy | Remove-Sandbox -Force
+        }
+        { New-Sandbox -Snapshot "$($snap.Name):no-such-tag" -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.NewSandboxCommand'
+        $source | Remove-Sandbox -Force
+        $snap | Remove-SandboxSnapshot -Force
+    }
+
     It 'reports an unknown snapshot as SnapshotNotFound' {
         { New-Sandbox -Snapshot ([guid]::NewGuid().ToString()) -ErrorAction Stop } |
             Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.NewSandboxCommand'

@@ -21,6 +21,13 @@ Describe 'Use-Sandbox' {
         Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'uses the server''s default without -Template, with -RunAs, and deletes it afterwards' {
+        $name = New-TestName -Prefix 'use'
+        $out = Use-Sandbox -Name $name -RunAs user { param($sb) (Invoke-SandboxCommand 'python3 -c "import getpass; print(getpass.getuser())"' -Sandbox $sb).Stdout.Trim() }
+        $out | Should -Be 'user'
+        Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'deletes the sandbox when the block throws' {
         $name = New-TestName -Prefix 'use'
         { Use-Sandbox -Template base -Name $name { throw 'boom' } } | Should -Throw '*boom*'

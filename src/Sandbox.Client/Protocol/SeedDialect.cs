@@ -119,10 +119,35 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         MemBytes = request.MemBytes,
         FsCapacityBytes = request.FsCapacityBytes,
         SnapshotId = request.SnapshotId,
+        SnapshotReference = string.IsNullOrEmpty(request.SnapshotReference) ? null : request.SnapshotReference,
+        DeleteAfterStopSeconds = request.DeleteAfterStopSeconds,
+        RunConfig = request.RunConfig is { IsEmpty: false } runConfig ? WireRunConfig(runConfig) : null,
+        Labels = request.Labels is { Count: > 0 } labels ? labels : null,
         Environment = request.Environment is { Count: > 0 } env ? env : null,
         AutoPause = request.AutoPause,
         NetworkPolicy = request.NetworkPolicy,
     });
+
+    /// <summary>A run_config as sent: empty variables are left out.</summary>
+    private static SandboxRunConfig WireRunConfig(SandboxRunConfig runConfig) => new()
+    {
+        User = runConfig.User,
+        WorkingDirectory = runConfig.WorkingDirectory,
+        Environment = runConfig.Environment is { Count: > 0 } env ? env : null,
+    };
+
+    /// <summary>A command's older <c>env</c>/<c>cwd</c>, or its <c>run_config</c> (never both: the server answers 400).</summary>
+    private static void AddCommandContext(Dictionary<string, object> body, CommandRequest request)
+    {
+        request.Validate();
+        if (request.RunConfig is not null)
+        {
+            body["run_config"] = WireRunConfig(request.RunConfig);
+            return;
+        }
+        if (request.Environment is { Count: > 0 } env) body["env"] = env;
+        if (!string.IsNullOrEmpty(request.WorkingDirectory)) body["cwd"] = request.WorkingDirectory;
+    }
 
     /// <summary><c>POST /boxes/{name}/stop|start|pause|resume</c>: idempotent, so retried.</summary>
     public override WireRequest Act(string sandboxName, SandboxAction action) =>
@@ -174,8 +199,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
             ["timeout"] = request.TimeoutSeconds ?? SandboxDefaults.CommandTimeoutSeconds,
             ["shell"] = request.Shell ?? SandboxDefaults.Shell,
         };
-        if (request.Environment is { Count: > 0 } env) body["env"] = env;
-        if (!string.IsNullOrEmpty(request.WorkingDirectory)) body["cwd"] = request.WorkingDirectory;
+        AddCommandContext(body, request);
         return new(HttpMethod.Post, Dataplane(sandbox, "/execute"), body);
     }
 
@@ -206,8 +230,8 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
             ["ttl_seconds"] = 600,
             ["command_id"] = commandId,
         };
-        if (request.Environment is { Count: > 0 } env) frame["env"] = env;
-        if (!string.IsNullOrEmpty(request.WorkingDirectory)) frame["cwd"] = request.WorkingDirectory;
+        AddCommandContext(frame, request);
+        if (request.CloseStdin) frame["close_stdin"] = true;
         return frame;
     }
 

@@ -29,7 +29,8 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     /// <see cref="SandboxHandle.DisposeAsync"/> deletes it: <c>await using var box = await client.Sandboxes.CreateAsync(...)</c>.
     /// Set <see cref="SandboxHandle.DeleteOnDispose"/> to false to keep it.
     /// </summary>
-    /// <param name="request">What to create; <see cref="CreateSandboxRequest.Environment"/> is sent only when it has entries.</param>
+    /// <param name="request">What to create; <see cref="CreateSandboxRequest.Environment"/> is sent only when it has entries. With no
+    /// source (no template, no snapshot) the server boots its default.</param>
     /// <param name="options">The call's time-out; by default the server-side wait plus a margin.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The sandbox: ready, or provisioning when <see cref="CreateSandboxRequest.WaitForReady"/> is false.</returns>
@@ -37,12 +38,10 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     public async Task<SandboxHandle> CreateAsync(CreateSandboxRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.TemplateName is null && request.SnapshotId is null)
-            throw new ArgumentException("a template name or a snapshot id is required", nameof(request));
         var wait = request.WaitForReady
             ? SandboxTransport.Max(Transport.Options.DefaultTimeout, TimeSpan.FromSeconds(request.Timeout ?? SandboxDefaults.CreateTimeoutSeconds) + SandboxDefaults.ServerWaitMargin)
             : Transport.Options.DefaultTimeout;
-        var sandbox = await SendAsync(Dialect.CreateSandbox(request), request.Name ?? request.TemplateName, options, cancellationToken, wait).ConfigureAwait(false);
+        var sandbox = await SendAsync(Dialect.CreateSandbox(request), request.Name ?? request.TemplateName ?? request.SnapshotReference ?? request.SnapshotId, options, cancellationToken, wait).ConfigureAwait(false);
         return new SandboxHandle(_client, sandbox) { DeleteOnDispose = true };
     }
 
