@@ -60,22 +60,10 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
         foreach (var file in files)
         {
             var target = SandboxPaths.UploadTarget(file, Destination, files.Count > 1);
-            if (!ShouldProcess($"{file} -> {sandbox.Name}:{target}", "Copy file into sandbox")) continue;
-            TryItem(file, () =>
+            CopyOne(sandbox, SandboxTransferDirection.ToSandbox, file, target, () => new FileInfo(file).Length, async (progress, ct) =>
             {
-                var length = new FileInfo(file).Length;
-                var watch = Stopwatch.StartNew();
-                var result = Transfer(file, target, length, (progress, ct) => Client.Files.UploadFileAsync(sandbox, file, target, new() { Progress = progress }, ct));
-                if (PassThru)
-                    WriteObject(new SandboxFileTransfer
-                    {
-                        Sandbox = sandbox.Name,
-                        Direction = SandboxTransferDirection.ToSandbox,
-                        Source = file,
-                        Destination = result.Path,
-                        Length = result.Written,
-                        Duration = watch.Elapsed,
-                    });
+                var result = await Client.Files.UploadFileAsync(sandbox, file, target, new() { Progress = progress }, ct).ConfigureAwait(false);
+                return (result.Path, result.Written);
             });
         }
     }
@@ -86,23 +74,34 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
         foreach (var path in Path)
         {
             var target = SandboxPaths.DownloadTarget(path, local, Path.Length > 1);
-            if (!ShouldProcess($"{sandbox.Name}:{path} -> {target}", "Copy file from sandbox")) continue;
-            TryItem(path, () =>
-            {
-                var watch = Stopwatch.StartNew();
-                var bytes = Transfer(path, target, null, (progress, ct) => Client.Files.DownloadFileAsync(sandbox, path, target, new() { Progress = progress }, ct));
-                if (PassThru)
-                    WriteObject(new SandboxFileTransfer
-                    {
-                        Sandbox = sandbox.Name,
-                        Direction = SandboxTransferDirection.FromSandbox,
-                        Source = path,
-                        Destination = System.IO.Path.GetFullPath(target),
-                        Length = bytes,
-                        Duration = watch.Elapsed,
-                    });
-            });
+            CopyOne(sandbox, SandboxTransferDirection.FromSandbox, path, target, () => null, async (progress, ct) =>
+                (System.IO.Path.GetFullPath(target), await Client.Files.DownloadFileAsync(sandbox, path, target, new() { Progress = progress }, ct).ConfigureAwait(false)));
         }
+    }
+
+    /// <summary>One file either way: the confirmation, the copy with its progress, and -PassThru's record of it.</summary>
+    private void CopyOne(Sandbox.Client.Sandbox sandbox, SandboxTransferDirection direction, string source, string target, Func<long?> length,
+        Func<IProgress<long>, CancellationToken, Task<(string Destination, long Length)>> copy)
+    {
+        var (what, action) = direction == SandboxTransferDirection.ToSandbox
+            ? ($"{source} -> {sandbox.Name}:{target}", "Copy file into sandbox")
+            : ($"{sandbox.Name}:{source} -> {target}", "Copy file from sandbox");
+        if (!ShouldProcess(what, action)) return;
+        TryItem(source, () =>
+        {
+            var watch = Stopwatch.StartNew();
+            var (destination, written) = Transfer(source, target, length(), copy);
+            if (PassThru)
+                WriteObject(new SandboxFileTransfer
+                {
+                    Sandbox = sandbox.Name,
+                    Direction = direction,
+                    Source = source,
+                    Destination = destination,
+                    Length = written,
+                    Duration = watch.Elapsed,
+                });
+        });
     }
 
     /// <summary>Runs a copy, showing a progress bar (from the pipeline thread) for large files and for files of unknown size.</summary>

@@ -12,7 +12,7 @@ namespace SandboxModule;
 [Cmdlet(VerbsLifecycle.Invoke, "SandboxCommand")]
 [OutputType(typeof(CommandResult))]
 [OutputType(typeof(string))]
-public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
+public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
 {
     private readonly List<string> _stdin = [];
     private bool _stdinFromPipeline;
@@ -34,21 +34,6 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
     [Parameter]
     [ValidateRange(1, 86400)]
     public int? TimeoutSec { get; set; }
-
-    /// <summary><para type="description">Extra environment variables for this command, as a hashtable.</para></summary>
-    [Parameter]
-    [ValidateNotNull]
-    public Hashtable? Environment { get; set; }
-
-    /// <summary><para type="description">The working directory (relative paths are relative to /home/user).</para></summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary><para type="description">The user the command runs as: a name, a uid, name:group or uid:gid, resolved in the sandbox (by default the sandbox's user, else root).</para></summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RunAs { get; set; }
 
     /// <summary><para type="description">The shell that runs the command (default /bin/bash).</para></summary>
     [Parameter]
@@ -102,13 +87,13 @@ public sealed class InvokeSandboxCommandCommand : SandboxConnectedCmdlet
 
     private void Run(Sandbox.Client.Sandbox given, string? stdin)
     {
-        var environment = ToEnvironment(Environment, nameof(Environment));
+        var environment = EnvironmentVariables;
         var request = new CommandRequest(Command) { TimeoutSeconds = TimeoutSec, Shell = Shell, Stdin = stdin };
         // -RunAs needs the current generation's run_config, which then carries the directory and environment too (a
         // command takes run_config or the older env/cwd, never both); without it the older fields, which every server takes.
         if (RunAs is not null)
         {
-            request.RunConfig = ToRunConfig(RunAs, WorkingDirectory, environment);
+            request.RunConfig = ToRunConfig(environment);
         }
         else
         {

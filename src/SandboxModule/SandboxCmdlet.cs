@@ -198,15 +198,6 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
 
     // ---------------------------------------------------------------- values
 
-    /// <summary>-RunAs, -WorkingDirectory (made absolute under /home/user) and an environment as a run_config; null when none is given.</summary>
-    protected static SandboxRunConfig? ToRunConfig(string? user, string? workingDirectory, Dictionary<string, string>? environment) =>
-        user is null && workingDirectory is null && environment is null ? null : new SandboxRunConfig
-        {
-            User = user,
-            WorkingDirectory = workingDirectory is null ? null : SandboxDefaults.ToAbsoluteWorkingDirectory(workingDirectory),
-            Environment = environment,
-        };
-
     /// <summary>A hashtable of environment variables as strings; a bad key is a terminating <c>InvalidArgument</c> error.</summary>
     protected Dictionary<string, string>? ToEnvironment(IDictionary? table, string parameterName)
     {

@@ -8,7 +8,7 @@ namespace SandboxModule;
 /// size, lifetime, user, environment and network policy. The derived cmdlet declares <c>-Template</c> (its position differs;
 /// it is optional).
 /// </summary>
-public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
+public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
 {
     /// <summary>The default parameter set: the sandbox is made from a template, or without one from the server's default.</summary>
     protected const string FromTemplate = "FromTemplate";
@@ -58,21 +58,6 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
     [Parameter]
     [DurationTransformation]
     public TimeSpan? DeleteAfterStop { get; set; }
-
-    /// <summary><para type="description">The user every command runs as: a name, a uid, name:group or uid:gid, resolved in the sandbox (root by default).</para></summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RunAs { get; set; }
-
-    /// <summary><para type="description">The directory every command starts in (relative paths are relative to /home/user).</para></summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary><para type="description">Environment variables for every command in the sandbox, as a hashtable.</para></summary>
-    [Parameter]
-    [ValidateNotNull]
-    public Hashtable? Environment { get; set; }
 
     /// <summary><para type="description">When -TimeToLive runs out, pauses the sandbox (Resume-Sandbox wakes it) instead of deleting it.</para></summary>
     [Parameter]
@@ -135,8 +120,8 @@ public abstract class SandboxCreationCmdlet : SandboxConnectedCmdlet
             TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
             DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
-            RunConfig = ToRunConfig(RunAs, WorkingDirectory, null),
-            Environment = ToEnvironment(Environment, nameof(Environment)),
+            RunConfig = ToRunConfig(null),
+            Environment = EnvironmentVariables,
             AutoPause = AutoPause ? true : null,
             NetworkPolicy = networkPolicy,
         };
