@@ -37,3 +37,27 @@ public sealed class SandboxServiceUrl
         : url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws://" + url[7..]
         : url;
 }
+
+/// <summary>
+/// A download link: a time-limited URL that serves one file of a sandbox to anyone who has it, without the API key
+/// (GET, HEAD and Range requests; <c>POST /boxes/{name}/download-url</c>).
+/// </summary>
+public sealed class SandboxDownloadLink
+{
+    /// <summary>The link: the token is in it, so it is a secret until <see cref="ExpiresAt"/>.</summary>
+    public string DownloadUrl { get; set; } = "";
+
+    /// <summary>The token the link carries.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>When the link stops working (UTC); null when it never does.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>The sandbox's name, as the caller gave it (set by the client, not the server).</summary>
+    [JsonIgnore]
+    public string SandboxName { get; set; } = "";
+
+    /// <summary>The file's path in the sandbox, as the caller gave it (set by the client, not the server).</summary>
+    [JsonIgnore]
+    public string Path { get; set; } = "";
+}

@@ -1,12 +1,16 @@
 namespace SandboxModule;
 
 /// <summary>
-/// <para type="synopsis">Gets a service URL that reaches a port inside a sandbox over HTTP or WebSocket.</para>
+/// <para type="synopsis">Gets a service URL that reaches a port inside a sandbox over HTTP or WebSocket, or a download link for one of its files.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxUrl")]
-[OutputType(typeof(SandboxServiceUrl))]
+[Cmdlet(VerbsCommon.Get, "SandboxUrl", DefaultParameterSetName = PortSet)]
+[OutputType(typeof(SandboxServiceUrl), ParameterSetName = [PortSet])]
+[OutputType(typeof(SandboxDownloadLink), ParameterSetName = [FileSet])]
 public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
 {
+    private const string PortSet = "Port";
+    private const string FileSet = "File";
+
     /// <summary><para type="description">The sandbox: a sandbox from Get-Sandbox or New-Sandbox, or its name.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "SandboxName")]
@@ -16,15 +20,20 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
     public Sandbox.Client.Sandbox Sandbox { get; set; } = null!;
 
     /// <summary><para type="description">The TCP port inside the sandbox that a server listens on (on 127.0.0.1 or all addresses).</para></summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = PortSet)]
     [ValidateRange(1, 65535)]
     public int Port { get; set; }
 
+    /// <summary><para type="description">A file in the sandbox (relative paths are relative to /home/user): gives a download link that serves it without the API key (GET, HEAD, Range) until it expires, instead of a service URL.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = FileSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
     /// <summary><para type="description">Gives the ws:// (or wss://) form of ServiceUrl and BrowserUrl, for WebSocket clients.</para></summary>
-    [Parameter]
+    [Parameter(ParameterSetName = PortSet)]
     public SwitchParameter WebSocket { get; set; }
 
-    /// <summary><para type="description">Seconds until the URL's token expires, 1 to 86400 (default: the server's, one hour).</para></summary>
+    /// <summary><para type="description">Seconds until the URL's token expires, 1 to 86400 (default: the server's: one hour for a service URL; a download link from the local server lasts as long as its sandbox).</para></summary>
     [Parameter]
     [ValidateRange(1, 86400)]
     public int? ExpiresIn { get; set; }
@@ -35,7 +44,13 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
         var sandboxName = Sandbox.Name;
         TryItem(sandboxName, () =>
         {
-            var url = Await(Client.Sandboxes.GetServiceUrlAsync(sandboxName, Port, ExpiresIn is { } s ? TimeSpan.FromSeconds(s) : null, null, CancellationToken));
+            var expiresIn = ExpiresIn is { } s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
+            if (ParameterSetName == FileSet)
+            {
+                WriteObject(Await(Client.Sandboxes.GetDownloadLinkAsync(sandboxName, Path, expiresIn, null, CancellationToken)));
+                return;
+            }
+            var url = Await(Client.Sandboxes.GetServiceUrlAsync(sandboxName, Port, expiresIn, null, CancellationToken));
             if (WebSocket)
             {
                 url.ServiceUrl = SandboxServiceUrl.ToWebSocketUrl(url.ServiceUrl);

@@ -50,6 +50,27 @@ Describe 'Get-SandboxUrl' {
             Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.GetSandboxUrlCommand'
     }
 
+    It 'gives a download link with -Path that serves the file without the API key, with Range, and resumes a download' {
+        $link = $script:box | Get-SandboxUrl -Path site/hello.txt -ExpiresIn 300
+        $link | Should -BeOfType ([Sandbox.Client.SandboxDownloadLink])
+        $link.SandboxName | Should -Be $script:box.Name
+        $link.Path | Should -Be 'site/hello.txt'
+        ($link.ExpiresAt - [DateTimeOffset]::UtcNow).TotalSeconds | Should -BeLessOrEqual 301
+        (Invoke-WebRequest -Uri $link.DownloadUrl).Content | Should -Be ([Text.Encoding]::UTF8.GetBytes("pester-hello`n"))
+        $part = Invoke-WebRequest -Uri $link.DownloadUrl -Headers @{ Range = 'bytes=7-' } -SkipHttpErrorCheck
+        $part.StatusCode | Should -Be 206
+        [Text.Encoding]::UTF8.GetString($part.Content) | Should -Be "hello`n"
+        # The link is the secret: a wrong token is refused.
+        (Invoke-WebRequest -Uri ($link.DownloadUrl -replace '[^/]+$', 'not-a-token') -SkipHttpErrorCheck).StatusCode | Should -Be 404
+    }
+
+    It 'offers -Path and -Port as two parameter sets, -WebSocket only with -Port' {
+        $sets = (Get-Command Get-SandboxUrl).ParameterSets
+        ($sets | Where-Object Name -eq 'File').Parameters.Name | Should -Contain 'Path'
+        ($sets | Where-Object Name -eq 'File').Parameters.Name | Should -Not -Contain 'WebSocket'
+        { Get-SandboxUrl -Sandbox $script:box -Port 8080 -Path x -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet,SandboxModule.GetSandboxUrlCommand'
+    }
+
     It 'rejects a port out of range' {
         { Get-SandboxUrl -Sandbox $script:box -Port 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SandboxModule.GetSandboxUrlCommand'
     }

@@ -72,6 +72,7 @@ internal abstract class SandboxDialect
     public abstract WireRequest GetStatus(string sandboxName);
     public abstract WireRequest GetMetrics(string sandboxName);
     public abstract WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds);
+    public abstract WireRequest IssueDownloadLink(string sandboxName, string path, long? expiresInSeconds);
     public abstract WireRequest CreateTemplate(CreateTemplateRequest request);
     public abstract WireRequest CreatePool(CreatePoolRequest request);
     public abstract WireRequest CreateVolume(string name, string size);

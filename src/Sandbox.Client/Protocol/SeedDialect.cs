@@ -161,6 +161,10 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
     public override WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds) =>
         new(HttpMethod.Post, Box(sandboxName) + "/service-url", expiresInSeconds is null ? new { port } : new { port, expires_in_seconds = expiresInSeconds });
 
+    /// <summary>Not retried: each call issues a new token (the current generation's <c>download-url</c>).</summary>
+    public override WireRequest IssueDownloadLink(string sandboxName, string path, long? expiresInSeconds) =>
+        new(HttpMethod.Post, Box(sandboxName) + "/download-url", expiresInSeconds is null ? new { path } : new { path, expires_in_seconds = expiresInSeconds });
+
     public override WireRequest CreateTemplate(CreateTemplateRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Template), new CreateTemplateRequest
     {
         Name = request.Name,

@@ -157,15 +157,34 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
-        long? seconds = null;
-        if (expiresIn is { } e)
-        {
-            if (e <= TimeSpan.Zero || e > MaxServiceUrlLifetime) throw new ArgumentOutOfRangeException(nameof(expiresIn), e, "must be more than zero and at most one day");
-            seconds = (long)Math.Ceiling(e.TotalSeconds);
-        }
+        var seconds = ExpirySeconds(expiresIn, MaxServiceUrlLifetime);
         var url = await Transport.SendJsonAsync<SandboxServiceUrl>(Dialect.IssueServiceUrl(name, port, seconds), name, options?.Timeout, cancellationToken).ConfigureAwait(false);
         url.SandboxName = name;
         url.Port = port;
         return url;
+    }
+
+    /// <summary>
+    /// Issues a download link for one file of the sandbox (<c>POST /boxes/{name}/download-url</c>): anyone with the link
+    /// can read the file, without the API key, until it expires. Not retried (each call issues a new token).
+    /// <paramref name="expiresIn"/> is rounded up to whole seconds; null lets the server choose.
+    /// </summary>
+    /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
+    public async Task<SandboxDownloadLink> GetDownloadLinkAsync(string name, string path, TimeSpan? expiresIn = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var seconds = ExpirySeconds(expiresIn, null);
+        var link = await Transport.SendJsonAsync<SandboxDownloadLink>(Dialect.IssueDownloadLink(name, path, seconds), name, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        link.SandboxName = name;
+        link.Path = path;
+        return link;
+    }
+
+    /// <summary>A token's lifetime in whole seconds (rounded up); null stays null (the server's default).</summary>
+    private static long? ExpirySeconds(TimeSpan? expiresIn, TimeSpan? max)
+    {
+        if (expiresIn is not { } e) return null;
+        if (e <= TimeSpan.Zero || e > max) throw new ArgumentOutOfRangeException(nameof(expiresIn), e, max is null ? "must be more than zero" : "must be more than zero and at most one day");
+        return (long)Math.Ceiling(e.TotalSeconds);
     }
 }
