@@ -73,8 +73,12 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     private SandboxNotFoundException NotFound(string name) =>
         new($"{_kind.ToString().ToLowerInvariant()} '{name}' not found", 404, _kind + "NotFound") { TargetName = name };
 
-    private protected Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null) =>
-        OnEndpointAsync(async () => Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false)), ct);
+    private protected Task<T> SendAsync(WireRequest wire, string? target, SandboxRequestOptions? options, CancellationToken ct, TimeSpan? defaultTimeout = null)
+    {
+        // Sandboxes and snapshots, the hot calls, go straight to the wire.
+        async Task<T> Send() => Stamp(await Transport.SendJsonAsync<T>(wire, target, options?.Timeout ?? defaultTimeout, ct).ConfigureAwait(false));
+        return SeedGenerationOnly ? OnEndpointAsync(Send, ct) : Send();
+    }
 
     /// <summary>Templates, pools and volumes exist only on endpoints of the seed generation.</summary>
     private bool SeedGenerationOnly => _kind is SandboxResourceKind.Template or SandboxResourceKind.Pool or SandboxResourceKind.Volume;

@@ -20,6 +20,10 @@ internal sealed class NamedTable<T>(StateDb db, string table, string columns, Fu
     /// <summary>Every row, oldest first.</summary>
     public List<T> All() => db.Query($"SELECT {columns} FROM {table} ORDER BY created_at, name", read);
 
+    /// <summary>The rows whose <paramref name="column"/> is <paramref name="value"/>, oldest first.</summary>
+    public List<T> Where(string column, object value) =>
+        db.Query($"SELECT {columns} FROM {table} WHERE {column} = $v ORDER BY created_at, name", read, ("$v", value));
+
     /// <summary>One page, oldest first, of the rows whose name contains <paramref name="nameContains"/> (null: all).</summary>
     public List<T> Page(int limit, int offset, string? nameContains) =>
         db.Query($"SELECT {columns} FROM {table} WHERE ($nc IS NULL OR instr(name, $nc) > 0) ORDER BY created_at, name LIMIT $limit OFFSET $offset",

@@ -59,7 +59,7 @@ public sealed class PoolRepository(StateDb db)
 
     /// <summary>Pools of a template, oldest first (the order in which claims try them).</summary>
     public List<PoolRecord> PoolsOfTemplate(string templateName) =>
-        _pools.All().Where(p => p.TemplateName == templateName).ToList();
+        _pools.Where("template_name", templateName);
 
     /// <summary>Inserts a replica's sandbox row and marks it as the pool's, in one transaction.</summary>
     public void InsertPoolReplica(SandboxRecord s, string poolId) =>
