@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
+using Sandbox.Server.Api.Leap0;
 
 namespace Sandbox.Server.Api;
 
 /// <summary>
-/// <c>X-Api-Key</c> on every request but <c>/healthz</c>, service URLs and download links (those are authorised by
-/// their own tokens, see <see cref="ServiceUrlEndpoints"/> and <see cref="DownloadLinkEndpoints"/>): missing is 401,
-/// wrong is 403.
+/// The API key on every request but <c>/healthz</c>, service URLs and download links (those are authorised by their own
+/// tokens, see <see cref="ServiceUrlEndpoints"/> and <see cref="DownloadLinkEndpoints"/>). LangSmith's routes take
+/// <c>X-Api-Key</c> (missing 401, wrong 403); leap0's <c>/v1</c> takes what its SDKs send: <c>authorization: Bearer
+/// key</c>, the bare key in <c>authorization</c>, or <c>leap0-authorization</c> (missing or wrong 401, as leap0 answers).
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
 {
@@ -14,16 +16,41 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
 
     public async Task InvokeAsync(HttpContext ctx)
     {
-        if (ctx.Request.Path == "/healthz" || ServiceUrlEndpoints.IsServiceRequest(ctx.Request.Path) || DownloadLinkEndpoints.IsLinkRequest(ctx.Request.Path))
+        var path = ctx.Request.Path;
+        if (path == "/healthz" || ServiceUrlEndpoints.IsServiceRequest(path) || DownloadLinkEndpoints.IsLinkRequest(path))
         {
             await next(ctx);
             return;
         }
-        var given = (string?)ctx.Request.Headers["X-Api-Key"];
-        if (string.IsNullOrEmpty(given))
-            throw new ApiException(401, "Unauthorized", "missing X-Api-Key header");
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key))
-            throw new ApiException(403, "Forbidden", "invalid API key");
+        if (Leap0Api.Owns(path)) CheckLeap0(ctx.Request.Headers);
+        else CheckLangSmith(ctx.Request.Headers);
         await next(ctx);
     }
+
+    private void CheckLangSmith(IHeaderDictionary headers)
+    {
+        var given = (string?)headers["X-Api-Key"];
+        if (string.IsNullOrEmpty(given))
+            throw new ApiException(401, "Unauthorized", "missing X-Api-Key header");
+        if (!Matches(given))
+            throw new ApiException(403, "Forbidden", "invalid API key");
+    }
+
+    private void CheckLeap0(IHeaderDictionary headers)
+    {
+        var given = BearerOrBare(headers["leap0-authorization"]) ?? BearerOrBare(headers.Authorization) ?? (string?)headers["X-Api-Key"];
+        if (string.IsNullOrEmpty(given))
+            throw new ApiException(401, "Unauthorized", "missing API key: send 'authorization: Bearer <key>' (or leap0-authorization)");
+        if (!Matches(given))
+            throw new ApiException(401, "Unauthorized", "invalid API key");
+    }
+
+    private static string? BearerOrBare(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        value = value.Trim();
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : value;
+    }
+
+    private bool Matches(string given) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key);
 }

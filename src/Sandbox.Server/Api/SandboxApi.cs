@@ -28,6 +28,7 @@ public static class SandboxApi
         FileSearchEndpoints.Map(app);
         ServiceUrlEndpoints.MapProxy(app);
         DownloadLinkEndpoints.MapLink(app);
+        Leap0.Leap0Api.Map(app);
         app.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }

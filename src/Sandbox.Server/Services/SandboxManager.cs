@@ -22,6 +22,11 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     public SandboxRecord Get(string name) => sandboxRows.GetSandboxByName(name) ?? throw NotFound(name);
 
+    /// <summary>A sandbox by its id (leap0's <c>/v1</c> names sandboxes by id only).</summary>
+    public SandboxRecord GetById(string id) => sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
+
+    public bool AutoPauseOf(string id) => sandboxRows.GetAutoPause(id);
+
     public List<SandboxRecord> List(SandboxQuery query) => sandboxRows.ListSandboxes(query);
 
     /// <summary>A sandbox's labels (set at create).</summary>
