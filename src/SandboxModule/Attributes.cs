@@ -36,3 +36,14 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
         throw new ArgumentTransformationMetadataException($"'{value}' is not a duration: use seconds (600), a unit (90s, 10m, 1h30m, 2d) or hh:mm:ss");
     }
 }
+
+/// <summary>
+/// The wire fields a parameter is sent as (<c>ttl_seconds</c> for -TimeToLive), so that a server's complaint about a field
+/// is reported under the parameter the user typed (<see cref="SandboxCmdlet"/>'s error records).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
+public sealed class WireFieldAttribute(params string[] fields) : Attribute
+{
+    /// <summary>The fields, dotted for nested ones (<c>network_policy.allow_cidrs</c>).</summary>
+    public IReadOnlyList<string> Fields { get; } = fields;
+}

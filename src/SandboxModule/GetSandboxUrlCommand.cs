@@ -22,6 +22,7 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">The TCP port inside the sandbox that a server listens on (on 127.0.0.1 or all addresses).</para></summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = PortSet)]
     [ValidateRange(1, 65535)]
+    [WireField("port")]
     public int Port { get; set; }
 
     /// <summary><para type="description">A file in the sandbox (relative paths are relative to /home/user): gives a download link that serves it without the API key (GET, HEAD, Range) until it expires, instead of a service URL.</para></summary>
@@ -36,6 +37,7 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">Seconds until the URL's token expires, 1 to 86400 (default: the server's: one hour for a service URL; a download link from the local server lasts as long as its sandbox).</para></summary>
     [Parameter]
     [ValidateRange(1, 86400)]
+    [WireField("expires_in_seconds")]
     public int? ExpiresIn { get; set; }
 
     /// <inheritdoc />

@@ -20,6 +20,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     /// <summary><para type="description">The command line, run as Shell -c Command.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [WireField("command")]
     public string Command { get; set; } = "";
 
     /// <summary><para type="description">The sandbox: an object from New-Sandbox or Get-Sandbox, or a name. Binds from the pipeline by value or by the property Name or SandboxName.</para></summary>
@@ -33,11 +34,13 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     /// <summary><para type="description">Seconds before the command is killed (default 60).</para></summary>
     [Parameter]
     [ValidateRange(1, 86400)]
+    [WireField("timeout")]
     public int? TimeoutSec { get; set; }
 
     /// <summary><para type="description">The shell that runs the command (default /bin/bash).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("shell")]
     public string? Shell { get; set; }
 
     /// <summary><para type="description">Text for the command's standard input, one line per item. From the pipeline when -Sandbox is given on the command line.</para></summary>

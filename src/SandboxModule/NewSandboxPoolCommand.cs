@@ -13,6 +13,7 @@ public sealed class NewSandboxPoolCommand : SandboxConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("PoolName")]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The template of the pool's sandboxes; it must mount no volumes.</para></summary>
@@ -20,11 +21,13 @@ public sealed class NewSandboxPoolCommand : SandboxConnectedCmdlet
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [WireField("template_name")]
     public string Template { get; set; } = "";
 
     /// <summary><para type="description">How many ready sandboxes the pool keeps (1-100, default 1).</para></summary>
     [Parameter(Position = 2)]
     [ValidateRange(1, 100)]
+    [WireField("replicas")]
     public int Replicas { get; set; } = 1;
 
     /// <summary><para type="description">Seconds to wait for every replica to be ready (default 120). Progress is shown while they warm up.</para></summary>

@@ -20,6 +20,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">The snapshot's name (lowercase letters, digits and hyphens).</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">Seconds to wait for the snapshot to be ready (default 600).</para></summary>

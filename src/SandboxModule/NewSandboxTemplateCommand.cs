@@ -13,31 +13,37 @@ public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("TemplateName")]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The image: host (the host's root filesystem, read-only), rootfs:/absolute/dir on the local server, or an image reference on hosted servers.</para></summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [WireField("image")]
     public string Image { get; set; } = "";
 
     /// <summary><para type="description">CPU as a Kubernetes quantity, e.g. 500m, 1, 2 (default 1).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("resources.cpu")]
     public string Cpu { get; set; } = "1";
 
     /// <summary><para type="description">Memory as a Kubernetes quantity, e.g. 512Mi, 1Gi (default 512Mi).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("resources.memory")]
     public string Memory { get; set; } = "512Mi";
 
     /// <summary><para type="description">Storage as a Kubernetes quantity, e.g. 2Gi (optional).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("resources.storage")]
     public string? Storage { get; set; }
 
     /// <summary><para type="description">Volumes to mount into the template's sandboxes, one hashtable per mount: @{ Volume = 'data'; Path = '/data' } (keys Volume or VolumeName, Path or MountPath). The short form @{ data = '/data'; logs = '/logs' } maps volume names to paths.</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("volume_mounts")]
     public Hashtable[]? VolumeMount { get; set; }
 
     /// <inheritdoc />

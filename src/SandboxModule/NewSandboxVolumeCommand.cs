@@ -11,11 +11,13 @@ public sealed class NewSandboxVolumeCommand : SandboxConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("VolumeName")]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The size: a Kubernetes quantity such as 1Gi or 512Mi, or a number of bytes (1GB works).</para></summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
+    [WireField("size")]
     public object Size { get; set; } = "";
 
     /// <inheritdoc />

@@ -10,6 +10,7 @@ public sealed class ResizeSandboxVolumeCommand : ResourceCmdlet<SandboxVolume>
     /// <summary><para type="description">The new size, larger than the current one: a quantity such as 2Gi, or a number of bytes.</para></summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNull]
+    [WireField("size")]
     public object Size { get; set; } = "";
 
 

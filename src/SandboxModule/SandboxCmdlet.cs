@@ -135,8 +135,12 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     protected void FailArgument(string message, string errorId, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
 
-    /// <summary>The error record for <paramref name="e"/>: stable id, fitting category, the given target, the server's body as details.</summary>
-    protected static ErrorRecord ErrorFor(Exception e, object? target)
+    /// <summary>
+    /// The error record for <paramref name="e"/>: stable id, fitting category, the given target, and as details one
+    /// sentence in the user's terms (<see cref="ErrorSentences"/>: a bad field is named by this cmdlet's parameter, and the
+    /// value given for it is the target); the server's raw body stays on the exception.
+    /// </summary>
+    protected ErrorRecord ErrorFor(Exception e, object? target)
     {
         ArgumentNullException.ThrowIfNull(e);
         switch (e)
@@ -145,13 +149,14 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
             {
                 // The SDK says what kind of failure it was; the module's stable ids and categories come from ErrorIds.
                 var category = Enum.TryParse<ErrorCategory>(api.CategoryName(), out var c) ? c : ErrorCategory.NotSpecified;
+                var field = api.ValidationIssues.Select(i => i.Field).FirstOrDefault(f => f is not null) ?? api.Field;
+                if (field is not null && ParameterFor(field) is { } parameter && MyInvocation.BoundParameters.TryGetValue(parameter, out var given))
+                    target = given;
                 var record = new ErrorRecord(api, api.ErrorId(), category, target ?? api.TargetName);
-                if (!string.IsNullOrWhiteSpace(api.ResponseBody))
-                    record.ErrorDetails = new ErrorDetails(api.ResponseBody) { RecommendedAction = RecommendedActionFor(api) };
-                else if (RecommendedActionFor(api) is { } action)
-                    record.ErrorDetails = new ErrorDetails(api is SandboxConnectionException && api.Message.EndsWith(SandboxClient.LocalServerHint, StringComparison.Ordinal)
-                        ? api.Message + " (Start-SandboxServer starts it.)" // the SDK does not name cmdlets; the module does
-                        : api.Message) { RecommendedAction = action };
+                var sentence = ErrorSentences.For(api, ParameterFor);
+                if (api is SandboxConnectionException && api.Message.EndsWith(SandboxClient.LocalServerHint, StringComparison.Ordinal))
+                    sentence = api.Message + " (Start-SandboxServer starts it.)"; // the SDK does not name cmdlets; the module does
+                record.ErrorDetails = new ErrorDetails(sentence) { RecommendedAction = RecommendedActionFor(api) };
                 return record;
             }
             case ItemNotFoundException or FileNotFoundException or DirectoryNotFoundException:
@@ -169,12 +174,17 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>This cmdlet's parameter that is sent as <paramref name="field"/> (its <see cref="WireFieldAttribute"/>), or null.</summary>
+    protected string? ParameterFor(string field) =>
+        ErrorSentences.ParameterOf(field, GetType().GetProperties()
+            .SelectMany(p => System.Reflection.CustomAttributeExtensions.GetCustomAttribute<WireFieldAttribute>(p, true)?.Fields.Select(f => (p.Name, f)) ?? []));
+
     private static string? RecommendedActionFor(SandboxApiException e) => e switch
     {
         SandboxAuthenticationException => "Check the API key: Connect-Sandbox -Endpoint <url> -ApiKey (Read-Host -AsSecureString), or set SANDBOX_API_KEY.",
         SandboxQuotaExceededException { RetryAfter: { } after } => $"Retry after {after.TotalSeconds:0} s.",
         SandboxConnectionException => "Check the endpoint (Get-SandboxConnection); for the local server run Start-SandboxServer.",
-        SandboxValidationException { Field: { } field } => $"Check the value given for '{field}'.",
+        SandboxValidationException => "Check the values named in the message (Get-Help <cmdlet> -Parameter <name> shows what each takes).",
         _ => null,
     };
 

@@ -16,66 +16,79 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     protected const string FromSnapshot = "FromSnapshot";
 
     /// <summary>The template to create the sandbox from; null or empty for the server's default.</summary>
+    [WireField("template_name")]
     public abstract string? Template { get; set; }
 
     /// <summary><para type="description">The snapshot to start the sandbox from: its id, or name[:tag] (see Get-SandboxSnapshot; a bare name is name:latest, and the built-ins python and base are always there). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromSnapshot)]
     [Alias("SnapshotId")]
     [ValidateNotNullOrEmpty]
+    [WireField("snapshot_id", "snapshot", "snapshot_name")]
     public string Snapshot { get; set; } = "";
 
     /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string? Name { get; set; }
 
     /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
     [Parameter]
     [ValidateRange(1, 64)]
+    [WireField("vcpus", "cpu_millicores")]
     public int? Vcpu { get; set; }
 
     /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
     [Parameter]
     [ValidateRange(64L, long.MaxValue)]
+    [WireField("mem_bytes")]
     public long? MemoryMB { get; set; }
 
     /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
     [Parameter]
     [ValidateRange(1, 600)]
+    [WireField("timeout")]
     public int? TimeoutSec { get; set; }
 
     /// <summary><para type="description">Deletes the sandbox after this time: seconds, 10m, 1h, or a TimeSpan (multiples of a minute on most servers; 0 disables).</para></summary>
     [Parameter]
     [DurationTransformation]
+    [WireField("ttl_seconds")]
     public TimeSpan? TimeToLive { get; set; }
 
     /// <summary><para type="description">Deletes the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables).</para></summary>
     [Parameter]
     [DurationTransformation]
+    [WireField("idle_ttl_seconds")]
     public TimeSpan? IdleTimeout { get; set; }
 
     /// <summary><para type="description">Deletes the sandbox once it has been stopped this long (same forms as -TimeToLive; 0 disables).</para></summary>
     [Parameter]
     [DurationTransformation]
+    [WireField("delete_after_stop_seconds")]
     public TimeSpan? DeleteAfterStop { get; set; }
 
     /// <summary><para type="description">When -TimeToLive runs out, pauses the sandbox (Resume-Sandbox wakes it) instead of deleting it.</para></summary>
     [Parameter]
+    [WireField("auto_pause")]
     public SwitchParameter AutoPause { get; set; }
 
     /// <summary><para type="description">The outbound network policy: deny-all, allow-all, or custom (only -AllowCidr and -AllowDomain). Custom when omitted and -AllowCidr or -AllowDomain is given.</para></summary>
     [Parameter]
     [ValidateSet("allow-all", "deny-all", "custom")]
+    [WireField("network_policy", "proxy_config")]
     public string? NetworkPolicy { get; set; }
 
     /// <summary><para type="description">IPv4 addresses or CIDRs the sandbox may reach (custom network policy; at most 10).</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("network_policy.allow_cidrs")]
     public string[]? AllowCidr { get; set; }
 
     /// <summary><para type="description">Domains whose addresses the sandbox may reach (custom network policy; a leading *. is allowed; at most 50).</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("network_policy.allow_domains")]
     public string[]? AllowDomain { get; set; }
 
     /// <summary>True when the sandbox starts from <c>-Snapshot</c>.</summary>

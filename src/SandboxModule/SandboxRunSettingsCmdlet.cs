@@ -11,16 +11,19 @@ public abstract class SandboxRunSettingsCmdlet : SandboxConnectedCmdlet
     /// <summary><para type="description">The user commands run as: a name, a uid, name:group or uid:gid, resolved in the sandbox.</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("run_config.user")]
     public string? RunAs { get; set; }
 
     /// <summary><para type="description">The directory commands start in (relative paths are relative to /home/user).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("run_config.work_dir", "cwd")]
     public string? WorkingDirectory { get; set; }
 
     /// <summary><para type="description">Environment variables for commands, as a hashtable.</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("env", "env_vars", "run_config.env_vars")]
     public Hashtable? Environment { get; set; }
 
     /// <summary>-Environment as strings; a bad key is a terminating <c>InvalidArgument</c> error.</summary>

@@ -12,16 +12,19 @@ public sealed class SetSandboxNetworkPolicyCommand : SandboxActionCmdlet
     /// <summary><para type="description">deny-all (loopback only), allow-all (outbound through the server's NAT), or custom (only -AllowCidr and -AllowDomain). Custom when omitted and -AllowCidr or -AllowDomain is given.</para></summary>
     [Parameter(Position = 1)]
     [ValidateSet("allow-all", "deny-all", "custom")]
+    [WireField("network_policy.mode")]
     public string? Mode { get; set; }
 
     /// <summary><para type="description">IPv4 addresses or CIDRs the sandbox may reach (custom mode; at most 10).</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("network_policy.allow_cidrs")]
     public string[]? AllowCidr { get; set; }
 
     /// <summary><para type="description">Domains whose addresses the sandbox may reach, resolved when the policy is applied and again on a schedule; a leading *. is allowed (custom mode; at most 50).</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("network_policy.allow_domains")]
     public string[]? AllowDomain { get; set; }
 
     /// <inheritdoc />

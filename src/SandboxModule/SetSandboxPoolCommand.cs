@@ -10,6 +10,7 @@ public sealed class SetSandboxPoolCommand : ResourcesCmdlet<SandboxPool>
     /// <summary><para type="description">The desired number of ready sandboxes (0-100). 0 pauses the pool; a lower number ends the surplus idle sandboxes; sandboxes already handed out are never touched.</para></summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateRange(0, 100)]
+    [WireField("replicas")]
     public int Replicas { get; set; }
 
     /// <summary><para type="description">Returns each changed pool.</para></summary>

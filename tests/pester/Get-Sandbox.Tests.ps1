@@ -44,7 +44,8 @@ Describe 'Get-Sandbox' {
         $err[0].FullyQualifiedErrorId | Should -Be 'SandboxNotFound,SandboxModule.GetSandboxCommand'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err[0].TargetObject | Should -Be $missing
-        $err[0].ErrorDetails.Message | Should -Match 'SandboxNotFound'
+        $err[0].ErrorDetails.Message | Should -Match "'$missing' not found"
+        $err[0].Exception.ResponseBody | Should -Match 'SandboxNotFound'
     }
 
     It 'stops with -ErrorAction Stop' {
