@@ -137,6 +137,9 @@ public class SandboxCommandTimeoutException(string message, int? statusCode = nu
 {
     /// <inheritdoc />
     public override bool IsTransient => false;
+
+    /// <summary>What the command wrote before it was killed, when it ran as a session (null for a buffered <c>POST /execute</c>, which answers no output on a time-out).</summary>
+    public CommandResult? PartialResult { get; internal set; }
 }
 
 /// <summary>No response: connection refused or reset, DNS failure, TLS failure.</summary>

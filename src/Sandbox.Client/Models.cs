@@ -446,6 +446,9 @@ public sealed class CommandResult
     /// <summary>True when <see cref="ExitCode"/> is 0.</summary>
     public bool Succeeded => ExitCode == 0;
 
+    /// <summary>The standard output without its trailing line breaks (<c>.Output -eq 'Python 3.11.2'</c>); <see cref="Stdout"/> keeps them.</summary>
+    public string Output => Stdout.TrimEnd('\n', '\r');
+
     /// <summary>The standard output.</summary>
     public override string ToString() => Stdout;
 }

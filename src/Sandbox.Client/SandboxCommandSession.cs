@@ -225,9 +225,7 @@ public sealed class SandboxCommandSession : IAsyncDisposable
     {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        await foreach (var chunk in ReadOutputAsync(cancellationToken).ConfigureAwait(false))
-            (chunk.Stream == CommandStream.Stdout ? stdout : stderr).Append(chunk.Data);
-        return new CommandResult
+        CommandResult Result() => new()
         {
             Sandbox = SandboxName,
             Command = Command,
@@ -236,6 +234,18 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             Stderr = stderr.ToString(),
             Duration = _watch.Elapsed,
         };
+        try
+        {
+            await foreach (var chunk in ReadOutputAsync(cancellationToken).ConfigureAwait(false))
+                (chunk.Stream == CommandStream.Stdout ? stdout : stderr).Append(chunk.Data);
+        }
+        catch (SandboxCommandTimeoutException e)
+        {
+            // A long job's output is not thrown away with its time-out.
+            e.PartialResult = Result();
+            throw;
+        }
+        return Result();
     }
 
     /// <summary>Waits for the command to end, discarding output not yet read, and returns the exit code.</summary>

@@ -31,7 +31,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     [ValidateNotNull]
     public Sandbox.Client.Sandbox? Sandbox { get; set; }
 
-    /// <summary><para type="description">Seconds before the command is killed (default 60).</para></summary>
+    /// <summary><para type="description">Seconds before the command is killed. Without it a command runs as long as it needs (up to the 24 hours servers accept). On a time-out the output so far is kept on the error (Exception.PartialResult).</para></summary>
     [Parameter]
     [ValidateRange(1, 86400)]
     [WireField("timeout")]
@@ -49,9 +49,13 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     [AllowEmptyCollection]
     public string[]? InputObject { get; set; }
 
-    /// <summary><para type="description">Writes standard output lines to the pipeline as they arrive and standard error lines as non-terminating errors, instead of one result object.</para></summary>
+    /// <summary><para type="description">Writes standard output lines to the pipeline as they arrive and standard error lines to the information stream (shown like Write-Host, tagged stderr; $ErrorActionPreference does not apply to them), instead of one result object. A non-zero exit code then writes one SandboxCommandFailed error at the end.</para></summary>
     [Parameter]
     public SwitchParameter Stream { get; set; }
+
+    /// <summary><para type="description">With -Stream: writes the result (exit code, duration) at the end instead of an error for a non-zero exit code.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
 
     /// <summary><para type="description">Makes a non-zero exit code a non-terminating error (SandboxCommandFailed) instead of data.</para></summary>
     [Parameter]
@@ -91,7 +95,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     private void Run(Sandbox.Client.Sandbox given, string? stdin)
     {
         var environment = EnvironmentVariables;
-        var request = new CommandRequest(Command) { TimeoutSeconds = TimeoutSec, Shell = Shell, Stdin = stdin };
+        var request = new CommandRequest(Command) { TimeoutSeconds = TimeoutSec ?? NoTimeLimitSeconds, Shell = Shell, Stdin = stdin };
         // -RunAs needs the current generation's run_config, which then carries the directory and environment too (a
         // command takes run_config or the older env/cwd, never both); without it the older fields, which every server takes.
         if (RunAs is not null)
@@ -106,14 +110,15 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
         TryItem(given.Name, () =>
         {
             var sandbox = Refresh(given);
-            // Buffered without stdin: POST /execute, whose aborted request (Ctrl+C) makes the server kill the command.
-            // Streamed, or with stdin: a session that Ctrl+C kills explicitly.
-            var result = Stream || request.Stdin is not null ? RunSession(sandbox, request) : Await(Client.Commands.RunAsync(sandbox, request, CancellationToken));
+            // Buffered without stdin or time-out: POST /execute, whose aborted request (Ctrl+C) makes the server kill the
+            // command. Streamed, with stdin, or with a time-out (whose output so far is kept): a session that Ctrl+C kills.
+            var result = Stream || request.Stdin is not null || TimeoutSec is not null ? RunSession(sandbox, request) : Await(Client.Commands.RunAsync(sandbox, request, CancellationToken));
             SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);
             if (result.StdoutTruncated || result.StderrTruncated)
                 WriteWarning($"The server cut the output of '{Command}' in sandbox '{sandbox.Name}' at its limit (standard output: {Kept(result.Stdout, result.StdoutBytes, result.StdoutTruncated)}; standard error: {Kept(result.Stderr, result.StderrBytes, result.StderrTruncated)}). Use -Stream for all of it.");
-            if (!Stream && !(ErrorOnNonZeroExit && !result.Succeeded)) WriteObject(result);
-            if (ErrorOnNonZeroExit && !result.Succeeded) WriteError(ErrorFor(new SandboxCommandFailedException(result), given.Name));
+            var failed = !result.Succeeded && (Stream ? !PassThru.IsPresent : ErrorOnNonZeroExit.IsPresent);
+            if ((!Stream || PassThru) && !failed) WriteObject(result);
+            if (failed) WriteError(ErrorFor(new SandboxCommandFailedException(result), given.Name));
         });
     }
 
@@ -152,7 +157,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
                     if (line.Stream == CommandStream.Stdout)
                         WriteObject(line.Text);
                     else
-                        WriteError(new ErrorRecord(new RemoteException(line.Text), "SandboxCommandStderr", ErrorCategory.NotSpecified, sandbox.Name));
+                        WriteStderrLine(line.Text);
                 }
             }
             finally
@@ -175,4 +180,17 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     }
 
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The time-out sent when none is asked for: the longest both protocols accept, so a long job is never cut short by a default.</summary>
+    private const int NoTimeLimitSeconds = 86400;
+
+    private static readonly string[] StderrTags = ["PSHOST", "stderr"];
+
+    /// <summary>
+    /// A standard error line under -Stream: to the information stream as Write-Host writes (shown, capturable with 6>&amp;1 or
+    /// -InformationVariable, tagged stderr), never an error record: pip, git and curl write progress there, and an error
+    /// record would stop the pipeline (and kill the command) under $ErrorActionPreference = 'Stop'.
+    /// </summary>
+    private void WriteStderrLine(string text) =>
+        WriteInformation(new HostInformationMessage { Message = text, NoNewLine = false }, StderrTags);
 }

@@ -73,16 +73,60 @@ Describe 'Invoke-SandboxCommand' {
         (Invoke-SandboxCommand 'cat' -Sandbox $script:sandbox -InputObject 'hello').Stdout | Should -Be "hello`n"
     }
 
-    It 'streams stdout lines and writes stderr lines as errors with -Stream' {
-        $lines = Invoke-SandboxCommand 'echo a; echo b; echo c >&2' -Sandbox $script:sandbox -Stream -ErrorVariable err -ErrorAction SilentlyContinue
+    It 'streams stdout lines and writes stderr lines to the information stream with -Stream' {
+        $lines = Invoke-SandboxCommand 'echo a; echo b; echo c >&2' -Sandbox $script:sandbox -Stream -ErrorVariable err -InformationVariable info 6>$null
         $lines | Should -Be @('a', 'b')
-        $err[0].FullyQualifiedErrorId | Should -Be 'SandboxCommandStderr,SandboxModule.InvokeSandboxCommandCommand'
-        $err[0].Exception.Message | Should -Be 'c'
+        $err | Should -BeNullOrEmpty
+        $info.Count | Should -Be 1
+        "$($info[0].MessageData)" | Should -Be 'c'
+        $info[0].Tags | Should -Contain 'stderr'
     }
 
-    It 'kills a command past -TimeoutSec' {
-        { Invoke-SandboxCommand 'sleep 30' -Sandbox $script:sandbox -TimeoutSec 1 -ErrorAction Stop } |
-            Should -Throw -ErrorId 'SandboxCommandTimeout,SandboxModule.InvokeSandboxCommandCommand'
+    It 'completes under $ErrorActionPreference = Stop with -Stream when the command writes to stderr, and sets $? by its exit code' {
+        $ErrorActionPreference = 'Stop'
+        $lines = Invoke-SandboxCommand 'echo one; echo progress 1>&2; sleep 0.2; echo two' -Sandbox $script:sandbox -Stream 6>$null
+        $ok = $?
+        $ok | Should -BeTrue
+        $lines | Should -Be @('one', 'two')
+        $LASTEXITCODE | Should -Be 0
+
+        $ErrorActionPreference = 'Continue'
+        $err = $null
+        $lines = Invoke-SandboxCommand 'echo out; echo bad 1>&2; exit 3' -Sandbox $script:sandbox -Stream -ErrorAction SilentlyContinue -ErrorVariable err 6>$null
+        $ok = $?
+        $ok | Should -BeFalse
+        $lines | Should -Be 'out'
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'SandboxCommandFailed,SandboxModule.InvokeSandboxCommandCommand'
+        $LASTEXITCODE | Should -Be 3
+    }
+
+    It 'writes the result instead of an error for a non-zero exit with -Stream -PassThru' {
+        $err = $null
+        $out = Invoke-SandboxCommand 'echo out; exit 4' -Sandbox $script:sandbox -Stream -PassThru -ErrorVariable err
+        $out[0] | Should -Be 'out'
+        $out[-1] | Should -BeOfType ([Sandbox.Client.CommandResult])
+        $out[-1].ExitCode | Should -Be 4
+        $err | Should -BeNullOrEmpty
+    }
+
+    It 'kills a command past -TimeoutSec and keeps its output so far on the error' {
+        $caught = $null
+        try { Invoke-SandboxCommand 'echo early; sleep 30' -Sandbox $script:sandbox -TimeoutSec 2 -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Be 'SandboxCommandTimeout,SandboxModule.InvokeSandboxCommandCommand'
+        $caught.Exception.PartialResult.Stdout | Should -Be "early`n"
+    }
+
+    It 'lets a command run past 60 s when no -TimeoutSec is given' {
+        $result = Invoke-SandboxCommand 'sleep 65; echo finished' -Sandbox $script:sandbox
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Be 'finished'
+    }
+
+    It 'offers the output without its trailing newline beside the raw Stdout' {
+        $result = Invoke-SandboxCommand 'echo hello' -Sandbox $script:sandbox
+        $result.Stdout | Should -Be "hello`n"
+        $result.Output -eq 'hello' | Should -BeTrue
     }
 
     It 'reports a missing sandbox as SandboxNotFound' {
