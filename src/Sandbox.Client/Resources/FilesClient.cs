@@ -137,6 +137,41 @@ public sealed class FilesClient
         }
     }
 
+    /// <summary>
+    /// Lists the files and directories under <see cref="SandboxGlobRequest.Path"/> whose relative path matches the pattern
+    /// (<c>POST {dataplane}/glob</c>; read-only, so retried), sorted by path. A stopped sandbox is woken.
+    /// </summary>
+    /// <exception cref="SandboxValidationException">A bad pattern, path or limit (the message names the field).</exception>
+    /// <exception cref="SandboxNotFoundException">The directory does not exist.</exception>
+    public async Task<SandboxSearchResult<SandboxFileEntry>> GlobAsync(Sandbox sandbox, SandboxGlobRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await _transport.SendJsonAsync<SandboxSearchResult<SandboxFileEntry>>(_transport.Dialect.Glob(sandbox, request), request.Path, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in result.Matches) entry.SandboxName = sandbox.Name;
+        return result;
+    }
+
+    /// <summary>
+    /// Finds the lines holding literal text in the files under <see cref="SandboxGrepRequest.Path"/> (<c>POST {dataplane}/grep</c>;
+    /// read-only, so retried), sorted by path and line. Binary files (a NUL in their first 8 KiB) are skipped.
+    /// </summary>
+    /// <exception cref="SandboxValidationException">A bad pattern, path, glob or limit (the message names the field).</exception>
+    /// <exception cref="SandboxNotFoundException">The directory does not exist.</exception>
+    public async Task<SandboxSearchResult<SandboxMatchInfo>> GrepAsync(Sandbox sandbox, SandboxGrepRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.Pattern);
+        var result = await _transport.SendJsonAsync<SandboxSearchResult<SandboxMatchInfo>>(_transport.Dialect.Grep(sandbox, request), request.Path, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var match in result.Matches)
+        {
+            match.SandboxName = sandbox.Name;
+            match.Pattern = request.Pattern;
+        }
+        return result;
+    }
+
     internal static async Task<long> CopyWithProgressAsync(Stream source, Stream destination, IProgress<long>? progress, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
