@@ -126,6 +126,14 @@ public sealed class SandboxRunConfig
     /// <summary>True when nothing is set.</summary>
     [JsonIgnore]
     public bool IsEmpty => User is null && WorkingDirectory is null && Environment is not { Count: > 0 };
+
+    /// <summary><c>user=… dir=… env=A,B</c> with what is set (variables by name only: their values may be secrets).</summary>
+    public override string ToString() => string.Join(" ", new[]
+    {
+        User is null ? null : "user=" + User,
+        WorkingDirectory is null ? null : "dir=" + WorkingDirectory,
+        Environment is { Count: > 0 } env ? "env=" + string.Join(",", env.Keys.Order(StringComparer.Ordinal)) : null,
+    }.Where(p => p is not null));
 }
 
 /// <summary>
