@@ -117,12 +117,13 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     /// <summary>
     /// Runs the command as a session (WebSocket, or <c>POST /execute</c> where the server offers none). With <c>-Stream</c> each
     /// line is written from the pipeline thread as it arrives, else the output is collected. Standard input is closed after the
-    /// text given (none: closed at once, so that a command reading it does not hang). Ctrl+C sends a kill over the live
+    /// text given (close_stdin), and without text the command starts with it closed (the execute frame's close_stdin), so that a
+    /// command reading it does not hang. Ctrl+C sends a kill over the live
     /// connection and reads on until the command ends (at most <see cref="KillGrace"/>), so the command really stops.
     /// </summary>
     private CommandResult RunSession(Sandbox.Client.Sandbox sandbox, CommandRequest request)
     {
-        request.Stdin ??= "";
+        if (request.Stdin is null) request.CloseStdin = true;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var session = Await(Client.Commands.StartAsync(sandbox, request, CancellationToken));
         using var reading = new CancellationTokenSource();

@@ -73,6 +73,17 @@ Describe 'Invoke-SandboxCommand' {
         (Invoke-SandboxCommand 'cat' -Sandbox $script:sandbox -InputObject 'hello').Stdout | Should -Be "hello`n"
     }
 
+    It 'starts a streamed command without input with its stdin closed (close_stdin), so a read ends at once' {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        Invoke-SandboxCommand 'cat; if read -r x; then echo "got:$x"; else echo eof; fi; ls -l /proc/self/fd/0 | sed "s/.*-> //"' -Sandbox $script:sandbox -Stream -TimeoutSec 20 |
+            Should -Be @('eof', '/dev/null')
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+
+    It 'streams stdin given on the pipeline and then closes it' {
+        'x1', 'x2' | Invoke-SandboxCommand 'cat; echo end' -Sandbox $script:sandbox -Stream -TimeoutSec 20 | Should -Be @('x1', 'x2', 'end')
+    }
+
     It 'streams stdout lines and writes stderr lines as errors with -Stream' {
         $lines = Invoke-SandboxCommand 'echo a; echo b; echo c >&2' -Sandbox $script:sandbox -Stream -ErrorVariable err -ErrorAction SilentlyContinue
         $lines | Should -Be @('a', 'b')

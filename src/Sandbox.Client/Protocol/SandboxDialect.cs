@@ -117,6 +117,9 @@ internal abstract class SandboxDialect
     public abstract object ExecuteFrame(CommandRequest request, string commandId);
     public abstract object InputFrame(string data, bool eof);
     public abstract object KillFrame();
+
+    /// <summary>Half-closes the command's stdin (the current generation's <c>close_stdin</c> frame); input sent before it is read first.</summary>
+    public abstract object CloseStdinFrame();
     public abstract object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset);
 
     /// <summary>One received frame, or null when it is not one this dialect understands (ignored, as unknown frames are).</summary>

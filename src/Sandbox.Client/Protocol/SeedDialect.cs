@@ -277,6 +277,8 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
 
     public override object KillFrame() => new Dictionary<string, object> { ["type"] = "kill" };
 
+    public override object CloseStdinFrame() => new Dictionary<string, object> { ["type"] = "close_stdin" };
+
     public override object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset) => new Dictionary<string, object>
     {
         ["type"] = "reconnect",
