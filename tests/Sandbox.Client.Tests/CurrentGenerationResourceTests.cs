@@ -158,4 +158,71 @@ public sealed class CurrentGenerationResourceTests(ServerFixture fx)
         var gone = await Assert.ThrowsAsync<SandboxNotFoundException>(() => Client.Registries.GetAsync(name));
         Assert.Equal("RegistryNotFound", gone.ErrorId());
     }
+
+    [Fact]
+    public async Task A_download_resumes_a_partial_file_with_Range_while_the_ETag_matches()
+    {
+        await using var box = await Client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Name = fx.NewName("resume") });
+        await box.RunAsync("head -c 300000 /dev/urandom > /home/user/blob.bin");
+        var info = await Client.Files.GetInfoAsync(box.Sandbox, "/home/user/blob.bin");
+        Assert.Equal(300000, info.Length);
+        Assert.StartsWith("\"", info.ETag);
+        Assert.NotNull(info.LastModified);
+        var expected = new MemoryStream();
+        await Client.Files.DownloadAsync(box.Sandbox, "/home/user/blob.bin", expected);
+
+        var dir = Directory.CreateTempSubdirectory("client-resume-").FullName;
+        try
+        {
+            var target = Path.Combine(dir, "blob.bin");
+            // An interrupted download: the first 100000 bytes and the ETag they came with.
+            await File.WriteAllBytesAsync(target + ".partial", expected.ToArray()[..100000]);
+            await File.WriteAllTextAsync(target + ".partial.etag", info.ETag);
+            var seen = new List<long>();
+            var resumed = await Client.Files.DownloadFileAsync(box.Sandbox, "/home/user/blob.bin", target, resume: true, new() { Progress = new SyncProgress<long>(seen.Add) });
+            Assert.Equal(100000, resumed.ResumedFrom);
+            Assert.Equal(200000, resumed.Transferred);
+            Assert.Equal(300000, resumed.Length);
+            Assert.Equal(100000, seen[0]);
+            Assert.Equal(300000, seen[^1]);
+            Assert.Equal(expected.ToArray(), await File.ReadAllBytesAsync(target));
+            Assert.False(File.Exists(target + ".partial"));
+            Assert.False(File.Exists(target + ".partial.etag"));
+
+            // A partial file that is already whole: the 416 is checked against HEAD and the file moved into place.
+            File.Delete(target);
+            await File.WriteAllBytesAsync(target + ".partial", expected.ToArray());
+            await File.WriteAllTextAsync(target + ".partial.etag", info.ETag);
+            var whole = await Client.Files.DownloadFileAsync(box.Sandbox, "/home/user/blob.bin", target, resume: true);
+            Assert.Equal(0, whole.Transferred);
+            Assert.Equal(expected.ToArray(), await File.ReadAllBytesAsync(target));
+
+            // The file changed in the sandbox: If-Range no longer matches, so the whole file comes again.
+            await box.RunAsync("printf tail >> /home/user/blob.bin");
+            await File.WriteAllBytesAsync(target + ".partial", expected.ToArray()[..100000]);
+            await File.WriteAllTextAsync(target + ".partial.etag", info.ETag);
+            var restarted = await Client.Files.DownloadFileAsync(box.Sandbox, "/home/user/blob.bin", target, resume: true);
+            Assert.Equal(0, restarted.ResumedFrom);
+            Assert.Equal(300004, restarted.Transferred);
+            Assert.NotEqual(info.ETag, restarted.ETag);
+            var changed = expected.ToArray().Concat(System.Text.Encoding.ASCII.GetBytes("tail")).ToArray();
+            Assert.Equal(changed, await File.ReadAllBytesAsync(target));
+
+            // Without a partial file, a resumable download starts at 0 like any other.
+            File.Delete(target);
+            var fresh = await Client.Files.DownloadFileAsync(box.Sandbox, "/home/user/blob.bin", target, resume: true);
+            Assert.Equal(300004, fresh.Transferred);
+
+            var past = await Assert.ThrowsAsync<SandboxApiException>(() => Client.Files.OpenReadAsync(box.Sandbox, "/home/user/blob.bin", 400000, null));
+            Assert.Equal(416, past.StatusCode);
+            using var range = await Client.Files.OpenReadAsync(box.Sandbox, "/home/user/blob.bin", 300000, restarted.ETag);
+            Assert.Equal(300000, range.Offset);
+            Assert.Equal(300004, range.TotalLength);
+            Assert.Equal("tail", await new StreamReader(range.Content).ReadToEndAsync());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -105,6 +105,9 @@ internal abstract class SandboxDialect
     /// <summary>Reads a file; safe to repeat.</summary>
     public abstract WireRequest Download(Sandbox sandbox, string path);
 
+    /// <summary>A file's length and validators without its bytes (the current generation's <c>HEAD</c> of the download).</summary>
+    public virtual WireRequest Stat(Sandbox sandbox, string path) => Download(sandbox, path) with { Method = HttpMethod.Head };
+
     /// <summary>Finds entries by a glob pattern (the current generation's <c>POST /glob</c>; read-only, so retried).</summary>
     public virtual WireRequest Glob(Sandbox sandbox, SandboxGlobRequest request) => throw NotSupported("glob searches");
 
