@@ -46,18 +46,28 @@ public sealed class CloseStdinTests
         return (server, ((IPEndPoint)listener.LocalEndpoint).Port, frames);
     }
 
-    private static Sandbox Fake(int port) => new() { Name = "fake", DataplaneUrl = $"http://127.0.0.1:{port}/dp" };
-
-    [Fact]
-    public async Task Stdin_given_with_the_command_is_followed_by_close_stdin()
+    /// <summary>Starts <paramref name="request"/> against a scripted server; <paramref name="drive"/> acts on the session, then the output is collected.</summary>
+    private static async Task<(CommandResult Result, List<JsonElement> Frames, SandboxCommandSession Session)> RunAsync(CommandRequest request, Func<SandboxCommandSession, Task>? drive = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var (server, port, frames) = Serve(listener);
         using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "k"));
-        await using var session = await client.Commands.StartAsync(Fake(port), new CommandRequest("cat") { CommandId = "c1", Stdin = "hi\n" });
-        var result = await session.CollectAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        request.CommandId = "c1";
+        var session = await client.Commands.StartAsync(new Sandbox { Name = "fake", DataplaneUrl = $"http://127.0.0.1:{port}/dp" }, request);
+        await using (session)
+        {
+            if (drive is not null) await drive(session);
+            var result = await session.CollectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await server.WaitAsync(TimeSpan.FromSeconds(10));
+            return (result, frames, session);
+        }
+    }
+
+    [Fact]
+    public async Task Stdin_given_with_the_command_is_followed_by_close_stdin()
+    {
+        var (result, frames, _) = await RunAsync(new CommandRequest("cat") { Stdin = "hi\n" });
         Assert.Equal("read:hi\n", result.Stdout);
         Assert.Equal(["execute", "input", "close_stdin"], frames.Select(f => f.GetProperty("type").GetString()));
         Assert.False(frames[0].TryGetProperty("close_stdin", out _));
@@ -68,16 +78,12 @@ public sealed class CloseStdinTests
     [Fact]
     public async Task CloseInputAsync_after_written_input_sends_close_stdin()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var (server, port, frames) = Serve(listener);
-        using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "k"));
-        await using var session = await client.Commands.StartAsync(Fake(port), new CommandRequest("cat") { CommandId = "c1" });
-        await session.WriteInputAsync("a");
-        await session.WriteInputAsync("b");
-        await session.CloseInputAsync();
-        var result = await session.CollectAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        var (result, frames, session) = await RunAsync(new CommandRequest("cat"), async s =>
+        {
+            await s.WriteInputAsync("a");
+            await s.WriteInputAsync("b");
+            await s.CloseInputAsync();
+        });
         Assert.Equal("read:ab", result.Stdout);
         Assert.Equal("close_stdin", frames[^1].GetProperty("type").GetString());
         await Assert.ThrowsAsync<InvalidOperationException>(() => session.WriteInputAsync("late"));
@@ -86,13 +92,7 @@ public sealed class CloseStdinTests
     [Fact]
     public async Task CloseStdin_on_the_request_closes_it_in_the_execute_frame()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var (server, port, frames) = Serve(listener);
-        using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "k"));
-        await using var session = await client.Commands.StartAsync(Fake(port), new CommandRequest("cat") { CommandId = "c1", CloseStdin = true });
-        var result = await session.CollectAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        var (result, frames, _) = await RunAsync(new CommandRequest("cat") { CloseStdin = true });
         Assert.Equal("read:", result.Stdout);
         Assert.Single(frames);
         Assert.True(frames[0].GetProperty("close_stdin").GetBoolean());
