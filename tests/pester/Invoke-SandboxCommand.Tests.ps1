@@ -73,10 +73,10 @@ Describe 'Invoke-SandboxCommand' {
         (Invoke-SandboxCommand 'cat' -Sandbox $script:sandbox -InputObject 'hello').Stdout | Should -Be "hello`n"
     }
 
-    It 'starts a streamed command without input with its stdin closed (close_stdin), so a read ends at once' {
+    It 'closes the stdin of a streamed command without input at once, so a read ends instead of hanging' {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        Invoke-SandboxCommand 'cat; if read -r x; then echo "got:$x"; else echo eof; fi; ls -l /proc/self/fd/0 | sed "s/.*-> //"' -Sandbox $script:sandbox -Stream -TimeoutSec 20 |
-            Should -Be @('eof', '/dev/null')
+        Invoke-SandboxCommand 'cat; if read -r x; then echo "got:$x"; else echo eof; fi' -Sandbox $script:sandbox -Stream -TimeoutSec 20 |
+            Should -Be @('eof')
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
     }
 
