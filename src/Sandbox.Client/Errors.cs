@@ -59,7 +59,7 @@ public class SandboxApiException : Exception
 
     /// <summary>
     /// What the failure is about, from the server's error type: <c>sandbox</c>, <c>template</c>, <c>pool</c>, <c>volume</c>,
-    /// <c>snapshot</c>, <c>file</c> or <c>command</c>; null when the server did not say.
+    /// <c>snapshot</c>, <c>registry</c>, <c>file</c> or <c>command</c>; null when the server did not say.
     /// </summary>
     public string? ResourceType => ErrorType switch
     {
@@ -68,6 +68,7 @@ public class SandboxApiException : Exception
         "PoolNotFound" or "PoolAlreadyExists" or "PoolNotSupported" => "pool",
         "VolumeNotFound" or "VolumeAlreadyExists" or "VolumeInUse" or "VolumeNotSupported" => "volume",
         "SnapshotNotFound" or "SnapshotAlreadyExists" or "SnapshotFailed" => "snapshot",
+        "RegistryNotFound" or "RegistryAlreadyExists" => "registry",
         "NotFound" or "PermissionDenied" or "IsADirectory" or "NotARegularFile" or "PayloadTooLarge" => "file",
         "CommandNotFound" or "SessionExpired" or "CommandTimeout" or "CommandIdInUse" or "OutputLost" => "command",
         _ => null,
@@ -218,9 +219,9 @@ public static class SandboxErrorClassifier
                 return new SandboxCommandTimeoutException(message, status, errorType, inner);
             case "NotSupported":
                 return new SandboxNotSupportedException(message, status, errorType, inner);
-            case "SandboxNotFound" or "TemplateNotFound" or "CommandNotFound" or "SessionExpired" or "NotFound" or "PoolNotFound" or "VolumeNotFound" or "SnapshotNotFound":
+            case "SandboxNotFound" or "TemplateNotFound" or "CommandNotFound" or "SessionExpired" or "NotFound" or "PoolNotFound" or "VolumeNotFound" or "SnapshotNotFound" or "RegistryNotFound":
                 return new SandboxNotFoundException(message, status, errorType, inner);
-            case "SandboxAlreadyExists" or "TemplateAlreadyExists" or "AlreadyExists" or "NameConflict" or "PoolAlreadyExists" or "VolumeAlreadyExists" or "SnapshotAlreadyExists":
+            case "SandboxAlreadyExists" or "TemplateAlreadyExists" or "AlreadyExists" or "NameConflict" or "PoolAlreadyExists" or "VolumeAlreadyExists" or "SnapshotAlreadyExists" or "RegistryAlreadyExists":
                 return new SandboxNameConflictException(message, status, errorType, inner);
             case "TemplateInUse" or "ResourceInUse" or "InUse" or "CommandIdInUse" or "VolumeInUse":
                 return new SandboxResourceInUseException(message, status, errorType, inner);

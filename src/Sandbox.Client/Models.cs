@@ -126,6 +126,14 @@ public sealed class SandboxRunConfig
     /// <summary>True when nothing is set.</summary>
     [JsonIgnore]
     public bool IsEmpty => User is null && WorkingDirectory is null && Environment is not { Count: > 0 };
+
+    /// <summary><c>user=… dir=… env=A,B</c> with what is set (variables by name only: their values may be secrets).</summary>
+    public override string ToString() => string.Join(" ", new[]
+    {
+        User is null ? null : "user=" + User,
+        WorkingDirectory is null ? null : "dir=" + WorkingDirectory,
+        Environment is { Count: > 0 } env ? "env=" + string.Join(",", env.Keys.Order(StringComparer.Ordinal)) : null,
+    }.Where(p => p is not null));
 }
 
 /// <summary>
@@ -235,6 +243,16 @@ public class SandboxPageQuery
 
     /// <summary>Only names containing this text.</summary>
     public string? NameContains { get; set; }
+
+    /// <summary>
+    /// Only resources with these labels (sandboxes and snapshots; wire <c>label=key</c> or <c>label=key=value</c>, all must
+    /// match): a key whose value is null must be present with any value, else it must have that value.
+    /// </summary>
+    public IDictionary<string, string?>? Labels { get; set; }
+
+    /// <summary>Whether <paramref name="labels"/> (a resource's) satisfy <see cref="Labels"/>; true when there are no label filters.</summary>
+    public bool MatchesLabels(IDictionary<string, string>? labels) =>
+        Labels is null || Labels.All(f => labels is not null && labels.TryGetValue(f.Key, out var v) && (f.Value is null || f.Value == v));
 
     /// <summary>A copy (of the same type).</summary>
     public SandboxPageQuery Clone() => (SandboxPageQuery)MemberwiseClone();

@@ -4,7 +4,7 @@ namespace Sandbox.Client;
 
 /// <summary>
 /// The root of the SDK: one connection (endpoint, key, HTTP pipeline) and a client per resource —
-/// <see cref="Sandboxes"/>, <see cref="Templates"/>, <see cref="Snapshots"/>, <see cref="Pools"/>, <see cref="Volumes"/> —
+/// <see cref="Sandboxes"/>, <see cref="Templates"/>, <see cref="Snapshots"/>, <see cref="Pools"/>, <see cref="Volumes"/>, <see cref="Registries"/> —
 /// plus each sandbox's dataplane (<see cref="Commands"/>, <see cref="Files"/>; or a <see cref="SandboxHandle"/>).
 /// Thread-safe; create one per connection and reuse it. Every call takes a <see cref="CancellationToken"/> and has a
 /// time-out (<see cref="SandboxRequestOptions"/>); failures are <see cref="SandboxApiException"/>s. Safe requests are
@@ -27,6 +27,7 @@ public sealed class SandboxClient : IDisposable
         Snapshots = new SnapshotsClient(_transport);
         Pools = new PoolsClient(_transport);
         Volumes = new VolumesClient(_transport);
+        Registries = new RegistriesClient(_transport);
         Commands = new CommandsClient(this, _transport);
         Files = new FilesClient(_transport);
     }
@@ -59,6 +60,9 @@ public sealed class SandboxClient : IDisposable
 
     /// <summary>Volumes.</summary>
     public VolumesClient Volumes { get; }
+
+    /// <summary>Container registries' credentials, which image snapshots are pulled with (current generation).</summary>
+    public RegistriesClient Registries { get; }
 
     /// <summary>Commands in a sandbox (buffered or streamed).</summary>
     public CommandsClient Commands { get; }

@@ -110,7 +110,9 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         await SendFrameAsync(socket, frame, ct).ConfigureAwait(false);
         if (_request.Stdin is { } stdin)
         {
+            // The text with eof (servers of the seed generation), then close_stdin (the current generation; a no-op where eof closed it).
             await SendFrameAsync(socket, Dialect.InputFrame(stdin, eof: true), ct).ConfigureAwait(false);
+            await SendFrameAsync(socket, Dialect.CloseStdinFrame(), ct).ConfigureAwait(false);
             _inputClosed = true;
         }
 
@@ -488,12 +490,18 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         return SendControlAsync(Dialect.InputFrame(data, eof: false), cancellationToken);
     }
 
-    /// <summary>Closes the command's standard input (an input frame with <c>"eof": true</c>, a local-server extension).</summary>
+    /// <summary>
+    /// Closes the command's standard input: an input frame with <c>"eof": true</c> (the seed generation's local servers), then
+    /// <c>{"type":"close_stdin"}</c> (the current generation; input already sent is read first). Each server ignores the form it does not know.
+    /// </summary>
     public async Task CloseInputAsync(CancellationToken cancellationToken = default)
     {
         if (_inputClosed) return;
         if (Transport == CommandTransport.WebSocket)
+        {
             await SendControlAsync(Dialect.InputFrame("", eof: true), cancellationToken).ConfigureAwait(false);
+            await SendControlAsync(Dialect.CloseStdinFrame(), cancellationToken).ConfigureAwait(false);
+        }
         _inputClosed = true;
     }
 

@@ -5,8 +5,10 @@ namespace Sandbox.Client;
 /// <summary>The snapshot statuses of the wire API.</summary>
 public static class SandboxSnapshotStatus
 {
-    /// <summary>Being captured or imported.</summary>
+    /// <summary>Being captured or imported (the seed generation's name; the current generation says <see cref="Building"/>).</summary>
     public const string Provisioning = "provisioning";
+    /// <summary>Being captured or imported (the current generation).</summary>
+    public const string Building = "building";
     /// <summary>Ready: sandboxes can start from it.</summary>
     public const string Ready = "ready";
     /// <summary>The capture or import failed; see the status message.</summary>
@@ -38,11 +40,24 @@ public sealed class SandboxSnapshot : SandboxResource
     /// <summary>The image it was imported from, if any.</summary>
     public string? DockerImage { get; set; }
 
+    /// <summary>The registry whose credentials its image was to be pulled with, if any.</summary>
+    public string? RegistryId { get; set; }
+
+    /// <summary>The tags under its name that resolve to it now (<c>name:tag</c>); empty when they all moved on, or on servers without tags.</summary>
+    public IList<string> Tags { get; set; } = [];
+
+    /// <summary>Its labels (string values); empty when none.</summary>
+    public IDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
+
     /// <summary>When it was created (UTC).</summary>
     public DateTimeOffset? CreatedAt { get; set; }
 
     /// <summary>When it last changed (UTC).</summary>
     public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>Its references <c>name:tag</c>, one per tag, for display and for <c>-Snapshot</c>.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> References => Tags.Select(t => Name + ":" + t).ToList();
 
     /// <summary><see cref="FsUsedBytes"/> in MiB, for display.</summary>
     [JsonIgnore]
@@ -64,4 +79,81 @@ public sealed class CreateImageSnapshotRequest
 
     /// <summary>Filesystem capacity in bytes.</summary>
     public long? FsCapacityBytes { get; set; }
+
+    /// <summary>The tag that <c>name:tag</c> points at the new snapshot (the server's default, <c>latest</c>, when null).</summary>
+    public string? Tag { get; set; }
+
+    /// <summary>Labels (string values). Sent only when it has entries.</summary>
+    public IDictionary<string, string>? Labels { get; set; }
+
+    /// <summary>The id of the registry whose credentials pull the image (see <see cref="SandboxClient.Registries"/>).</summary>
+    public string? RegistryId { get; set; }
+}
+
+/// <summary>The body of <c>POST /boxes/{name}/snapshot</c>: a snapshot of a sandbox's filesystem.</summary>
+public sealed class CaptureSnapshotRequest
+{
+    /// <summary>The snapshot's name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The tag that <c>name:tag</c> points at the new snapshot (the server's default, <c>latest</c>, when null).</summary>
+    public string? Tag { get; set; }
+
+    /// <summary>Labels (string values). Sent only when it has entries.</summary>
+    public IDictionary<string, string>? Labels { get; set; }
+}
+
+/// <summary>A snapshot name and its tags (<c>GET /snapshots-by-name/{name}</c>).</summary>
+public sealed class SandboxSnapshotName
+{
+    /// <summary>The name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Its tags in tag order; empty when live snapshots of the name exist without tags.</summary>
+    public IList<SandboxSnapshotTag> Tags { get; set; } = [];
+}
+
+/// <summary>One tag of a snapshot name: <c>name:tag</c> resolves to <see cref="SnapshotId"/>.</summary>
+public sealed class SandboxSnapshotTag
+{
+    /// <summary>The tag.</summary>
+    public string Tag { get; set; } = "";
+
+    /// <summary>The snapshot it points at.</summary>
+    public string SnapshotId { get; set; } = "";
+}
+
+/// <summary>A container registry's address under a name; its credentials stay on the server.</summary>
+public sealed class SandboxRegistry : SandboxResource
+{
+    /// <summary>The address: <c>host[:port][/path]</c>, optionally with a scheme.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>How the server authenticates (<c>DOCKER_CONFIG</c>: username and password).</summary>
+    public string? AuthType { get; set; }
+
+    /// <summary>When it was created (UTC).</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>When it last changed (UTC).</summary>
+    public DateTimeOffset? UpdatedAt { get; set; }
+}
+
+/// <summary>The body of <c>POST /registries</c>. The password is sent once and never answered.</summary>
+public sealed class CreateRegistryRequest
+{
+    /// <summary>The name (lowercase letters, digits and hyphens).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The address: <c>ghcr.io</c>, <c>https://registry.example.com:5000/team</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>The user name.</summary>
+    public string Username { get; set; } = "";
+
+    /// <summary>The password or token.</summary>
+    public string Password { get; set; } = "";
+
+    /// <summary>The password is never shown.</summary>
+    public override string ToString() => $"{Name} ({Url}, user {Username})";
 }

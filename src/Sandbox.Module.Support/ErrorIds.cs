@@ -63,6 +63,7 @@ public static class ErrorIds
             "PoolNotFound" => "PoolNotFound",
             "VolumeNotFound" => "VolumeNotFound",
             "SnapshotNotFound" => "SnapshotNotFound",
+            "RegistryNotFound" => "RegistryNotFound",
             "NotFound" => "SandboxPathNotFound",
             "CommandNotFound" => "SandboxCommandNotFound",
             "SessionExpired" => "SandboxCommandSessionExpired",
@@ -74,6 +75,7 @@ public static class ErrorIds
             "PoolAlreadyExists" => "PoolAlreadyExists",
             "VolumeAlreadyExists" => "VolumeAlreadyExists",
             "SnapshotAlreadyExists" => "SnapshotAlreadyExists",
+            "RegistryAlreadyExists" => "RegistryAlreadyExists",
             _ => "SandboxAlreadyExists",
         },
         SandboxResourceInUseException => e.ErrorType switch

@@ -85,6 +85,12 @@ public sealed class PoolNameCompleter : ResourceNameCompleter<SandboxPool>;
 /// <summary>Completes volume names.</summary>
 public sealed class VolumeNameCompleter : ResourceNameCompleter<SandboxVolume>;
 
+/// <summary>Completes snapshot names and their references name:tag.</summary>
+public sealed class SnapshotNameCompleter : ResourceNameCompleter<SandboxSnapshot>;
+
+/// <summary>Completes registry names.</summary>
+public sealed class RegistryNameCompleter : ResourceNameCompleter<SandboxRegistry>;
+
 /// <summary>
 /// Completes the names of the resource the command is about, known by the command's noun (Get-SandboxPool: pools): the
 /// completer of <c>-Name</c> where the generic bases of the resource cmdlets declare it once for every kind.

@@ -32,9 +32,20 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
     [Parameter(Mandatory = true, ParameterSetName = FromSandboxSet)]
     public SwitchParameter FromSandbox { get; set; }
 
+    /// <summary><para type="description">With -FromSandbox: continues an interrupted download. The bytes go to Destination.partial (its ETag beside it in .partial.etag), which a failed or stopped copy with -Resume leaves behind; the next copy with -Resume asks only for the rest (HTTP Range with If-Range), or for the whole file again when it changed in the sandbox.</para></summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
     /// <summary><para type="description">Returns an object for each file copied.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void Begin()
+    {
+        if (Resume && ParameterSetName != FromSandboxSet)
+            FailArgument("-Resume continues a download: give it with -FromSandbox (uploads are atomic and always start over)", "SandboxInvalidArgument", null);
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -68,6 +79,9 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
         }
     }
 
+    /// <summary>What resumed downloads report, written as verbose messages from the pipeline thread.</summary>
+    private System.Collections.Concurrent.ConcurrentQueue<string> Resumed { get; } = new();
+
     private void Download(Sandbox.Client.Sandbox sandbox)
     {
         var local = GetUnresolvedProviderPathFromPSPath(Destination);
@@ -75,7 +89,12 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
         {
             var target = SandboxPaths.DownloadTarget(path, local, Path.Length > 1);
             CopyOne(sandbox, SandboxTransferDirection.FromSandbox, path, target, () => null, async (progress, ct) =>
-                (System.IO.Path.GetFullPath(target), await Client.Files.DownloadFileAsync(sandbox, path, target, new() { Progress = progress }, ct).ConfigureAwait(false)));
+            {
+                var result = await Client.Files.DownloadFileAsync(sandbox, path, target, Resume.IsPresent, new() { Progress = progress }, ct).ConfigureAwait(false);
+                if (result.ResumedFrom > 0) Resumed.Enqueue($"{sandbox.Name}:{path}: resumed at byte {result.ResumedFrom}, {result.Transferred} bytes received");
+                return (System.IO.Path.GetFullPath(target), result.Length);
+            });
+            while (Resumed.TryDequeue(out var message)) WriteVerbose(message);
         }
     }
 

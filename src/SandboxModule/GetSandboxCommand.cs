@@ -1,3 +1,5 @@
+using System.Collections;
+
 namespace SandboxModule;
 
 /// <summary>
@@ -26,7 +28,11 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
+    /// <summary><para type="description">Only sandboxes with these labels, as a hashtable: @{ team = 'data' } needs that value, @{ team = '*' } (or $null) only the key. All must match.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Label { get; set; }
 
     private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
-        Client.Sandboxes.FindAsync(pattern, Status?.ToLowerInvariant(), Template, null, CancellationToken);
+        Client.Sandboxes.FindAsync(pattern, Status?.ToLowerInvariant(), Template, ToLabelFilters(Label, nameof(Label)), null, CancellationToken);
 }

@@ -125,7 +125,9 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     /// <summary>
     /// Runs the command as a session (WebSocket, or <c>POST /execute</c> where the server offers none). With <c>-Stream</c> each
     /// line is written from the pipeline thread as it arrives, else the output is collected. Standard input is closed after the
-    /// text given (none: closed at once, so that a command reading it does not hang). Ctrl+C sends a kill over the live
+    /// text given, or at once without text, so that a command reading it does not hang: the SDK sends the input with
+    /// <c>eof</c> (servers of the seed generation) and then <c>close_stdin</c> (the current generation), which every server
+    /// understands one way or the other (the execute frame's <c>close_stdin</c> flag alone would leave older servers' stdin open). Ctrl+C sends a kill over the live
     /// connection and reads on until the command ends (at most <see cref="KillGrace"/>), so the command really stops.
     /// </summary>
     private CommandResult RunSession(Sandbox.Client.Sandbox sandbox, CommandRequest request)

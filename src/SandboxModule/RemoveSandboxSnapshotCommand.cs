@@ -11,9 +11,10 @@ public sealed class RemoveSandboxSnapshotCommand : SandboxConnectedCmdlet
     private const string ById = "ById";
     private const string ByInputObject = "ByInputObject";
 
-    /// <summary><para type="description">Names or wildcard patterns of the snapshots to delete.</para></summary>
+    /// <summary><para type="description">Names or references name:tag (wildcards allowed) of the snapshots to delete, as Get-SandboxSnapshot -Name takes them.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
@@ -51,7 +52,7 @@ public sealed class RemoveSandboxSnapshotCommand : SandboxConnectedCmdlet
         foreach (var pattern in Name)
             TryItem(pattern, () =>
             {
-                foreach (var snapshot in Await(Client.Snapshots.FindAsync(pattern, null, CancellationToken))) Remove(snapshot.Id, snapshot.Name, snapshot);
+                foreach (var snapshot in Await(Client.Snapshots.FindAsync(pattern, null, null, CancellationToken))) Remove(snapshot.Id, snapshot.Name, snapshot);
             });
     }
 

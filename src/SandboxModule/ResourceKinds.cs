@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace SandboxModule;
 
 /// <summary>
-/// What the module needs to know of one kind of named resource (sandbox, template, pool, volume): which resource client
+/// What the module needs to know of one kind of named resource (sandbox, template, pool, volume, snapshot, registry): which resource client
 /// of the SDK serves it (they share <see cref="IRenamableResourceClient{T}"/>), and how to name and show it. Get-, Remove-,
 /// Rename- and the name completers are written once over it, so that the four resources cannot drift apart.
 /// </summary>
@@ -20,8 +20,8 @@ internal sealed class ResourceKind<T> : IResourceKind where T : SandboxResource
     /// <summary>Remove-'s confirmation text, with what deleting it takes along ("Delete volume and its data").</summary>
     public required string DeleteAction { get; init; }
 
-    /// <summary>The SDK's client of this resource.</summary>
-    public required Func<SandboxClient, IRenamableResourceClient<T>> Resources { get; init; }
+    /// <summary>The SDK's client of this resource (snapshots' cannot rename).</summary>
+    public required Func<SandboxClient, IResourceClient<T>> Resources { get; init; }
 
     /// <summary>What -PassThru returns for a deleted resource that was known only by its name.</summary>
     public required Func<string, T> Placeholder { get; init; }
@@ -31,6 +31,9 @@ internal sealed class ResourceKind<T> : IResourceKind where T : SandboxResource
 
     /// <summary>The list query of completion (null: the server's order).</summary>
     public SandboxPageQuery? CompletionQuery { get; init; }
+
+    /// <summary>What completion offers for one resource (default: its name; snapshots add <c>name:tag</c>).</summary>
+    public Func<T, IEnumerable<string>>? CompletionNames { get; init; }
 
     /// <summary>The resource's name.</summary>
     public string NameOf(T item) => item.Name;
@@ -42,7 +45,10 @@ internal sealed class ResourceKind<T> : IResourceKind where T : SandboxResource
     public Task DeleteAsync(SandboxClient client, string name, CancellationToken ct) => Resources(client).DeleteAsync(name, null, ct);
 
     /// <summary>Renames a resource and returns it.</summary>
-    public Task<T> RenameAsync(SandboxClient client, string name, string newName, CancellationToken ct) => Resources(client).RenameAsync(name, newName, null, ct);
+    public Task<T> RenameAsync(SandboxClient client, string name, string newName, CancellationToken ct) =>
+        Resources(client) is IRenamableResourceClient<T> renamable
+            ? renamable.RenameAsync(name, newName, null, ct)
+            : throw new NotSupportedException($"a {Noun} cannot be renamed");
 
     /// <summary>Every resource, in the order completion lists them.</summary>
     public IAsyncEnumerable<T> ListAllAsync(SandboxClient client, CancellationToken ct) => Resources(client).ListAllAsync(CompletionQuery, null, ct);
@@ -50,7 +56,10 @@ internal sealed class ResourceKind<T> : IResourceKind where T : SandboxResource
     /// <inheritdoc />
     public async IAsyncEnumerable<(string Name, string ToolTip)> NamesAsync(SandboxClient client, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in ListAllAsync(client, cancellationToken).ConfigureAwait(false)) yield return (item.Name, ToolTip(item));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in ListAllAsync(client, cancellationToken).ConfigureAwait(false))
+            foreach (var name in CompletionNames?.Invoke(item) ?? [item.Name])
+                if (seen.Add(name)) yield return (name, ToolTip(item));
     }
 }
 
@@ -108,7 +117,28 @@ internal static class ResourceKinds
         ToolTip = v => $"{v.Name}: {v.Size}",
     };
 
-    private static readonly IResourceKind[] All = [Sandbox, Template, Pool, Volume];
+    public static readonly ResourceKind<SandboxSnapshot> Snapshot = new()
+    {
+        Noun = "snapshot",
+        CmdletNoun = "SandboxSnapshot",
+        DeleteAction = "Delete snapshot",
+        Resources = client => client.Snapshots,
+        Placeholder = name => new SandboxSnapshot { Name = name },
+        ToolTip = s => $"{s.Name}: {s.Status}{(s.Tags.Count > 0 ? " (" + string.Join(", ", s.References) + ")" : "")} {s.Id}",
+        CompletionNames = s => s.References.Prepend(s.Name),
+    };
+
+    public static readonly ResourceKind<SandboxRegistry> Registry = new()
+    {
+        Noun = "registry",
+        CmdletNoun = "SandboxRegistry",
+        DeleteAction = "Delete registry and its stored credentials",
+        Resources = client => client.Registries,
+        Placeholder = name => new SandboxRegistry { Name = name },
+        ToolTip = r => $"{r.Name}: {r.Url}",
+    };
+
+    private static readonly IResourceKind[] All = [Sandbox, Template, Pool, Volume, Snapshot, Registry];
 
     /// <summary>The kind of the resource model <typeparamref name="T"/>: the bases of the resource cmdlets find theirs by their type argument.</summary>
     public static ResourceKind<T> Of<T>() where T : SandboxResource =>

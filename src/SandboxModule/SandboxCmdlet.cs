@@ -223,6 +223,34 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         return result;
     }
 
+    /// <summary>What a label key may be (the server's rule, checked here so that the error names the parameter).</summary>
+    private static readonly System.Text.RegularExpressions.Regex LabelKey = new(@"^[A-Za-z0-9]([A-Za-z0-9._/-]{0,251}[A-Za-z0-9])?$");
+
+    /// <summary>A hashtable of labels to set, as strings; a bad key or a missing value is a terminating <c>InvalidArgument</c> error (SandboxInvalidLabel).</summary>
+    protected Dictionary<string, string>? ToLabels(IDictionary? table, string parameterName) =>
+        ToLabelTable(table, parameterName, filter: false)?.ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal);
+
+    /// <summary>A hashtable of label filters: a value of <c>$null</c> or <c>*</c> means the key is present with any value.</summary>
+    protected Dictionary<string, string?>? ToLabelFilters(IDictionary? table, string parameterName) => ToLabelTable(table, parameterName, filter: true);
+
+    private Dictionary<string, string?>? ToLabelTable(IDictionary? table, string parameterName, bool filter)
+    {
+        if (table is null || table.Count == 0) return null;
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+        {
+            var key = LanguagePrimitives.ConvertTo<string>(entry.Key) ?? "";
+            if (!LabelKey.IsMatch(key))
+                FailArgument($"-{parameterName}: the key '{key}' is not a label key: use 1-253 letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit", "SandboxInvalidLabel", table);
+            var value = entry.Value is null ? null : LanguagePrimitives.ConvertTo<string>(entry.Value);
+            if (filter && value == "*") value = null;
+            if (!filter && value is null)
+                FailArgument($"-{parameterName}: the label '{key}' has no value: give a string (an empty string is allowed)", "SandboxInvalidLabel", table);
+            result[key] = value;
+        }
+        return result;
+    }
+
     // ---------------------------------------------------------------- connections
 
     /// <summary>

@@ -22,6 +22,7 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     /// <summary><para type="description">The snapshot to start the sandbox from: its id, or name[:tag] (see Get-SandboxSnapshot; a bare name is name:latest, and the built-ins python and base are always there). Binds by property name (SnapshotId) from Get-SandboxSnapshot and New-SandboxSnapshot output.</para></summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromSnapshot)]
     [Alias("SnapshotId")]
+    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
     [ValidateNotNullOrEmpty]
     [WireField("snapshot_id", "snapshot", "snapshot_name")]
     public string Snapshot { get; set; } = "";
@@ -72,6 +73,11 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [Parameter]
     [WireField("auto_pause")]
     public SwitchParameter AutoPause { get; set; }
+
+    /// <summary><para type="description">Labels of the sandbox, as a hashtable of strings (@{ team = 'data' }); Get-Sandbox -Label finds it by them. Keys: 1-253 letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Label { get; set; }
 
     /// <summary><para type="description">The outbound network policy: deny-all, allow-all, or custom (only -AllowCidr and -AllowDomain). Custom when omitted and -AllowCidr or -AllowDomain is given.</para></summary>
     [Parameter]
@@ -135,6 +141,7 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
             DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
             RunConfig = ToRunConfig(null),
             Environment = EnvironmentVariables,
+            Labels = ToLabels(Label, nameof(Label)),
             AutoPause = AutoPause ? true : null,
             NetworkPolicy = networkPolicy,
         };

@@ -202,6 +202,8 @@ public sealed class ErrorClassifierTests
     [InlineData(409, "SandboxAlreadyExists", typeof(SandboxNameConflictException), "SandboxAlreadyExists", "ResourceExists")]
     [InlineData(409, "TemplateAlreadyExists", typeof(SandboxNameConflictException), "TemplateAlreadyExists", "ResourceExists")]
     [InlineData(409, "TemplateInUse", typeof(SandboxResourceInUseException), "TemplateInUse", "ResourceBusy")]
+    [InlineData(404, "RegistryNotFound", typeof(SandboxNotFoundException), "RegistryNotFound", "ObjectNotFound")]
+    [InlineData(409, "RegistryAlreadyExists", typeof(SandboxNameConflictException), "RegistryAlreadyExists", "ResourceExists")]
     [InlineData(409, "VolumeInUse", typeof(SandboxResourceInUseException), "VolumeInUse", "ResourceBusy")]
     [InlineData(400, "NotSupported", typeof(SandboxNotSupportedException), "SandboxNotSupported", "NotImplemented")]
     [InlineData(429, "QuotaExceeded", typeof(SandboxQuotaExceededException), "SandboxQuotaExceeded", "QuotaExceeded")]

@@ -46,6 +46,45 @@ Describe 'Copy-SandboxItem' {
         (Get-FileHash $back).Hash | Should -Be (Get-FileHash $big).Hash
     }
 
+    It 'resumes an interrupted download with -Resume, asking only for the rest while the file is unchanged' {
+        Invoke-SandboxCommand -Sandbox $script:sandbox 'head -c 250000 /dev/urandom > /home/user/resume.bin' | Out-Null
+        $whole = Join-Path $TestDrive 'resume-whole.bin'
+        Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/resume.bin -Destination $whole
+        # An interrupted download: the first 100000 bytes, fetched through a download link, and their ETag.
+        $link = Get-SandboxUrl -Sandbox $script:sandbox -Path /home/user/resume.bin
+        $target = Join-Path $TestDrive 'resume.bin'
+        $head = Invoke-WebRequest -Uri $link.DownloadUrl -Headers @{ Range = 'bytes=0-99999' } -OutFile "$target.partial" -PassThru
+        $head.StatusCode | Should -Be 206
+        Set-Content -LiteralPath "$target.partial.etag" -Value ([string]$head.Headers['ETag']) -NoNewline
+        (Get-Item "$target.partial").Length | Should -Be 100000
+
+        $copy = Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/resume.bin -Destination $target -Resume -PassThru -Verbose 4>&1
+        $verbose = $copy | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '*resumed*' }
+        $verbose.Message | Should -Match 'resumed at byte 100000, 150000 bytes received'
+        ($copy | Where-Object { $_ -is [Sandbox.Module.Support.SandboxFileTransfer] }).Length | Should -Be 250000
+        (Get-FileHash $target).Hash | Should -Be (Get-FileHash $whole).Hash
+        Test-Path "$target.partial" | Should -BeFalse
+        Test-Path "$target.partial.etag" | Should -BeFalse
+    }
+
+    It 'downloads the whole file again with -Resume when it changed since the partial download' {
+        Invoke-SandboxCommand -Sandbox $script:sandbox 'head -c 50000 /dev/urandom > /home/user/changing.bin' | Out-Null
+        $link = Get-SandboxUrl -Sandbox $script:sandbox -Path /home/user/changing.bin
+        $target = Join-Path $TestDrive 'changing.bin'
+        $head = Invoke-WebRequest -Uri $link.DownloadUrl -Headers @{ Range = 'bytes=0-9999' } -OutFile "$target.partial" -PassThru
+        Set-Content -LiteralPath "$target.partial.etag" -Value ([string]$head.Headers['ETag']) -NoNewline
+        Invoke-SandboxCommand -Sandbox $script:sandbox 'printf more >> /home/user/changing.bin' | Out-Null
+        $copy = Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/changing.bin -Destination $target -Resume -PassThru -Verbose 4>&1
+        $copy | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '*resumed*' } | Should -BeNullOrEmpty
+        ($copy | Where-Object { $_ -is [Sandbox.Module.Support.SandboxFileTransfer] }).Length | Should -Be 50004
+        (Get-Item $target).Length | Should -Be 50004
+    }
+
+    It 'takes -Resume only with -FromSandbox' {
+        { Copy-SandboxItem -Sandbox $script:sandbox -Path $script:local -Destination /home/user/x.txt -Resume -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxInvalidArgument,SandboxModule.CopySandboxItemCommand'
+    }
+
     It 'reports a missing sandbox file as SandboxPathNotFound' {
         { Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /nope.txt -Destination (Join-Path $TestDrive 'x') -ErrorAction Stop } |
             Should -Throw -ErrorId 'SandboxPathNotFound,SandboxModule.CopySandboxItemCommand'

@@ -60,4 +60,16 @@ Describe 'Get-Sandbox' {
     It 'has a table view' {
         (Get-Sandbox -Name $script:a.Name | Format-Table | Out-String) | Should -Match 'Status'
     }
+
+    It 'filters by -Label value and by key alone, also for a literal name' {
+        $team = New-TestName -Prefix 'team'
+        $labelled = New-Sandbox -Template base -Label @{ team = $team; role = 'db' }
+        $other = New-Sandbox -Template base -Label @{ team = $team }
+        (Get-Sandbox -Label @{ team = $team }).Name | Sort-Object | Should -Be (@($labelled.Name, $other.Name) | Sort-Object)
+        (Get-Sandbox -Label @{ team = $team; role = '*' }).Name | Should -Be $labelled.Name
+        (Get-Sandbox -Label @{ team = $team; role = $null }).Name | Should -Be $labelled.Name
+        Get-Sandbox -Name $other.Name -Label @{ role = 'db' } | Should -BeNullOrEmpty
+        { Get-Sandbox -Label @{ '' = 'x' } -ErrorAction Stop } | Should -Throw -ErrorId 'SandboxInvalidLabel,SandboxModule.GetSandboxCommand'
+        $labelled, $other | Remove-Sandbox -Force
+    }
 }

@@ -73,6 +73,17 @@ Describe 'Invoke-SandboxCommand' {
         (Invoke-SandboxCommand 'cat' -Sandbox $script:sandbox -InputObject 'hello').Stdout | Should -Be "hello`n"
     }
 
+    It 'closes the stdin of a streamed command without input at once, so a read ends instead of hanging' {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        Invoke-SandboxCommand 'cat; if read -r x; then echo "got:$x"; else echo eof; fi' -Sandbox $script:sandbox -Stream -TimeoutSec 20 |
+            Should -Be @('eof')
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+
+    It 'streams stdin given on the pipeline and then closes it' {
+        'x1', 'x2' | Invoke-SandboxCommand 'cat; echo end' -Sandbox $script:sandbox -Stream -TimeoutSec 20 | Should -Be @('x1', 'x2', 'end')
+    }
+
     It 'streams stdout lines and writes stderr lines to the information stream with -Stream' {
         $lines = Invoke-SandboxCommand 'echo a; echo b; echo c >&2' -Sandbox $script:sandbox -Stream -ErrorVariable err -InformationVariable info 6>$null
         $lines | Should -Be @('a', 'b')

@@ -150,4 +150,28 @@ Describe 'New-Sandbox' {
         { New-Sandbox -Snapshot ([guid]::NewGuid().ToString()) -ErrorAction Stop } |
             Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.NewSandboxCommand'
     }
+
+    It 'sets -Label and refuses a bad label key naming -Label' {
+        $team = New-TestName -Prefix 'team'
+        $box = New-Sandbox -Template base -Label @{ team = $team; tier = 2 }
+        $box.Labels['team'] | Should -Be $team
+        $box.Labels['tier'] | Should -Be '2'
+        (Get-Sandbox -Label @{ team = $team }).Name | Should -Be $box.Name
+        $box | Remove-Sandbox -Force
+        $e = { New-Sandbox -Template base -Label @{ 'a b' = 'x' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxInvalidLabel,SandboxModule.NewSandboxCommand' -PassThru
+        $e.Exception.Message | Should -Match "-Label: the key 'a b'"
+    }
+
+    It 'shows run settings, labels and lifetimes after a stop in the list view' {
+        $box = New-Sandbox -Template base -RunAs user -WorkingDirectory /tmp -Environment @{ SECRET_TOKEN = 'hidden-value' } -DeleteAfterStop 1h -Label @{ app = 'x' }
+        Stop-Sandbox -Name $box.Name
+        $text = Get-Sandbox $box.Name | Format-List | Out-String -Width 200
+        $text | Should -Match 'RunConfig\s*:\s*user=user dir=/tmp'
+        $text | Should -Not -Match 'hidden-value'
+        $text | Should -Match 'DeleteAfterStopSeconds\s*:\s*3600'
+        $text | Should -Match 'StoppedAt\s*:\s*\S'
+        $text | Should -Match 'Labels\s*:\s*app=x'
+        $box | Remove-Sandbox -Force
+    }
 }

@@ -47,4 +47,14 @@ Describe 'Remove-SandboxSnapshot' {
         { Remove-SandboxSnapshot -Id ([guid]::NewGuid().ToString()) -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.RemoveSandboxSnapshotCommand'
     }
+
+    It 'deletes the snapshot a name:tag reference points at, keeping the other tags' {
+        $name = New-TestName -Prefix 'rs'
+        $v1 = New-SandboxSnapshot -Image base -Name $name -Tag v1
+        $v2 = New-SandboxSnapshot -Image base -Name $name -Tag v2
+        Remove-SandboxSnapshot "${name}:v1" -Force
+        { Get-SandboxSnapshot -Id $v1.Id -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.GetSandboxSnapshotCommand'
+        (Get-SandboxSnapshot $name).Id | Should -Be $v2.Id
+        $v2 | Remove-SandboxSnapshot -Force
+    }
 }

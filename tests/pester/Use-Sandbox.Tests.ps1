@@ -60,4 +60,8 @@ Describe 'Use-Sandbox' {
         { Use-Sandbox -Template 'no-such-template' { 'never' } -ErrorAction Stop } |
             Should -Throw -ErrorId 'TemplateNotFound,SandboxModule.UseSandboxCommand'
     }
+
+    It 'passes -Label to the sandbox it makes' {
+        Use-Sandbox -Template base -Label @{ job = 'nightly' } { param($sb) $sb.Labels['job'] } | Should -Be 'nightly'
+    }
 }

@@ -10,6 +10,7 @@ internal enum SandboxResourceKind
     Snapshot,
     Pool,
     Volume,
+    Registry,
 }
 
 /// <summary>The lifecycle actions on one sandbox.</summary>
@@ -77,8 +78,18 @@ internal abstract class SandboxDialect
     public abstract WireRequest CreatePool(CreatePoolRequest request);
     public abstract WireRequest CreateVolume(string name, string size);
     public abstract WireRequest ResizeVolume(string name, string size);
-    public abstract WireRequest SnapshotSandbox(string sandboxName, string snapshotName);
+    public abstract WireRequest SnapshotSandbox(string sandboxName, CaptureSnapshotRequest request);
     public abstract WireRequest ImportSnapshot(CreateImageSnapshotRequest request);
+
+    /// <summary>Stores a registry's credentials (the current generation's <c>POST /registries</c>); not retried.</summary>
+    public virtual WireRequest CreateRegistry(CreateRegistryRequest request) => throw NotSupported("registries");
+
+    /// <summary>The tags of a snapshot name (the current generation's <c>/snapshots-by-name/{name}</c>).</summary>
+    public virtual WireRequest SnapshotTags(string name) => throw NotSupported("snapshot tags");
+
+    /// <summary>What a dialect answers for an operation its protocol does not have.</summary>
+    private protected static SandboxNotSupportedException NotSupported(string what) =>
+        new($"{what} are not supported by this endpoint's protocol", null, "NotSupported");
 
     // ---------------------------------------------------------------- dataplane
 
@@ -94,12 +105,24 @@ internal abstract class SandboxDialect
     /// <summary>Reads a file; safe to repeat.</summary>
     public abstract WireRequest Download(Sandbox sandbox, string path);
 
+    /// <summary>A file's length and validators without its bytes (the current generation's <c>HEAD</c> of the download).</summary>
+    public virtual WireRequest Stat(Sandbox sandbox, string path) => Download(sandbox, path) with { Method = HttpMethod.Head };
+
+    /// <summary>Finds entries by a glob pattern (the current generation's <c>POST /glob</c>; read-only, so retried).</summary>
+    public virtual WireRequest Glob(Sandbox sandbox, SandboxGlobRequest request) => throw NotSupported("glob searches");
+
+    /// <summary>Finds lines holding literal text (the current generation's <c>POST /grep</c>; read-only, so retried).</summary>
+    public virtual WireRequest Grep(Sandbox sandbox, SandboxGrepRequest request) => throw NotSupported("grep searches");
+
     /// <summary>The command WebSocket's address.</summary>
     public abstract Uri CommandSocket(Sandbox sandbox);
 
     public abstract object ExecuteFrame(CommandRequest request, string commandId);
     public abstract object InputFrame(string data, bool eof);
     public abstract object KillFrame();
+
+    /// <summary>Half-closes the command's stdin (the current generation's <c>close_stdin</c> frame); input sent before it is read first.</summary>
+    public abstract object CloseStdinFrame();
     public abstract object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset);
 
     /// <summary>One received frame, or null when it is not one this dialect understands (ignored, as unknown frames are).</summary>

@@ -32,6 +32,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         SandboxResourceKind.Snapshot => ("snapshots", "snapshots"),
         SandboxResourceKind.Pool => ("pools", "pools"),
         SandboxResourceKind.Volume => ("volumes", "volumes"),
+        SandboxResourceKind.Registry => ("registries", "registries"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -75,6 +76,12 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         Add("limit", query.Limit?.ToString(CultureInfo.InvariantCulture));
         Add("offset", query.Offset?.ToString(CultureInfo.InvariantCulture));
         Add("name_contains", string.IsNullOrEmpty(query.NameContains) ? null : query.NameContains);
+        if (query.Labels is { Count: > 0 } labels)
+        {
+            if (kind is not (SandboxResourceKind.Sandbox or SandboxResourceKind.Snapshot))
+                throw new ArgumentException($"label filters apply to sandboxes and snapshots only, not to {Route(kind).Path}", nameof(query));
+            foreach (var (key, value) in labels) Add("label", value is null ? key : key + "=" + value);
+        }
         if (query is SandboxListQuery filters)
         {
             if (kind != SandboxResourceKind.Sandbox && filters.HasSandboxFilters)
@@ -180,10 +187,29 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
 
     public override WireRequest ResizeVolume(string name, string size) => new(HttpMethod.Patch, Item(SandboxResourceKind.Volume, name), new { size });
 
-    public override WireRequest SnapshotSandbox(string sandboxName, string snapshotName) =>
-        new(HttpMethod.Post, Box(sandboxName) + "/snapshot", new { name = snapshotName });
+    public override WireRequest SnapshotSandbox(string sandboxName, CaptureSnapshotRequest request) =>
+        new(HttpMethod.Post, Box(sandboxName) + "/snapshot", new CaptureSnapshotRequest
+        {
+            Name = request.Name,
+            Tag = string.IsNullOrEmpty(request.Tag) ? null : request.Tag,
+            Labels = request.Labels is { Count: > 0 } labels ? labels : null,
+        });
 
-    public override WireRequest ImportSnapshot(CreateImageSnapshotRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Snapshot), request);
+    public override WireRequest ImportSnapshot(CreateImageSnapshotRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Snapshot), new CreateImageSnapshotRequest
+    {
+        Name = request.Name,
+        DockerImage = request.DockerImage,
+        FsCapacityBytes = request.FsCapacityBytes,
+        Tag = string.IsNullOrEmpty(request.Tag) ? null : request.Tag,
+        Labels = request.Labels is { Count: > 0 } labels ? labels : null,
+        RegistryId = string.IsNullOrEmpty(request.RegistryId) ? null : request.RegistryId,
+    });
+
+    public override WireRequest CreateRegistry(CreateRegistryRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Registry), request);
+
+    /// <summary><c>GET /snapshots-by-name/{name}</c> beside the collection.</summary>
+    public override WireRequest SnapshotTags(string name) =>
+        new(HttpMethod.Get, controlPlaneBaseUrl + "/snapshots-by-name/" + Uri.EscapeDataString(name), Retryable: true);
 
     // ---------------------------------------------------------------- dataplane
 
@@ -213,6 +239,12 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
     public override (string Url, string Field) Upload(Sandbox sandbox, string path) => (Dataplane(sandbox, "/upload?path=" + Uri.EscapeDataString(path)), "file");
 
     public override WireRequest Download(Sandbox sandbox, string path) => new(HttpMethod.Get, Dataplane(sandbox, "/download?path=" + Uri.EscapeDataString(path)), Retryable: true);
+
+    public override WireRequest Glob(Sandbox sandbox, SandboxGlobRequest request) =>
+        new(HttpMethod.Post, Dataplane(sandbox, "/glob"), new { pattern = request.Pattern, path = request.Path, limit = request.Limit }, Retryable: true);
+
+    public override WireRequest Grep(Sandbox sandbox, SandboxGrepRequest request) =>
+        new(HttpMethod.Post, Dataplane(sandbox, "/grep"), new { pattern = request.Pattern, path = request.Path, glob = request.Glob, limit = request.Limit }, Retryable: true);
 
     public override Uri CommandSocket(Sandbox sandbox)
     {
@@ -244,6 +276,8 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         : new Dictionary<string, object> { ["type"] = "input", ["data"] = data };
 
     public override object KillFrame() => new Dictionary<string, object> { ["type"] = "kill" };
+
+    public override object CloseStdinFrame() => new Dictionary<string, object> { ["type"] = "close_stdin" };
 
     public override object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset) => new Dictionary<string, object>
     {

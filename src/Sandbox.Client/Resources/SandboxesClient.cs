@@ -67,10 +67,17 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     /// Sandboxes by name or wildcard pattern (see <see cref="IResourceClient{T}.FindAsync"/>, here sorted by name), with a status and
     /// a template filter that apply in every case.
     /// </summary>
-    public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        FindAsync(namePattern, status, templateName, null, options, cancellationToken);
+
+    /// <summary>
+    /// <see cref="FindAsync(string?, string?, string?, SandboxRequestOptions?, CancellationToken)"/> with label filters
+    /// (<see cref="SandboxPageQuery.Labels"/>: a null value means the key is present), sent as <c>label=</c> and checked here too.
+    /// </summary>
+    public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName, IDictionary<string, string?>? labels, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var query = new SandboxListQuery { Status = status, TemplateName = templateName, SortBy = SandboxSortBy.Name, Ascending = true };
-        return FindAsync(namePattern, query, s => (status is null || s.Status == status) && (templateName is null || s.TemplateName == templateName), options, cancellationToken);
+        var query = new SandboxListQuery { Status = status, TemplateName = templateName, SortBy = SandboxSortBy.Name, Ascending = true, Labels = labels is { Count: > 0 } ? labels : null };
+        return FindAsync(namePattern, query, s => (status is null || s.Status == status) && (templateName is null || s.TemplateName == templateName) && query.MatchesLabels(s.Labels), options, cancellationToken);
     }
 
     /// <summary>Changes a sandbox's name, time-to-live settings or network policy (<c>PATCH /boxes/{name}</c>). Not retried.</summary>

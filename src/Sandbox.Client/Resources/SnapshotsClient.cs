@@ -15,13 +15,19 @@ public sealed class SnapshotsClient : ResourceClient<SandboxSnapshot>
 
     private protected override bool NamesAreKeys => false;
 
-    /// <summary>Starts capturing a sandbox's filesystem (<c>POST /boxes/{name}/snapshot</c>). Not retried. The snapshot is usually <c>provisioning</c>: see <see cref="WaitForReadyAsync"/>.</summary>
+    /// <summary>Starts capturing a sandbox's filesystem (<c>POST /boxes/{name}/snapshot</c>). Not retried. The snapshot is usually <c>building</c> (older servers: <c>provisioning</c>): see <see cref="WaitForReadyAsync"/>.</summary>
     /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
-    /// <exception cref="SandboxNameConflictException">A snapshot has the name (<c>SnapshotAlreadyExists</c>).</exception>
-    public Task<SandboxSnapshot> StartAsync(string sandboxName, string snapshotName, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<SandboxSnapshot> StartAsync(string sandboxName, string snapshotName, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(sandboxName, new CaptureSnapshotRequest { Name = snapshotName }, options, cancellationToken);
+
+    /// <summary>Starts capturing a sandbox's filesystem with a tag and labels (<c>POST /boxes/{name}/snapshot</c>); <c>name:tag</c> points at it at once. Not retried.</summary>
+    /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
+    /// <exception cref="SandboxValidationException">A bad name, tag or label (422 naming the field).</exception>
+    public Task<SandboxSnapshot> StartAsync(string sandboxName, CaptureSnapshotRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(snapshotName);
-        return SendAsync(Dialect.SnapshotSandbox(sandboxName, snapshotName), sandboxName, options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.Name);
+        return SendAsync(Dialect.SnapshotSandbox(sandboxName, request), sandboxName, options, cancellationToken);
     }
 
     /// <summary>Captures a sandbox's filesystem and waits until the snapshot is ready.</summary>
@@ -31,9 +37,15 @@ public sealed class SnapshotsClient : ResourceClient<SandboxSnapshot>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="SandboxSnapshotFailedException">The capture failed.</exception>
     /// <exception cref="SandboxTimeoutException">Not ready by the deadline.</exception>
-    public async Task<SandboxSnapshot> CreateAsync(string sandboxName, string snapshotName, SandboxProgressOptions<SandboxSnapshot>? options = null, CancellationToken cancellationToken = default)
+    public Task<SandboxSnapshot> CreateAsync(string sandboxName, string snapshotName, SandboxProgressOptions<SandboxSnapshot>? options = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(sandboxName, new CaptureSnapshotRequest { Name = snapshotName }, options, cancellationToken);
+
+    /// <summary>Captures a sandbox's filesystem (with a tag and labels) and waits until the snapshot is ready.</summary>
+    /// <exception cref="SandboxSnapshotFailedException">The capture failed.</exception>
+    /// <exception cref="SandboxTimeoutException">Not ready by the deadline.</exception>
+    public async Task<SandboxSnapshot> CreateAsync(string sandboxName, CaptureSnapshotRequest request, SandboxProgressOptions<SandboxSnapshot>? options = null, CancellationToken cancellationToken = default)
     {
-        var started = await StartAsync(sandboxName, snapshotName, null, cancellationToken).ConfigureAwait(false);
+        var started = await StartAsync(sandboxName, request, null, cancellationToken).ConfigureAwait(false);
         options?.Progress?.Report(started);
         return await WaitForReadyAsync(started.Id, options, cancellationToken).ConfigureAwait(false);
     }
@@ -52,6 +64,39 @@ public sealed class SnapshotsClient : ResourceClient<SandboxSnapshot>
         var started = await StartImportAsync(request, null, cancellationToken).ConfigureAwait(false);
         options?.Progress?.Report(started);
         return await WaitForReadyAsync(started.Id, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Snapshots by reference or pattern, and labels. <paramref name="reference"/> is <c>name</c> or <c>name:tag</c>, either
+    /// part with wildcards (<c>py*</c>, <c>app:v*</c>); null or empty: every snapshot. A name without a tag names every live
+    /// snapshot of that name; with a tag, those the tag resolves to now (see <see cref="SandboxSnapshot.Tags"/>). A reference
+    /// without wildcards that matches nothing throws <see cref="SandboxNotFoundException"/> (<c>SnapshotNotFound</c>);
+    /// <paramref name="labels"/> filter on the server (<c>label=</c>) and again here.
+    /// </summary>
+    public async Task<IReadOnlyList<SandboxSnapshot>> FindAsync(string? reference, IDictionary<string, string?>? labels, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var colon = reference?.IndexOf(':') ?? -1;
+        var namePattern = colon < 0 ? reference : reference![..colon];
+        var tagPattern = colon < 0 ? null : SandboxWildcard.Parse(reference![(colon + 1)..]);
+        if (colon == 0 || tagPattern is { LiteralText.Length: 0 })
+            throw new ArgumentException($"'{reference}' is not a snapshot reference: use name or name:tag", nameof(reference));
+        var query = new SandboxPageQuery { Labels = labels is { Count: > 0 } ? labels : null };
+        if (tagPattern is { HasWildcards: false } && !SandboxWildcard.Parse(namePattern!).HasWildcards)
+        {
+            // name:tag: the server resolves the reference (GET /snapshots/name:tag); the labels are checked here.
+            var one = await GetAsync(reference!, options, cancellationToken).ConfigureAwait(false);
+            return query.MatchesLabels(one.Labels) ? [one] : [];
+        }
+        return await FindAsync(namePattern, query,
+            s => query.MatchesLabels(s.Labels) && (tagPattern is null || s.Tags.Any(t => tagPattern.IsMatch(t))), options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tags of a snapshot name and the snapshot each points at (<c>GET /snapshots-by-name/{name}</c>), in tag order.</summary>
+    /// <exception cref="SandboxNotFoundException">No live snapshot has the name (<c>SnapshotNotFound</c>).</exception>
+    public Task<SandboxSnapshotName> GetTagsAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return Transport.SendJsonAsync<SandboxSnapshotName>(Dialect.SnapshotTags(name), name, options?.Timeout, cancellationToken);
     }
 
     /// <summary>Polls a snapshot until it is <c>ready</c> (returned) or <c>failed</c> (thrown).</summary>

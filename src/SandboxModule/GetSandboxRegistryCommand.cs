@@ -1,0 +1,8 @@
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Gets container registries by name or wildcard pattern (their credentials are never shown).</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SandboxRegistry")]
+[OutputType(typeof(SandboxRegistry))]
+public sealed class GetSandboxRegistryCommand : GetResourceCmdlet<SandboxRegistry>;

@@ -1,0 +1,38 @@
+namespace SandboxModule;
+
+/// <summary>
+/// <para type="synopsis">Stores a container registry's address and credentials, which image snapshots are pulled with.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "SandboxRegistry", SupportsShouldProcess = true)]
+[OutputType(typeof(SandboxRegistry))]
+public sealed class NewSandboxRegistryCommand : SandboxConnectedCmdlet
+{
+    /// <summary><para type="description">The registry's name (lowercase letters, digits and hyphens).</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary><para type="description">The registry's address: host[:port][/path], optionally with http:// or https:// (ghcr.io, https://registry.example.com:5000/team); no credentials, query or fragment.</para></summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Url { get; set; } = "";
+
+    /// <summary><para type="description">The user name and password (or token) to pull with, as a PSCredential (Get-Credential). The password is sent once, stored only by the server, and never shown.</para></summary>
+    [Parameter(Mandatory = true)]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential Credential { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (string.IsNullOrEmpty(Credential.UserName))
+            FailArgument("-Credential has no user name: give the registry's user name and password (Get-Credential)", "SandboxInvalidCredential", null);
+        var password = Credential.GetNetworkCredential().Password;
+        if (string.IsNullOrEmpty(password))
+            FailArgument("-Credential has an empty password: give the registry's password or token", "SandboxInvalidCredential", null);
+        if (!ShouldProcess(Name, $"Store the credentials of registry {Url}")) return;
+        TryItem(Name, () => WriteObject(Await(Client.Registries.CreateAsync(
+            new CreateRegistryRequest { Name = Name, Url = Url, Username = Credential.UserName, Password = password }, null, CancellationToken))));
+    }
+}
