@@ -27,10 +27,10 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             var (status, body) = e switch
             {
                 ValidationException v => (shape.ValidationStatus, shape.Validation(v.Issues)),
-                ApiException a => (a.Status, shape.Error(a.Error, a.Message)),
-                DomainException d => (shape.StatusOf(d), shape.Error(d.Code, d.Message)),
-                BadHttpRequestException b => (b.StatusCode, shape.Error(b.StatusCode == 413 ? "PayloadTooLarge" : "BadRequest", b.Message)),
-                _ => (500, shape.Error("InternalError", e.Message)),
+                ApiException a => (a.Status, shape.Error(a.Status, a.Error, a.Message)),
+                DomainException d => (shape.StatusOf(d), shape.Error(shape.StatusOf(d), d.Code, d.Message)),
+                BadHttpRequestException b => (b.StatusCode, shape.Error(b.StatusCode, b.StatusCode == 413 ? "PayloadTooLarge" : "BadRequest", b.Message)),
+                _ => (500, shape.Error(500, "InternalError", e.Message)),
             };
             if (status == 500) log.LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
             if (ctx.Response.HasStarted) return;
@@ -57,6 +57,8 @@ public abstract class ErrorShape
 {
     public abstract int ValidationStatus { get; }
     public abstract object Error(string code, string message);
+    /// <summary>The body of an error answered with <paramref name="status"/> (a protocol may shape some statuses apart).</summary>
+    public virtual object Error(int status, string code, string message) => Error(code, message);
     public abstract object Validation(IReadOnlyList<ValidationIssue> issues);
     public virtual int StatusOf(DomainException e) => ErrorMiddleware.StatusOf(e);
 

@@ -9,6 +9,7 @@ namespace Sandbox.Server.Tests.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class Leap0SandboxTests(ServerFixture fixture)
 {
+    private const string SandboxPath = "/v1/sandbox/{sandboxID}/";
     private ServerProcess S => fixture.Server;
 
     [Fact]
@@ -18,11 +19,11 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
         {
             using var http = new HttpClient { BaseAddress = S.BaseUrl };
             http.DefaultRequestHeaders.TryAddWithoutValidation(header.Item1, header.Item2);
-            (await http.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(404);
+            (await http.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(404).Conforms("GET", SandboxPath);
         }
-        (await S.Anonymous.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(401);
+        (await S.Anonymous.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(401).Conforms("GET", SandboxPath);
         using (var wrong = Leap0Api.Client(S, "Bearer not-the-key"))
-            (await wrong.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(401);
+            (await wrong.L0GetAsync("v1/sandbox/no-such-id/")).ExpectLeap0Error(401).Conforms("GET", SandboxPath);
         // The LangSmith routes keep X-Api-Key: a bearer token does not open them.
         using var bearer = Leap0Api.Client(S);
         (await bearer.L0GetAsync("v2/sandboxes/boxes")).Expect(401);
@@ -33,7 +34,7 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
     public async Task Creates_gets_and_deletes_a_sandbox_with_and_without_the_trailing_slash()
     {
         using var http = Leap0Api.Client(S);
-        var created = (await http.L0PostAsync("v1/sandbox/", new { template_name = "system/debian:bookworm", vcpu = 2, memory = 768, timeout = 600, env_vars = new { GREETING = "hi" } })).Expect(201).Json;
+        var created = (await http.L0PostAsync("v1/sandbox/", new { template_name = "system/debian:bookworm", vcpu = 2, memory = 768, timeout = 600, env_vars = new { GREETING = "hi" } })).Expect(201).Conforms("POST", "/v1/sandbox/").Json;
         var id = created.Str("id");
         try
         {
@@ -47,7 +48,7 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
             Assert.True(created.GetProperty("disk").GetInt64() > 0);
 
             await Poll.UntilAsync(() => http.L0GetAsync($"v1/sandbox/{id}/"), r => r.Json.Str("state") == "running", TimeSpan.FromSeconds(60), "running");
-            Assert.Equal(id, (await http.L0GetAsync($"v1/sandbox/{id}")).Expect(200).Json.Str("id"));
+            Assert.Equal(id, (await http.L0GetAsync($"v1/sandbox/{id}")).Expect(200).Conforms("GET", SandboxPath).Json.Str("id"));
             // The same sandbox on the LangSmith routes, with the limits leap0 asked for.
             var box = (await S.GetAsync("v2/sandboxes/boxes?limit=100")).Expect(200).Json.GetProperty("sandboxes").EnumerateArray().Single(b => b.Str("id") == id);
             Assert.Equal(768L << 20, box.GetProperty("mem_bytes").GetInt64());
@@ -55,17 +56,17 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
         }
         finally
         {
-            (await http.L0DeleteAsync($"v1/sandbox/{id}/")).Expect(204);
+            (await http.L0DeleteAsync($"v1/sandbox/{id}/")).Expect(204).Conforms("DELETE", SandboxPath);
         }
-        (await http.L0GetAsync($"v1/sandbox/{id}/")).ExpectLeap0Error(404);
-        (await http.L0DeleteAsync($"v1/sandbox/{id}/")).ExpectLeap0Error(404);
+        (await http.L0GetAsync($"v1/sandbox/{id}/")).ExpectLeap0Error(404).Conforms("GET", SandboxPath);
+        (await http.L0DeleteAsync($"v1/sandbox/{id}/")).ExpectLeap0Error(404).Conforms("DELETE", SandboxPath);
     }
 
     [Fact]
     public async Task Takes_the_seed_generations_memory_mib_and_timeout_min()
     {
         using var http = Leap0Api.Client(S);
-        var created = (await http.L0PostAsync("v1/sandbox", new { template_name = "system/debian:bookworm", memory_mib = 512, timeout_min = 2 })).Expect(201).Json;
+        var created = (await http.L0PostAsync("v1/sandbox", new { template_name = "system/debian:bookworm", memory_mib = 512, timeout_min = 2 })).Expect(201).Conforms("POST", "/v1/sandbox/").Json;
         try
         {
             Assert.Equal(512, created.GetProperty("memory_mib").GetInt64());
@@ -73,7 +74,7 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
         }
         finally
         {
-            (await http.L0DeleteAsync($"v1/sandbox/{created.Str("id")}")).Expect(204);
+            (await http.L0DeleteAsync($"v1/sandbox/{created.Str("id")}")).Expect(204).Conforms("DELETE", SandboxPath);
         }
     }
 
@@ -98,6 +99,7 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
         var before = await S.SandboxIdsAsync();
         var r = await Api.SendAsync(http, HttpMethod.Post, "v1/sandbox", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         r.ExpectLeap0Field(field);
+        r.Conforms("POST", "/v1/sandbox/");
         Assert.Equal(before, await S.SandboxIdsAsync());
     }
 
@@ -105,8 +107,8 @@ public sealed class Leap0SandboxTests(ServerFixture fixture)
     public async Task An_unknown_template_and_a_broken_body_are_400()
     {
         using var http = Leap0Api.Client(S);
-        Assert.Contains("no-such-template", (await http.L0PostAsync("v1/sandbox", new { template_name = "no-such-template" })).ExpectLeap0Error(400).Json.Str("message"));
+        Assert.Contains("no-such-template", (await http.L0PostAsync("v1/sandbox", new { template_name = "no-such-template" })).ExpectLeap0Error(400).Conforms("POST", "/v1/sandbox/").Json.Str("message"));
         var r = await Api.SendAsync(http, HttpMethod.Post, "v1/sandbox", new StringContent("{\"vcpu\":", System.Text.Encoding.UTF8, "application/json"));
-        r.ExpectLeap0Error(400);
+        r.ExpectLeap0Error(400).Conforms("POST", "/v1/sandbox/");
     }
 }

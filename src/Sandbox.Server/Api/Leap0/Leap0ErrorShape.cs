@@ -13,6 +13,10 @@ public sealed class Leap0ErrorShape : ErrorShape
 
     public override object Error(string code, string message) => new { message, error = code };
 
+    // leap0 answers every 400 as a ValidationErrorResponse: a refusal that names no field carries an empty list.
+    public override object Error(int status, string code, string message) =>
+        status == 400 ? new { message, error = code, errors = Array.Empty<object>() } : Error(code, message);
+
     public override object Validation(IReadOnlyList<ValidationIssue> issues) => new
     {
         message = "Invalid request: " + string.Join("; ", issues.Select(i => $"{FieldOf(i)}: {i.Msg}")),

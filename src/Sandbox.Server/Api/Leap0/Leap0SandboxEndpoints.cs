@@ -19,7 +19,16 @@ public static class Leap0SandboxEndpoints
 
     private static async Task<IResult> Create(HttpRequest req, SandboxManager manager)
     {
-        var (record, _) = await manager.CreateAsync(Leap0SandboxInput.Create(await JsonInput.ReadAsync(req)));
+        var request = Leap0SandboxInput.Create(await JsonInput.ReadAsync(req));
+        SandboxRecord record;
+        try
+        {
+            (record, _) = await manager.CreateAsync(request);
+        }
+        catch (RejectedException e) when (e.Code == "TemplateNotFound")
+        {
+            throw ValidationException.For(["body", "template_name"], e.Message);
+        }
         // leap0 answers at once with the sandbox `starting`; requests to it wait for the boot (RequireReadyAsync).
         return Results.Json(Leap0Json.Sandbox(manager.GetById(record.Id), req), statusCode: 201);
     }
