@@ -183,6 +183,83 @@ public sealed class Leap0FileTests(ServerFixture fixture)
         }
     }
 
+    /// <summary>The parts of a multipart body by their Content-Disposition names.</summary>
+    private static Dictionary<string, byte[]> ParseMultipart(byte[] body, string boundary)
+    {
+        var parts = new Dictionary<string, byte[]>();
+        var delimiter = Encoding.ASCII.GetBytes("--" + boundary);
+        var at = body.AsSpan().IndexOf(delimiter);
+        while (at >= 0)
+        {
+            var start = at + delimiter.Length;
+            if (body.AsSpan(start).StartsWith("--"u8)) break;
+            start += 2; // CRLF
+            var headersEnd = body.AsSpan(start).IndexOf("\r\n\r\n"u8) + start;
+            var headers = Encoding.UTF8.GetString(body, start, headersEnd - start);
+            var next = body.AsSpan(headersEnd).IndexOf(Encoding.ASCII.GetBytes("\r\n--" + boundary)) + headersEnd;
+            var name = System.Text.RegularExpressions.Regex.Match(headers, "name=\"([^\"]*)\"").Groups[1].Value;
+            parts[name] = body[(headersEnd + 4)..next];
+            at = next + 2;
+        }
+        return parts;
+    }
+
+    [Fact]
+    public async Task Writes_and_reads_many_files_as_multipart()
+    {
+        using var http = Leap0Api.Client(S);
+        await using var box = await Box.CreateAsync(S, tag: "l0fsmulti");
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent("a"u8.ToArray()), "/home/user/w/a.txt", "a.txt");
+            form.Add(new ByteArrayContent([0, 255]), "rel/b.bin", "b.bin");
+            (await Api.SendAsync(http, HttpMethod.Post, Fs(box, "write-files"), form)).Expect(204);
+        }
+        Assert.Equal("a|2", (await box.RunAsync("printf '%s|' \"$(cat /home/user/w/a.txt)\"; stat -c %s /home/user/rel/b.bin")).Trim());
+        using var response = await http.PostAsync(Fs(box, "read-files"), Api.JsonBody(new { paths = new[] { "/home/user/w/a.txt", "rel/b.bin" } }));
+        Assert.Equal(200, (int)response.StatusCode);
+        var boundary = response.Content.Headers.ContentType!.Parameters.Single(p => p.Name == "boundary").Value!;
+        var parts = ParseMultipart(await response.Content.ReadAsByteArrayAsync(), boundary);
+        Assert.Equal(["/home/user/w/a.txt", "rel/b.bin"], parts.Keys.ToArray());
+        Assert.Equal("a"u8.ToArray(), parts["/home/user/w/a.txt"]);
+        Assert.Equal(new byte[] { 0, 255 }, parts["rel/b.bin"]);
+        (await http.L0PostAsync(Fs(box, "read-files"), new { paths = new[] { "/home/user/w/a.txt", "/home/user/none" } })).ExpectLeap0Error(404);
+        (await http.L0PostAsync(Fs(box, "read-files"), new { paths = Array.Empty<string>() })).ExpectLeap0Field("paths");
+        (await http.L0PostAsync(Fs(box, "read-files"), new { })).ExpectLeap0Field("paths");
+        (await Api.SendAsync(http, HttpMethod.Post, Fs(box, "write-files"), new ByteArrayContent([1]))).ExpectLeap0Field("body");
+        using (var big = new MultipartFormDataContent())
+        {
+            big.Add(new ByteArrayContent(new byte[6 << 20]), "/home/user/big1", "big1");
+            big.Add(new ByteArrayContent(new byte[6 << 20]), "/home/user/big2", "big2");
+            (await Api.SendAsync(http, HttpMethod.Post, Fs(box, "write-files"), big)).ExpectLeap0Error(413);
+        }
+    }
+
+    [Fact]
+    public async Task Edits_files_with_a_diff_all_or_nothing()
+    {
+        using var http = Leap0Api.Client(S);
+        await using var box = await Box.CreateAsync(S, tag: "l0fsedit");
+        await box.RunAsync("printf 'hello world\\nsecond\\nhello again\\n' > /home/user/e.txt && chmod 600 /home/user/e.txt && echo old_name > /home/user/f.py");
+        var edit = (await http.L0PostAsync(Fs(box, "edit-file"), new { path = "/home/user/e.txt", edits = new[] { new { find = "hello", replace = "hi" }, new { find = "world", replace = "earth" } } })).Expect(200).Json;
+        Assert.Equal(3, edit.GetProperty("replacements").GetInt32());
+        Assert.Equal("--- a/home/user/e.txt\n+++ b/home/user/e.txt\n@@ -1,3 +1,3 @@\n-hello world\n-second\n-hello again\n+hi earth\n+second\n+hi again\n", edit.Str("diff"));
+        Assert.Equal("hi earth\nsecond\nhi again|600", (await box.RunAsync("printf '%s|' \"$(cat /home/user/e.txt)\"; stat -c %a /home/user/e.txt")).Trim());
+        // One edit that finds nothing: nothing changes.
+        (await http.L0PostAsync(Fs(box, "edit-file"), new { path = "/home/user/e.txt", edits = new[] { new { find = "hi", replace = "yo" }, new { find = "absent", replace = "x" } } })).ExpectLeap0Error(400);
+        Assert.Equal("hi earth", (await box.RunAsync("head -1 /home/user/e.txt")).Trim());
+        (await http.L0PostAsync(Fs(box, "edit-file"), new { path = "/home/user/none", edits = new[] { new { find = "a", replace = "b" } } })).ExpectLeap0Error(404);
+        (await http.L0PostAsync(Fs(box, "edit-file"), new { path = "/home/user/e.txt" })).ExpectLeap0Field("edits");
+        (await http.L0PostAsync(Fs(box, "edit-file"), new { path = "/home/user/e.txt", edits = Array.Empty<object>() })).ExpectLeap0Field("edits");
+
+        var many = (await http.L0PostAsync(Fs(box, "edit-files"), new { files = new[] { "/home/user/f.py", "/home/user/e.txt", "/home/user/none" }, find = "old_name", replace = "new_name" })).Expect(200).Json.GetProperty("items");
+        Assert.Equal([true, false, false], many.EnumerateArray().Select(i => i.GetProperty("success").GetBoolean()).ToArray());
+        Assert.All(many.EnumerateArray().Skip(1), i => Assert.False(string.IsNullOrEmpty(i.Str("error"))));
+        Assert.Equal("new_name", (await box.RunAsync("cat /home/user/f.py")).Trim());
+        (await http.L0PostAsync(Fs(box, "edit-files"), new { files = new[] { "/home/user/f.py" } })).ExpectLeap0Field("find");
+        (await http.L0PostAsync(Fs(box, "edit-files"), new { find = "x" })).ExpectLeap0Field("files");
+    }
+
     [Fact]
     public async Task Bad_input_is_400_naming_the_field()
     {

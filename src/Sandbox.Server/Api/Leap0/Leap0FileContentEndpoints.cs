@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Microsoft.Win32.SafeHandles;
 using Sandbox.Server.Services;
 
@@ -17,6 +19,184 @@ public static class Leap0FileContentEndpoints
     {
         fs.MapPost("/write-file", WriteFile);
         fs.MapPost("/read-file", ReadFile);
+        fs.MapPost("/write-files", WriteFiles);
+        fs.MapPost("/read-files", ReadFiles);
+        fs.MapPost("/edit-file", EditFile);
+        fs.MapPost("/edit-files", EditFiles);
+    }
+
+    private const int MaxFiles = 1000;
+
+    /// <summary>Multipart, one part per file named by its path; at most 10 MiB in all. Files are written in order, each atomically.</summary>
+    private static async Task<IResult> WriteFiles(string id, HttpRequest req, SandboxFiles files, CommandLauncher launcher)
+    {
+        if (!MediaTypeHeaderValue.TryParse(req.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 and <= 70 } boundary)
+            throw ValidationException.For(["body"], "must be multipart/form-data, one part per file named by its path", "multipart_type");
+        if (req.ContentLength > MaxBytes + (1 << 20)) throw TooLarge();
+        var sandbox = await files.ReadyAsync(id);
+        var ct = req.HttpContext.RequestAborted;
+        var reader = new MultipartReader(boundary, req.Body) { BodyLengthLimit = MaxBytes };
+        long total = 0;
+        var count = 0;
+        while (await ReadPartAsync(() => reader.ReadNextSectionAsync(ct), ct) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || HeaderUtilities.RemoveQuotes(disposition.Name).Value is not { Length: > 0 } path)
+                throw ValidationException.For(["body"], "every part must have a Content-Disposition name: the file's path", "missing");
+            if (path.Contains('\0') || System.Text.Encoding.UTF8.GetByteCount(CommandLauncher.ResolvePath(path)) >= 4096)
+                throw ValidationException.For(["body", path], "a part's name must be a path in the sandbox (no NUL, under 4096 bytes)");
+            if (++count > MaxFiles) throw ValidationException.For(["body"], $"at most {MaxFiles} files in one request");
+            using var upload = await launcher.BeginUploadAsync(sandbox, path, ct);
+            await using (var file = new FileStream(upload.File, FileAccess.Write, bufferSize: 0))
+            {
+                var buffer = new byte[1 << 20];
+                int n;
+                while ((n = await ReadPartAsync(() => section.Body.ReadAsync(buffer, ct).AsTask(), ct)) > 0)
+                {
+                    total += n;
+                    if (total > MaxBytes) throw TooLarge();
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                }
+            }
+            await upload.CommitAsync(ct);
+        }
+        if (count == 0) throw ValidationException.For(["body"], "no files: give one multipart part per file, named by its path", "missing");
+        return Results.NoContent();
+    }
+
+    private static async Task<T> ReadPartAsync<T>(Func<Task<T>> read, CancellationToken ct)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("length limit"))
+        {
+            throw TooLarge();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested && e is not BadHttpRequestException)
+        {
+            throw ValidationException.For(["body"], $"multipart body is malformed or truncated: {e.Message}", "multipart_invalid");
+        }
+    }
+
+    /// <summary><c>{paths}</c> -> multipart/form-data, one part per file named by its path, at most 10 MiB in all (all opened before anything is sent).</summary>
+    private static async Task ReadFiles(string id, HttpContext ctx, SandboxFiles files, CommandLauncher launcher)
+    {
+        var body = await JsonInput.ReadAsync(ctx.Request);
+        var paths = Paths(body, "paths");
+        body.ThrowIfInvalid();
+        var sandbox = await files.ReadyAsync(id);
+        var ct = ctx.RequestAborted;
+        var opened = new List<(string Path, SafeFileHandle File, long Length)>();
+        try
+        {
+            long total = 0;
+            foreach (var path in paths!)
+            {
+                var (file, version) = await launcher.OpenForReadAsync(sandbox, path, ct);
+                opened.Add((path, file, version.Length));
+                total += version.Length;
+                if (total > MaxBytes)
+                    throw new RejectedException("TooLarge", $"the files are over {MaxBytes >> 20} MiB together (leap0's bound on an answer): read fewer at once, or big ones with read-file's offset and limit");
+            }
+            var boundary = "leap0-" + Guid.NewGuid().ToString("N");
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = $"multipart/form-data; boundary={boundary}";
+            var buffer = new byte[1 << 20];
+            foreach (var (path, file, length) in opened)
+            {
+                var name = path.Replace("\"", "%22").Replace("\r", "%0D").Replace("\n", "%0A");
+                var head = $"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+                await ctx.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(head), ct);
+                for (long at = 0; at < length;)
+                {
+                    var n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - at)), at, ct);
+                    if (n == 0) break;
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
+                    at += n;
+                }
+                await ctx.Response.Body.WriteAsync("\r\n"u8.ToArray(), ct);
+            }
+            await ctx.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"--{boundary}--\r\n"), ct);
+        }
+        finally
+        {
+            foreach (var o in opened) o.File.Dispose();
+        }
+    }
+
+    private static List<string>? Paths(JsonInput body, string field)
+    {
+        var raw = body.Raw(field);
+        if (raw is null)
+        {
+            body.Fail(field, "field required: a list of file paths", "missing");
+            return null;
+        }
+        if (raw.Value.ValueKind != System.Text.Json.JsonValueKind.Array || raw.Value.GetArrayLength() is 0 or > MaxFiles)
+        {
+            body.Fail(field, $"must be a list of 1-{MaxFiles} file paths");
+            return null;
+        }
+        var list = new List<string>();
+        foreach (var item in raw.Value.EnumerateArray())
+        {
+            if (item.ValueKind != System.Text.Json.JsonValueKind.String || item.GetString() is not { Length: > 0 } path || path.Contains('\0')
+                || System.Text.Encoding.UTF8.GetByteCount(CommandLauncher.ResolvePath(path)) >= 4096)
+                body.Fail(field, "every item must be a path in the sandbox (a non-empty string without NUL, under 4096 bytes)");
+            else list.Add(path);
+        }
+        return list;
+    }
+
+    /// <summary><c>{path, edits: [{find, replace?}]}</c> -> <c>{diff, replacements}</c>: every edit applied in order, all or none.</summary>
+    private static async Task<IResult> EditFile(string id, HttpContext ctx, SandboxFiles files, CommandLauncher launcher)
+    {
+        var body = await JsonInput.ReadAsync(ctx.Request);
+        var path = Leap0FileEndpoints.PathField(body, "path");
+        var edits = body.ObjectArray("edits");
+        if (edits is null && !body.Has("edits")) body.Fail("edits", "field required: a list of {find, replace}", "missing");
+        else if (edits is { Count: 0 }) body.Fail("edits", "must hold at least one {find, replace}");
+        var pairs = new List<(string Find, string Replace)>();
+        foreach (var edit in edits ?? [])
+        {
+            var find = edit.String("find", required: true);
+            if (find is { Length: 0 }) edit.Fail("find", "must not be empty");
+            var replace = edit.String("replace") ?? "";
+            if (find is { Length: > 0 }) pairs.Add((find, replace));
+        }
+        body.ThrowIfInvalid();
+        var sandbox = await files.ReadyAsync(id);
+        var (diff, count) = await FileEdits.ApplyAsync(launcher, sandbox, path!, pairs, ctx.RequestAborted);
+        return Results.Json(new { diff, replacements = count });
+    }
+
+    /// <summary><c>{files, find, replace?}</c> -> <c>{items: [{file, success, error?}]}</c>, each file on its own.</summary>
+    private static async Task<IResult> EditFiles(string id, HttpContext ctx, SandboxFiles files, CommandLauncher launcher)
+    {
+        var body = await JsonInput.ReadAsync(ctx.Request);
+        var paths = Paths(body, "files");
+        var find = body.String("find", required: true);
+        if (find is { Length: 0 }) body.Fail("find", "must not be empty");
+        var replace = body.String("replace") ?? "";
+        body.ThrowIfInvalid();
+        var sandbox = await files.ReadyAsync(id);
+        var items = new List<object>();
+        foreach (var path in paths!)
+        {
+            try
+            {
+                await FileEdits.ApplyAsync(launcher, sandbox, path, [(find!, replace)], ctx.RequestAborted);
+                items.Add(new { file = path, success = true });
+            }
+            catch (DomainException e) when (e is NotFoundException or RejectedException)
+            {
+                items.Add(new { file = path, success = false, error = e.Message });
+            }
+        }
+        return Results.Json(new { items });
     }
 
     private static async Task<IResult> WriteFile(string id, HttpRequest req, SandboxFiles files, CommandLauncher launcher)
