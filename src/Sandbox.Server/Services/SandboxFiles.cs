@@ -243,6 +243,9 @@ public sealed class SandboxFiles(SandboxManager manager, SandboxRuntime runtime)
         return entries;
     }
 
+    /// <summary>How a program runs: its directory, more environment, its time bound, and what to say when it is not installed.</summary>
+    public sealed record ToolOptions(string? WorkingDirectory = null, IReadOnlyList<string>? Env = null, TimeSpan? Timeout = null, string? Missing = null);
+
     public sealed record ToolResult(int ExitCode, byte[] Stdout, string Stderr)
     {
         /// <summary>
@@ -269,14 +272,26 @@ public sealed class SandboxFiles(SandboxManager manager, SandboxRuntime runtime)
     /// stdout up to <see cref="MaxListingBytes"/> (past it the program is killed and the request refused), stderr's first
     /// <see cref="MaxErrorBytes"/>.
     /// </summary>
-    public async Task<ToolResult> RunAsync(SandboxRecord sandbox, IReadOnlyList<string> argv, CancellationToken ct)
+    public async Task<ToolResult> RunAsync(SandboxRecord sandbox, IReadOnlyList<string> argv, CancellationToken ct, ToolOptions? options = null)
     {
         using var activity = manager.BeginActivity(sandbox.Id);
-        var spec = new CommandSpec(argv, [Path, "LC_ALL=C", "HOME=/root"], "/", WithStdin: false);
+        options ??= new ToolOptions();
+        var timeout = options.Timeout ?? ToolTimeout;
+        var spec = new CommandSpec(argv, [Path, "LC_ALL=C", "HOME=/root", .. options.Env ?? []], options.WorkingDirectory ?? "/", WithStdin: false);
         RunningCommand command;
         try
         {
             command = await HelperClient.StartAsync(runtime.SocketPath(sandbox.Id), spec, ct);
+        }
+        catch (HelperException e) when (e.Stage == "chdir")
+        {
+            throw e.Errno == 2
+                ? new NotFoundException("NotFound", $"no such directory in the sandbox: {spec.WorkingDirectory}")
+                : new RejectedException("NotADirectory", $"cannot work in {spec.WorkingDirectory}: {e.InnerMessage()}");
+        }
+        catch (HelperException e) when (e.Stage == "exec" && options.Missing is { } missing)
+        {
+            throw new RejectedException("ToolMissing", missing);
         }
         catch (HelperException e) when (e.Stage == "exec")
         {
@@ -294,7 +309,7 @@ public sealed class SandboxFiles(SandboxManager manager, SandboxRuntime runtime)
         await using (command)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(ToolTimeout);
+            deadline.CancelAfter(timeout);
             var stdout = ReadAsync(command.Stdout, MaxListingBytes, deadline.Token);
             var stderr = ReadAsync(command.Stderr, MaxErrorBytes, deadline.Token, drain: true);
             try
@@ -313,7 +328,7 @@ public sealed class SandboxFiles(SandboxManager manager, SandboxRuntime runtime)
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 command.Kill();
-                throw new TimedOutException("FileOperationTimeout", $"'{argv[0]}' did not finish within {ToolTimeout.TotalSeconds} s in the sandbox and was killed");
+                throw new TimedOutException("FileOperationTimeout", $"'{argv[0]}' did not finish within {timeout.TotalSeconds} s in the sandbox and was killed");
             }
             catch (SandboxUnreachableException e)
             {

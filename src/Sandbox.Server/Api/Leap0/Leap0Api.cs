@@ -17,6 +17,7 @@ public static class Leap0Api
         Leap0SandboxEndpoints.Map(v1);
         Leap0ProcessEndpoints.Map(v1);
         Leap0FileEndpoints.Map(v1);
+        Leap0GitEndpoints.Map(v1);
         v1.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
     }
 }
