@@ -82,6 +82,7 @@ public static class SandboxServerSetup
         services.AddSingleton<ExecService>();
         services.AddSingleton<FileSearch>();
         services.AddSingleton<SandboxFiles>();
+        services.AddSingleton<PtySessions>();
         services.AddSingleton<ExecWebSocket>();
         services.AddSingleton<ServiceTokens>(); // service URLs (Api/ServiceUrlEndpoints.cs)
         services.AddSingleton<DownloadLinks>(); // download links (Api/DownloadLinkEndpoints.cs)

@@ -88,6 +88,10 @@ public static class HelperClient
         }
     }
 
+    internal static void SendItems(Socket socket, IEnumerable<string> items) => Send(socket, Encode(items), []);
+
+    internal static HelperException ParseErrorLine(string line) => ParseError(line);
+
     private static HelperException ParseError(string line)
     {
         var parts = line.Split(' ');

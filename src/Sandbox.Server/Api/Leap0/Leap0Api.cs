@@ -18,6 +18,7 @@ public static class Leap0Api
         Leap0ProcessEndpoints.Map(v1);
         Leap0FileEndpoints.Map(v1);
         Leap0GitEndpoints.Map(v1);
+        Leap0PtyEndpoints.Map(v1);
         Leap0UnsupportedEndpoints.Map(v1);
         v1.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
     }
