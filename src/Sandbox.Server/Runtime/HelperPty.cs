@@ -21,7 +21,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
         Master = master;
         Stream = new FileStream(master, FileAccess.ReadWrite, bufferSize: 0, isAsync: false);
         if (exited is { } code) _exit.TrySetResult(code);
-        else _ = WatchExitAsync();
+        else _ = HelperClient.WatchExitAsync(_control, _exit);
     }
 
     public int Pid { get; }
@@ -56,20 +56,6 @@ public sealed partial class PtyProcess : IAsyncDisposable
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    private async Task WatchExitAsync()
-    {
-        try
-        {
-            var line = await HelperClient.ReadLineAsync(_control, CancellationToken.None);
-            if (line is not null && line.StartsWith("X ") && int.TryParse(line[2..], out var code)) _exit.TrySetResult(code);
-            else _exit.TrySetException(new SandboxUnreachableException("the sandbox stopped while the terminal's command ran"));
-        }
-        catch (Exception e)
-        {
-            _exit.TrySetException(new SandboxUnreachableException("lost the connection to the sandbox's helper", e));
         }
     }
 
