@@ -148,6 +148,7 @@ public sealed class PtySessions(SandboxManager manager, SandboxRuntime runtime, 
     {
         var sandbox = await manager.RequireReadyAsync(sandboxId);
         manager.Touch(sandboxId);
+        await ForgetDeletedAsync();
         if (List(sandboxId).Count >= MaxSessionsPerSandbox)
             throw new ConflictException("TooManySessions", $"a sandbox has at most {MaxSessionsPerSandbox} terminal sessions: delete one first");
         var id = request.Id ?? Guid.NewGuid().ToString("N")[..12];
@@ -167,6 +168,23 @@ public sealed class PtySessions(SandboxManager manager, SandboxRuntime runtime, 
             }
         }
         return session;
+    }
+
+    /// <summary>Drops the sessions of sandboxes that were deleted since (their shells died with them).</summary>
+    private async Task ForgetDeletedAsync()
+    {
+        foreach (var sandboxId in _sessions.Keys.Select(k => k.Sandbox).Distinct().ToList())
+        {
+            try
+            {
+                manager.GetById(sandboxId);
+            }
+            catch (NotFoundException)
+            {
+                foreach (var key in _sessions.Keys.Where(k => k.Sandbox == sandboxId).ToList())
+                    if (_sessions.TryRemove(key, out var gone) && gone.Process is { } p) await p.DisposeAsync();
+            }
+        }
     }
 
     private static CommandRequest Command(PtyRequest request)

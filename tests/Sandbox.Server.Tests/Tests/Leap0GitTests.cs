@@ -78,4 +78,34 @@ public sealed class Leap0GitTests(ServerFixture fixture)
         (await http.L0PostAsync(Git("push"), new { path = "/home/user", remote = "--exec=x" })).ExpectLeap0Field("remote");
         Assert.Equal("absent", (await box.RunAsync("test -e /tmp/pwned && echo present || echo absent")).Trim());
     }
+
+    [Fact]
+    public async Task An_image_without_git_or_coreutils_says_so()
+    {
+        // A root filesystem with nothing to run: no git, no find, no shell.
+        var rootfs = Path.Combine("/var/tmp/sandbox-server-tests", "l0empty-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var dir in new[] { "proc", "dev", "tmp", "home/user", "etc" }) Directory.CreateDirectory(Path.Combine(rootfs, dir));
+        var name = Names.New("l0empty");
+        try
+        {
+            (await S.PostAsync(Api.Templates, new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = name, ["image"] = "rootfs:" + rootfs,
+                ["resources"] = new System.Text.Json.Nodes.JsonObject { ["cpu"] = "500m", ["memory"] = "256Mi" },
+            })).Expect(201);
+            using var http = Leap0Api.Client(S);
+            await using var box = await Box.CreateAsync(S, template: name, tag: "l0nogit");
+            var git = (await http.L0PostAsync($"v1/sandbox/{box.Id}/git/status", new { path = "/home/user" })).ExpectLeap0Error(400).Json;
+            Assert.Equal("ToolMissing", git.Str("error"));
+            Assert.Contains("git is not installed in the sandbox", git.Str("message"));
+            var stat = (await http.L0PostAsync($"v1/sandbox/{box.Id}/filesystem/stat", new { path = "/home/user" })).ExpectLeap0Error(400).Json;
+            Assert.Equal("ToolMissing", stat.Str("error"));
+            Assert.Contains("coreutils and findutils", stat.Str("message"));
+        }
+        finally
+        {
+            await S.DeleteAsync($"{Api.Templates}/{name}");
+            try { Directory.Delete(rootfs, true); } catch (IOException) { }
+        }
+    }
 }
