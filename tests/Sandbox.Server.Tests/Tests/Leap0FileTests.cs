@@ -136,7 +136,7 @@ public sealed class Leap0FileTests(ServerFixture fixture)
         await using var box = await Box.CreateAsync(S, tag: "l0fsgrep");
         await box.RunAsync("mkdir -p /home/user/p/src /home/user/p/node_modules/x && cd /home/user/p && echo 'TODO a' > src/a.py && echo 'TODO b' > b.py && echo 'TODO c' > node_modules/x/c.py && echo 'no' > src/d.txt");
         var glob = (await http.L0PostAsync(Fs(box, "glob"), new { path = "/home/user/p", pattern = "*.py", exclude = new[] { "node_modules" } })).Expect(200).Json;
-        Assert.Equal(["/home/user/p/b.py", "/home/user/p/src/a.py"], glob.GetProperty("items").EnumerateArray().Select(e => e.GetString()).ToArray());
+        Assert.Equal(["/home/user/p/b.py", "/home/user/p/src/a.py"], glob.GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray());
         var withModules = (await http.L0PostAsync(Fs(box, "glob"), new { path = "/home/user/p", pattern = "*.py" })).Expect(200).Json;
         Assert.Equal(3, withModules.GetProperty("items").GetArrayLength());
         var grep = (await http.L0PostAsync(Fs(box, "grep"), new { path = "/home/user/p", pattern = "TODO", include = "*.py", exclude = new[] { "node_modules" } })).Expect(200).Json;
