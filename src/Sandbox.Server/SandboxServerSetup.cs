@@ -81,6 +81,8 @@ public static class SandboxServerSetup
         services.AddSingleton<OutputBudget>(); // exec output held in memory (Services/Exec/OutputBudget.cs)
         services.AddSingleton<ExecService>();
         services.AddSingleton<FileSearch>();
+        services.AddSingleton<SandboxFiles>();
+        services.AddSingleton<PtySessions>();
         services.AddSingleton<ExecWebSocket>();
         services.AddSingleton<ServiceTokens>(); // service URLs (Api/ServiceUrlEndpoints.cs)
         services.AddSingleton<DownloadLinks>(); // download links (Api/DownloadLinkEndpoints.cs)

@@ -88,6 +88,25 @@ public static class HelperClient
         }
     }
 
+    /// <summary>Completes <paramref name="exit"/> with the helper's "X &lt;status&gt;" line, or fails it when the helper went away.</summary>
+    internal static async Task WatchExitAsync(Socket control, TaskCompletionSource<int> exit)
+    {
+        try
+        {
+            var line = await ReadLineAsync(control, CancellationToken.None);
+            if (line is not null && line.StartsWith("X ") && int.TryParse(line[2..], out var code)) exit.TrySetResult(code);
+            else exit.TrySetException(new SandboxUnreachableException("the sandbox stopped while the command ran"));
+        }
+        catch (Exception e)
+        {
+            exit.TrySetException(new SandboxUnreachableException("lost the connection to the sandbox's helper", e));
+        }
+    }
+
+    internal static void SendItems(Socket socket, IEnumerable<string> items) => Send(socket, Encode(items), []);
+
+    internal static HelperException ParseErrorLine(string line) => ParseError(line);
+
     private static HelperException ParseError(string line)
     {
         var parts = line.Split(' ');
@@ -259,7 +278,7 @@ public sealed class RunningCommand : IAsyncDisposable
         Stdin = stdin is null ? null : new FileStream(stdin, FileAccess.Write, bufferSize: 0);
         Stdout = new FileStream(stdout, FileAccess.Read, bufferSize: 0);
         Stderr = new FileStream(stderr, FileAccess.Read, bufferSize: 0);
-        _ = WatchExitAsync();
+        _ = HelperClient.WatchExitAsync(_control, _exit);
     }
 
     /// <summary>The command's pid inside the sandbox's pid namespace.</summary>
@@ -272,20 +291,6 @@ public sealed class RunningCommand : IAsyncDisposable
     public Task<int> Exited => _exit.Task;
 
     public bool WasKilled => _killed != 0;
-
-    private async Task WatchExitAsync()
-    {
-        try
-        {
-            var line = await HelperClient.ReadLineAsync(_control, CancellationToken.None);
-            if (line is not null && line.StartsWith("X ") && int.TryParse(line[2..], out var code)) _exit.TrySetResult(code);
-            else _exit.TrySetException(new SandboxUnreachableException("the sandbox stopped while the command ran"));
-        }
-        catch (Exception e)
-        {
-            _exit.TrySetException(new SandboxUnreachableException("lost the connection to the sandbox's helper", e));
-        }
-    }
 
     /// <summary>SIGKILL to the command's whole process group.</summary>
     public void Kill()

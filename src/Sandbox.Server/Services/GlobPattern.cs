@@ -78,7 +78,8 @@ public sealed class GlobPattern
                     regex.Append("[^/]");
                     break;
                 case '[':
-                    var close = segment.IndexOf(']', i + 2 < segment.Length && segment[i + 1] is '!' or '^' ? i + 3 : i + 2);
+                    var from = i + 2 < segment.Length && segment[i + 1] is '!' or '^' ? i + 3 : i + 2;
+                    var close = from > segment.Length ? -1 : segment.IndexOf(']', from); // "[" or "[!" at the end: none
                     if (close < 0)
                     {
                         error = $"'[' at {i} has no closing ']'";

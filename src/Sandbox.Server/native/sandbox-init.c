@@ -49,6 +49,10 @@
  *          symlink, o for anything else; lstat values), then ".\0"; or "E open|pseudofs <errno>".
  *          Symlinks are listed, never followed; directories on /proc, /sys and their kin are
  *          listed but not entered. The server stops reading (closes) when it has enough.
+ *   pty:   "pty" cols rows cwd argc argv... envc env...   -> "S <pid>" with the terminal's master fd,
+ *          then "X <status>" as exec (or "E open|fork|chdir|exec|user <errno>"). A pseudo-terminal of the
+ *          sandbox's own /dev/pts: the command leads a new session with the terminal's other end as its
+ *          controlling terminal and stdin/stdout/stderr, without capabilities. 'K' or end of stream kills it.
  *   ping:  "ping"             -> "P <pid>"
  *
  * Paths are opened by this process, inside the sandbox's mount namespace, so `..` and
@@ -79,6 +83,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -465,6 +471,80 @@ static int become_user(int as_user, uid_t uid, gid_t gid, int ngroups, const gid
 
 #define MAX_GROUPS 64
 
+static void wait_command(int conn, pid_t pid);
+
+/* What to run: items[0] is the slot before cwd, then cwd argc argv... envc env... */
+struct command {
+    const char *cwd;
+    char **argv;
+    char **env;
+};
+
+static int parse_command(char **items, int count, struct command *cmd) {
+    if (count < 4) return -1;
+    cmd->cwd = items[1];
+    int argc = atoi(items[2]);
+    if (argc < 1 || 3 + argc >= count) return -1;
+    cmd->argv = &items[3];
+    int envc = atoi(items[3 + argc]);
+    if (envc < 0 || 4 + argc + envc > count) return -1;
+    char **envp = &items[4 + argc];
+    cmd->argv[argc] = NULL; /* overwrites the envc slot, already read */
+    cmd->env = calloc((size_t)envc + 1, sizeof(char *));
+    if (!cmd->env) return -1;
+    for (int i = 0; i < envc; i++) cmd->env[i] = envp[i];
+    return 0;
+}
+
+/* In the child: becomes the user (dropping every capability), enters cwd and execs; on failure reports the stage and errno. */
+static void exec_command(const struct command *cmd, int as_user, uid_t uid, gid_t gid, int ngroups, const gid_t *groups, int status_fd) {
+    char stage = 'u';
+    if (become_user(as_user, uid, gid, ngroups, groups) == 0 && (stage = 'c', chdir(cmd->cwd) == 0)) {
+        stage = 'x';
+        environ = cmd->env;
+        execvpe(cmd->argv[0], cmd->argv, cmd->env);
+    }
+    int err = errno;
+    write_all(status_fd, &stage, 1);
+    write_all(status_fd, &err, sizeof err);
+    _exit(127);
+}
+
+/* A pipe for the child's start report, then fork: 0 in the child (in a new session, signals reset), the pid in the parent, or -1 after replying "E fork". */
+static pid_t fork_command(int conn, int status_pipe[2]) {
+    if (pipe2(status_pipe, O_CLOEXEC) < 0) {
+        reply(conn, "E fork %d", errno);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        reply(conn, "E fork %d", errno);
+        close(status_pipe[0]);
+        close(status_pipe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        reset_child_state();
+        setsid();
+    }
+    return pid;
+}
+
+/* In the parent: 0 once the command has exec'd, or -1 after replying "E <stage> <errno>" (the child reaped). */
+static int await_exec(int conn, pid_t pid, int status_fd) {
+    char stage;
+    int err = 0;
+    if (read(status_fd, &stage, 1) == 1) {
+        read_all(status_fd, &err, sizeof err);
+        waitpid(pid, NULL, 0);
+        close(status_fd);
+        reply(conn, "E %s %d", stage == 'o' ? "open" : stage == 'u' ? "user" : stage == 'c' ? "chdir" : "exec", err);
+        return -1;
+    }
+    close(status_fd);
+    return 0;
+}
+
 static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     /* items: "exec" cwd argc argv... envc env...
      *   or: "execas" uid gid ngroups groups... cwd argc argv... envc env... */
@@ -490,71 +570,35 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
         items += 3 + ngroups;
         count -= 3 + ngroups;
     }
-    if (count < 4 || nfds < 2) {
+    struct command cmd;
+    if (nfds < 2 || parse_command(items, count, &cmd) < 0) {
         reply(conn, "E proto %d", EINVAL);
         return;
     }
-    const char *cwd = items[1];
-    int argc = atoi(items[2]);
-    if (argc < 1 || 3 + argc >= count) {
-        reply(conn, "E proto %d", EINVAL);
-        return;
-    }
-    char **argv = &items[3];
-    int envc = atoi(items[3 + argc]);
-    if (envc < 0 || 4 + argc + envc > count) {
-        reply(conn, "E proto %d", EINVAL);
-        return;
-    }
-    char **envp = &items[4 + argc];
-    argv[argc] = NULL; /* overwrites the envc slot, already read */
-    char **env_copy = calloc((size_t)envc + 1, sizeof(char *));
-    for (int i = 0; i < envc; i++) env_copy[i] = envp[i];
 
     int in_fd = nfds == 3 ? fds[0] : -1;
     int out_fd = fds[nfds - 2], err_fd = fds[nfds - 1];
 
     int status_pipe[2];
-    if (pipe2(status_pipe, O_CLOEXEC) < 0) {
-        reply(conn, "E fork %d", errno);
-        return;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        reply(conn, "E fork %d", errno);
-        return;
-    }
+    pid_t pid = fork_command(conn, status_pipe);
+    if (pid < 0) return;
     if (pid == 0) {
-        reset_child_state();
-        setsid();
         if (in_fd < 0) in_fd = open("/dev/null", O_RDONLY);
         dup2(in_fd, 0);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
-        char stage = 'u';
-        if (become_user(as_user, uid, gid, ngroups, groups) == 0 && (stage = 'c', chdir(cwd) == 0)) {
-            stage = 'x';
-            environ = env_copy;
-            execvpe(argv[0], argv, env_copy);
-        }
-        int err = errno;
-        write_all(status_pipe[1], &stage, 1);
-        write_all(status_pipe[1], &err, sizeof err);
-        _exit(127);
+        exec_command(&cmd, as_user, uid, gid, ngroups, groups, status_pipe[1]);
     }
     close(status_pipe[1]);
     for (int i = 0; i < nfds; i++) close(fds[i]);
-    char stage;
-    int err = 0;
-    if (read(status_pipe[0], &stage, 1) == 1) {
-        read_all(status_pipe[0], &err, sizeof err);
-        waitpid(pid, NULL, 0);
-        reply(conn, "E %s %d", stage == 'u' ? "user" : stage == 'c' ? "chdir" : "exec", err);
-        return;
-    }
-    close(status_pipe[0]);
+    if (await_exec(conn, pid, status_pipe[0]) < 0) return;
     reply(conn, "S %d", pid);
 
+    wait_command(conn, pid);
+}
+
+/* Waits for the command while listening for a kill request or the server going away; "X <status>" at its end. */
+static void wait_command(int conn, pid_t pid) {
     /* Wait for the command while listening for a kill request or the server going away. */
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     int conn_open = 1;
@@ -574,6 +618,64 @@ static void handle_exec(int conn, char **items, int count, int *fds, int nfds) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (conn_open) reply(conn, "X %d", code);
+}
+
+
+/* A command on a new pseudo-terminal inside the sandbox; the master end goes back to the server. */
+static void handle_pty(int conn, char **items, int count) {
+    if (count < 3) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    struct winsize ws = {.ws_col = (unsigned short)atoi(items[1]), .ws_row = (unsigned short)atoi(items[2])};
+    struct command cmd;
+    if (parse_command(items + 2, count - 2, &cmd) < 0) {
+        reply(conn, "E proto %d", EINVAL);
+        return;
+    }
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    char slave_name[128];
+    if (ptsname_r(master, slave_name, sizeof slave_name) != 0) {
+        reply(conn, "E open %d", errno);
+        return;
+    }
+    ioctl(master, TIOCSWINSZ, &ws);
+    int status_pipe[2];
+    pid_t pid = fork_command(conn, status_pipe);
+    if (pid < 0) return;
+    if (pid == 0) {
+        char stage = 'o';
+        int slave = open(slave_name, O_RDWR);
+        if (slave >= 0 && ioctl(slave, TIOCSCTTY, 0) == 0) {
+            dup2(slave, 0);
+            dup2(slave, 1);
+            dup2(slave, 2);
+            if (slave > 2) close(slave);
+            exec_command(&cmd, 0, 0, 0, 0, NULL, status_pipe[1]);
+        }
+        int err = errno;
+        write_all(status_pipe[1], &stage, 1);
+        write_all(status_pipe[1], &err, sizeof err);
+        _exit(127);
+    }
+    close(status_pipe[1]);
+    if (await_exec(conn, pid, status_pipe[0]) < 0) {
+        close(master);
+        return;
+    }
+    char line[64];
+    snprintf(line, sizeof line, "S %d\n", pid);
+    int sent = send_fd_reply(conn, line, master);
+    close(master);
+    if (sent < 0) {
+        kill_group(pid);
+        return;
+    }
+    wait_command(conn, pid);
 }
 
 #define WALK_MAX_DEPTH 64
@@ -661,6 +763,7 @@ static void handle_connection(int conn) {
     else if (strcmp(items[0], "upload") == 0) handle_upload(conn, items, count);
     else if (strcmp(items[0], "connect") == 0) handle_connect(conn, items, count);
     else if (strcmp(items[0], "walk") == 0) handle_walk(conn, items, count);
+    else if (strcmp(items[0], "pty") == 0) handle_pty(conn, items, count);
     else if (strcmp(items[0], "ping") == 0) reply(conn, "P %d", getpid());
     else reply(conn, "E proto %d", EINVAL);
 }

@@ -15,6 +15,11 @@ public static class Leap0Api
     {
         var v1 = app.MapGroup(Prefix);
         Leap0SandboxEndpoints.Map(v1);
+        Leap0ProcessEndpoints.Map(v1);
+        Leap0FileEndpoints.Map(v1);
+        Leap0GitEndpoints.Map(v1);
+        Leap0PtyEndpoints.Map(v1);
+        Leap0UnsupportedEndpoints.Map(v1);
         v1.MapFallback(ctx => throw ApiException.NotFound("NotFound", $"no route {ctx.Request.Method} {ctx.Request.Path}"));
     }
 }
