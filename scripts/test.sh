@@ -52,6 +52,8 @@ if [ -d tests/js/node_modules ] && command -v node >/dev/null; then
   (cd tests/js && node --test --test-reporter=tap) >"$results/js.tap" 2>&1
   jrc=$?
   grep -a -E '^(not ok|# (tests|pass|fail))' "$results/js.tap"
+  # A failure's diagnostics (error, expected/actual, stack) follow its "not ok" line as an indented YAML block.
+  awk '/^ *not ok/ {show=1} show {print} show && /^ *\.\.\.$/ {show=0}' "$results/js.tap"
   p=$(grep -a -o '^# pass [0-9]*' "$results/js.tap" | grep -o '[0-9]*$')
   f=$(grep -a -o '^# fail [0-9]*' "$results/js.tap" | grep -o '[0-9]*$')
   if [ -z "$p" ]; then
