@@ -119,6 +119,18 @@ public sealed class SandboxConnectionSettings
         LocalKeyFile = keyFile;
     }
 
+    /// <summary>Settings for a local server found or started by the module: the endpoint and key file are the server's own.</summary>
+    /// <param name="endpoint">The server's address.</param>
+    /// <param name="apiKey">The key read from its key file, or null.</param>
+    /// <param name="keyFile">That key file.</param>
+    public static SandboxConnectionSettings ForLocalServer(string endpoint, string? apiKey, string? keyFile) =>
+        new(endpoint, apiKey, SandboxSettingSource.LocalServer, SandboxSettingSource.LocalServer, keyFile);
+
+    /// <summary>True when <paramref name="other"/> names the same endpoint and key, found the same way.</summary>
+    public bool SameTarget(SandboxConnectionSettings other) =>
+        string.Equals(Endpoint, other.Endpoint, StringComparison.OrdinalIgnoreCase) && ApiKey == other.ApiKey
+        && EndpointSource == other.EndpointSource && ApiKeySource == other.ApiKeySource;
+
     /// <summary>The endpoint without a trailing <c>/</c> and without the control-plane suffix, e.g. <c>http://127.0.0.1:8765</c>.</summary>
     public string Endpoint { get; }
 

@@ -47,12 +47,10 @@ internal static class CompletionSource
     {
         var given = fakeBoundParameters?["Connection"];
         if ((given is PSObject pso ? pso.BaseObject : given) is SandboxConnection { IsOpen: true } c) return c.Settings;
-        var state = ModuleState.Current;
-        if (state.Default is { IsOpen: true } d) return d.Settings;
-        if (state.Implicit is { IsOpen: true } i) return i.Settings;
         try
         {
-            return SandboxConnectionSettings.Resolve();
+            var chain = SandboxConnectionSettings.Resolve();
+            return ModuleState.Current.CurrentConnection(chain)?.Settings ?? chain;
         }
         catch (ArgumentException)
         {

@@ -4,7 +4,7 @@ using System.Security;
 namespace SandboxModule;
 
 /// <summary>
-/// <para type="synopsis">Connects to a sandbox server and makes the connection the default for the runspace.</para>
+/// <para type="synopsis">Connects to a sandbox server and makes the connection the default, for the process or one runspace.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "Sandbox", DefaultParameterSetName = EndpointSet)]
 [OutputType(typeof(SandboxConnection))]
@@ -33,6 +33,13 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
     [ValidateNotNull]
     public LocalServerInfo? Server { get; set; }
 
+    /// <summary>
+    /// <para type="description">Where the connection becomes the default: Process (the default) for every runspace of the process,
+    /// ForEach-Object -Parallel and thread jobs included; Runspace for this runspace only, leaving the others as they are.</para>
+    /// </summary>
+    [Parameter]
+    public SandboxConnectionScope Scope { get; set; } = SandboxConnectionScope.Process;
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -59,8 +66,7 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
             connection.Dispose();
             return;
         }
-        var state = ModuleState.Current;
-        lock (state.Gate) state.Default = connection;
+        ModuleState.Current.SetDefault(connection, runspaceOnly: Scope == SandboxConnectionScope.Runspace);
         WriteObject(connection);
     }
 
@@ -71,4 +77,14 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         if (settings.IsLocalServer) return ConnectionToLocalServer(EnsureLocalServer(null));
         return new SandboxConnection(settings, isLocalServer: false);
     }
+}
+
+/// <summary>Where <c>Connect-Sandbox</c> makes its connection the default.</summary>
+public enum SandboxConnectionScope
+{
+    /// <summary>Every runspace of the process (child runspaces and thread jobs too), unless one has its own.</summary>
+    Process,
+
+    /// <summary>Only the runspace that connected.</summary>
+    Runspace,
 }

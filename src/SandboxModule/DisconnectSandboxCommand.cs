@@ -1,13 +1,13 @@
 namespace SandboxModule;
 
 /// <summary>
-/// <para type="synopsis">Closes a sandbox connection and stops it being the runspace's default.</para>
+/// <para type="synopsis">Closes a sandbox connection and stops it being the default.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "Sandbox")]
 [OutputType(typeof(SandboxConnection))]
 public sealed class DisconnectSandboxCommand : SandboxCmdlet
 {
-    /// <summary><para type="description">The connection to close. Default: the runspace's default connection.</para></summary>
+    /// <summary><para type="description">The connection to close. Default: the default connection (Connect-Sandbox), else the configuration chain's.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     public SandboxConnection? Connection { get; set; }
@@ -20,16 +20,19 @@ public sealed class DisconnectSandboxCommand : SandboxCmdlet
     protected override void ProcessRecord()
     {
         var state = ModuleState.Current;
-        SandboxConnection? target;
-        lock (state.Gate)
+        SandboxConnection? target = Connection ?? state.Default;
+        if (target is null)
         {
-            target = Connection ?? state.Default ?? state.Implicit;
-            if (target is not null)
+            try
             {
-                if (ReferenceEquals(state.Default, target)) state.Default = null;
-                if (ReferenceEquals(state.Implicit, target)) state.Implicit = null;
+                target = ModuleState.ChainConnectionFor(SandboxConnectionSettings.Resolve());
+            }
+            catch (ArgumentException)
+            {
+                // A malformed SANDBOX_ENDPOINT: there is no chain connection to close.
             }
         }
+        if (target is not null) state.Forget(target);
         if (target is null)
         {
             WriteError(new ErrorRecord(new InvalidOperationException("there is no sandbox connection to close: Connect-Sandbox makes one"),

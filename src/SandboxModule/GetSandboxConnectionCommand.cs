@@ -1,7 +1,7 @@
 namespace SandboxModule;
 
 /// <summary>
-/// <para type="synopsis">Gets the connection the sandbox cmdlets use in this runspace.</para>
+/// <para type="synopsis">Gets the connection the sandbox cmdlets use here: the default (Connect-Sandbox), else the configuration chain's.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SandboxConnection")]
 [OutputType(typeof(SandboxConnection))]
@@ -10,19 +10,12 @@ public sealed class GetSandboxConnectionCommand : SandboxCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var state = ModuleState.Current;
-        SandboxConnection? current;
-        lock (state.Gate) current = state.Default is { IsOpen: true } d ? d : state.Implicit is { IsOpen: true } i ? i : null;
-        if (current is not null)
-        {
-            WriteObject(current);
-            return;
-        }
-        // Nothing connected yet: show what the configuration chain would use, without starting a server.
+        // What the next cmdlet would use, without starting a server: the default, the chain's connection, or what the
+        // chain resolves to now (its sources as they are: LocalServer, SandboxEnvironment, ...).
         try
         {
-            var settings = SandboxConnectionSettings.Resolve();
-            WriteObject(new SandboxConnection(settings, settings.IsLocalServer));
+            var chain = SandboxConnectionSettings.Resolve();
+            WriteObject(ModuleState.Current.CurrentConnection(chain) ?? new SandboxConnection(chain, chain.IsLocalServer));
         }
         catch (ArgumentException e)
         {

@@ -254,9 +254,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     // ---------------------------------------------------------------- connections
 
     /// <summary>
-    /// The connection to use: <c>-Connection</c>, else the runspace's default (<c>Connect-Sandbox</c>), else the configuration
-    /// chain (<c>SANDBOX_ENDPOINT</c>/<c>SANDBOX_API_KEY</c>, <c>LANGSMITH_*</c>), else the local server, started on demand.
-    /// A failure here is terminating: nothing can be done without a server.
+    /// The connection to use: <c>-Connection</c>, else the default (<c>Connect-Sandbox</c>, in this runspace or any runspace
+    /// of the process), else the configuration chain (<c>SANDBOX_ENDPOINT</c>/<c>SANDBOX_API_KEY</c>, <c>LANGSMITH_*</c>,
+    /// read again at every cmdlet), else the local server, started on demand. A failure here is terminating: nothing can be
+    /// done without a server.
     /// </summary>
     protected SandboxConnection ResolveConnection()
     {
@@ -267,37 +268,32 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
                 FailArgument($"the connection to {given.Endpoint} was closed by Disconnect-Sandbox; connect again with Connect-Sandbox", "SandboxConnectionClosed", given);
             return _resolved = given;
         }
-        var state = ModuleState.Current;
-        lock (state.Gate)
-        {
-            if (state.Default is { IsOpen: true } d) return _resolved = d;
-            if (state.Implicit is { IsOpen: true } i) return _resolved = i;
-        }
-        SandboxConnection made;
+        if (ModuleState.Current.Default is { } connected) return _resolved = connected;
         try
         {
-            var settings = SandboxConnectionSettings.Resolve();
-            if (settings.IsLocalServer)
+            var chain = SandboxConnectionSettings.Resolve();
+            if (ModuleState.ChainConnectionFor(chain) is { } made) return _resolved = made;
+            if (!chain.IsLocalServer) return _resolved = ModuleState.RememberChainConnection(chain, new SandboxConnection(chain, isLocalServer: false));
+            var server = EnsureLocalServer(null);
+            var local = ModuleState.RememberChainConnection(chain, ConnectionToLocalServer(server));
+            // The first implicit use says which server and data directory it is (once a process: the connection is shared).
+            if (!local.Announced)
             {
-                var server = EnsureLocalServer(null);
-                made = ConnectionToLocalServer(server);
+                local.Announced = true;
+                WriteInformation(new HostInformationMessage
+                {
+                    Message = $"Using the local sandbox server at {server.Endpoint} (data directory {server.DataDirectory}). " +
+                              "Connect-Sandbox or SANDBOX_ENDPOINT choose another; Stop-SandboxServer stops it.",
+                    NoNewLine = false,
+                }, ["PSHOST", "Sandbox", "LocalServer"]);
             }
-            else
-            {
-                made = new SandboxConnection(settings, isLocalServer: false);
-            }
+            return _resolved = local;
         }
         catch (Exception e) when (IsItemFailure(e))
         {
             ThrowTerminatingError(ErrorFor(e, null));
             throw;
         }
-        lock (state.Gate)
-        {
-            if (state.Implicit is { IsOpen: true } raced) return _resolved = raced;
-            state.Implicit = made;
-        }
-        return _resolved = made;
     }
 
     /// <summary>The client of <see cref="ResolveConnection"/>.</summary>
@@ -335,7 +331,7 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             throw new SandboxAuthenticationException($"the local server's key file {server.ApiKeyFile} cannot be read: run as the user that started the server", null, "Unauthorized", e);
         }
-        return new SandboxConnection(new SandboxConnectionSettings(server.Endpoint, string.IsNullOrEmpty(key) ? null : key), isLocalServer: true, server.DataDirectory);
+        return new SandboxConnection(SandboxConnectionSettings.ForLocalServer(server.Endpoint, string.IsNullOrEmpty(key) ? null : key, server.ApiKeyFile), isLocalServer: true, server.DataDirectory);
     }
 
     // ---------------------------------------------------------------- progress
@@ -351,7 +347,7 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
 public abstract class SandboxConnectedCmdlet : SandboxCmdlet
 {
     /// <summary>
-    /// <para type="description">The connection to use (from Connect-Sandbox). By default: the runspace's default connection, else the
+    /// <para type="description">The connection to use (from Connect-Sandbox). By default: the default connection, else the
     /// configuration chain, else the local server, started when needed.</para>
     /// </summary>
     [Parameter]

@@ -44,8 +44,11 @@ public sealed class SandboxConnection : IDisposable
     /// <summary>When the connection was made (UTC).</summary>
     public DateTimeOffset ConnectedAt { get; }
 
-    /// <summary>True when this is the current runspace's default connection.</summary>
+    /// <summary>True when this is the default connection of the current runspace (its own, or the process's).</summary>
     public bool IsDefault => ReferenceEquals(ModuleState.Current.Default, this);
+
+    /// <summary>True once a cmdlet said which local server this implicit connection uses (said once a process).</summary>
+    internal bool Announced { get; set; }
 
     /// <summary>False once <c>Disconnect-Sandbox</c> closed it.</summary>
     public bool IsOpen => !_disposed;
@@ -78,21 +81,90 @@ public sealed class SandboxConnection : IDisposable
 }
 
 /// <summary>
-/// The module's state for one runspace: the default connection, the connection the configuration chain made, the last
-/// server started. Keyed on the runspace, so that <c>ForEach-Object -Parallel</c> and thread jobs do not share it.
+/// Which connection the cmdlets use, in one place. The default connection and the configuration chain's connection are
+/// process-wide, so that <c>ForEach-Object -Parallel</c>, thread jobs and any other runspace of the process land on the
+/// server the user connected to; a runspace can still override the default (<c>Connect-Sandbox -Scope Runspace</c>). The
+/// chain's connection is reused only while the chain still resolves to the same endpoint and key, so a changed
+/// <c>SANDBOX_ENDPOINT</c> or <c>SANDBOX_API_KEY</c> takes effect at the next cmdlet.
 /// </summary>
 internal sealed class ModuleState
 {
     private static readonly ConditionalWeakTable<Runspace, ModuleState> States = new();
     private static readonly ModuleState NoRunspace = new();
+    private static readonly object ProcessGate = new();
+    private static SandboxConnection? _processDefault;
+    private static ChainConnection? _chain;
 
+    /// <summary>The state of the calling runspace.</summary>
     public static ModuleState Current => Runspace.DefaultRunspace is { } runspace ? States.GetValue(runspace, _ => new ModuleState()) : NoRunspace;
 
-    public object Gate { get; } = new();
+    /// <summary>Guards every field here, the process-wide ones included.</summary>
+    public object Gate => ProcessGate;
 
-    public SandboxConnection? Default { get; set; }
+    /// <summary>This runspace's own default (<c>Connect-Sandbox</c> in this runspace), which wins over the process-wide one.</summary>
+    private SandboxConnection? _runspaceDefault;
 
-    public SandboxConnection? Implicit { get; set; }
-
+    /// <summary>The last server <c>Start-SandboxServer</c> started in this runspace.</summary>
     public LocalServerInfo? LastServer { get; set; }
+
+    /// <summary>The default connection here: this runspace's own, else the process-wide one; null when neither is open.</summary>
+    public SandboxConnection? Default
+    {
+        get
+        {
+            lock (ProcessGate)
+                return _runspaceDefault is { IsOpen: true } own ? own : _processDefault is { IsOpen: true } shared ? shared : null;
+        }
+    }
+
+    /// <summary>Makes <paramref name="connection"/> this runspace's default and, unless <paramref name="runspaceOnly"/>, the process's.</summary>
+    public void SetDefault(SandboxConnection connection, bool runspaceOnly)
+    {
+        lock (ProcessGate)
+        {
+            _runspaceDefault = connection;
+            if (!runspaceOnly) _processDefault = connection;
+        }
+    }
+
+    /// <summary>The chain's connection made earlier, when the chain still resolves to <paramref name="now"/>'s endpoint and key.</summary>
+    public static SandboxConnection? ChainConnectionFor(SandboxConnectionSettings now)
+    {
+        lock (ProcessGate)
+            return _chain is { Connection.IsOpen: true } made && made.Resolved.SameTarget(now) ? made.Connection : null;
+    }
+
+    /// <summary>Keeps the chain's connection for the next cmdlets; a connection made meanwhile by another runspace wins.</summary>
+    public static SandboxConnection RememberChainConnection(SandboxConnectionSettings resolved, SandboxConnection made)
+    {
+        lock (ProcessGate)
+        {
+            if (_chain is { Connection.IsOpen: true } raced && raced.Resolved.SameTarget(resolved)) return raced.Connection;
+            _chain = new ChainConnection(resolved, made);
+            return made;
+        }
+    }
+
+    /// <summary>The connection the next cmdlet here would use without starting anything: the default, else the chain's for <paramref name="resolved"/>.</summary>
+    public SandboxConnection? CurrentConnection(SandboxConnectionSettings resolved) => Default ?? ChainConnectionFor(resolved);
+
+    /// <summary>Stops using <paramref name="connection"/> anywhere (Disconnect-Sandbox).</summary>
+    public void Forget(SandboxConnection connection)
+    {
+        lock (ProcessGate)
+        {
+            if (ReferenceEquals(_runspaceDefault, connection)) _runspaceDefault = null;
+            if (ReferenceEquals(_processDefault, connection)) _processDefault = null;
+            if (ReferenceEquals(_chain?.Connection, connection)) _chain = null;
+        }
+    }
+
+    /// <summary>Stops using the chain's connection when it goes to the local server of <paramref name="dataDirectory"/> (stopped or replaced).</summary>
+    public static void ForgetLocalChain(string? dataDirectory)
+    {
+        lock (ProcessGate)
+            if (_chain is { Connection.IsLocalServer: true } c && (dataDirectory is null || c.Connection.DataDirectory == dataDirectory)) _chain = null;
+    }
+
+    private sealed record ChainConnection(SandboxConnectionSettings Resolved, SandboxConnection Connection);
 }

@@ -58,6 +58,8 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
             if (!started) WriteWarning($"A local sandbox server already runs at {server.Endpoint} (data directory {server.DataDirectory}).");
             var state = ModuleState.Current;
             lock (state.Gate) state.LastServer = server;
+            // The chain's next local connection goes to this server (EnsureLocalServer prefers the last one started).
+            ModuleState.ForgetLocalChain(null);
             WriteObject(server);
         });
     }

@@ -45,8 +45,8 @@ public sealed class StopSandboxServerCommand : SandboxCmdlet
             {
                 if (state.LastServer?.DataDirectory == stopped.DataDirectory) state.LastServer = null;
                 // The connection the configuration chain made to this server is gone with it; the next cmdlet resolves again.
-                if (state.Implicit?.DataDirectory == stopped.DataDirectory) state.Implicit = null;
             }
+            ModuleState.ForgetLocalChain(stopped.DataDirectory);
             if (PassThru) WriteObject(stopped);
         });
     }

@@ -46,9 +46,54 @@ Describe 'Connect-Sandbox' {
             Should -Throw -ErrorId 'SandboxConnectionFailed,SandboxModule.ConnectSandboxCommand'
     }
 
-    It 'keeps the default per runspace' {
-        $script:ctx.Server | Connect-Sandbox | Out-Null
-        $inJob = Start-ThreadJob { Import-Module $using:script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1; (Get-SandboxConnection).IsDefault } | Receive-Job -Wait -AutoRemoveJob
-        $inJob | Should -BeFalse
+    Context 'in other runspaces of the process' {
+        BeforeAll {
+            # If a runspace ignored the default it would fall back to the chain: make the chain a refused port, so such a
+            # bug fails the test at once instead of starting a server on the default port.
+            $script:savedEndpoint = $env:SANDBOX_ENDPOINT
+            $env:SANDBOX_ENDPOINT = "http://127.0.0.1:$(Get-FreeTcpPort)"
+        }
+        AfterAll {
+            $env:SANDBOX_ENDPOINT = $script:savedEndpoint
+            $script:ctx.Server | Connect-Sandbox | Out-Null
+        }
+
+        It 'is the default in ForEach-Object -Parallel, which creates on the connected server' {
+            $script:ctx.Server | Connect-Sandbox | Out-Null
+            $prefix = New-TestName -Prefix 'par'
+            $manifest = "$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1"
+            try {
+                $out = 1..2 | ForEach-Object -ThrottleLimit 2 -Parallel {
+                    Import-Module $using:manifest
+                    (New-Sandbox -Template base -Name "$($using:prefix)-$_" -ErrorAction Stop).Name
+                }
+                ($out | Sort-Object) | Should -Be @("$prefix-1", "$prefix-2")
+                (Get-Sandbox -Name "$prefix-*" -Connection $script:ctx.Connection).Count | Should -Be 2
+            }
+            finally {
+                Get-Sandbox -Name "$prefix-*" -Connection $script:ctx.Connection | Remove-Sandbox -Force -Connection $script:ctx.Connection
+            }
+        }
+
+        It 'is the default in thread jobs' {
+            $script:ctx.Server | Connect-Sandbox | Out-Null
+            $inJob = Start-ThreadJob { Import-Module $using:script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1; Get-SandboxConnection } | Receive-Job -Wait -AutoRemoveJob
+            $inJob.Endpoint | Should -Be $script:ctx.Server.Endpoint
+            $inJob.IsDefault | Should -BeTrue
+        }
+
+        It 'can be made for one runspace only with -Scope Runspace' {
+            $mine = $script:ctx.Server | Connect-Sandbox
+            $server = $script:ctx.Server
+            $inJob = Start-ThreadJob {
+                Import-Module $using:script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1
+                # A second connection object to the same server, default in this thread only.
+                $own = Connect-Sandbox -Server $using:server -Scope Runspace
+                [pscustomobject]@{ Same = [object]::ReferenceEquals((Get-SandboxConnection), $own) }
+            } | Receive-Job -Wait -AutoRemoveJob
+            $inJob.Same | Should -BeTrue
+            # The process-wide default is untouched.
+            [object]::ReferenceEquals((Get-SandboxConnection), $mine) | Should -BeTrue
+        }
     }
 }
