@@ -29,22 +29,30 @@ internal sealed class SandboxRetryHandler(SandboxClientOptions options) : Delega
         var retryable = request.Options.TryGetValue(Retryable, out var r) && r;
         request.Options.TryGetValue(Retries, out var count);
         var policy = options.Retry;
+        var trace = SandboxHttpTrace.Sink;
         // Bounded: at most MaxRetries further attempts.
         for (var attempt = 0; ; attempt++)
         {
             if (count is not null) count.Value = attempt;
             var more = retryable && attempt < policy.MaxRetries;
+            var started = trace is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             HttpResponseMessage response;
             try
             {
                 response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (more && e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested && IsConnectionFailure(e))
+            catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested && IsConnectionFailure(e))
             {
-                await options.Delay(policy.Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                trace?.Invoke(SandboxHttpTrace.Line(request, attempt, $"failed ({e.Message})", started));
+                // A refused connection means nothing listens there: one quick second try (a server restarting), not the
+                // whole back-off, so a wrong endpoint fails in well under a second.
+                var refused = IsConnectionRefused(e);
+                if (!more || (refused && attempt >= 1)) throw;
+                await options.Delay(refused ? Min(policy.Backoff(attempt), RefusedRetryDelay) : policy.Backoff(attempt), cancellationToken).ConfigureAwait(false);
                 continue;
             }
             var status = (int)response.StatusCode;
+            trace?.Invoke(SandboxHttpTrace.Line(request, attempt, $"{status} {response.ReasonPhrase}", started));
             if (!more || status is not (429 or 502 or 503 or 504)) return response;
             var retryAfter = Protocol.SandboxTransport.RetryAfterOf(response);
             var delay = status == 429
@@ -54,6 +62,19 @@ internal sealed class SandboxRetryHandler(SandboxClientOptions options) : Delega
             response.Dispose();
             await options.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The wait before the one retry of a refused connection.</summary>
+    internal static readonly TimeSpan RefusedRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Nothing listens at the address (as opposed to a time-out or a connection dropped mid-way).</summary>
+    internal static bool IsConnectionRefused(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused }) return true;
+        return false;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

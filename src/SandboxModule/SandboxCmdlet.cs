@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections;
 
 namespace SandboxModule;
@@ -49,9 +50,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Releases the cancellation source.</summary>
+    /// <summary>Releases the cancellation source and this cmdlet's HTTP trace.</summary>
     public void Dispose()
     {
+        if (_httpTraceSink is not null && ReferenceEquals(SandboxHttpTrace.Sink, _httpTraceSink)) SandboxHttpTrace.Sink = null;
         _cts.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -69,6 +71,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        finally
+        {
+            WriteHttpTrace();
+        }
     }
 
     /// <summary>Waits for <paramref name="task"/>; Ctrl+C becomes <see cref="PipelineStoppedException"/>.</summary>
@@ -82,6 +88,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        finally
+        {
+            WriteHttpTrace();
+        }
     }
 
     /// <summary>
@@ -93,11 +103,19 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         using var pump = new PipelinePump<TMessage>();
         try
         {
-            return pump.Run(work(pump.AsProgress(), CancellationToken), onMessage);
+            return pump.Run(work(pump.AsProgress(), CancellationToken), message =>
+            {
+                WriteHttpTrace();
+                onMessage(message);
+            });
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        finally
+        {
+            WriteHttpTrace();
         }
     }
 
@@ -296,8 +314,40 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>The client of <see cref="ResolveConnection"/>.</summary>
-    protected SandboxClient Client => ResolveConnection().Client;
+    /// <summary>
+    /// The client of <see cref="ResolveConnection"/>. Taking it also points the HTTP trace of the calls that follow on this
+    /// thread at this cmdlet (its -Debug stream, or nowhere): cmdlets of one pipeline take turns on the pipeline thread.
+    /// </summary>
+    protected SandboxClient Client
+    {
+        get
+        {
+            SandboxHttpTrace.Sink = HttpTraceSink;
+            return ResolveConnection().Client;
+        }
+    }
+
+    private readonly ConcurrentQueue<string> _httpTrace = new();
+    private Action<string>? _httpTraceSink;
+    private bool? _debugging;
+
+    /// <summary>Where this cmdlet's HTTP trace lines go: a queue written to the debug stream on the pipeline thread, when -Debug (or $DebugPreference) asks.</summary>
+    private Action<string>? HttpTraceSink
+    {
+        get
+        {
+            _debugging ??= MyInvocation.BoundParameters.TryGetValue("Debug", out var d) ? ((SwitchParameter)d).IsPresent
+                : GetVariableValue("DebugPreference") is ActionPreference p && p is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+            return _debugging == true ? _httpTraceSink ??= _httpTrace.Enqueue : null;
+        }
+    }
+
+    /// <summary>Writes the HTTP trace lines queued so far (pipeline thread only).</summary>
+    protected void WriteHttpTrace()
+    {
+        while (_httpTrace.TryDequeue(out var line))
+            if (!Stopping) WriteDebug(line);
+    }
 
     /// <summary>
     /// A running local server: the one given, else the last one started in this runspace when it still runs, else the

@@ -58,4 +58,52 @@ public sealed class RetryHandlerTests
         Assert.Equal(client.Options.Retry.MaxRetries, e.Retries);
         Assert.Equal(client.Options.Retry.MaxRetries + 1, transport.Seen.Count);
     }
+
+    [Fact]
+    public async Task Every_attempt_is_traced_with_method_url_status_and_retry_number_but_never_the_key()
+    {
+        var transport = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
+        using var client = ClientOver(transport);
+        var lines = new List<string>();
+        var untraced = new List<string>();
+        await Task.Run(async () =>
+        {
+            SandboxHttpTrace.Sink = lines.Add;
+            await client.Templates.GetAsync("t1");
+        });
+        // The sink belonged to that flow only: this one is not traced.
+        SandboxHttpTrace.Sink = null;
+        await client.Templates.GetAsync("t1");
+        Assert.Equal(2, lines.Count);
+        Assert.Matches(@"^HTTP GET http://127\.0\.0\.1:9/v2/sandboxes/templates/t1 -> 503 Service Unavailable in \d+ ms$", lines[0]);
+        Assert.Matches(@"^HTTP GET .*/templates/t1 -> 200 OK in \d+ ms \(retry 1\)$", lines[1]);
+        Assert.DoesNotContain(lines, l => l.Contains("key", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_tried_twice_not_through_the_whole_back_off()
+    {
+        // A port nothing listens on: bound, then released.
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var delays = new List<TimeSpan>();
+        using var client = new SandboxClient(new SandboxConnectionSettings($"http://127.0.0.1:{port}", "key"),
+            new SandboxClientOptions { Delay = (d, _) => { delays.Add(d); return Task.CompletedTask; } });
+        var lines = new List<string>();
+        SandboxHttpTrace.Sink = lines.Add;
+        try
+        {
+            var e = await Assert.ThrowsAsync<SandboxConnectionException>(() => client.Templates.GetAsync("t1"));
+            Assert.Contains(port.ToString(), e.Message);
+        }
+        finally
+        {
+            SandboxHttpTrace.Sink = null;
+        }
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Contains("failed", l));
+        Assert.Equal([SandboxRetryHandler.RefusedRetryDelay], delays);
+    }
 }
