@@ -33,6 +33,19 @@ Describe 'Get-SandboxTemplate' {
         $err[0].TargetObject | Should -Be 'no-such-template'
     }
 
+    It 'gets the template of a sandbox piped in, not a template named like the sandbox' {
+        $sandbox = New-Sandbox -Template base
+        try {
+            ($sandbox | Get-SandboxTemplate).Name | Should -Be 'base'
+            $fromDefault = New-Sandbox
+            $fromDefault | Get-SandboxTemplate -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -Be 'SandboxHasNoTemplate,SandboxModule.GetSandboxTemplateCommand'
+        }
+        finally {
+            $sandbox, $fromDefault | Where-Object { $_ } | Remove-Sandbox -Force
+        }
+    }
+
     It 'pipes into New-Sandbox' {
         (Get-SandboxTemplate -Name base | New-Sandbox).TemplateName | Should -Be 'base'
     }

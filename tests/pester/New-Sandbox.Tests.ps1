@@ -45,9 +45,13 @@ Describe 'New-Sandbox' {
         ($sandbox | Wait-Sandbox -PassThru).Status | Should -Be 'ready'
     }
 
-    It 'binds -Template by property name from Get-SandboxTemplate' {
+    It 'binds -Template by property name from Get-SandboxTemplate, without taking the template''s Name for the sandbox''s' {
         $sandbox = Get-SandboxTemplate -Name base | New-Sandbox
         $sandbox.TemplateName | Should -Be 'base'
+        $sandbox.Name | Should -Not -Be 'base'
+        $named = Get-SandboxTemplate -Name base | New-Sandbox -Name (New-TestName -Prefix 'tpl')
+        $named.Name | Should -BeLike 'tpl-*'
+        $sandbox, $named | Remove-Sandbox -Force
     }
 
     It 'pipes into Invoke-SandboxCommand' {
@@ -83,6 +87,7 @@ Describe 'New-Sandbox' {
         ($a | Invoke-SandboxCommand 'cat /home/user/s.txt').Stdout.Trim() | Should -Be 'from-snap'
         $b = $snap | New-Sandbox
         $b.SnapshotId | Should -Be $snap.Id
+        $b.Name | Should -Not -Be $snap.Name
         $a, $b, $source | Remove-Sandbox -Force
         $snap | Remove-SandboxSnapshot -Force
     }
