@@ -31,9 +31,11 @@ public sealed class Leap0Paging
     {
         var value = (string?)_req.Query[key];
         if (value is null || allowed.Contains(value)) return value;
-        _issues.Add(new ValidationIssue(["query", key], $"must be one of: {string.Join(", ", allowed)}", "enum"));
+        Fail(key, $"must be one of: {string.Join(", ", allowed)}", "enum");
         return null;
     }
+
+    public void Fail(string key, string msg, string type = "value_error") => _issues.Add(new ValidationIssue(["query", key], msg, type));
 
     public void ThrowIfInvalid()
     {
@@ -58,7 +60,7 @@ public sealed class Leap0Paging
         var text = (string?)_req.Query[key];
         if (text is null) return fallback;
         if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-        _issues.Add(new ValidationIssue(["query", key], max == int.MaxValue ? $"must be a whole number from {min}" : $"must be a whole number from {min} to {max}", "int_parsing"));
+        Fail(key, max == int.MaxValue ? $"must be a whole number from {min}" : $"must be a whole number from {min} to {max}", "int_parsing");
         return fallback;
     }
 }

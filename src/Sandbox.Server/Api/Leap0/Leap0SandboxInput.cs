@@ -26,8 +26,7 @@ public static class Leap0SandboxInput
             body.Fail(body.Has("otel_export") ? "otel_export" : "telemetry", "not supported by the local server: put OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS into env_vars (the SDKs do)");
         if (body.Raw("mounts") is { ValueKind: System.Text.Json.JsonValueKind.Array } mounts && mounts.GetArrayLength() > 0)
             body.Fail("mounts", "object-storage mounts are not supported by the local server");
-        if (body.Object("network_policy") is { } policy && policy.Raw("transforms") is { ValueKind: System.Text.Json.JsonValueKind.Array } t && t.GetArrayLength() > 0)
-            policy.Fail("transforms", "request transforms (header injection) are not supported by the local server");
+        RefuseTransforms(body);
         var network = NetworkPolicyInput.Read(body);
         body.ThrowIfInvalid();
         return new CreateSandboxRequest
@@ -40,6 +39,13 @@ public static class Leap0SandboxInput
             Env = env ?? [],
             NetworkPolicy = network,
         };
+    }
+
+    /// <summary><c>network_policy.transforms</c> (header injection): a 400 naming it, the local server has no proxy to inject with.</summary>
+    public static void RefuseTransforms(JsonInput body)
+    {
+        if (body.Object("network_policy") is { } policy && policy.Raw("transforms") is { ValueKind: System.Text.Json.JsonValueKind.Array } t && t.GetArrayLength() > 0)
+            policy.Fail("transforms", "request transforms (header injection) are not supported by the local server");
     }
 
     /// <summary><c>system/debian:bookworm</c> is the local <c>base</c>; any other name is a local template of that name.</summary>
