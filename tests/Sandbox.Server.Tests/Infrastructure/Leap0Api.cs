@@ -15,6 +15,7 @@ public static class Leap0Api
     public static Task<Resp> L0GetAsync(this HttpClient http, string url) => Api.SendAsync(http, HttpMethod.Get, url);
     public static Task<Resp> L0DeleteAsync(this HttpClient http, string url) => Api.SendAsync(http, HttpMethod.Delete, url);
     public static Task<Resp> L0PostAsync(this HttpClient http, string url, object? body) => Api.SendAsync(http, HttpMethod.Post, url, Api.JsonBody(body));
+    public static Task<Resp> L0PatchAsync(this HttpClient http, string url, object? body) => Api.SendAsync(http, HttpMethod.Patch, url, Api.JsonBody(body));
 
     /// <summary>Asserts leap0's error body: the status and a <c>message</c> (and nothing of LangSmith's <c>detail</c>).</summary>
     public static Resp ExpectLeap0Error(this Resp r, int status)

@@ -74,6 +74,12 @@ public static class Leap0Json
         return item;
     }
 
-    /// <summary>The local <c>base</c> template is leap0's default <c>system/debian:bookworm</c>.</summary>
-    public static string TemplateId(string templateName) => templateName == "base" ? Leap0SandboxInput.DefaultTemplate : templateName;
+    /// <summary>
+    /// A local template's leap0 name: the built-ins are system templates, <c>base</c> leap0's default
+    /// <c>system/debian:bookworm</c>, the others <c>system/NAME</c> (the inverse of <see cref="Leap0SandboxInput.LocalTemplate"/>).
+    /// </summary>
+    public static string TemplateId(string templateName) =>
+        templateName == "base" ? Leap0SandboxInput.DefaultTemplate
+        : TemplateCatalog.BuiltIns.ContainsKey(templateName) ? Leap0SandboxInput.SystemPrefix + templateName
+        : templateName;
 }

@@ -48,8 +48,17 @@ public static class Leap0SandboxInput
             policy.Fail("transforms", "request transforms (header injection) are not supported by the local server");
     }
 
-    /// <summary><c>system/debian:bookworm</c> is the local <c>base</c>; any other name is a local template of that name.</summary>
-    public static string LocalTemplate(string name) => name == DefaultTemplate ? "base" : name;
+    /// <summary>leap0's prefix of the templates it provides; the local built-ins are listed under it.</summary>
+    public const string SystemPrefix = "system/";
+
+    /// <summary>
+    /// <c>system/debian:bookworm</c> is the local <c>base</c>, <c>system/NAME</c> the built-in NAME (<c>system/python</c>);
+    /// any other name is a local template of that name.
+    /// </summary>
+    public static string LocalTemplate(string name) =>
+        name == DefaultTemplate ? "base"
+        : name.StartsWith(SystemPrefix, StringComparison.Ordinal) && TemplateCatalog.BuiltIns.ContainsKey(name[SystemPrefix.Length..]) ? name[SystemPrefix.Length..]
+        : name;
 
     // The current generation's field, or the seed's (in its unit, times `scale`); both at once is refused.
     private static long? OneOf(JsonInput body, string current, string seed, long min, long max, long scale)
