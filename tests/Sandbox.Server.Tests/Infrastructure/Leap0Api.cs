@@ -43,4 +43,12 @@ public static class Leap0Api
         await Poll.UntilAsync(() => http.L0GetAsync($"v1/sandbox/{id}/"), r => r.Json.Str("state") == "running", TimeSpan.FromSeconds(60), $"sandbox {id} running");
         return id;
     }
+
+    /// <summary><see cref="CreateRunningAsync"/>, the sandbox tracked so that the server's disposal deletes it if a test does not.</summary>
+    public static async Task<string> CreateTrackedAsync(this HttpClient http, ServerProcess s, object? body = null)
+    {
+        var id = await http.CreateRunningAsync(body);
+        s.Track(id);
+        return id;
+    }
 }

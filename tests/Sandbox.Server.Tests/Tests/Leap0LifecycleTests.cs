@@ -14,13 +14,6 @@ public sealed class Leap0LifecycleTests(ServerFixture fixture)
     private const string SandboxPath = "/v1/sandbox/{sandboxID}/", ListPath = "/v1/sandboxes";
     private ServerProcess S => fixture.Server;
 
-    private async Task<string> RunningAsync(HttpClient http, object? body = null)
-    {
-        var id = await http.CreateRunningAsync(body);
-        S.Track(id);
-        return id;
-    }
-
     private static async Task<List<JsonElement>> ListAsync(HttpClient http, string query)
     {
         var r = (await http.L0GetAsync($"v1/sandboxes?{query}")).Expect(200).Conforms("GET", ListPath).Json;
@@ -33,8 +26,8 @@ public sealed class Leap0LifecycleTests(ServerFixture fixture)
     public async Task Lists_with_the_state_filter_sort_order_and_pages()
     {
         using var http = Leap0Api.Client(S);
-        var first = await RunningAsync(http);
-        var second = await RunningAsync(http);
+        var first = await http.CreateTrackedAsync(S);
+        var second = await http.CreateTrackedAsync(S);
         try
         {
             (await http.L0PostAsync($"v1/sandbox/{second}/pause", null)).Expect(201).Conforms("POST", "/v1/sandbox/{sandboxID}/pause");
@@ -99,7 +92,7 @@ public sealed class Leap0LifecycleTests(ServerFixture fixture)
     public async Task Pause_freezes_and_the_next_request_resumes_it()
     {
         using var http = Leap0Api.Client(S);
-        var id = await RunningAsync(http);
+        var id = await http.CreateTrackedAsync(S);
         try
         {
             const string pause = "/v1/sandbox/{sandboxID}/pause";
@@ -124,7 +117,7 @@ public sealed class Leap0LifecycleTests(ServerFixture fixture)
     public async Task Stop_keeps_the_files_and_start_boots_it_again()
     {
         using var http = Leap0Api.Client(S);
-        var id = await RunningAsync(http);
+        var id = await http.CreateTrackedAsync(S);
         try
         {
             const string stop = "/v1/sandbox/{sandboxID}/stop", start = "/v1/sandbox/{sandboxID}/start";
@@ -138,6 +131,23 @@ public sealed class Leap0LifecycleTests(ServerFixture fixture)
             Assert.Equal("running", (await http.L0PostAsync($"v1/sandbox/{id}/start", null)).Expect(200).Conforms("POST", start).Json.Str("state"));
             var r = (await http.L0PostAsync($"v1/sandbox/{id}/process/execute", new { command = "cat /home/user/kept.txt; ps -eo comm | grep -c '^sleep$' || true" })).Expect(200).Json;
             Assert.Equal("kept\n0\n", r.Str("stdout"));
+        }
+        finally
+        {
+            (await http.L0DeleteAsync($"v1/sandbox/{id}")).Expect(204);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_right_after_create_waits_for_the_boot()
+    {
+        using var http = Leap0Api.Client(S);
+        // As leap0's SDKs do: create (answered while the sandbox may still be starting), then a command at once.
+        var id = (await http.L0PostAsync("v1/sandbox", new { })).Expect(201).Conforms("POST", "/v1/sandbox/").Json.Str("id");
+        S.Track(id);
+        try
+        {
+            Assert.Equal("now\n", (await http.L0PostAsync($"v1/sandbox/{id}/process/execute", new { command = "echo now" })).Expect(200).Json.Str("stdout"));
         }
         finally
         {

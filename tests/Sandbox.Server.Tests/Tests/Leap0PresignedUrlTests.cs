@@ -13,8 +13,7 @@ public sealed class Leap0PresignedUrlTests(ServerFixture fixture)
     public async Task A_presigned_url_opens_a_port_until_it_is_deleted()
     {
         using var http = Leap0Api.Client(S);
-        var id = await http.CreateRunningAsync();
-        S.Track(id);
+        var id = await http.CreateTrackedAsync(S);
         try
         {
             const int port = 8181;
@@ -51,8 +50,7 @@ public sealed class Leap0PresignedUrlTests(ServerFixture fixture)
     public async Task Refuses_bad_presigned_url_requests()
     {
         using var http = Leap0Api.Client(S);
-        var id = await http.CreateRunningAsync();
-        S.Track(id);
+        var id = await http.CreateTrackedAsync(S);
         try
         {
             var create = $"v1/sandbox/{id}/presigned-url";

@@ -10,20 +10,10 @@ public sealed class Leap0SnapshotTests(ServerFixture fixture)
     private const string CreatePath = "/v1/sandbox/{sandboxID}/snapshot/create", RestorePath = "/v1/snapshot/restore", DeletePath = "/v1/snapshot/{snapshotID}", ListPath = "/v1/snapshots";
     private ServerProcess S => fixture.Server;
 
-    private async Task<string> RunningAsync(HttpClient http, object? body = null)
-    {
-        var id = await http.CreateRunningAsync(body);
-        S.Track(id);
-        return id;
-    }
-
     private async Task<JsonElement> RestoreAsync(HttpClient http, string path, object body)
     {
         var restored = (await http.L0PostAsync(path, body)).Expect(201).Conforms("POST", RestorePath).Json;
-        var id = restored.Str("id");
-        S.Track(id);
-        // Answered at once with the sandbox starting, as a create is; a command needs it running.
-        await Poll.UntilAsync(() => http.L0GetAsync($"v1/sandbox/{id}"), r => r.Json.Str("state") == "running", TimeSpan.FromSeconds(60), $"restored sandbox {id} running");
+        S.Track(restored.Str("id")); // answered at once, maybe starting: the commands below wait for its boot
         return restored;
     }
 
@@ -32,7 +22,7 @@ public sealed class Leap0SnapshotTests(ServerFixture fixture)
     {
         using var http = Leap0Api.Client(S);
         var name = Names.New("l0snap");
-        var source = await RunningAsync(http, new { vcpu = 2, memory = 768 });
+        var source = await http.CreateTrackedAsync(S, new { vcpu = 2, memory = 768 });
         var restoredIds = new List<string>();
         try
         {
@@ -82,7 +72,7 @@ public sealed class Leap0SnapshotTests(ServerFixture fixture)
     public async Task Kill_sandbox_after_ends_the_source_and_a_name_is_made_when_none_is_given()
     {
         using var http = Leap0Api.Client(S);
-        var source = await RunningAsync(http);
+        var source = await http.CreateTrackedAsync(S);
         var snap = (await http.L0PostAsync($"v1/sandbox/{source}/snapshot/create", new { kill_sandbox_after = true })).Expect(201).Conforms("POST", CreatePath).Json;
         Assert.StartsWith("snap-", snap.Str("name"));
         (await http.L0GetAsync($"v1/sandbox/{source}")).ExpectLeap0Error(404);
@@ -96,7 +86,7 @@ public sealed class Leap0SnapshotTests(ServerFixture fixture)
     public async Task Refuses_bad_snapshot_requests_naming_the_field()
     {
         using var http = Leap0Api.Client(S);
-        var source = await RunningAsync(http);
+        var source = await http.CreateTrackedAsync(S);
         try
         {
             var create = $"v1/sandbox/{source}/snapshot/create";

@@ -20,8 +20,7 @@ public sealed class Leap0TemplateTests(ServerFixture fixture)
 
     private async Task<string> RunInNewSandboxAsync(HttpClient http, string template, string command)
     {
-        var id = await http.CreateRunningAsync(new { template_name = template });
-        S.Track(id);
+        var id = await http.CreateTrackedAsync(S, new { template_name = template });
         try
         {
             return (await http.L0PostAsync($"v1/sandbox/{id}/process/execute", new { command })).Expect(200).Json.Str("stdout");
@@ -60,8 +59,7 @@ public sealed class Leap0TemplateTests(ServerFixture fixture)
         (await http.L0PostAsync("v1/sandbox", new { template_name = name })).ExpectLeap0Field("template_name");
 
         // In use by a sandbox: 409 until it is gone.
-        var sandbox = await http.CreateRunningAsync(new { template_name = renamed });
-        S.Track(sandbox);
+        var sandbox = await http.CreateTrackedAsync(S, new { template_name = renamed });
         (await http.L0DeleteAsync($"v1/template/{id}")).ExpectLeap0Error(409).Conforms("DELETE", TemplatePath);
         (await http.L0DeleteAsync($"v1/sandbox/{sandbox}")).Expect(204);
         (await http.L0DeleteAsync($"v1/template/{id}/")).Expect(204).Conforms("DELETE", TemplatePath);
