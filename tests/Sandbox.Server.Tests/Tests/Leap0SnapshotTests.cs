@@ -80,6 +80,13 @@ public sealed class Leap0SnapshotTests(ServerFixture fixture)
         Assert.Equal(300, restored.GetProperty("timeout").GetInt64());
         (await http.L0DeleteAsync($"v1/sandbox/{restored.Str("id")}")).Expect(204);
         (await http.L0DeleteAsync($"v1/snapshot/{snap.Str("id")}")).Expect(204).Conforms("DELETE", DeletePath);
+
+        // The older SDKs' snapshot/pause (not in the current spec): a snapshot, then the source is gone.
+        var older = await http.CreateTrackedAsync(S);
+        var paused = (await http.L0PostAsync($"v1/sandbox/{older}/snapshot/pause", new { })).Expect(201).Json;
+        Assert.Empty(Leap0Contract.Validate(paused, Leap0Contract.SchemaRef("SnapshotCreateResponse")));
+        (await http.L0GetAsync($"v1/sandbox/{older}")).ExpectLeap0Error(404);
+        (await http.L0DeleteAsync($"v1/snapshot/{paused.Str("name")}")).Expect(204).Conforms("DELETE", DeletePath);
     }
 
     [Fact]
