@@ -33,6 +33,9 @@ public static class ServiceUrlEndpoints
 
     public static string ServiceUrl(HttpRequest req, string id, int port) => $"{req.Scheme}://{req.Host}{ServicePath}/{id}/{port}";
 
+    /// <summary>The service URL with the token in its query: opened in a browser, it sets the token cookie.</summary>
+    public static string BrowserUrl(HttpRequest req, IssuedServiceToken issued) => $"{ServiceUrl(req, issued.SandboxId, issued.Port)}/?{TokenQuery}={issued.Token}";
+
 
     private static async Task<IResult> Create(string name, HttpRequest req, ServiceTokens tokens)
     {
@@ -52,7 +55,7 @@ public static class ServiceUrlEndpoints
         return Results.Json(new
         {
             service_url = url,
-            browser_url = $"{url}/?{TokenQuery}={issued.Token}",
+            browser_url = BrowserUrl(req, issued),
             token = issued.Token,
             expires_at = issued.ExpiresAt,
         });

@@ -43,11 +43,12 @@ public sealed class NetworkPolicyService(NetworkPolicyRepository policyRows, San
         _policies.TryGetValue(id, out var p) ? p : new NetworkPolicyRecord { SandboxId = id, Mode = DenyAll };
 
     /// <summary>The wire shape of a sandbox's policy.</summary>
-    public object Describe(string id)
+    /// <remarks><paramref name="allowAllExceptAs"/>: the mode to name <c>allow-all-except</c> by, for a protocol without it (leap0).</remarks>
+    public object Describe(string id, string? allowAllExceptAs = null)
     {
         var p = PolicyOf(id);
         return p.Mode == AllowAllExcept
-            ? new { mode = p.Mode, allow_cidrs = (IReadOnlyList<string>)[], allow_domains = (IReadOnlyList<string>)[], deny_cidrs = p.AllowCidrs, deny_domains = p.AllowDomains }
+            ? new { mode = allowAllExceptAs ?? p.Mode, allow_cidrs = (IReadOnlyList<string>)[], allow_domains = (IReadOnlyList<string>)[], deny_cidrs = p.AllowCidrs, deny_domains = p.AllowDomains }
             : new { mode = p.Mode, allow_cidrs = p.AllowCidrs, allow_domains = p.AllowDomains, deny_cidrs = (IReadOnlyList<string>)[], deny_domains = (IReadOnlyList<string>)[] };
     }
 

@@ -289,6 +289,9 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
         var record = sandboxRows.GetSandboxById(id) ?? throw new NotFoundException("SandboxNotFound", $"no sandbox with id '{id}'");
         // A dataplane request wakes a paused sandbox first (SandboxManager.Pause.cs), and starts a stopped one (the
         // current generation: "a request to a stopped sandbox wakes it"); a boot that fails leaves it failed, said below.
+        // A sandbox still booting: its boot holds the lifecycle lock, so taking it waits for the boot's end (leap0's create
+        // answers `starting` and its SDKs send requests at once; a boot is bounded by the runtime's own timeouts).
+        if (record.Status == SandboxStatus.Provisioning) record = await WithLockAsync(id, Task.FromResult);
         if (record.Status == SandboxStatus.Paused) record = await ResumeForDataplaneAsync(id);
         if (record.Status == SandboxStatus.Stopped && wakeStopped)
             record = await WithLockAsync(id, r => r.Status == SandboxStatus.Stopped ? StartLockedAsync(r) : Task.FromResult(r));

@@ -5,7 +5,11 @@ using Sandbox.Server.State;
 namespace Sandbox.Server.Services;
 
 /// <summary>A service-URL token just issued: the secret itself is never stored (only its hash) and shown only now.</summary>
-public sealed record IssuedServiceToken(string Token, string SandboxId, int Port, DateTime ExpiresAt);
+public sealed record IssuedServiceToken(string Token, string SandboxId, int Port, DateTime ExpiresAt, DateTime CreatedAt)
+{
+    /// <summary>The token's stored hash: a name for it that is not the secret (leap0's presigned-URL id).</summary>
+    public string Id => ServiceTokens.Hash(Token);
+}
 
 /// <summary>Why a token opens nothing: unknown or for another sandbox or port, or expired.</summary>
 public enum ServiceTokenProblem
@@ -26,7 +30,14 @@ public sealed class ServiceTokens(SandboxManager manager, ServiceTokenRepository
         var now = clock.GetUtcNow().UtcDateTime;
         var expiresAt = now.AddSeconds(expiresInSeconds);
         tokenRows.InsertServiceToken(new ServiceTokenRecord(Hash(token), sandbox.Id, port, expiresAt, now));
-        return new IssuedServiceToken(token, sandbox.Id, port, expiresAt);
+        return new IssuedServiceToken(token, sandbox.Id, port, expiresAt, now);
+    }
+
+    /// <summary>Revokes a token of a sandbox by its <see cref="IssuedServiceToken.Id"/>; 404 when the sandbox has none such.</summary>
+    public void Revoke(string sandboxId, string id)
+    {
+        if (!tokenRows.DeleteServiceToken(id, sandboxId))
+            throw new NotFoundException("PresignedUrlNotFound", $"sandbox '{sandboxId}' has no presigned URL with id '{id}'");
     }
 
     /// <summary>Checks a presented token against the sandbox and port it is used for; the record is returned when it opens them.</summary>

@@ -175,6 +175,13 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
         return record;
     }
 
+    /// <summary>Waits for a capture or import of <paramref name="id"/> to end (at once when none runs), then reads the snapshot.</summary>
+    public async Task<SnapshotRecord> WhenDoneAsync(string id)
+    {
+        if (_work.TryGetValue(id, out var work)) await work;
+        return snapshotRows.GetSnapshot(id) ?? throw NotFound(id);
+    }
+
     private void Track(string id, Task task)
     {
         _work[id] = task;

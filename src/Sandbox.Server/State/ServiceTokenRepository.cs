@@ -18,4 +18,8 @@ public sealed class ServiceTokenRepository(StateDb db)
         db.Query("SELECT token_hash, sandbox_id, port, expires_at, created_at FROM service_tokens WHERE token_hash = $h",
             r => new ServiceTokenRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), StateDb.ParseTime(r.GetString(3)), StateDb.ParseTime(r.GetString(4))),
             ("$h", tokenHash)).FirstOrDefault();
+
+    /// <summary>Revokes a token of a sandbox by its hash (leap0's presigned-URL delete); false when it has no such token.</summary>
+    public bool DeleteServiceToken(string tokenHash, string sandboxId) =>
+        db.Run("DELETE FROM service_tokens WHERE token_hash = $h AND sandbox_id = $s", null, ("$h", tokenHash), ("$s", sandboxId)) > 0;
 }

@@ -15,6 +15,7 @@ public static class Leap0Api
     public static Task<Resp> L0GetAsync(this HttpClient http, string url) => Api.SendAsync(http, HttpMethod.Get, url);
     public static Task<Resp> L0DeleteAsync(this HttpClient http, string url) => Api.SendAsync(http, HttpMethod.Delete, url);
     public static Task<Resp> L0PostAsync(this HttpClient http, string url, object? body) => Api.SendAsync(http, HttpMethod.Post, url, Api.JsonBody(body));
+    public static Task<Resp> L0PatchAsync(this HttpClient http, string url, object? body) => Api.SendAsync(http, HttpMethod.Patch, url, Api.JsonBody(body));
 
     /// <summary>Asserts leap0's error body: the status and a <c>message</c> (and nothing of LangSmith's <c>detail</c>).</summary>
     public static Resp ExpectLeap0Error(this Resp r, int status)
@@ -40,6 +41,14 @@ public static class Leap0Api
         var created = (await http.L0PostAsync("v1/sandbox", body ?? new { template_name = "system/debian:bookworm" })).Expect(201).Json;
         var id = created.Str("id");
         await Poll.UntilAsync(() => http.L0GetAsync($"v1/sandbox/{id}/"), r => r.Json.Str("state") == "running", TimeSpan.FromSeconds(60), $"sandbox {id} running");
+        return id;
+    }
+
+    /// <summary><see cref="CreateRunningAsync"/>, the sandbox tracked so that the server's disposal deletes it if a test does not.</summary>
+    public static async Task<string> CreateTrackedAsync(this HttpClient http, ServerProcess s, object? body = null)
+    {
+        var id = await http.CreateRunningAsync(body);
+        s.Track(id);
         return id;
     }
 }

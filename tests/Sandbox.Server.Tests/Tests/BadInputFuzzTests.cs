@@ -51,7 +51,7 @@ public sealed class BadInputFuzzTests(ServerFixture fixture, ITestOutputHelper o
     ];
 
     /// <summary>Malformed variants of <paramref name="baseBody"/>, deterministic for a seed.</summary>
-    private static IEnumerable<(string What, byte[] Body, string ContentType)> Bodies(string baseBody, int seed)
+    internal static IEnumerable<(string What, byte[] Body, string ContentType)> Bodies(string baseBody, int seed)
     {
         var random = new Random(seed);
         var raw = Encoding.UTF8.GetBytes(baseBody);

@@ -15,6 +15,9 @@ public static class Leap0Api
     {
         var v1 = app.MapGroup(Prefix);
         Leap0SandboxEndpoints.Map(v1);
+        Leap0SnapshotEndpoints.Map(v1);
+        Leap0TemplateEndpoints.Map(v1);
+        Leap0PresignedUrlEndpoints.Map(v1);
         Leap0ProcessEndpoints.Map(v1);
         Leap0FileEndpoints.Map(v1);
         Leap0GitEndpoints.Map(v1);

@@ -26,8 +26,7 @@ public static class Leap0SandboxInput
             body.Fail(body.Has("otel_export") ? "otel_export" : "telemetry", "not supported by the local server: put OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS into env_vars (the SDKs do)");
         if (body.Raw("mounts") is { ValueKind: System.Text.Json.JsonValueKind.Array } mounts && mounts.GetArrayLength() > 0)
             body.Fail("mounts", "object-storage mounts are not supported by the local server");
-        if (body.Object("network_policy") is { } policy && policy.Raw("transforms") is { ValueKind: System.Text.Json.JsonValueKind.Array } t && t.GetArrayLength() > 0)
-            policy.Fail("transforms", "request transforms (header injection) are not supported by the local server");
+        RefuseTransforms(body);
         var network = NetworkPolicyInput.Read(body);
         body.ThrowIfInvalid();
         return new CreateSandboxRequest
@@ -42,8 +41,24 @@ public static class Leap0SandboxInput
         };
     }
 
-    /// <summary><c>system/debian:bookworm</c> is the local <c>base</c>; any other name is a local template of that name.</summary>
-    public static string LocalTemplate(string name) => name == DefaultTemplate ? "base" : name;
+    /// <summary><c>network_policy.transforms</c> (header injection): a 400 naming it, the local server has no proxy to inject with.</summary>
+    public static void RefuseTransforms(JsonInput body)
+    {
+        if (body.Object("network_policy") is { } policy && policy.Raw("transforms") is { ValueKind: System.Text.Json.JsonValueKind.Array } t && t.GetArrayLength() > 0)
+            policy.Fail("transforms", "request transforms (header injection) are not supported by the local server");
+    }
+
+    /// <summary>leap0's prefix of the templates it provides; the local built-ins are listed under it.</summary>
+    public const string SystemPrefix = "system/";
+
+    /// <summary>
+    /// <c>system/debian:bookworm</c> is the local <c>base</c>, <c>system/NAME</c> the built-in NAME (<c>system/python</c>);
+    /// any other name is a local template of that name.
+    /// </summary>
+    public static string LocalTemplate(string name) =>
+        name == DefaultTemplate ? "base"
+        : name.StartsWith(SystemPrefix, StringComparison.Ordinal) && TemplateCatalog.BuiltIns.ContainsKey(name[SystemPrefix.Length..]) ? name[SystemPrefix.Length..]
+        : name;
 
     // The current generation's field, or the seed's (in its unit, times `scale`); both at once is refused.
     private static long? OneOf(JsonInput body, string current, string seed, long min, long max, long scale)
