@@ -266,8 +266,13 @@ public static class SandboxErrorClassifier
             if (root.ValueKind != System.Text.Json.JsonValueKind.Object) return (null, Truncate(body), []);
             if (!root.TryGetProperty("detail", out var detail))
             {
-                // Other shapes: {"error": "...", "message": "..."}.
-                return (Str(root, "error"), Str(root, "message") ?? Str(root, "error"), []);
+                // Other shapes: {"error": "...", "message": "..."}, and leap0's 400 {"message", "errors": [{"field", "error"}]}.
+                var fieldIssues = new List<SandboxValidationIssue>();
+                if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array)
+                    foreach (var item in errors.EnumerateArray())
+                        if (item.ValueKind == System.Text.Json.JsonValueKind.Object)
+                            fieldIssues.Add(new SandboxValidationIssue(Str(item, "field") is { Length: > 0 } f ? ["body", f] : [], Str(item, "error") ?? "invalid", null));
+                return (Str(root, "error") ?? (fieldIssues.Count > 0 ? "ValidationError" : null), Str(root, "message") ?? Str(root, "error"), fieldIssues);
             }
             switch (detail.ValueKind)
             {

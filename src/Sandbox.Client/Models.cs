@@ -83,6 +83,9 @@ public sealed class Sandbox : SandboxResource
     /// <summary>Extension: the outbound network policy (local server; null when the server does not report one).</summary>
     public SandboxNetworkPolicy? NetworkPolicy { get; set; }
 
+    /// <summary>Whether the sandbox pauses instead of ending when its time-out passes (leap0's <c>auto_pause</c>), when the server says.</summary>
+    public bool? AutoPause { get; set; }
+
     /// <summary>Memory limit in MiB (<see cref="MemBytes"/> / 1 MiB), for display.</summary>
     [JsonIgnore]
     public long? MemoryMB => MemBytes / (1024 * 1024);

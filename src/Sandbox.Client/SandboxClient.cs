@@ -21,7 +21,7 @@ public sealed class SandboxClient : IDisposable
     {
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Options = options ?? new SandboxClientOptions();
-        _transport = new SandboxTransport(Settings, Options, new SeedDialect(Settings.ControlPlaneBaseUrl));
+        _transport = new SandboxTransport(Settings, Options, SandboxDialect.For(Settings, Options));
         Sandboxes = new SandboxesClient(this, _transport);
         Templates = new TemplatesClient(_transport);
         Snapshots = new SnapshotsClient(_transport);

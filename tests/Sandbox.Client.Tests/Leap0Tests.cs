@@ -1,0 +1,144 @@
+using System.Text;
+using Sandbox.Client.Tests.Infrastructure;
+
+namespace Sandbox.Client.Tests;
+
+/// <summary>The SDK's leap0 dialect (<see cref="SandboxProvider.Leap0"/>) against the real local server's <c>/v1</c>.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class Leap0Tests(ServerFixture fx)
+{
+    private const long MiB = 1L << 20;
+
+    private SandboxClient Leap0(string? key = null, string? domain = null) =>
+        new(new SandboxConnectionSettings(fx.Server.Endpoint, key ?? fx.Server.ApiKey), new SandboxClientOptions { Provider = SandboxProvider.Leap0, SandboxDomain = domain });
+
+    [Fact]
+    public async Task Create_get_run_write_read_and_delete_a_sandbox()
+    {
+        using var client = Leap0();
+        var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest
+        {
+            Vcpus = 1,
+            MemBytes = 512 * MiB,
+            TtlSeconds = 600,
+            AutoPause = true,
+            Environment = new Dictionary<string, string> { ["GREETING"] = "hi" },
+        });
+        var sandbox = handle.Sandbox;
+        try
+        {
+            // Create answered `starting` and the client polled until `running`.
+            Assert.Equal(SandboxStatus.Ready, sandbox.Status);
+            Assert.Equal(sandbox.Id, sandbox.Name);
+            Assert.Equal("system/debian:bookworm", sandbox.TemplateName);
+            Assert.Equal(1, sandbox.Vcpus);
+            Assert.Equal(512 * MiB, sandbox.MemBytes);
+            Assert.Equal(600, sandbox.TtlSeconds);
+            Assert.True(sandbox.AutoPause);
+
+            var got = await client.Sandboxes.GetAsync(sandbox.Id);
+            Assert.Equal(sandbox.Id, got.Id);
+            Assert.Equal(fx.Server.Endpoint, got.Endpoint);
+
+            var run = await client.Commands.RunAsync(sandbox, new CommandRequest("echo \"$GREETING $EXTRA\"; pwd; echo err >&2; exit 3")
+            {
+                WorkingDirectory = "/tmp",
+                Environment = new Dictionary<string, string> { ["EXTRA"] = "there" },
+            });
+            Assert.Equal("hi there\n/tmp\n", run.Stdout);
+            Assert.Equal("err\n", run.Stderr);
+            Assert.Equal(3, run.ExitCode);
+
+            var text = "line one\nzwei \u00fc\n";
+            using (var upload = new MemoryStream(Encoding.UTF8.GetBytes(text)))
+            {
+                var written = await client.Files.UploadAsync(sandbox, "/tmp/l0/a.txt", upload);
+                Assert.Equal(Encoding.UTF8.GetByteCount(text), written.Written);
+            }
+            Assert.Equal(text, (await client.Commands.RunAsync(sandbox, new CommandRequest("cat /tmp/l0/a.txt"))).Stdout);
+            using (var download = new MemoryStream())
+            {
+                await client.Files.DownloadAsync(sandbox, "/tmp/l0/a.txt", download);
+                Assert.Equal(text, Encoding.UTF8.GetString(download.ToArray()));
+            }
+            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Files.DownloadAsync(sandbox, "/tmp/l0/none", Stream.Null));
+            Assert.Equal(404, missing.StatusCode);
+        }
+        finally
+        {
+            await handle.DisposeAsync(); // deletes it
+        }
+        var gone = await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.GetAsync(sandbox.Id));
+        Assert.Equal(404, gone.StatusCode);
+        Assert.Contains(sandbox.Id, gone.Message);
+    }
+
+    [Fact]
+    public async Task A_paused_sandbox_shows_paused_and_resumes_on_a_request()
+    {
+        using var client = Leap0();
+        await using var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        var id = handle.Sandbox.Id;
+        // /v1 has no pause route yet on the local server: pause through LangSmith's route, which names the sandbox by its name.
+        var name = (await fx.Client.Sandboxes.FindAsync("*")).Single(s => s.Id == id).Name;
+        await fx.Client.Sandboxes.PauseAsync(name);
+
+        Assert.Equal(SandboxStatus.Paused, (await client.Sandboxes.GetAsync(id)).Status);
+        var resumed = await client.Sandboxes.ResumeAsync(id);
+        Assert.Equal(SandboxStatus.Ready, resumed.Status);
+        Assert.Equal(SandboxStatus.Ready, (await fx.Client.Sandboxes.GetAsync(name)).Status);
+    }
+
+    [Fact]
+    public async Task Leap0_error_bodies_map_to_the_SDK_exceptions()
+    {
+        using var client = Leap0();
+        var bad = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { Vcpus = 9 }));
+        Assert.Equal(400, bad.StatusCode);
+        Assert.Contains(bad.ValidationIssues, i => i.Field == "vcpu");
+        var template = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "no-such-template-" + Guid.NewGuid().ToString("N")[..6] }));
+        Assert.Contains(template.ValidationIssues, i => i.Field == "template_name");
+
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.DeleteAsync("no-such-sandbox"));
+
+        using var wrongKey = Leap0(key: "not-the-key");
+        var denied = await Assert.ThrowsAsync<SandboxAuthenticationException>(() => wrongKey.Sandboxes.GetAsync("x"));
+        Assert.Equal(401, denied.StatusCode);
+    }
+
+    [Fact]
+    public async Task What_leap0_lacks_is_not_supported_by_this_endpoint_naming_leap0()
+    {
+        using var client = Leap0();
+        async Task NotSupported(Func<Task> call)
+        {
+            var e = await Assert.ThrowsAsync<SandboxNotSupportedException>(call);
+            Assert.Contains("not supported by this endpoint (leap0)", e.Message);
+        }
+        await NotSupported(() => client.Pools.CreateAsync(new CreatePoolRequest { Name = "p", TemplateName = "base", Replicas = 1 }));
+        await NotSupported(() => client.Volumes.CreateAsync("v", "1Gi"));
+        await NotSupported(() => client.Volumes.ListAsync());
+        await NotSupported(() => client.Sandboxes.RenameAsync("a", "b"));
+        await NotSupported(() => client.Registries.ListAsync());
+        await NotSupported(() => client.Sandboxes.GetDownloadLinkAsync("a", "/etc/hostname"));
+        await NotSupported(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { Name = "named" }));
+    }
+
+    [Fact]
+    public void Invoke_urls_follow_leap0_with_a_domain_and_the_endpoint_without_one()
+    {
+        using (var client = Leap0(domain: "sandbox.localhost:8443/"))
+        {
+            Assert.Equal("https://abc-8080.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", 8080).ToString());
+            Assert.Equal("wss://abc.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", null, webSocket: true).ToString());
+        }
+        using (var client = Leap0())
+        {
+            var endpoint = new Uri(fx.Server.Endpoint);
+            Assert.Equal($"http://abc-3000.{endpoint.Authority}/", client.Sandboxes.GetInvokeUrl("abc", 3000).ToString());
+            Assert.Equal($"ws://abc-3000.{endpoint.Authority}/", client.Sandboxes.GetInvokeUrl("abc", 3000, webSocket: true).ToString());
+        }
+        var langSmith = Assert.Throws<SandboxNotSupportedException>(() => fx.Client.Sandboxes.GetInvokeUrl("abc", 3000));
+        Assert.Contains("not supported by this endpoint (LangSmith)", langSmith.Message);
+    }
+}
