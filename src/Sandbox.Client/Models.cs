@@ -20,6 +20,9 @@ public static class SandboxStatus
 
     /// <summary>Every status the wire API names.</summary>
     public static IReadOnlyList<string> All { get; } = [Provisioning, Ready, Failed, Stopped, Deleting, Paused];
+
+    /// <summary>A status, or leap0's name of one (<c>starting</c>, <c>running</c>, <c>stopping</c>, ...), as the SDK's status.</summary>
+    public static string Normalize(string statusOrState) => Protocol.Leap0Dialect.ToStatus(statusOrState.ToLowerInvariant());
 }
 
 /// <summary>A sandbox as the control plane reports it.</summary>

@@ -70,6 +70,28 @@ public sealed class SandboxClient : IDisposable
     /// <summary>Files in a sandbox (upload, download).</summary>
     public FilesClient Files { get; }
 
+    /// <summary>
+    /// Proves the endpoint and the key with one cheap call (LangSmith: a one-item template list; leap0: a sandbox that
+    /// cannot exist, whose 404 is the good answer).
+    /// </summary>
+    /// <exception cref="SandboxAuthenticationException">The key was refused.</exception>
+    /// <exception cref="SandboxConnectionException">The endpoint cannot be reached.</exception>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        if (_transport.Dialect.Probe() is not { } probe)
+        {
+            await Templates.ListAsync(new SandboxPageQuery { Limit = 1 }, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await _transport.SendNoContentAsync(probe, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException)
+        {
+        }
+    }
+
     /// <summary>The end of a connection error's message when the endpoint is the local server.</summary>
     public const string LocalServerHint = "Is the local sandbox server running?";
 

@@ -151,6 +151,9 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     /// <summary>A paused leap0 sandbox resumes on any request to it: <c>GET /v1/sandbox/{id}/system/workdir</c> is a harmless one.</summary>
     public override WireRequest? Wake(string sandboxName) => new(HttpMethod.Get, Box(sandboxName) + "/system/workdir", Retryable: true);
 
+    /// <summary>leap0 checks the key before the route: a sandbox that cannot exist answers 404 to a good key, 401/403 to a bad one.</summary>
+    public override WireRequest? Probe() => new(HttpMethod.Get, Box("connection-check"), Retryable: true);
+
     /// <summary>The sandbox itself: its <c>state</c> is the status.</summary>
     public override WireRequest GetStatus(string sandboxName) => new(HttpMethod.Get, Box(sandboxName), Retryable: true);
 

@@ -68,6 +68,9 @@ internal abstract class SandboxDialect
     /// <summary>The URL of a port of the sandbox, without a token (leap0's <c>invoke_url</c>, <c>websocket_url</c>).</summary>
     public virtual Uri InvokeUrl(string sandboxName, int? port, bool webSocket) => throw NotSupported("invoke URLs without a token (use a service URL)");
 
+    /// <summary>A cheap request that proves the endpoint and the key, answered 404 when they are good; null: list one template.</summary>
+    public virtual WireRequest? Probe() => null;
+
     /// <summary>A request that wakes a paused sandbox when the protocol has no resume call of its own; null: use <see cref="Act"/>.</summary>
     public virtual WireRequest? Wake(string sandboxName) => null;
 
