@@ -28,8 +28,9 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
     [WireField("port")]
     public int Port { get; set; }
 
-    /// <summary><para type="description">A file in the sandbox (relative paths are relative to /home/user): gives a download link that serves it without the API key (GET, HEAD, Range) until it expires, instead of a service URL.</para></summary>
+    /// <summary><para type="description">A file in the sandbox (relative paths are relative to /home/user): gives a download link that serves it without the API key (GET, HEAD, Range) until it expires, instead of a service URL. With -InvokeUrl: the request path the URL ends in (leap0's invoke_url path, default /).</para></summary>
     [Parameter(Mandatory = true, ParameterSetName = FileSet)]
+    [Parameter(ParameterSetName = InvokeSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
@@ -57,7 +58,8 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
         {
             if (ParameterSetName == InvokeSet)
             {
-                WriteObject(Client.Sandboxes.GetInvokeUrl(sandboxName, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, WebSocket));
+                WriteObject(Client.Sandboxes.GetInvokeUrl(sandboxName, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, WebSocket,
+                    MyInvocation.BoundParameters.ContainsKey(nameof(Path)) ? Path : "/"));
                 return;
             }
             var expiresIn = ExpiresIn is { } s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;

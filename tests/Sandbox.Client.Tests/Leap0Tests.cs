@@ -131,6 +131,7 @@ public sealed class Leap0Tests(ServerFixture fx)
         {
             Assert.Equal("https://abc-8080.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", 8080).ToString());
             Assert.Equal("wss://abc.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", null, webSocket: true).ToString());
+            Assert.Equal("https://abc-80.sandbox.localhost:8443/api/x?y=1", client.Sandboxes.GetInvokeUrl("abc", 80, path: "api/x?y=1").ToString());
         }
         using (var client = Leap0())
         {

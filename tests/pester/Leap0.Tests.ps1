@@ -88,6 +88,24 @@ Describe 'The sandbox cmdlets on leap0' {
         { Get-SandboxContent -Sandbox $sandbox -Path /tmp/none -ErrorAction Stop } | Should -Throw -ErrorId 'SandboxPathNotFound,SandboxModule.GetSandboxContentCommand'
     }
 
+    It 'copies files both ways with Copy-SandboxItem' {
+        $sandbox = New-Sandbox
+        $local = Join-Path $TestDrive 'l0-up.txt'
+        Set-Content -LiteralPath $local -Value 'from here' -NoNewline
+        Copy-SandboxItem -Sandbox $sandbox -Path $local -Destination /tmp/up.txt
+        (Invoke-SandboxCommand 'cat /tmp/up.txt' -Sandbox $sandbox).Stdout | Should -Be 'from here'
+        $back = Join-Path $TestDrive 'l0-back.txt'
+        Copy-SandboxItem -Sandbox $sandbox -FromSandbox -Path /tmp/up.txt -Destination $back
+        Get-Content -LiteralPath $back -Raw | Should -Be 'from here'
+    }
+
+    It 'streams a command with -Stream (buffered on leap0) and reports a non-zero exit' {
+        $sandbox = New-Sandbox
+        $out = Invoke-SandboxCommand 'echo one; echo two' -Sandbox $sandbox -Stream
+        $out | Should -Be @('one', 'two')
+        { Invoke-SandboxCommand 'exit 4' -Sandbox $sandbox -Stream -ErrorAction Stop } | Should -Throw -ErrorId 'SandboxCommandFailed,SandboxModule.InvokeSandboxCommandCommand'
+    }
+
     It 'copies OTEL_EXPORTER_OTLP_ENDPOINT and _HEADERS into the sandbox with -OtelExport' {
         $saved = $env:OTEL_EXPORTER_OTLP_ENDPOINT, $env:OTEL_EXPORTER_OTLP_HEADERS
         try {
@@ -124,7 +142,7 @@ Describe 'The sandbox cmdlets on leap0' {
         (Get-SandboxUrl -Sandbox $sandbox -Port 8080 -InvokeUrl).ToString() | Should -Be "http://$($sandbox.Id)-8080.$authority/"
         $withDomain = Connect-Sandbox -Provider Leap0 -Endpoint $script:ctx.Server.Endpoint -ApiKey $script:secureKey -SandboxDomain 'sandbox.localhost:8443'
         try {
-            (Get-SandboxUrl -Sandbox $sandbox.Id -InvokeUrl -Connection $withDomain).ToString() | Should -Be "https://$($sandbox.Id).sandbox.localhost:8443/"
+            (Get-SandboxUrl -Sandbox $sandbox.Id -InvokeUrl -Path api/v1 -Connection $withDomain).ToString() | Should -Be "https://$($sandbox.Id).sandbox.localhost:8443/api/v1"
             (Get-SandboxUrl -Sandbox $sandbox.Id -Port 3000 -InvokeUrl -WebSocket -Connection $withDomain).ToString() | Should -Be "wss://$($sandbox.Id)-3000.sandbox.localhost:8443/"
         }
         finally {

@@ -31,11 +31,12 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     private readonly string _v1 = (baseUrl.TrimEnd('/') is var b && b.EndsWith("/v1", StringComparison.OrdinalIgnoreCase) ? b[..^3] : b) + "/v1";
 
     /// <summary>
-    /// <c>https://{id}[-{port}].{domain}</c> (<c>wss://</c> for a WebSocket), as leap0's <c>_utils/url.sandbox_base_url</c> builds
+    /// <c>https://{id}[-{port}].{domain}{path}</c> (<c>wss://</c> for a WebSocket), as leap0's <c>_utils/url.sandbox_base_url</c> builds
     /// it; without a domain, the endpoint's host and port with its own scheme (the local server's one listener).
     /// </summary>
-    public override Uri InvokeUrl(string sandboxName, int? port, bool webSocket)
+    public override Uri InvokeUrl(string sandboxName, int? port, bool webSocket, string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentException.ThrowIfNullOrEmpty(sandboxName);
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a port is 1-65535");
         var secure = true;
@@ -48,7 +49,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         }
         var scheme = webSocket ? (secure ? "wss" : "ws") : (secure ? "https" : "http");
         var host = port is { } p ? $"{sandboxName}-{p.ToString(CultureInfo.InvariantCulture)}" : sandboxName;
-        return new Uri($"{scheme}://{host}.{domain}");
+        return new Uri($"{scheme}://{host}.{domain}{(path.StartsWith('/') ? path : "/" + path)}");
     }
 
     public override JsonSerializerOptions Json => SnakeCase;

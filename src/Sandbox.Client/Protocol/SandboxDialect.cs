@@ -66,7 +66,7 @@ internal abstract class SandboxDialect
     public virtual (string Name, string Value) AuthHeader(string apiKey) => ("X-Api-Key", apiKey);
 
     /// <summary>The URL of a port of the sandbox, without a token (leap0's <c>invoke_url</c>, <c>websocket_url</c>).</summary>
-    public virtual Uri InvokeUrl(string sandboxName, int? port, bool webSocket) => throw NotSupported("invoke URLs without a token (use a service URL)");
+    public virtual Uri InvokeUrl(string sandboxName, int? port, bool webSocket, string path) => throw NotSupported("invoke URLs without a token (use a service URL)");
 
     /// <summary>A cheap request that proves the endpoint and the key, answered 404 when they are good; null: list one template.</summary>
     public virtual WireRequest? Probe() => null;

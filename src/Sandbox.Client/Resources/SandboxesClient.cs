@@ -197,10 +197,10 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
 
     /// <summary>
     /// The URL of the sandbox (or of one of its ports) without a token, as leap0's <c>invoke_url</c> and <c>websocket_url</c>
-    /// build it: <c>https://{id}-{port}.{domain}</c>, sent with the API key. Computed locally; no request.
+    /// build it: <c>https://{id}-{port}.{domain}{path}</c> (a path without a leading <c>/</c> gets one), sent with the API key. Computed locally; no request.
     /// </summary>
     /// <exception cref="SandboxNotSupportedException">The protocol has no such URLs (LangSmith: use <see cref="GetServiceUrlAsync"/>).</exception>
-    public Uri GetInvokeUrl(string name, int? port = null, bool webSocket = false) => Dialect.InvokeUrl(name, port, webSocket);
+    public Uri GetInvokeUrl(string name, int? port = null, bool webSocket = false, string path = "/") => Dialect.InvokeUrl(name, port, webSocket, path);
 
     /// <summary>A token's lifetime in whole seconds (rounded up); null stays null (the server's default).</summary>
     private static long? ExpirySeconds(TimeSpan? expiresIn, TimeSpan? max)
