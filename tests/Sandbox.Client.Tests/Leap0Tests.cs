@@ -143,3 +143,72 @@ public sealed class Leap0Tests(ServerFixture fx)
         Assert.Contains("not supported by this endpoint (LangSmith)", langSmith.Message);
     }
 }
+
+/// <summary>
+/// What the leap0 dialect sends and reads for the calls the local server's <c>/v1</c> does not serve yet (list, pause,
+/// stop, start, presigned URLs, snapshot restore), checked against leap0's published shapes (shared/reference/leap0-api.md).
+/// </summary>
+public sealed class Leap0DialectTests
+{
+    private static readonly Protocol.Leap0Dialect Dialect = new("http://127.0.0.1:9/", null);
+
+    private static string Body(Protocol.WireRequest wire) => System.Text.Json.JsonSerializer.Serialize(wire.Body, wire.Body!.GetType(), Dialect.Json);
+
+    [Fact]
+    public void Lists_by_page_with_state_sort_and_order_and_reads_items()
+    {
+        var wire = Dialect.List(Protocol.SandboxResourceKind.Sandbox, new SandboxListQuery { Limit = 50, Offset = 100, Status = SandboxStatus.Ready, SortBy = SandboxSortBy.Status, Ascending = false });
+        Assert.Equal(HttpMethod.Get, wire.Method);
+        Assert.Equal("http://127.0.0.1:9/v1/sandboxes?page=3&page-size=50&state=running&sort=state&order-by=desc", wire.Url);
+        Assert.True(wire.Retryable);
+
+        using var doc = System.Text.Json.JsonDocument.Parse("""
+            {"items": [{"id": "a1", "template_id": "system/debian:bookworm", "pod_id": "p", "state": "paused", "created_at": "2026-12-01T10:00:00Z", "timeout_at": "2026-12-01T10:05:00Z"},
+                       {"id": "b2", "template_id": "t", "pod_id": "q", "state": "starting", "created_at": "2026-12-01T10:01:00Z"}], "total_items": 2}
+            """);
+        var page = Dialect.ReadPage<Sandbox>(Protocol.SandboxResourceKind.Sandbox, doc.RootElement, new SandboxPageQuery { Offset = 100 });
+        Assert.Equal(["a1", "b2"], page.Items.Select(s => s.Name));
+        Assert.Equal([SandboxStatus.Paused, SandboxStatus.Provisioning], page.Items.Select(s => s.Status));
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T10:05:00Z"), page.Items[0].ExpiresAt);
+        Assert.Equal(102, page.NextOffset);
+    }
+
+    [Fact]
+    public void Pauses_stops_and_starts_by_id_and_resumes_with_a_waking_request()
+    {
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/a%2Fb/pause", Dialect.Act("a/b", Protocol.SandboxAction.Pause).Url);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/stop", Dialect.Act("x", Protocol.SandboxAction.Stop).Url);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/start", Dialect.Act("x", Protocol.SandboxAction.Start).Url);
+        Assert.Equal(HttpMethod.Post, Dialect.Act("x", Protocol.SandboxAction.Pause).Method);
+        var wake = Dialect.Wake("x")!.Value;
+        Assert.Equal((HttpMethod.Get, "http://127.0.0.1:9/v1/sandbox/x/system/workdir"), (wake.Method, wake.Url));
+    }
+
+    [Fact]
+    public void Creates_in_the_seed_fields_and_restores_from_a_snapshot()
+    {
+        var create = Dialect.CreateSandbox(new CreateSandboxRequest { TemplateName = "system/debian:bookworm", Vcpus = 2, MemBytes = 1000L << 20, TtlSeconds = 61, AutoPause = true });
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox", create.Url);
+        Assert.Equal("""{"template_name":"system/debian:bookworm","vcpu":2,"memory_mib":1000,"timeout_min":2,"auto_pause":true}""", Body(create));
+
+        var restore = Dialect.CreateSandbox(new CreateSandboxRequest { SnapshotReference = "snap-1", TtlSeconds = 300, NetworkPolicy = SandboxNetworkPolicy.Create("deny-all") });
+        Assert.Equal("http://127.0.0.1:9/v1/snapshot/restore", restore.Url);
+        Assert.Equal("""{"snapshot_name":"snap-1","timeout":300,"network_policy":{"mode":"deny-all"}}""", Body(restore));
+        var e = Assert.Throws<SandboxNotSupportedException>(() => Dialect.CreateSandbox(new CreateSandboxRequest { SnapshotReference = "s", Vcpus = 2 }));
+        Assert.Contains("not supported by this endpoint (leap0)", e.Message);
+    }
+
+    [Fact]
+    public void Issues_a_presigned_url_and_reads_it_as_a_service_url()
+    {
+        var wire = Dialect.IssueServiceUrl("x", 8080, 600);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/presigned-url", wire.Url);
+        Assert.False(wire.Retryable);
+        Assert.Equal("""{"port":8080,"expires_in":600}""", Body(wire));
+        var url = System.Text.Json.JsonSerializer.Deserialize<SandboxServiceUrl>("""
+            {"id": "p1", "token": "tok", "url": "https://tok.presigned.leap0.dev", "sandbox_id": "x", "port": 8080, "expires_at": "2026-12-01T11:00:00Z", "created_at": "2026-12-01T10:50:00Z"}
+            """, Dialect.Json)!;
+        Assert.Equal(("https://tok.presigned.leap0.dev", "https://tok.presigned.leap0.dev", "tok"), (url.ServiceUrl, url.BrowserUrl, url.Token));
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T11:00:00Z"), url.ExpiresAt);
+    }
+}

@@ -22,7 +22,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
         PropertyNameCaseInsensitive = true,
-        Converters = { new Leap0SandboxConverter(), new Leap0StatusConverter() },
+        Converters = { new Leap0SandboxConverter(), new Leap0StatusConverter(), new Leap0PresignedUrlConverter() },
     };
 
     private static readonly object EmptyObject = new();
@@ -128,7 +128,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     public override WireRequest CreateSandbox(CreateSandboxRequest request)
     {
         if (!string.IsNullOrEmpty(request.Name)) throw NotSupported("sandbox names (leap0 sandboxes have an id only; leave -Name out)");
-        if (request.SnapshotId is not null || !string.IsNullOrEmpty(request.SnapshotReference)) throw NotSupported("sandboxes created from a snapshot in create (leap0 restores snapshots with its own call)");
+        if (request.SnapshotId is not null || !string.IsNullOrEmpty(request.SnapshotReference)) return Restore(request);
         if (request.IdleTtlSeconds is not null) throw NotSupported("idle time-outs (use auto-pause)");
         if (request.FsCapacityBytes is not null) throw NotSupported("disk sizes");
         if (request.Labels is { Count: > 0 }) throw NotSupported("labels");
@@ -142,6 +142,21 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         if (request.Environment is { Count: > 0 } env) body["env_vars"] = env;
         if (request.NetworkPolicy is { } policy) body["network_policy"] = policy;
         return new(HttpMethod.Post, _v1 + "/sandbox", body);
+    }
+
+    /// <summary>
+    /// A sandbox from a snapshot: <c>POST /v1/snapshot/restore</c> <c>{snapshot_name, timeout?, auto_pause?, network_policy?}</c>
+    /// (a new id); the snapshot's template, size and files come with it, so those may not be given.
+    /// </summary>
+    private WireRequest Restore(CreateSandboxRequest request)
+    {
+        if (request.Vcpus is not null || request.MemBytes is not null || !string.IsNullOrEmpty(request.TemplateName) || request.Environment is { Count: > 0 })
+            throw NotSupported("a template, size or environment for a sandbox restored from a snapshot (it has its snapshot's)");
+        var body = new Dictionary<string, object> { ["snapshot_name"] = request.SnapshotReference is { Length: > 0 } reference ? reference : request.SnapshotId! };
+        if (request.TtlSeconds is { } ttl and > 0) body["timeout"] = ttl;
+        if (request.AutoPause is { } autoPause) body["auto_pause"] = autoPause;
+        if (request.NetworkPolicy is { } policy) body["network_policy"] = policy;
+        return new(HttpMethod.Post, _v1 + "/snapshot/restore", body);
     }
 
     /// <summary><c>POST /v1/sandbox/{id}/stop|start|pause</c>; leap0 has no resume call (see <see cref="Wake"/>).</summary>
@@ -159,7 +174,12 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     public override WireRequest GetStatus(string sandboxName) => new(HttpMethod.Get, Box(sandboxName), Retryable: true);
 
     public override WireRequest GetMetrics(string sandboxName) => throw NotSupported("metrics");
-    public override WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds) => throw NotSupported("service URLs (use the invoke URL, Get-SandboxUrl -InvokeUrl)");
+    /// <summary>
+    /// leap0's presigned URL (<c>POST /v1/sandbox/{id}/presigned-url</c> <c>{port, expires_in?}</c>): the token is in the
+    /// URL's host, so the URL alone reaches the port. Not retried (each call issues a new token).
+    /// </summary>
+    public override WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds) =>
+        new(HttpMethod.Post, Box(sandboxName) + "/presigned-url", expiresInSeconds is null ? new { port } : new { port, expires_in = expiresInSeconds });
     public override WireRequest IssueDownloadLink(string sandboxName, string path, long? expiresInSeconds) => throw NotSupported("download links");
     public override WireRequest CreateTemplate(CreateTemplateRequest request) => throw NotSupported("templates built from an image and resources");
     public override WireRequest CreatePool(CreatePoolRequest request) => throw NotSupported("pools");
@@ -268,6 +288,21 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         }
 
         public override void Write(Utf8JsonWriter writer, SandboxStatusInfo value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, PlainOptions);
+    }
+
+    /// <summary>A presigned URL <c>{id, token, url, sandbox_id, port, expires_at}</c> as a service URL (the URL is both forms).</summary>
+    private sealed class Leap0PresignedUrlConverter : JsonConverter<SandboxServiceUrl>
+    {
+        public override SandboxServiceUrl Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var e = doc.RootElement;
+            var url = Str(e, "url") ?? "";
+            return new SandboxServiceUrl { ServiceUrl = url, BrowserUrl = url, Token = Str(e, "token") ?? "", ExpiresAt = Date(e, "expires_at") ?? default };
+        }
+
+        public override void Write(Utf8JsonWriter writer, SandboxServiceUrl value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
