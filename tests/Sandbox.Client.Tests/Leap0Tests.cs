@@ -211,4 +211,19 @@ public sealed class Leap0DialectTests
         Assert.Equal(("https://tok.presigned.leap0.dev", "https://tok.presigned.leap0.dev", "tok"), (url.ServiceUrl, url.BrowserUrl, url.Token));
         Assert.Equal(DateTimeOffset.Parse("2026-12-01T11:00:00Z"), url.ExpiresAt);
     }
+
+    [Fact]
+    public void Leap0_error_bodies_classify_by_status_and_fields()
+    {
+        var notReady = SandboxErrorClassifier.FromResponse(409, """{"message": "sandbox x is stopped", "error": "NotReady"}""");
+        Assert.IsNotType<SandboxNameConflictException>(notReady);
+        Assert.Equal(("NotReady", 409), (notReady.ErrorType, notReady.StatusCode));
+        // leap0's own service sends no error code: 409 is a conflict, 404 not found, 400 with errors[] a validation error.
+        Assert.IsType<SandboxNameConflictException>(SandboxErrorClassifier.FromResponse(409, """{"message": "conflict"}"""));
+        Assert.IsType<SandboxNotFoundException>(SandboxErrorClassifier.FromResponse(404, """{"message": "Sandbox not found"}"""));
+        var bad = Assert.IsType<SandboxValidationException>(SandboxErrorClassifier.FromResponse(400, """{"message": "Invalid request", "errors": [{"field": "memory_mib", "error": "must be even"}]}"""));
+        Assert.Equal("memory_mib", Assert.Single(bad.ValidationIssues).Field);
+        Assert.Equal("must be even", bad.ValidationIssues[0].Message);
+        Assert.StartsWith("Invalid request", bad.Message);
+    }
 }
