@@ -79,6 +79,14 @@ Describe 'The sandbox cmdlets on leap0' {
         { Get-Sandbox -Name $sandbox.Id -ErrorAction Stop } | Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.GetSandboxCommand'
     }
 
+    It 'returns at once with -NoWait and Wait-Sandbox polls leap0 until running' {
+        $started = New-Sandbox -NoWait
+        $started.Status | Should -BeIn @('provisioning', 'ready')
+        $ready = $started | Wait-Sandbox -PassThru -TimeoutSec 120
+        $ready.Status | Should -Be 'ready'
+        $ready.Id | Should -Be $started.Id
+    }
+
     It 'writes and reads files with Set-SandboxContent and Get-SandboxContent' {
         $sandbox = New-Sandbox
         Set-SandboxContent -Sandbox $sandbox -Path /tmp/l0.txt -Value 'x', 'y'
