@@ -236,6 +236,8 @@ public static class SandboxErrorClassifier
         }
         return status switch
         {
+            // leap0 answers a sandbox that is not running with 409: not a name conflict, the same kind as LangSmith's 400 NotReady.
+            409 when errorType == "NotReady" => new SandboxApiException(message, status, errorType, inner),
             404 => new SandboxNotFoundException(message, status, errorType, inner),
             409 when errorType is not null && errorType.Contains("InUse", StringComparison.OrdinalIgnoreCase) => new SandboxResourceInUseException(message, status, errorType, inner),
             409 when message.Contains("in use", StringComparison.OrdinalIgnoreCase) => new SandboxResourceInUseException(message, status, errorType, inner),
@@ -266,8 +268,13 @@ public static class SandboxErrorClassifier
             if (root.ValueKind != System.Text.Json.JsonValueKind.Object) return (null, Truncate(body), []);
             if (!root.TryGetProperty("detail", out var detail))
             {
-                // Other shapes: {"error": "...", "message": "..."}.
-                return (Str(root, "error"), Str(root, "message") ?? Str(root, "error"), []);
+                // Other shapes: {"error": "...", "message": "..."}, and leap0's 400 {"message", "errors": [{"field", "error"}]}.
+                var fieldIssues = new List<SandboxValidationIssue>();
+                if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array)
+                    foreach (var item in errors.EnumerateArray())
+                        if (item.ValueKind == System.Text.Json.JsonValueKind.Object)
+                            fieldIssues.Add(new SandboxValidationIssue(Str(item, "field") is { Length: > 0 } f ? ["body", f] : [], Str(item, "error") ?? "invalid", null));
+                return (Str(root, "error") ?? (fieldIssues.Count > 0 ? "ValidationError" : null), Str(root, "message") ?? Str(root, "error"), fieldIssues);
             }
             switch (detail.ValueKind)
             {

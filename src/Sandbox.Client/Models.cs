@@ -20,6 +20,9 @@ public static class SandboxStatus
 
     /// <summary>Every status the wire API names.</summary>
     public static IReadOnlyList<string> All { get; } = [Provisioning, Ready, Failed, Stopped, Deleting, Paused];
+
+    /// <summary>A status, or leap0's name of one (<c>starting</c>, <c>running</c>, <c>stopping</c>, ...), as the SDK's status.</summary>
+    public static string Normalize(string statusOrState) => Protocol.Leap0Dialect.ToStatus(statusOrState.ToLowerInvariant());
 }
 
 /// <summary>A sandbox as the control plane reports it.</summary>
@@ -82,6 +85,9 @@ public sealed class Sandbox : SandboxResource
 
     /// <summary>Extension: the outbound network policy (local server; null when the server does not report one).</summary>
     public SandboxNetworkPolicy? NetworkPolicy { get; set; }
+
+    /// <summary>Whether the sandbox pauses instead of ending when its time-out passes (leap0's <c>auto_pause</c>), when the server says.</summary>
+    public bool? AutoPause { get; set; }
 
     /// <summary>Memory limit in MiB (<see cref="MemBytes"/> / 1 MiB), for display.</summary>
     [JsonIgnore]

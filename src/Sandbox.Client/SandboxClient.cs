@@ -21,7 +21,7 @@ public sealed class SandboxClient : IDisposable
     {
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Options = options ?? new SandboxClientOptions();
-        _transport = new SandboxTransport(Settings, Options, new SeedDialect(Settings.ControlPlaneBaseUrl));
+        _transport = new SandboxTransport(Settings, Options, SandboxDialect.For(Settings, Options));
         Sandboxes = new SandboxesClient(this, _transport);
         Templates = new TemplatesClient(_transport);
         Snapshots = new SnapshotsClient(_transport);
@@ -69,6 +69,28 @@ public sealed class SandboxClient : IDisposable
 
     /// <summary>Files in a sandbox (upload, download).</summary>
     public FilesClient Files { get; }
+
+    /// <summary>
+    /// Proves the endpoint and the key with one cheap call (LangSmith: a one-item template list; leap0: a sandbox that
+    /// cannot exist, whose 404 is the good answer).
+    /// </summary>
+    /// <exception cref="SandboxAuthenticationException">The key was refused.</exception>
+    /// <exception cref="SandboxConnectionException">The endpoint cannot be reached.</exception>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        if (_transport.Dialect.Probe() is not { } probe)
+        {
+            await Templates.ListAsync(new SandboxPageQuery { Limit = 1 }, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await _transport.SendNoContentAsync(probe, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException)
+        {
+        }
+    }
 
     /// <summary>The end of a connection error's message when the endpoint is the local server.</summary>
     public const string LocalServerHint = "Is the local sandbox server running?";

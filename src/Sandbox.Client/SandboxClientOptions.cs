@@ -116,6 +116,25 @@ public sealed class SandboxClientOptions
     /// current one, template, pool and volume calls fail with <see cref="SandboxNotSupportedException"/> instead of a 404.
     /// </summary>
     public SandboxApiGeneration Generation { get; init; } = SandboxApiGeneration.Auto;
+
+    /// <summary>Whose API the endpoint speaks (default <see cref="SandboxProvider.LangSmith"/>; <see cref="Generation"/> applies to it only).</summary>
+    public SandboxProvider Provider { get; init; } = SandboxProvider.LangSmith;
+
+    /// <summary>
+    /// leap0's sandbox domain (<c>LEAP0_SANDBOX_DOMAIN</c>, e.g. <c>sandbox.leap0.dev</c> or <c>sandbox.localhost:PORT</c>): invoke
+    /// URLs are <c>https://{id}-{port}.{domain}</c>. Null: the endpoint's own host and port, with its scheme (the local server).
+    /// </summary>
+    public string? SandboxDomain { get; init; }
+}
+
+/// <summary>The sandbox APIs the SDK speaks.</summary>
+public enum SandboxProvider
+{
+    /// <summary>LangSmith's sandbox API (<c>/v2/sandboxes</c>, both generations; see <see cref="SandboxApiGeneration"/>).</summary>
+    LangSmith,
+
+    /// <summary>leap0's sandbox API (<c>/v1</c>).</summary>
+    Leap0,
 }
 
 /// <summary>The generations of LangSmith's sandbox API (the local server serves both at once).</summary>

@@ -17,6 +17,9 @@ public enum SandboxSettingSource
 
     /// <summary>The local server: its default address or its key file.</summary>
     LocalServer,
+
+    /// <summary>leap0's variables (<c>LEAP0_BASE_URL</c>, <c>LEAP0_API_KEY</c>), or leap0's default base URL.</summary>
+    Leap0Environment,
 }
 
 /// <summary>
@@ -192,6 +195,39 @@ public sealed class SandboxConnectionSettings
         }
         return new SandboxConnectionSettings(endpoint, apiKey, endpointSource, keySource, keyFile);
     }
+
+    /// <summary>leap0's base URL when neither an argument nor <c>LEAP0_BASE_URL</c> gives one (its SDK's default).</summary>
+    public const string DefaultLeap0BaseUrl = "https://api.leap0.dev";
+
+    /// <summary>
+    /// leap0's configuration chain, as its SDK reads it: the base URL from <paramref name="endpoint"/>, else
+    /// <c>LEAP0_BASE_URL</c>, else <see cref="DefaultLeap0BaseUrl"/>; the key from <paramref name="apiKey"/>, else
+    /// <c>LEAP0_API_KEY</c>. No local key file: leap0 keys are the account's.
+    /// </summary>
+    public static SandboxConnectionSettings ResolveLeap0(string? endpoint = null, string? apiKey = null, SandboxEnvironment? environment = null)
+    {
+        var env = environment ?? SandboxEnvironment.Process;
+        var endpointSource = SandboxSettingSource.Explicit;
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            endpoint = Leap0Variable(env, "LEAP0_BASE_URL") ?? DefaultLeap0BaseUrl;
+            endpointSource = SandboxSettingSource.Leap0Environment;
+        }
+        var keySource = SandboxSettingSource.Explicit;
+        if (string.IsNullOrEmpty(apiKey))
+        {
+            apiKey = Leap0Variable(env, "LEAP0_API_KEY");
+            keySource = SandboxSettingSource.Leap0Environment;
+        }
+        return new SandboxConnectionSettings(endpoint, apiKey, endpointSource, keySource, null);
+    }
+
+    /// <summary>leap0's sandbox domain: <paramref name="domain"/>, else <c>LEAP0_SANDBOX_DOMAIN</c>, else null (the endpoint's host).</summary>
+    public static string? ResolveLeap0SandboxDomain(string? domain = null, SandboxEnvironment? environment = null) =>
+        !string.IsNullOrWhiteSpace(domain) ? domain.Trim().TrimEnd('/') : Leap0Variable(environment ?? SandboxEnvironment.Process, "LEAP0_SANDBOX_DOMAIN")?.TrimEnd('/');
+
+    private static string? Leap0Variable(SandboxEnvironment env, string name) =>
+        env.GetVariable(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
     /// <summary>
     /// The local server's data directory: <c>/var/lib/sandbox</c> for root, else <c>$XDG_DATA_HOME/sandbox</c>,

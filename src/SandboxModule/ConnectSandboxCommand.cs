@@ -24,6 +24,20 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
     [ValidateNotNull]
     public SecureString? ApiKey { get; set; }
 
+    /// <summary><para type="description">Whose API the endpoint speaks: LangSmith (default; /v2/sandboxes) or Leap0 (/v1; endpoint from LEAP0_BASE_URL, else https://api.leap0.dev; key from LEAP0_API_KEY; sent as authorization: Bearer).</para></summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    public SandboxProvider Provider { get; set; } = SandboxProvider.LangSmith;
+
+    /// <summary><para type="description">leap0's sandbox domain for invoke and WebSocket URLs (https://{id}-{port}.{domain}), e.g. sandbox.leap0.dev or sandbox.localhost:8443. Default: LEAP0_SANDBOX_DOMAIN, else the endpoint's host. -Provider Leap0 only.</para></summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? SandboxDomain { get; set; }
+
+    /// <summary><para type="description">Seconds each request may take when it has no time-out of its own (leap0's http_timeout; default 100).</para></summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int? RequestTimeoutSec { get; set; }
+
     /// <summary><para type="description">Connects to the local server: the one last started with Start-SandboxServer in this session, else the default one, started when needed.</para></summary>
     [Parameter(Mandatory = true, ParameterSetName = LocalSet)]
     public SwitchParameter Local { get; set; }
@@ -48,8 +62,8 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         {
             connection = ParameterSetName switch
             {
-                LocalSet => ConnectionToLocalServer(EnsureLocalServer(null)),
-                ServerSet => ConnectionToLocalServer(Server!),
+                LocalSet => ConnectionToLocalServer(EnsureLocalServer(null), Options(null)),
+                ServerSet => ConnectionToLocalServer(Server!, Options(null)),
                 _ => FromChain(),
             };
         }
@@ -60,7 +74,7 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         }
 
         // One cheap call proves the endpoint and the key before the connection becomes the default.
-        var ok = TryItem(connection.Endpoint, () => Await(connection.Client.Templates.ListAsync(new SandboxPageQuery { Limit = 1 }, null, CancellationToken)));
+        var ok = TryItem(connection.Endpoint, () => Await(connection.Client.VerifyAsync(CancellationToken)));
         if (!ok)
         {
             connection.Dispose();
@@ -70,12 +84,24 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         WriteObject(connection);
     }
 
+    /// <summary>The client options the parameters give (the SDK's defaults for the rest).</summary>
+    private SandboxClientOptions Options(string? sandboxDomain) => new()
+    {
+        Provider = Provider,
+        SandboxDomain = sandboxDomain,
+        DefaultTimeout = RequestTimeoutSec is { } s ? TimeSpan.FromSeconds(s) : SandboxDefaults.CallTimeout,
+    };
+
     private SandboxConnection FromChain()
     {
         var key = ApiKey is null ? null : new NetworkCredential("", ApiKey).Password;
+        if (Provider == SandboxProvider.Leap0)
+            return new SandboxConnection(SandboxConnectionSettings.ResolveLeap0(Endpoint, key), isLocalServer: false, null, Options(SandboxConnectionSettings.ResolveLeap0SandboxDomain(SandboxDomain)));
+        if (SandboxDomain is not null)
+            FailArgument("-SandboxDomain applies to -Provider Leap0 only (LangSmith sandboxes are reached through service URLs)", "SandboxDomainNeedsLeap0", SandboxDomain);
         var settings = SandboxConnectionSettings.Resolve(Endpoint, key);
-        if (settings.IsLocalServer) return ConnectionToLocalServer(EnsureLocalServer(null));
-        return new SandboxConnection(settings, isLocalServer: false);
+        if (settings.IsLocalServer) return ConnectionToLocalServer(EnsureLocalServer(null), Options(null));
+        return new SandboxConnection(settings, isLocalServer: false, null, Options(null));
     }
 }
 

@@ -17,9 +17,10 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     [ValidateNotNullOrEmpty]
     public override string[]? Name { get; set; }
 
-    /// <summary><para type="description">Only sandboxes in this status: provisioning, ready, failed, stopped, deleting or paused.</para></summary>
+    /// <summary><para type="description">Only sandboxes in this status: provisioning, ready, failed, stopped, deleting or paused; leap0's state names starting and running mean provisioning and ready. Alias -State.</para></summary>
     [Parameter]
-    [ValidateSet("provisioning", "ready", "failed", "stopped", "deleting", "paused", IgnoreCase = true)]
+    [Alias("State")]
+    [ValidateSet("provisioning", "ready", "failed", "stopped", "deleting", "paused", "starting", "running", IgnoreCase = true)]
     public string? Status { get; set; }
 
     /// <summary><para type="description">Only sandboxes created from this template.</para></summary>
@@ -34,5 +35,5 @@ public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox
     public Hashtable? Label { get; set; }
 
     private protected override Task<IReadOnlyList<Sandbox.Client.Sandbox>> FindAsync(string? pattern) =>
-        Client.Sandboxes.FindAsync(pattern, Status?.ToLowerInvariant(), Template, ToLabelFilters(Label, nameof(Label)), null, CancellationToken);
+        Client.Sandboxes.FindAsync(pattern, Status is null ? null : SandboxStatus.Normalize(Status), Template, ToLabelFilters(Label, nameof(Label)), null, CancellationToken);
 }

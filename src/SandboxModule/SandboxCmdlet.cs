@@ -370,7 +370,7 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>A connection to a local server, with the key read from its key file.</summary>
-    protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server)
+    protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server, SandboxClientOptions? options = null)
     {
         string? key = null;
         try
@@ -381,7 +381,7 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         {
             throw new SandboxAuthenticationException($"the local server's key file {server.ApiKeyFile} cannot be read: run as the user that started the server", null, "Unauthorized", e);
         }
-        return new SandboxConnection(SandboxConnectionSettings.ForLocalServer(server.Endpoint, string.IsNullOrEmpty(key) ? null : key, server.ApiKeyFile), isLocalServer: true, server.DataDirectory);
+        return new SandboxConnection(SandboxConnectionSettings.ForLocalServer(server.Endpoint, string.IsNullOrEmpty(key) ? null : key, server.ApiKeyFile), isLocalServer: true, server.DataDirectory, options);
     }
 
     // ---------------------------------------------------------------- progress

@@ -13,15 +13,28 @@ public sealed class SandboxConnection : IDisposable
     private SandboxClient? _client;
     private bool _disposed;
 
-    internal SandboxConnection(SandboxConnectionSettings settings, bool isLocalServer, string? dataDirectory = null)
+    internal SandboxConnection(SandboxConnectionSettings settings, bool isLocalServer, string? dataDirectory = null, SandboxClientOptions? options = null)
     {
         Settings = settings;
+        Options = options ?? new SandboxClientOptions();
         IsLocalServer = isLocalServer || settings.IsLocalServer;
         DataDirectory = dataDirectory;
         ConnectedAt = DateTimeOffset.UtcNow;
     }
 
     internal SandboxConnectionSettings Settings { get; }
+
+    /// <summary>The client's options: provider, sandbox domain, request time-out.</summary>
+    internal SandboxClientOptions Options { get; }
+
+    /// <summary>Whose API the endpoint speaks (LangSmith, Leap0).</summary>
+    public SandboxProvider Provider => Options.Provider;
+
+    /// <summary>leap0's sandbox domain for invoke URLs; null: the endpoint's host.</summary>
+    public string? SandboxDomain => Options.SandboxDomain;
+
+    /// <summary>The time-out of each request that has no other.</summary>
+    public TimeSpan RequestTimeout => Options.DefaultTimeout;
 
     /// <summary>The server's endpoint, e.g. <c>http://127.0.0.1:8765</c>.</summary>
     public string Endpoint => Settings.Endpoint;
@@ -60,7 +73,7 @@ public sealed class SandboxConnection : IDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return _client ??= new SandboxClient(Settings);
+                return _client ??= new SandboxClient(Settings, Options);
             }
         }
     }

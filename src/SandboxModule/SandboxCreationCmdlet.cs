@@ -33,16 +33,16 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [WireField("name")]
     public string? Name { get; set; }
 
-    /// <summary><para type="description">Virtual CPUs (1-64).</para></summary>
+    /// <summary><para type="description">Virtual CPUs (1-64; leap0: 1-8).</para></summary>
     [Parameter]
     [ValidateRange(1, 64)]
-    [WireField("vcpus", "cpu_millicores")]
+    [WireField("vcpus", "cpu_millicores", "vcpu")]
     public int? Vcpu { get; set; }
 
-    /// <summary><para type="description">Memory limit in MiB (at least 64).</para></summary>
+    /// <summary><para type="description">Memory limit in MiB (at least 64; leap0: an even number from 512 to 8192).</para></summary>
     [Parameter]
     [ValidateRange(64L, long.MaxValue)]
-    [WireField("mem_bytes")]
+    [WireField("mem_bytes", "memory_mib", "memory")]
     public long? MemoryMB { get; set; }
 
     /// <summary><para type="description">Seconds the server waits for the sandbox to be ready (1-600, default 30).</para></summary>
@@ -51,10 +51,11 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [WireField("timeout")]
     public int? TimeoutSec { get; set; }
 
-    /// <summary><para type="description">Deletes the sandbox after this time: seconds, 10m, 1h, or a TimeSpan (multiples of a minute on most servers; 0 disables).</para></summary>
+    /// <summary><para type="description">Deletes the sandbox after this time: seconds, 10m, 1h, or a TimeSpan (multiples of a minute on most servers; 0 disables). Alias -Timeout (leap0's timeout; sent to leap0 in whole minutes, 1-480).</para></summary>
     [Parameter]
+    [Alias("Timeout")]
     [DurationTransformation]
-    [WireField("ttl_seconds")]
+    [WireField("ttl_seconds", "timeout_min")]
     public TimeSpan? TimeToLive { get; set; }
 
     /// <summary><para type="description">Deletes the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables).</para></summary>
@@ -73,6 +74,10 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [Parameter]
     [WireField("auto_pause")]
     public SwitchParameter AutoPause { get; set; }
+
+    /// <summary><para type="description">Copies the local OTEL_EXPORTER_OTLP_ENDPOINT (required) and OTEL_EXPORTER_OTLP_HEADERS into the sandbox's environment, as leap0's otel_export does, so that programs in it export telemetry to the same collector. -Environment wins for a variable given in both.</para></summary>
+    [Parameter]
+    public SwitchParameter OtelExport { get; set; }
 
     /// <summary><para type="description">Labels of the sandbox, as a hashtable of strings (@{ team = 'data' }); Get-Sandbox -Label finds it by them. Keys: 1-253 letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit.</para></summary>
     [Parameter]
@@ -109,6 +114,25 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     /// <summary>The template name or snapshot the sandbox is made from; "(default)" for the server's default.</summary>
     protected string Source => IsFromSnapshot ? Snapshot : IsFromDefault ? "(default)" : Template!;
 
+    /// <summary>The OpenTelemetry exporter variables leap0's SDK copies into a sandbox for <c>otel_export</c>.</summary>
+    private static readonly string[] OtelVariables = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"];
+
+    /// <summary>
+    /// -Environment plus, with -OtelExport, the local OTel exporter variables (leap0's SDK never sends <c>otel_export</c>: it
+    /// merges them into <c>env_vars</c> the same way). Without an endpoint set there is nothing to export to: a terminating error.
+    /// </summary>
+    private Dictionary<string, string>? WithOtelExport(Dictionary<string, string>? environment)
+    {
+        if (!OtelExport) return environment;
+        if (string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(OtelVariables[0])))
+            FailArgument($"-OtelExport copies the local {OtelVariables[0]} into the sandbox, and it is not set: set it (and {OtelVariables[1]} if the collector needs headers) or leave -OtelExport out",
+                "SandboxOtelEndpointMissing", null);
+        var result = environment ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in OtelVariables)
+            if (System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) result.TryAdd(name, value);
+        return result;
+    }
+
     /// <summary>
     /// The creation request the parameters describe, named <paramref name="name"/>. A bad network policy is a terminating
     /// <c>InvalidArgument</c> error (SandboxInvalidNetworkPolicy).
@@ -140,7 +164,7 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
             IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
             DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
             RunConfig = ToRunConfig(null),
-            Environment = EnvironmentVariables,
+            Environment = WithOtelExport(EnvironmentVariables),
             Labels = ToLabels(Label, nameof(Label)),
             AutoPause = AutoPause ? true : null,
             NetworkPolicy = networkPolicy,

@@ -64,11 +64,15 @@ Describe 'Get-SandboxUrl' {
         (Invoke-WebRequest -Uri ($link.DownloadUrl -replace '[^/]+$', 'not-a-token') -SkipHttpErrorCheck).StatusCode | Should -Be 404
     }
 
-    It 'offers -Path and -Port as two parameter sets, -WebSocket only with -Port' {
+    It 'offers -Path and -Port as two parameter sets, -WebSocket only with -Port; both together only with -InvokeUrl' {
         $sets = (Get-Command Get-SandboxUrl).ParameterSets
         ($sets | Where-Object Name -eq 'File').Parameters.Name | Should -Contain 'Path'
         ($sets | Where-Object Name -eq 'File').Parameters.Name | Should -Not -Contain 'WebSocket'
-        { Get-SandboxUrl -Sandbox $script:box -Port 8080 -Path x -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet,SandboxModule.GetSandboxUrlCommand'
+        ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Contain 'Path'
+        ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Contain 'Port'
+        ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Not -Contain 'ExpiresIn'
+        # -Port with -Path is an invoke URL's port and path: without -InvokeUrl it is missing.
+        { Get-SandboxUrl -Sandbox $script:box -Port 8080 -Path x -ErrorAction Stop } | Should -Throw -ErrorId 'MissingMandatoryParameter,SandboxModule.GetSandboxUrlCommand'
     }
 
     It 'rejects a port out of range' {

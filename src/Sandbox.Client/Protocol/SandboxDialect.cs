@@ -43,8 +43,36 @@ internal sealed record CommandFrame(string Type, string? Data, long? Offset, int
 /// </summary>
 internal abstract class SandboxDialect
 {
+    /// <summary>The one place a connection's protocol is chosen (LangSmith's generations differ per resource, see <see cref="SandboxApiGeneration"/>).</summary>
+    public static SandboxDialect For(SandboxConnectionSettings settings, SandboxClientOptions options) => options.Provider switch
+    {
+        SandboxProvider.Leap0 => new Leap0Dialect(settings.Endpoint, options.SandboxDomain),
+        _ => new SeedDialect(settings.ControlPlaneBaseUrl),
+    };
+
     /// <summary>The serializer settings of bodies and answers.</summary>
     public abstract JsonSerializerOptions Json { get; }
+
+    /// <summary>The protocol's name in "not supported by this endpoint (...)" messages.</summary>
+    public virtual string Protocol => "LangSmith";
+
+    /// <summary>Whether create waits for the sandbox itself (LangSmith's <c>wait_for_ready</c>); otherwise the client polls.</summary>
+    public virtual bool CreateWaitsForReady => true;
+
+    /// <summary>Whether commands can stream over a WebSocket; otherwise they run buffered (<see cref="Execute"/>).</summary>
+    public virtual bool HasCommandSocket => true;
+
+    /// <summary>The header that carries the API key (LangSmith's <c>X-Api-Key</c>).</summary>
+    public virtual (string Name, string Value) AuthHeader(string apiKey) => ("X-Api-Key", apiKey);
+
+    /// <summary>The URL of a port of the sandbox, without a token (leap0's <c>invoke_url</c>, <c>websocket_url</c>).</summary>
+    public virtual Uri InvokeUrl(string sandboxName, int? port, bool webSocket, string path) => throw NotSupported("invoke URLs without a token (use a service URL)");
+
+    /// <summary>A cheap request that proves the endpoint and the key, answered 404 when they are good; null: list one template.</summary>
+    public virtual WireRequest? Probe() => null;
+
+    /// <summary>A request that wakes a paused sandbox when the protocol has no resume call of its own; null: use <see cref="Act"/>.</summary>
+    public virtual WireRequest? Wake(string sandboxName) => null;
 
     // ---------------------------------------------------------------- every named resource
 
@@ -88,8 +116,8 @@ internal abstract class SandboxDialect
     public virtual WireRequest SnapshotTags(string name) => throw NotSupported("snapshot tags");
 
     /// <summary>What a dialect answers for an operation its protocol does not have.</summary>
-    private protected static SandboxNotSupportedException NotSupported(string what) =>
-        new($"{what} are not supported by this endpoint's protocol", null, "NotSupported");
+    private protected SandboxNotSupportedException NotSupported(string what) =>
+        new($"{what} are not supported by this endpoint ({Protocol})", null, "NotSupported");
 
     // ---------------------------------------------------------------- dataplane
 
@@ -99,8 +127,8 @@ internal abstract class SandboxDialect
     /// <summary>The buffered result of <see cref="Execute"/>.</summary>
     public abstract ExecuteResult ReadExecuteResult(JsonElement answer);
 
-    /// <summary>Where an upload goes and the multipart field that carries the bytes.</summary>
-    public abstract (string Url, string Field) Upload(Sandbox sandbox, string path);
+    /// <summary>Where an upload goes and the multipart field that carries the bytes (null: the bytes are the raw body).</summary>
+    public abstract (string Url, string? Field) Upload(Sandbox sandbox, string path);
 
     /// <summary>Reads a file; safe to repeat.</summary>
     public abstract WireRequest Download(Sandbox sandbox, string path);

@@ -34,7 +34,11 @@ internal sealed class SandboxTransport : IDisposable
         // Retries live in the pipeline, in front of the transport (ours, or the one the options give, which is not ours to dispose).
         _http = new HttpClient(new SandboxRetryHandler(options) { InnerHandler = handler }, disposeHandler: options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.TryParseAdd(options.UserAgent);
-        if (settings.ApiKey is not null) _http.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", settings.ApiKey);
+        if (settings.ApiKey is not null)
+        {
+            var (name, value) = dialect.AuthHeader(settings.ApiKey);
+            _http.DefaultRequestHeaders.TryAddWithoutValidation(name, value);
+        }
     }
 
     public SandboxConnectionSettings Settings { get; }
@@ -122,7 +126,7 @@ internal sealed class SandboxTransport : IDisposable
         }
     }
 
-    private HttpRequestMessage Build(WireRequest wire)
+    internal HttpRequestMessage Build(WireRequest wire)
     {
         var request = new HttpRequestMessage(wire.Method, wire.Url);
         if (wire.Body is { } body)
@@ -230,7 +234,11 @@ internal sealed class SandboxTransport : IDisposable
         var ws = new ClientWebSocket();
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
-        if (Settings.ApiKey is not null) ws.Options.SetRequestHeader("X-Api-Key", Settings.ApiKey);
+        if (Settings.ApiKey is not null)
+        {
+            var (name, value) = Dialect.AuthHeader(Settings.ApiKey);
+            ws.Options.SetRequestHeader(name, value);
+        }
         ws.Options.SetRequestHeader("User-Agent", Options.UserAgent);
         return ws;
     }

@@ -236,7 +236,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
     public override ExecuteResult ReadExecuteResult(JsonElement answer) =>
         answer.Deserialize<ExecuteResult>(SnakeCase) ?? throw new SandboxApiException("the server sent an empty answer to POST /execute", null, "InvalidResponse");
 
-    public override (string Url, string Field) Upload(Sandbox sandbox, string path) => (Dataplane(sandbox, "/upload?path=" + Uri.EscapeDataString(path)), "file");
+    public override (string Url, string? Field) Upload(Sandbox sandbox, string path) => (Dataplane(sandbox, "/upload?path=" + Uri.EscapeDataString(path)), "file");
 
     public override WireRequest Download(Sandbox sandbox, string path) => new(HttpMethod.Get, Dataplane(sandbox, "/download?path=" + Uri.EscapeDataString(path)), Retryable: true);
 

@@ -38,7 +38,7 @@ public sealed class CommandsClient
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Stdin is not null && Transport.Options.UseWebSocket)
+        if (request.Stdin is not null && UsesWebSocket)
         {
             await using var session = await StartAsync(sandbox, request, cancellationToken).ConfigureAwait(false);
             return await session.CollectAsync(cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ public sealed class CommandsClient
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(request);
         var session = new SandboxCommandSession(this, sandbox, request);
-        if (!Transport.Options.UseWebSocket)
+        if (!UsesWebSocket)
         {
             session.UseHttpFallback();
             return session;
@@ -89,6 +89,9 @@ public sealed class CommandsClient
     /// <summary>Starts a streaming command in the sandbox with this name.</summary>
     public async Task<SandboxCommandSession> StartAsync(string sandboxName, CommandRequest request, CancellationToken cancellationToken = default) =>
         await StartAsync(await _client.Sandboxes.GetAsync(sandboxName, null, cancellationToken).ConfigureAwait(false), request, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Streams over the WebSocket when the options allow and the protocol has one (leap0 runs commands buffered).</summary>
+    private bool UsesWebSocket => Transport.Options.UseWebSocket && Transport.Dialect.HasCommandSocket;
 
     internal async Task<ExecuteResult> ExecuteHttpAsync(Sandbox sandbox, CommandRequest request, CancellationToken ct)
     {

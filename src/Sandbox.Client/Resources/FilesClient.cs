@@ -31,6 +31,7 @@ public sealed class FilesClient
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(content);
         var (url, field) = _transport.Dialect.Upload(sandbox, path);
+        var start = content.CanSeek ? content.Position : 0;
         using var scope = _transport.Begin(options?.Timeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
         try
         {
@@ -38,9 +39,13 @@ public sealed class FilesClient
             {
                 var part = new ProgressStreamContent(content, options?.Progress);
                 part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                var form = new MultipartFormDataContent { { part, field, FileNameOf(path) } };
-                return new HttpRequestMessage(HttpMethod.Post, url) { Content = form };
+                // No field: the protocol takes the bytes as the body itself (leap0's write-file).
+                HttpContent body = field is null ? part : new MultipartFormDataContent { { part, field, FileNameOf(path) } };
+                return new HttpRequestMessage(HttpMethod.Post, url) { Content = body };
             }, retryable: false, path, scope.Token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            // leap0 answers 204 without a body: what was written is what was sent.
+            if (response.StatusCode == HttpStatusCode.NoContent)
+                return new UploadResult { Path = path, Written = content.CanSeek ? content.Position - start : 0 };
             return await response.Content.ReadFromJsonAsync<UploadResult>(_transport.Dialect.Json, scope.Token).ConfigureAwait(false)
                 ?? throw new SandboxApiException("the server sent an empty answer to the upload", (int)response.StatusCode, "InvalidResponse");
         }
@@ -86,7 +91,7 @@ public sealed class FilesClient
         {
             var response = await _transport.SendAsync(() =>
             {
-                var request = new HttpRequestMessage(wire.Method, wire.Url);
+                var request = _transport.Build(wire);
                 if (offset > 0)
                 {
                     request.Headers.Range = new RangeHeaderValue(offset, null);

@@ -42,6 +42,9 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
             ? SandboxTransport.Max(Transport.Options.DefaultTimeout, TimeSpan.FromSeconds(request.Timeout ?? SandboxDefaults.CreateTimeoutSeconds) + SandboxDefaults.ServerWaitMargin)
             : Transport.Options.DefaultTimeout;
         var sandbox = await SendAsync(Dialect.CreateSandbox(request), request.Name ?? request.TemplateName ?? request.SnapshotReference ?? request.SnapshotId, options, cancellationToken, wait).ConfigureAwait(false);
+        // leap0 answers at once (`starting`): the client waits, within the same server-side time-out.
+        if (request.WaitForReady && !Dialect.CreateWaitsForReady && sandbox.Status != SandboxStatus.Ready)
+            sandbox = await WaitForReadyAsync(sandbox.Name, new SandboxProgressOptions<SandboxStatusInfo> { Timeout = TimeSpan.FromSeconds(request.Timeout ?? SandboxDefaults.CreateTimeoutSeconds) }, cancellationToken).ConfigureAwait(false);
         return new SandboxHandle(_client, sandbox) { DeleteOnDispose = true };
     }
 
@@ -115,8 +118,13 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
 
     /// <summary>Resumes a paused sandbox where it stopped (<c>POST /boxes/{name}/resume</c>; idempotent on a ready one, so retried).</summary>
     /// <exception cref="SandboxApiException">The sandbox is neither paused nor ready (error type <c>NotReady</c>).</exception>
-    public Task<Sandbox> ResumeAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        SendAsync(Dialect.Act(name, SandboxAction.Resume), name, options, cancellationToken);
+    public async Task<Sandbox> ResumeAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // leap0 has no resume call: any request wakes a paused sandbox, so one harmless request, then the sandbox.
+        if (Dialect.Wake(name) is not { } wake) return await SendAsync(Dialect.Act(name, SandboxAction.Resume), name, options, cancellationToken).ConfigureAwait(false);
+        await Transport.SendNoContentAsync(wake, name, options?.Timeout, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(name, options, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>A sandbox's CPU seconds, memory, pids and disk bytes (<c>GET /boxes/{name}/metrics</c>, local server extension).</summary>
     public async Task<SandboxMetrics> GetMetricsAsync(string name, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -186,6 +194,13 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
         link.Path = path;
         return link;
     }
+
+    /// <summary>
+    /// The URL of the sandbox (or of one of its ports) without a token, as leap0's <c>invoke_url</c> and <c>websocket_url</c>
+    /// build it: <c>https://{id}-{port}.{domain}{path}</c> (a path without a leading <c>/</c> gets one), sent with the API key. Computed locally; no request.
+    /// </summary>
+    /// <exception cref="SandboxNotSupportedException">The protocol has no such URLs (LangSmith: use <see cref="GetServiceUrlAsync"/>).</exception>
+    public Uri GetInvokeUrl(string name, int? port = null, bool webSocket = false, string path = "/") => Dialect.InvokeUrl(name, port, webSocket, path);
 
     /// <summary>A token's lifetime in whole seconds (rounded up); null stays null (the server's default).</summary>
     private static long? ExpirySeconds(TimeSpan? expiresIn, TimeSpan? max)

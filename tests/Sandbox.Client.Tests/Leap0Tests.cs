@@ -1,0 +1,229 @@
+using System.Text;
+using Sandbox.Client.Tests.Infrastructure;
+
+namespace Sandbox.Client.Tests;
+
+/// <summary>The SDK's leap0 dialect (<see cref="SandboxProvider.Leap0"/>) against the real local server's <c>/v1</c>.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class Leap0Tests(ServerFixture fx)
+{
+    private const long MiB = 1L << 20;
+
+    private SandboxClient Leap0(string? key = null, string? domain = null) =>
+        new(new SandboxConnectionSettings(fx.Server.Endpoint, key ?? fx.Server.ApiKey), new SandboxClientOptions { Provider = SandboxProvider.Leap0, SandboxDomain = domain });
+
+    [Fact]
+    public async Task Create_get_run_write_read_and_delete_a_sandbox()
+    {
+        using var client = Leap0();
+        var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest
+        {
+            Vcpus = 1,
+            MemBytes = 512 * MiB,
+            TtlSeconds = 600,
+            AutoPause = true,
+            Environment = new Dictionary<string, string> { ["GREETING"] = "hi" },
+        });
+        var sandbox = handle.Sandbox;
+        try
+        {
+            // Create answered `starting` and the client polled until `running`.
+            Assert.Equal(SandboxStatus.Ready, sandbox.Status);
+            Assert.Equal(sandbox.Id, sandbox.Name);
+            Assert.Equal("system/debian:bookworm", sandbox.TemplateName);
+            Assert.Equal(1, sandbox.Vcpus);
+            Assert.Equal(512 * MiB, sandbox.MemBytes);
+            Assert.Equal(600, sandbox.TtlSeconds);
+            Assert.True(sandbox.AutoPause);
+
+            var got = await client.Sandboxes.GetAsync(sandbox.Id);
+            Assert.Equal(sandbox.Id, got.Id);
+            Assert.Equal(fx.Server.Endpoint, got.Endpoint);
+
+            var run = await client.Commands.RunAsync(sandbox, new CommandRequest("echo \"$GREETING $EXTRA\"; pwd; echo err >&2; exit 3")
+            {
+                WorkingDirectory = "/tmp",
+                Environment = new Dictionary<string, string> { ["EXTRA"] = "there" },
+            });
+            Assert.Equal("hi there\n/tmp\n", run.Stdout);
+            Assert.Equal("err\n", run.Stderr);
+            Assert.Equal(3, run.ExitCode);
+
+            var text = "line one\nzwei \u00fc\n";
+            using (var upload = new MemoryStream(Encoding.UTF8.GetBytes(text)))
+            {
+                var written = await client.Files.UploadAsync(sandbox, "/tmp/l0/a.txt", upload);
+                Assert.Equal(Encoding.UTF8.GetByteCount(text), written.Written);
+            }
+            Assert.Equal(text, (await client.Commands.RunAsync(sandbox, new CommandRequest("cat /tmp/l0/a.txt"))).Stdout);
+            using (var download = new MemoryStream())
+            {
+                await client.Files.DownloadAsync(sandbox, "/tmp/l0/a.txt", download);
+                Assert.Equal(text, Encoding.UTF8.GetString(download.ToArray()));
+            }
+            var missing = await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Files.DownloadAsync(sandbox, "/tmp/l0/none", Stream.Null));
+            Assert.Equal(404, missing.StatusCode);
+        }
+        finally
+        {
+            await handle.DisposeAsync(); // deletes it
+        }
+        var gone = await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.GetAsync(sandbox.Id));
+        Assert.Equal(404, gone.StatusCode);
+        Assert.Contains(sandbox.Id, gone.Message);
+    }
+
+    [Fact]
+    public async Task A_paused_sandbox_shows_paused_and_resumes_on_a_request()
+    {
+        using var client = Leap0();
+        await using var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        var id = handle.Sandbox.Id;
+        // /v1 has no pause route yet on the local server: pause through LangSmith's route, which names the sandbox by its name.
+        var name = (await fx.Client.Sandboxes.FindAsync("*")).Single(s => s.Id == id).Name;
+        await fx.Client.Sandboxes.PauseAsync(name);
+
+        Assert.Equal(SandboxStatus.Paused, (await client.Sandboxes.GetAsync(id)).Status);
+        var resumed = await client.Sandboxes.ResumeAsync(id);
+        Assert.Equal(SandboxStatus.Ready, resumed.Status);
+        Assert.Equal(SandboxStatus.Ready, (await fx.Client.Sandboxes.GetAsync(name)).Status);
+    }
+
+    [Fact]
+    public async Task Leap0_error_bodies_map_to_the_SDK_exceptions()
+    {
+        using var client = Leap0();
+        var bad = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { Vcpus = 9 }));
+        Assert.Equal(400, bad.StatusCode);
+        Assert.Contains(bad.ValidationIssues, i => i.Field == "vcpu");
+        var template = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "no-such-template-" + Guid.NewGuid().ToString("N")[..6] }));
+        Assert.Contains(template.ValidationIssues, i => i.Field == "template_name");
+
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.DeleteAsync("no-such-sandbox"));
+
+        using var wrongKey = Leap0(key: "not-the-key");
+        var denied = await Assert.ThrowsAsync<SandboxAuthenticationException>(() => wrongKey.Sandboxes.GetAsync("x"));
+        Assert.Equal(401, denied.StatusCode);
+    }
+
+    [Fact]
+    public async Task What_leap0_lacks_is_not_supported_by_this_endpoint_naming_leap0()
+    {
+        using var client = Leap0();
+        async Task NotSupported(Func<Task> call)
+        {
+            var e = await Assert.ThrowsAsync<SandboxNotSupportedException>(call);
+            Assert.Contains("not supported by this endpoint (leap0)", e.Message);
+        }
+        await NotSupported(() => client.Pools.CreateAsync(new CreatePoolRequest { Name = "p", TemplateName = "base", Replicas = 1 }));
+        await NotSupported(() => client.Volumes.CreateAsync("v", "1Gi"));
+        await NotSupported(() => client.Volumes.ListAsync());
+        await NotSupported(() => client.Sandboxes.RenameAsync("a", "b"));
+        await NotSupported(() => client.Registries.ListAsync());
+        await NotSupported(() => client.Sandboxes.GetDownloadLinkAsync("a", "/etc/hostname"));
+        await NotSupported(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { Name = "named" }));
+    }
+
+    [Fact]
+    public void Invoke_urls_follow_leap0_with_a_domain_and_the_endpoint_without_one()
+    {
+        using (var client = Leap0(domain: "sandbox.localhost:8443/"))
+        {
+            Assert.Equal("https://abc-8080.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", 8080).ToString());
+            Assert.Equal("wss://abc.sandbox.localhost:8443/", client.Sandboxes.GetInvokeUrl("abc", null, webSocket: true).ToString());
+            Assert.Equal("https://abc-80.sandbox.localhost:8443/api/x?y=1", client.Sandboxes.GetInvokeUrl("abc", 80, path: "api/x?y=1").ToString());
+        }
+        using (var client = Leap0())
+        {
+            var endpoint = new Uri(fx.Server.Endpoint);
+            Assert.Equal($"http://abc-3000.{endpoint.Authority}/", client.Sandboxes.GetInvokeUrl("abc", 3000).ToString());
+            Assert.Equal($"ws://abc-3000.{endpoint.Authority}/", client.Sandboxes.GetInvokeUrl("abc", 3000, webSocket: true).ToString());
+        }
+        var langSmith = Assert.Throws<SandboxNotSupportedException>(() => fx.Client.Sandboxes.GetInvokeUrl("abc", 3000));
+        Assert.Contains("not supported by this endpoint (LangSmith)", langSmith.Message);
+    }
+}
+
+/// <summary>
+/// What the leap0 dialect sends and reads for the calls the local server's <c>/v1</c> does not serve yet (list, pause,
+/// stop, start, presigned URLs, snapshot restore), checked against leap0's published shapes (shared/reference/leap0-api.md).
+/// </summary>
+public sealed class Leap0DialectTests
+{
+    private static readonly Protocol.Leap0Dialect Dialect = new("http://127.0.0.1:9/", null);
+
+    private static string Body(Protocol.WireRequest wire) => System.Text.Json.JsonSerializer.Serialize(wire.Body, wire.Body!.GetType(), Dialect.Json);
+
+    [Fact]
+    public void Lists_by_page_with_state_sort_and_order_and_reads_items()
+    {
+        var wire = Dialect.List(Protocol.SandboxResourceKind.Sandbox, new SandboxListQuery { Limit = 50, Offset = 100, Status = SandboxStatus.Ready, SortBy = SandboxSortBy.Status, Ascending = false });
+        Assert.Equal(HttpMethod.Get, wire.Method);
+        Assert.Equal("http://127.0.0.1:9/v1/sandboxes?page=3&page-size=50&state=running&sort=state&order-by=desc", wire.Url);
+        Assert.True(wire.Retryable);
+
+        using var doc = System.Text.Json.JsonDocument.Parse("""
+            {"items": [{"id": "a1", "template_id": "system/debian:bookworm", "pod_id": "p", "state": "paused", "created_at": "2026-12-01T10:00:00Z", "timeout_at": "2026-12-01T10:05:00Z"},
+                       {"id": "b2", "template_id": "t", "pod_id": "q", "state": "starting", "created_at": "2026-12-01T10:01:00Z"}], "total_items": 2}
+            """);
+        var page = Dialect.ReadPage<Sandbox>(Protocol.SandboxResourceKind.Sandbox, doc.RootElement, new SandboxPageQuery { Offset = 100 });
+        Assert.Equal(["a1", "b2"], page.Items.Select(s => s.Name));
+        Assert.Equal([SandboxStatus.Paused, SandboxStatus.Provisioning], page.Items.Select(s => s.Status));
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T10:05:00Z"), page.Items[0].ExpiresAt);
+        Assert.Equal(102, page.NextOffset);
+    }
+
+    [Fact]
+    public void Pauses_stops_and_starts_by_id_and_resumes_with_a_waking_request()
+    {
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/a%2Fb/pause", Dialect.Act("a/b", Protocol.SandboxAction.Pause).Url);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/stop", Dialect.Act("x", Protocol.SandboxAction.Stop).Url);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/start", Dialect.Act("x", Protocol.SandboxAction.Start).Url);
+        Assert.Equal(HttpMethod.Post, Dialect.Act("x", Protocol.SandboxAction.Pause).Method);
+        var wake = Dialect.Wake("x")!.Value;
+        Assert.Equal((HttpMethod.Get, "http://127.0.0.1:9/v1/sandbox/x/system/workdir"), (wake.Method, wake.Url));
+    }
+
+    [Fact]
+    public void Creates_in_the_seed_fields_and_restores_from_a_snapshot()
+    {
+        var create = Dialect.CreateSandbox(new CreateSandboxRequest { TemplateName = "system/debian:bookworm", Vcpus = 2, MemBytes = 1000L << 20, TtlSeconds = 61, AutoPause = true });
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox", create.Url);
+        Assert.Equal("""{"template_name":"system/debian:bookworm","vcpu":2,"memory_mib":1000,"timeout_min":2,"auto_pause":true}""", Body(create));
+
+        var restore = Dialect.CreateSandbox(new CreateSandboxRequest { SnapshotReference = "snap-1", TtlSeconds = 300, NetworkPolicy = SandboxNetworkPolicy.Create("deny-all") });
+        Assert.Equal("http://127.0.0.1:9/v1/snapshot/restore", restore.Url);
+        Assert.Equal("""{"snapshot_name":"snap-1","timeout":300,"network_policy":{"mode":"deny-all"}}""", Body(restore));
+        var e = Assert.Throws<SandboxNotSupportedException>(() => Dialect.CreateSandbox(new CreateSandboxRequest { SnapshotReference = "s", Vcpus = 2 }));
+        Assert.Contains("not supported by this endpoint (leap0)", e.Message);
+    }
+
+    [Fact]
+    public void Issues_a_presigned_url_and_reads_it_as_a_service_url()
+    {
+        var wire = Dialect.IssueServiceUrl("x", 8080, 600);
+        Assert.Equal("http://127.0.0.1:9/v1/sandbox/x/presigned-url", wire.Url);
+        Assert.False(wire.Retryable);
+        Assert.Equal("""{"port":8080,"expires_in":600}""", Body(wire));
+        var url = System.Text.Json.JsonSerializer.Deserialize<SandboxServiceUrl>("""
+            {"id": "p1", "token": "tok", "url": "https://tok.presigned.leap0.dev", "sandbox_id": "x", "port": 8080, "expires_at": "2026-12-01T11:00:00Z", "created_at": "2026-12-01T10:50:00Z"}
+            """, Dialect.Json)!;
+        Assert.Equal(("https://tok.presigned.leap0.dev", "https://tok.presigned.leap0.dev", "tok"), (url.ServiceUrl, url.BrowserUrl, url.Token));
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T11:00:00Z"), url.ExpiresAt);
+    }
+
+    [Fact]
+    public void Leap0_error_bodies_classify_by_status_and_fields()
+    {
+        var notReady = SandboxErrorClassifier.FromResponse(409, """{"message": "sandbox x is stopped", "error": "NotReady"}""");
+        Assert.IsNotType<SandboxNameConflictException>(notReady);
+        Assert.Equal(("NotReady", 409), (notReady.ErrorType, notReady.StatusCode));
+        // leap0's own service sends no error code: 409 is a conflict, 404 not found, 400 with errors[] a validation error.
+        Assert.IsType<SandboxNameConflictException>(SandboxErrorClassifier.FromResponse(409, """{"message": "conflict"}"""));
+        Assert.IsType<SandboxNotFoundException>(SandboxErrorClassifier.FromResponse(404, """{"message": "Sandbox not found"}"""));
+        var bad = Assert.IsType<SandboxValidationException>(SandboxErrorClassifier.FromResponse(400, """{"message": "Invalid request", "errors": [{"field": "memory_mib", "error": "must be even"}]}"""));
+        Assert.Equal("memory_mib", Assert.Single(bad.ValidationIssues).Field);
+        Assert.Equal("must be even", bad.ValidationIssues[0].Message);
+        Assert.StartsWith("Invalid request", bad.Message);
+    }
+}
