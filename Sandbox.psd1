@@ -29,6 +29,7 @@
         'Wait-Sandbox'
         'Suspend-Sandbox'
         'Resume-Sandbox'
+        'Enter-Sandbox'
         'Get-SandboxMetric'
         'Set-SandboxNetworkPolicy'
         'Invoke-SandboxCommand'

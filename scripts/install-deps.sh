@@ -17,6 +17,7 @@ command -v nft >/dev/null || need+=(nftables)         # network policies (rules 
 command -v curl >/dev/null || need+=(curl)
 command -v node >/dev/null || need+=(nodejs)          # the LangSmith JS SDK compatibility tests (tests/js)
 command -v npm >/dev/null || need+=(npm)
+command -v tmux >/dev/null || need+=(tmux)          # a real terminal for the Enter-Sandbox Pester test
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)  # sandbox-init for linux-arm64 in the package
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -410,6 +410,14 @@ public sealed class CommandRequest
     /// <summary>The WebSocket command id; the client generates one when null (so that it can reconnect at any time).</summary>
     public string? CommandId { get; set; }
 
+    /// <summary>
+    /// Runs the command on a pseudo-terminal of this size (<c>"pty": true</c>) instead of pipes: all output arrives as
+    /// stdout (what the terminal shows), input is typed (<c>"\u0003"</c> is Ctrl+C) and
+    /// <see cref="SandboxCommandSession.ResizeAsync"/> changes the size. Needs the WebSocket. Not together with
+    /// <see cref="Stdin"/> or <see cref="CloseStdin"/>.
+    /// </summary>
+    public TerminalSize? Terminal { get; set; }
+
     /// <summary>Refuses a request the server would (400): <see cref="RunConfig"/> with the older environment or directory, or input with <see cref="CloseStdin"/>.</summary>
     internal void Validate()
     {
@@ -417,6 +425,8 @@ public sealed class CommandRequest
             throw new ArgumentException("a command takes either RunConfig or Environment/WorkingDirectory, not both: put the environment and directory into RunConfig", nameof(RunConfig));
         if (CloseStdin && Stdin is not null)
             throw new ArgumentException("CloseStdin and Stdin exclude each other", nameof(CloseStdin));
+        if (Terminal is not null && (CloseStdin || Stdin is not null))
+            throw new ArgumentException("a terminal (Terminal) takes typed input: not together with Stdin or CloseStdin", nameof(Terminal));
     }
 
     /// <summary>A copy with other standard input (and no command id).</summary>
@@ -427,6 +437,30 @@ public sealed class CommandRequest
         copy.CommandId = null;
         return copy;
     }
+}
+
+/// <summary>A terminal's size in character cells, each 1 to <see cref="Max"/>.</summary>
+public sealed record TerminalSize
+{
+    /// <summary>The largest width or height a server accepts.</summary>
+    public const int Max = 1000;
+
+    /// <summary>Creates a size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside 1 to <see cref="Max"/>.</exception>
+    public TerminalSize(int columns, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(columns, Max);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, Max);
+        (Columns, Rows) = (columns, rows);
+    }
+
+    /// <summary>Width in characters.</summary>
+    public int Columns { get; }
+
+    /// <summary>Height in lines.</summary>
+    public int Rows { get; }
 }
 
 /// <summary>The buffered result of a command. A non-zero exit code is a result, not an error.</summary>

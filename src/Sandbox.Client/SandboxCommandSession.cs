@@ -98,10 +98,12 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         {
             await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
         }
-        catch (WebSocketUpgradeRefused)
+        catch (WebSocketUpgradeRefused e)
         {
             // The server answered HTTP but would not upgrade: no WebSocket here. POST /execute reports any real error (404, NotReady, 401).
             socket.Dispose();
+            if (_request.Terminal is not null)
+                throw new SandboxNotSupportedException($"a terminal needs the command WebSocket, which this server refused (HTTP {e.Status})", null) { TargetName = SandboxName };
             UseHttpFallback();
             return;
         }
@@ -503,6 +505,18 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             await SendControlAsync(Dialect.CloseStdinFrame(), cancellationToken).ConfigureAwait(false);
         }
         _inputClosed = true;
+    }
+
+    /// <summary>
+    /// Changes the size of the command's terminal (a <c>resize</c> frame; the command gets SIGWINCH). Only for a session
+    /// started with <see cref="CommandRequest.Terminal"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The command was not started on a terminal.</exception>
+    public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        if (_request.Terminal is null) throw new InvalidOperationException("only a command started on a terminal (CommandRequest.Terminal) can be resized");
+        return HasExited ? Task.CompletedTask : SendControlAsync(Dialect.ResizeFrame(size), cancellationToken);
     }
 
     /// <summary>Kills the command's process group (<c>{"type":"kill"}</c>); the output then ends with the exit code (137 for SIGKILL).</summary>

@@ -94,19 +94,8 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
 
     private void Run(Sandbox.Client.Sandbox given, string? stdin)
     {
-        var environment = EnvironmentVariables;
         var request = new CommandRequest(Command) { TimeoutSeconds = TimeoutSec ?? NoTimeLimitSeconds, Shell = Shell, Stdin = stdin };
-        // -RunAs needs the current generation's run_config, which then carries the directory and environment too (a
-        // command takes run_config or the older env/cwd, never both); without it the older fields, which every server takes.
-        if (RunAs is not null)
-        {
-            request.RunConfig = ToRunConfig(environment);
-        }
-        else
-        {
-            request.WorkingDirectory = WorkingDirectory;
-            request.Environment = environment;
-        }
+        ApplyRunSettings(request);
         TryItem(given.Name, () =>
         {
             var sandbox = Refresh(given);
@@ -184,7 +173,7 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>The time-out sent when none is asked for: the longest both protocols accept, so a long job is never cut short by a default.</summary>
-    private const int NoTimeLimitSeconds = 86400;
+    internal const int NoTimeLimitSeconds = 86400;
 
     private static readonly string[] StderrTags = ["PSHOST", "stderr"];
 

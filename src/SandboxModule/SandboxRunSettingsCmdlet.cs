@@ -29,6 +29,25 @@ public abstract class SandboxRunSettingsCmdlet : SandboxConnectedCmdlet
     /// <summary>-Environment as strings; a bad key is a terminating <c>InvalidArgument</c> error.</summary>
     private protected Dictionary<string, string>? EnvironmentVariables => ToEnvironment(Environment, nameof(Environment));
 
+    /// <summary>
+    /// Puts -RunAs, -WorkingDirectory and -Environment on a command. -RunAs needs the current generation's run_config,
+    /// which then carries the directory and environment too (a command takes run_config or the older env/cwd, never
+    /// both); without it the older fields, which every server takes.
+    /// </summary>
+    private protected void ApplyRunSettings(CommandRequest request)
+    {
+        var environment = EnvironmentVariables;
+        if (RunAs is not null)
+        {
+            request.RunConfig = ToRunConfig(environment);
+        }
+        else
+        {
+            request.WorkingDirectory = WorkingDirectory;
+            request.Environment = environment;
+        }
+    }
+
     /// <summary>-RunAs and -WorkingDirectory (made absolute under /home/user) with <paramref name="environment"/> as a run_config; null when none is given.</summary>
     private protected SandboxRunConfig? ToRunConfig(Dictionary<string, string>? environment) =>
         RunAs is null && WorkingDirectory is null && environment is null ? null : new SandboxRunConfig

@@ -22,6 +22,7 @@ public sealed class PipelineContractTests(StagedModule module, Xunit.Abstraction
         { "Get-Sandbox", "Get-SandboxMetric", "Name,InputObject,SandboxName" },
         { "Get-SandboxTemplate", "New-Sandbox", "Template,TemplateName" },
         { "New-Sandbox", "Copy-SandboxItem", "Sandbox,Name,SandboxName" },
+        { "Get-Sandbox", "Enter-Sandbox", "Sandbox,Name,SandboxName" },
     };
 
     [Theory]

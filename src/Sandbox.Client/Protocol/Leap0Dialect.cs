@@ -223,6 +223,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     public override object InputFrame(string data, bool eof) => throw NotSupported("standard input to a running command");
     public override object KillFrame() => throw NotSupported("killing a running command");
     public override object CloseStdinFrame() => throw NotSupported("standard input to a running command");
+    public override object ResizeFrame(TerminalSize size) => throw NotSupported("terminals on the command socket (leap0 has PTY sessions; Enter-Sandbox does not use them yet)");
     public override object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset) => throw NotSupported("reconnecting to a command");
     public override CommandFrame? ReadFrame(ReadOnlySpan<byte> message) => null;
 

@@ -151,6 +151,9 @@ internal abstract class SandboxDialect
 
     /// <summary>Half-closes the command's stdin (the current generation's <c>close_stdin</c> frame); input sent before it is read first.</summary>
     public abstract object CloseStdinFrame();
+
+    /// <summary>A terminal's new size (the local server's <c>resize</c> frame; see docs/local-server.md).</summary>
+    public abstract object ResizeFrame(TerminalSize size);
     public abstract object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset);
 
     /// <summary>One received frame, or null when it is not one this dialect understands (ignored, as unknown frames are).</summary>

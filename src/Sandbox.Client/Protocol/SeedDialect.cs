@@ -268,6 +268,12 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         };
         AddCommandContext(frame, request);
         if (request.CloseStdin) frame["close_stdin"] = true;
+        if (request.Terminal is { } size)
+        {
+            frame["pty"] = true;
+            frame["cols"] = size.Columns;
+            frame["rows"] = size.Rows;
+        }
         return frame;
     }
 
@@ -278,6 +284,9 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
     public override object KillFrame() => new Dictionary<string, object> { ["type"] = "kill" };
 
     public override object CloseStdinFrame() => new Dictionary<string, object> { ["type"] = "close_stdin" };
+
+    public override object ResizeFrame(TerminalSize size) =>
+        new Dictionary<string, object> { ["type"] = "resize", ["cols"] = size.Columns, ["rows"] = size.Rows };
 
     public override object ReconnectFrame(string commandId, long stdoutOffset, long stderrOffset) => new Dictionary<string, object>
     {

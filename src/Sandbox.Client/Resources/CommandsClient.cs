@@ -38,6 +38,8 @@ public sealed class CommandsClient
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Terminal is not null)
+            throw new ArgumentException("a command on a terminal is interactive: start it with StartAsync, not RunAsync", nameof(request));
         if (request.Stdin is not null && UsesWebSocket)
         {
             await using var session = await StartAsync(sandbox, request, cancellationToken).ConfigureAwait(false);
@@ -71,6 +73,8 @@ public sealed class CommandsClient
         var session = new SandboxCommandSession(this, sandbox, request);
         if (!UsesWebSocket)
         {
+            if (request.Terminal is not null)
+                throw new SandboxNotSupportedException("a terminal needs the command WebSocket, which this endpoint or these client options do not use", null) { TargetName = sandbox.Name };
             session.UseHttpFallback();
             return session;
         }

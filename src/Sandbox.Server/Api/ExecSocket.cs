@@ -140,6 +140,7 @@ internal static class ExecSocket
                 var type = frame.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 if (type == "kill") session.Kill();
                 else if (type == "close_stdin") await session.CloseStdinAsync();
+                else if (type == "resize") Resize(session, frame);
                 else if (type == "input" && session.Stdin is { } stdin)
                 {
                     if (frame.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String)
@@ -155,12 +156,35 @@ internal static class ExecSocket
                             // The command closed its stdin.
                         }
                     }
-                    if (frame.TryGetProperty("eof", out var eof) && eof.ValueKind == JsonValueKind.True) await stdin.DisposeAsync();
+                    if (frame.TryGetProperty("eof", out var eof) && eof.ValueKind == JsonValueKind.True) await session.CloseStdinAsync();
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ApiException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>
+    /// <c>{"type":"resize","cols","rows"}</c> on a pty command: the terminal's new size (the command gets SIGWINCH).
+    /// Like other later frames, one without a terminal or with sizes outside 1-1000 is ignored.
+    /// </summary>
+    private static void Resize(ExecSession session, JsonElement frame)
+    {
+        if (session.Terminal is not { } terminal || !Cells(frame, "cols", out var cols) || !Cells(frame, "rows", out var rows)) return;
+        try
+        {
+            terminal.Resize(cols, rows);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The terminal is gone with its command.
+        }
+
+        static bool Cells(JsonElement frame, string name, out int value)
+        {
+            value = 0;
+            return frame.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out value) && value is >= 1 and <= TerminalSize.Max;
         }
     }
 

@@ -95,11 +95,18 @@ public sealed class ExecWebSocket(ExecService exec, SandboxManager manager, IHos
         var binaryOutput = body.Bool("binary_output") ?? false;
         // Off unless asked: older clients send input after the start; current ones send close_stdin: true unless they want a pty.
         var closeStdin = body.Bool("close_stdin") ?? false;
-        if (body.Bool("pty") == true) body.Fail("pty", "pseudo-terminals are not supported by this local server");
+        // pty: true runs the command on a terminal of the sandbox's own /dev/pts, as leap0's terminal sessions do; its
+        // size is our extension (cols, rows; resized by a later resize frame), 80 x 24 unless given.
+        var pty = body.Bool("pty") ?? false;
+        var cols = (int?)body.Integer("cols", 1, TerminalSize.Max);
+        var rows = (int?)body.Integer("rows", 1, TerminalSize.Max);
+        if (!pty && cols is not null) body.Fail("cols", "is the terminal's width: give it only with pty: true");
+        if (!pty && rows is not null) body.Fail("rows", "is the terminal's height: give it only with pty: true");
         body.ThrowIfInvalid();
+        var terminal = pty ? new TerminalSize(cols ?? 80, rows ?? 24) : null;
         var bounds = new[] { idleTimeout, ttl }.Where(s => s >= 0).ToList();
         var grace = bounds.Count == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(bounds.Min());
-        var options = new ExecSessionOptions(timeout, grace, killOnDisconnect, binaryOutput, closeStdin);
+        var options = new ExecSessionOptions(timeout, grace, killOnDisconnect, binaryOutput, closeStdin, terminal);
         return await exec.GetOrStartSessionAsync(id, commandId, request, options, ct);
     }
 

@@ -264,8 +264,24 @@ public static class HelperClient
     }
 }
 
+/// <summary>
+/// A process started by a sandbox's helper, as exec sessions see it: a command on pipes (<see cref="RunningCommand"/>)
+/// or on a pseudo-terminal (<see cref="PtyProcess"/>, whose one terminal stream is both stdin and stdout).
+/// </summary>
+public interface ISandboxProcess : IAsyncDisposable
+{
+    /// <summary>The process's pid inside the sandbox's pid namespace.</summary>
+    int Pid { get; }
+    Stream? Stdin { get; }
+    Stream Stdout { get; }
+    Stream Stderr { get; }
+    /// <summary>Completes with the exit code (128 + signal when killed by a signal).</summary>
+    Task<int> Exited { get; }
+    void Kill();
+}
+
 /// <summary>A command running inside a sandbox: its output pipes, its stdin, its exit, and a way to kill it.</summary>
-public sealed class RunningCommand : IAsyncDisposable
+public sealed class RunningCommand : ISandboxProcess
 {
     private readonly Socket _control;
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);

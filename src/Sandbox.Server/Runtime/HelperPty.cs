@@ -9,7 +9,7 @@ namespace Sandbox.Server.Runtime;
 /// A command on a pseudo-terminal inside a sandbox (the helper's <c>pty</c> verb): <see cref="Master"/> is the terminal's
 /// master end, a descriptor of the sandbox's own /dev/pts passed back by the helper (never opened by a path here).
 /// </summary>
-public sealed partial class PtyProcess : IAsyncDisposable
+public sealed partial class PtyProcess : ISandboxProcess
 {
     private readonly Socket _control;
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,6 +29,11 @@ public sealed partial class PtyProcess : IAsyncDisposable
     /// <summary>Reads what the terminal shows, writes what is typed.</summary>
     public FileStream Stream { get; }
     public Task<int> Exited => _exit.Task;
+
+    // As an exec session's process: typing and the screen are the one terminal stream; a terminal has no separate stderr.
+    Stream? ISandboxProcess.Stdin => Stream;
+    Stream ISandboxProcess.Stdout => Stream;
+    Stream ISandboxProcess.Stderr => System.IO.Stream.Null;
 
     /// <summary>Starts <paramref name="spec"/> on a new terminal of <paramref name="cols"/> x <paramref name="rows"/>.</summary>
     public static async Task<PtyProcess> StartAsync(string socketPath, CommandSpec spec, int cols, int rows, CancellationToken ct)

@@ -56,13 +56,30 @@ public sealed class CommandLauncher(SandboxRuntime runtime)
         };
     }
 
-    public async Task<RunningCommand> StartAsync(SandboxRecord sandbox, CommandRequest request, bool withStdin, CancellationToken ct)
+    public Task<RunningCommand> StartAsync(SandboxRecord sandbox, CommandRequest request, bool withStdin, CancellationToken ct) =>
+        LaunchAsync(sandbox, request, withStdin, spec => HelperClient.StartAsync(runtime.SocketPath(sandbox.Id), spec, ct), ct);
+
+    /// <summary>
+    /// The command on a new pseudo-terminal of the sandbox's own /dev/pts (the helper's <c>pty</c> verb, as leap0's
+    /// terminal sessions), <paramref name="cols"/> x <paramref name="rows"/>, TERM xterm-256color unless the request sets it.
+    /// </summary>
+    public Task<PtyProcess> StartPtyAsync(SandboxRecord sandbox, CommandRequest request, int cols, int rows, CancellationToken ct) =>
+        LaunchAsync(sandbox, request, false, spec =>
+        {
+            if (spec.User is not null)
+                throw new RejectedException("NotSupported", "pseudo-terminals run as the sandbox's root: a run_config user is not supported for them by the local server");
+            var env = spec.Environment.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal)) ? spec.Environment : [.. spec.Environment, "TERM=xterm-256color"];
+            return PtyProcess.StartAsync(runtime.SocketPath(sandbox.Id), spec with { Environment = env }, cols, rows, ct);
+        }, ct);
+
+    /// <summary>Builds the command's spec and starts it with <paramref name="start"/>, turning helper failures into API errors.</summary>
+    private async Task<T> LaunchAsync<T>(SandboxRecord sandbox, CommandRequest request, bool withStdin, Func<CommandSpec, Task<T>> start, CancellationToken ct)
     {
         CommandSpec? spec = null;
         try
         {
             spec = await SpecAsync(sandbox, request, withStdin, ct);
-            return await HelperClient.StartAsync(runtime.SocketPath(sandbox.Id), spec, ct);
+            return await start(spec);
         }
         catch (HelperException e) when (e.Stage == "exec")
         {

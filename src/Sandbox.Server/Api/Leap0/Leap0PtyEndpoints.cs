@@ -9,7 +9,7 @@ namespace Sandbox.Server.Api.Leap0;
 /// </summary>
 public static class Leap0PtyEndpoints
 {
-    public const int MaxSize = 1000;
+    public const int MaxSize = Services.Exec.TerminalSize.Max;
 
     public static void Map(RouteGroupBuilder v1)
     {

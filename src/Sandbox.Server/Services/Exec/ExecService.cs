@@ -136,11 +136,13 @@ public sealed class ExecService
     private async Task<ExecSession> StartSessionAsync(State.SandboxRecord sandbox, string commandId, CommandRequest request, ExecSessionOptions options, CancellationToken ct)
     {
         var activity = _manager.BeginActivity(sandbox.Id);
-        Runtime.RunningCommand command;
+        Runtime.ISandboxProcess command;
         try
         {
             // close_stdin: the command's stdin is /dev/null from the start, so a read sees end-of-file at once.
-            command = await _launcher.StartAsync(sandbox, request, withStdin: !options.CloseStdin, ct);
+            command = options.Terminal is { } size
+                ? await _launcher.StartPtyAsync(sandbox, request, size.Cols, size.Rows, ct)
+                : await _launcher.StartAsync(sandbox, request, withStdin: !options.CloseStdin, ct);
         }
         catch
         {

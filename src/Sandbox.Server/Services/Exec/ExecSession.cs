@@ -10,7 +10,7 @@ namespace Sandbox.Server.Services.Exec;
 /// </summary>
 public sealed class ExecSession
 {
-    private readonly RunningCommand _command;
+    private readonly ISandboxProcess _command;
     private readonly IDisposable _activity;
     private readonly TimeSpan _detachedGrace;
     private readonly ExecService _owner;
@@ -25,7 +25,7 @@ public sealed class ExecSession
     /// <summary>The exit (or time-out) frame was sent to a client: the session is kept only for a late reconnect.</summary>
     private volatile bool _delivered;
 
-    internal ExecSession(string commandId, string sandboxId, string commandText, RunningCommand command, IDisposable activity, ExecSessionOptions options, ExecService owner)
+    internal ExecSession(string commandId, string sandboxId, string commandText, ISandboxProcess command, IDisposable activity, ExecSessionOptions options, ExecService owner)
     {
         CommandId = commandId;
         SandboxId = sandboxId;
@@ -51,6 +51,8 @@ public sealed class ExecSession
     public int Pid => _command.Pid;
     public OutputBuffer Stdout { get; }
     public OutputBuffer Stderr { get; }
+    /// <summary>The command's terminal when it was started with <c>pty: true</c>: its output is all on stdout, input is typed.</summary>
+    public PtyProcess? Terminal => _command as PtyProcess;
     /// <summary>The command's stdin, or null when it was started without one.</summary>
     public Stream? Stdin => _command.Stdin;
     public double TimeoutSeconds { get; }
@@ -91,7 +93,8 @@ public sealed class ExecSession
     /// </summary>
     public async Task CloseStdinAsync()
     {
-        if (_command.Stdin is not { } stdin) return;
+        // A terminal has no end of file to close (^D is typed instead), and its stream is also the output.
+        if (Terminal is not null || _command.Stdin is not { } stdin) return;
         try
         {
             await stdin.DisposeAsync();
@@ -256,4 +259,12 @@ public sealed class ExecSession
 
 /// <summary>How a session is supervised: its timeout, how long a detached command may wait for its client, and its output form.</summary>
 /// <remarks><see cref="DetachedGrace"/> is <see cref="Timeout.InfiniteTimeSpan"/> when the client gave -1 for both idle_timeout_seconds and ttl_seconds.</remarks>
-public sealed record ExecSessionOptions(double TimeoutSeconds, TimeSpan DetachedGrace, bool KillOnDisconnect, bool BinaryOutput, bool CloseStdin = false);
+/// <remarks><see cref="Terminal"/>: started on a pseudo-terminal of that size (<c>pty: true</c>), else on pipes.</remarks>
+public sealed record ExecSessionOptions(double TimeoutSeconds, TimeSpan DetachedGrace, bool KillOnDisconnect, bool BinaryOutput, bool CloseStdin = false, TerminalSize? Terminal = null);
+
+/// <summary>A terminal's size in character cells.</summary>
+public sealed record TerminalSize(int Cols, int Rows)
+{
+    /// <summary>The largest width or height accepted (as leap0's terminal sessions).</summary>
+    public const int Max = 1000;
+}
