@@ -35,6 +35,46 @@ Describe 'Copy-SandboxItem' {
         Get-Content -LiteralPath $target -Raw | Should -Be 'back'
     }
 
+    It 'leaves the old file in place when an upload is interrupted' {
+        Invoke-SandboxCommand 'printf old > /home/user/kept.txt' -Sandbox $script:sandbox | Out-Null
+        # A FIFO as the source: the upload streams what is written to it and waits for more, so it is surely mid-way
+        # (part of the body sent) when it is stopped, as with Ctrl+C.
+        $fifo = Join-Path $TestDrive 'slow.fifo'
+        mkfifo $fifo
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($manifest, $connection, $sandbox, $source)
+                Import-Module $manifest
+                Copy-SandboxItem -Sandbox $sandbox -Path $source -Destination /home/user/kept.txt -Connection $connection
+            }).AddArgument("$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1").AddArgument($script:ctx.Connection).AddArgument($script:sandbox).AddArgument($fifo)
+            # Opened for reading and writing, a FIFO never blocks its opener, whatever the copy does; FileShare.ReadWrite
+            # because .NET locks what it opens, FIFOs included, and the copy's reader needs a shared lock.
+            $writer = [System.IO.FileStream]::new($fifo, 'Open', 'ReadWrite', 'ReadWrite')
+            $null = $ps.BeginInvoke()
+            try {
+                $writer.Write([byte[]]::new(256KB), 0, 256KB)
+                $writer.Flush()
+                Start-Sleep -Milliseconds 500
+                $ps.InvocationStateInfo.State | Should -Be 'Running'
+                # Ctrl+C: the stop waits for the read the upload is blocked in, so the writer closes after it is asked.
+                $stop = $ps.BeginStop($null, $null)
+                Start-Sleep -Milliseconds 300
+            }
+            finally {
+                $writer.Dispose()
+            }
+            $ps.EndStop($stop)
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+        (Invoke-SandboxCommand 'cat /home/user/kept.txt' -Sandbox $script:sandbox).Stdout | Should -Be 'old'
+        # Nothing half-written is left beside it either.
+        (Invoke-SandboxCommand 'ls -A /home/user' -Sandbox $script:sandbox).Stdout -split "`n" | Where-Object { $_ -match 'kept' } | Should -Be 'kept.txt'
+    }
+
     It 'round-trips a large file byte for byte' {
         $big = Join-Path $TestDrive 'big.bin'
         $bytes = [byte[]]::new(3 * 1024 * 1024)
