@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Sandbox.Client;
 using Sandbox.Server.Launcher;
@@ -45,9 +47,76 @@ public sealed class LocalServerManager
     /// <summary>The manager the module's cmdlets share (servers are processes of the machine, not of a runspace).</summary>
     public static LocalServerManager Shared { get; } = new();
 
-    /// <summary>Data directories of servers this process started or looked at, plus the default one.</summary>
+    /// <summary>
+    /// Data directories of the default server, of servers this process started or looked at, and of every server the module
+    /// started for this user in any shell (the index in <see cref="ServerIndexDirectory"/>).
+    /// </summary>
     public IReadOnlyList<string> KnownDataDirectories =>
-        new[] { SandboxConnectionSettings.LocalDataDirectory(_environment) }.Concat(_known.Keys).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+        new[] { SandboxConnectionSettings.LocalDataDirectory(_environment) }.Concat(_known.Keys).Concat(IndexedDataDirectories())
+            .Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Where the module notes each server it starts, one file per data directory, so that <c>Get-SandboxServer</c> in another
+    /// shell finds servers started with <c>-DataDirectory</c>: <c>SANDBOX_STATE_DIR</c>, else <c>$XDG_STATE_HOME/sandbox</c>,
+    /// else <c>~/.local/state/sandbox</c>, then <c>servers</c>.
+    /// </summary>
+    public string ServerIndexDirectory
+    {
+        get
+        {
+            var configured = _environment.GetVariable("SANDBOX_STATE_DIR");
+            var xdg = _environment.GetVariable("XDG_STATE_HOME");
+            var root = !string.IsNullOrWhiteSpace(configured) ? configured
+                : !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg) ? Path.Combine(xdg, "sandbox")
+                : Path.Combine(_environment.HomeDirectory(), ".local", "state", "sandbox");
+            return Path.Combine(root, "servers");
+        }
+    }
+
+    private string IndexEntry(string dataDir) =>
+        Path.Combine(ServerIndexDirectory, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDir)))).Substring(0, 16).ToLowerInvariant());
+
+    /// <summary>Notes a started server's data directory in the index (best effort: the index only helps finding it).</summary>
+    private void AddToIndex(string dataDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(ServerIndexDirectory);
+            File.WriteAllText(IndexEntry(dataDir), Path.GetFullPath(dataDir));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The indexed data directories that still hold a server's state; entries whose state is gone are dropped.</summary>
+    private IEnumerable<string> IndexedDataDirectories()
+    {
+        string[] entries;
+        try
+        {
+            entries = Directory.Exists(ServerIndexDirectory) ? Directory.GetFiles(ServerIndexDirectory) : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        foreach (var entry in entries)
+        {
+            string? dir;
+            try
+            {
+                dir = File.ReadAllText(entry).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (dir.Length > 0 && Path.IsPathRooted(dir) && File.Exists(Path.Combine(dir, StateFileName))) yield return dir;
+            else TryDelete(entry); // the server was stopped, or its data directory removed
+        }
+    }
+
 
     /// <summary>True when <c>GET {endpoint}/healthz</c> answers 2xx.</summary>
     public async Task<bool> IsHealthyAsync(string endpoint, CancellationToken cancellationToken = default)
@@ -162,6 +231,7 @@ public sealed class LocalServerManager
         if (!await ServerLauncher.StopByIdAsync(pid, timeout, entireProcessTree: true, cancellationToken).ConfigureAwait(false))
             throw new LocalServerException($"the server (pid {pid}) did not end", LocalServerException.StopFailed, SandboxErrorCategory.InvalidOperation, before.DataDirectory);
         TryDelete(Path.Combine(before.DataDirectory, StateFileName));
+        TryDelete(IndexEntry(before.DataDirectory));
         return new LocalServerInfo
         {
             Endpoint = before.Endpoint,
@@ -263,6 +333,7 @@ public sealed class LocalServerManager
         var state = new ServerState { Pid = ready.Pid, Endpoint = ready.Endpoint, StartedAt = started, LogFile = log, ServerPath = server };
         WriteState(dataDir, state);
         _known.TryAdd(dataDir, 0);
+        AddToIndex(dataDir);
         return new LocalServerInfo
         {
             Endpoint = state.Endpoint,

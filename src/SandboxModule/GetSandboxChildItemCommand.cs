@@ -10,12 +10,14 @@ public sealed class GetSandboxChildItemCommand : SandboxSearchCmdlet
     /// <summary><para type="description">The directory to list (relative paths are relative to /home/user; default /home/user).</para></summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [WireField("path")]
     public override string Path { get; set; } = SandboxDefaults.WorkingDirectory;
 
     /// <summary><para type="description">A glob pattern matched against each entry's path relative to -Path: * and ? within one level, [a-z] classes, ** as a whole segment for any number of levels (src/**/*.py). Default *. Hidden entries match too.</para></summary>
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [WireField("pattern")]
     public string Filter { get; set; } = "*";
 
     /// <summary><para type="description">Lists entries at any depth below -Path (the pattern gets a leading **/).</para></summary>

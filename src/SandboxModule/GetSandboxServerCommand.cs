@@ -7,7 +7,7 @@ namespace SandboxModule;
 [OutputType(typeof(LocalServerInfo))]
 public sealed class GetSandboxServerCommand : SandboxCmdlet
 {
-    /// <summary><para type="description">Data directories to look at. Default: the default data directory and every one the module started a server in during this session.</para></summary>
+    /// <summary><para type="description">Data directories to look at. Default: the default data directory and every server the module started for this user, in any shell (the server index: SANDBOX_STATE_DIR, else ~/.local/state/sandbox).</para></summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[]? DataDirectory { get; set; }

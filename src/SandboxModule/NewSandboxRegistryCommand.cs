@@ -10,17 +10,20 @@ public sealed class NewSandboxRegistryCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">The registry's name (lowercase letters, digits and hyphens).</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [WireField("name")]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The registry's address: host[:port][/path], optionally with http:// or https:// (ghcr.io, https://registry.example.com:5000/team); no credentials, query or fragment.</para></summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [WireField("url")]
     public string Url { get; set; } = "";
 
     /// <summary><para type="description">The user name and password (or token) to pull with, as a PSCredential (Get-Credential). The password is sent once, stored only by the server, and never shown.</para></summary>
     [Parameter(Mandatory = true)]
     [Credential]
     [ValidateNotNull]
+    [WireField("username", "password")]
     public PSCredential Credential { get; set; } = null!;
 
     /// <inheritdoc />

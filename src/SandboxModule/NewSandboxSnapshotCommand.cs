@@ -28,12 +28,14 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">The image to import instead of capturing a sandbox: a built-in name (python, base), the path of a local OCI image layout or image archive (docker save, OCI tar; relative paths are resolved here), or a registry reference (the local server pulls nothing: the snapshot fails and says so).</para></summary>
     [Parameter(Mandatory = true, ParameterSetName = FromImage)]
     [ValidateNotNullOrEmpty]
+    [WireField("docker_image")]
     public string Image { get; set; } = "";
 
     /// <summary><para type="description">The registry (see Get-SandboxRegistry) whose credentials pull -Image.</para></summary>
     [Parameter(ParameterSetName = FromImage)]
     [ArgumentCompleter(typeof(RegistryNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [WireField("registry_id")]
     public string? Registry { get; set; }
 
     /// <summary><para type="description">The snapshot's name (lowercase letters, digits and hyphens).</para></summary>
@@ -45,11 +47,13 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
     /// <summary><para type="description">The tag that name:tag points at the new snapshot (default latest; moved off the snapshot it named before): 1-128 letters, digits, '_', '.' or '-', not starting with '.' or '-'.</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [WireField("tag")]
     public string? Tag { get; set; }
 
     /// <summary><para type="description">Labels of the snapshot, as a hashtable of strings (@{ team = 'data' }); Get-SandboxSnapshot -Label finds it by them.</para></summary>
     [Parameter]
     [ValidateNotNull]
+    [WireField("labels")]
     public Hashtable? Label { get; set; }
 
     /// <summary><para type="description">Seconds to wait for the snapshot to be ready (default 600).</para></summary>

@@ -12,6 +12,7 @@ public abstract class SandboxSearchCmdlet : SandboxFileCmdlet
     /// <summary><para type="description">At most this many results, 1-10000 (default: the server's, 1000). When there are more, a warning says so.</para></summary>
     [Parameter]
     [ValidateRange(1, 10000)]
+    [WireField("limit")]
     public int? Limit { get; set; }
 
     /// <summary>-Path made absolute.</summary>

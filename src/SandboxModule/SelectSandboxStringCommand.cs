@@ -10,17 +10,20 @@ public sealed class SelectSandboxStringCommand : SandboxSearchCmdlet
     /// <summary><para type="description">The text to find: literal and case-sensitive (not a regular expression), at most 1024 characters.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [WireField("pattern")]
     public string Pattern { get; set; } = "";
 
     /// <summary><para type="description">The directory whose files are searched, at any depth (relative paths are relative to /home/user; default /home/user).</para></summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
+    [WireField("path")]
     public override string Path { get; set; } = SandboxDefaults.WorkingDirectory;
 
     /// <summary><para type="description">Only files matching this glob: without a / their names at any depth (*.py), with one their path relative to -Path (src/**/*.cs).</para></summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [WireField("glob")]
     public string? Include { get; set; }
 
     /// <inheritdoc />

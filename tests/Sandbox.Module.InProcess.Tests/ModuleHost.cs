@@ -21,9 +21,13 @@ public sealed class ModuleHost : IDisposable
     /// <summary>The LocalServerInfo object Start-SandboxServer returned.</summary>
     public PSObject Server { get; }
 
+    /// <summary>The module's server index for this process (SANDBOX_STATE_DIR), so that nothing is noted in the user's.</summary>
+    private string StateDirectory => DataDirectory + "-state";
+
     public ModuleHost()
     {
         Assert.True(File.Exists(Manifest), $"the module is not staged: {Manifest}");
+        Environment.SetEnvironmentVariable("SANDBOX_STATE_DIR", StateDirectory);
         using var ps = NewShell(connect: false);
         ps.AddCommand("Start-SandboxServer").AddParameter("Port", 0).AddParameter("DataDirectory", DataDirectory)
             .AddParameter("TtlGranularity", 1).AddParameter("Confirm", false);
@@ -69,6 +73,7 @@ public sealed class ModuleHost : IDisposable
         {
             try
             {
+                if (Directory.Exists(StateDirectory)) Directory.Delete(StateDirectory, recursive: true);
                 Directory.Delete(DataDirectory, recursive: true);
             }
             catch (IOException)

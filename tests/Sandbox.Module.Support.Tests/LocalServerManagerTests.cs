@@ -126,6 +126,35 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     private static async Task<T> Bounded<T>(Task<T> task) => await task.WaitAsync(Bound);
 
     [Fact]
+    public async Task A_server_started_with_its_own_data_directory_is_listed_by_another_process_until_it_stops()
+    {
+        var dir = NewDir();
+        var (server, _) = await Bounded(NewManager().StartAsync(Options(dir)));
+        // A fresh manager with the same environment stands for a new shell: it knows nothing of this process's servers.
+        var elsewhere = NewManager();
+        Assert.StartsWith(Path.Combine(_env.HomeDirectory(), ".local", "state", "sandbox"), elsewhere.ServerIndexDirectory);
+        var listed = await Bounded(elsewhere.ListAsync());
+        var found = Assert.Single(listed, s => s.DataDirectory == Path.GetFullPath(dir));
+        Assert.Equal(LocalServerStatus.Running, found.Status);
+        Assert.Equal(server.Endpoint, found.Endpoint);
+
+        await Bounded(elsewhere.StopAsync(dir, TimeSpan.FromSeconds(20)));
+        Assert.DoesNotContain(await Bounded(NewManager().ListAsync()), s => s.DataDirectory == Path.GetFullPath(dir));
+        Assert.Empty(Directory.GetFiles(elsewhere.ServerIndexDirectory));
+    }
+
+    [Fact]
+    public void The_server_index_follows_SANDBOX_STATE_DIR_then_XDG_STATE_HOME()
+    {
+        var home = NewDir();
+        string IndexWith(Dictionary<string, string> vars) =>
+            new LocalServerManager(SandboxEnvironment.FromVariables(vars, home: home)).ServerIndexDirectory;
+        Assert.Equal("/tmp/s/servers", IndexWith(new() { ["SANDBOX_STATE_DIR"] = "/tmp/s", ["XDG_STATE_HOME"] = "/tmp/x" }));
+        Assert.Equal("/tmp/x/sandbox/servers", IndexWith(new() { ["XDG_STATE_HOME"] = "/tmp/x" }));
+        Assert.Equal(Path.Combine(home, ".local/state/sandbox/servers"), IndexWith([]));
+    }
+
+    [Fact]
     public async Task Start_find_start_again_list_stop_and_stop_again()
     {
         var dir = NewDir();
@@ -165,7 +194,8 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
         Assert.Equal(pid, state.GetProperty("pid").GetInt32());
         Assert.Equal(server.Endpoint, state.GetProperty("endpoint").GetString());
         var otherShell = NewManager();
-        Assert.DoesNotContain(Path.GetFullPath(dir), otherShell.KnownDataDirectories);
+        // ... which finds it through the user's server index, though it never looked at this directory.
+        Assert.Contains(Path.GetFullPath(dir), otherShell.KnownDataDirectories);
         var found = await Bounded(otherShell.GetAsync(dir));
         Assert.Equal(LocalServerStatus.Running, found.Status);
         Assert.Equal(server.Endpoint, found.Endpoint);

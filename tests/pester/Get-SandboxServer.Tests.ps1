@@ -22,6 +22,13 @@ Describe 'Get-SandboxServer' {
         (Get-SandboxServer).DataDirectory | Should -Contain $script:ctx.DataDirectory
     }
 
+    It 'lists a server started with -DataDirectory from another shell too' {
+        $manifest = "$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1"
+        $listed = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (Get-SandboxServer | Where-Object Status -eq Running).DataDirectory"
+        $LASTEXITCODE | Should -Be 0
+        $listed | Should -Contain $script:ctx.DataDirectory
+    }
+
     It 'reports an empty data directory as stopped' {
         (Get-SandboxServer -DataDirectory (Join-Path $TestDrive 'none')).Status | Should -Be 'Stopped'
     }

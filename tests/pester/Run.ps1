@@ -49,7 +49,16 @@ if ($ResultPath) {
     $config.TestResult.OutputFormat = 'NUnitXml'
     $config.TestResult.OutputPath = $ResultPath
 }
-$result = Invoke-Pester -Configuration $config
+# The module notes every server it starts in the user's server index (Get-SandboxServer in another shell finds them):
+# the tests' servers go into an index of their own, removed at the end.
+$stateDir = Join-Path ([System.IO.Path]::GetTempPath()) ("sandbox-pester-state-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$env:SANDBOX_STATE_DIR = $stateDir
+try {
+    $result = Invoke-Pester -Configuration $config
+}
+finally {
+    Remove-Item -LiteralPath $stateDir -Recurse -Force -ErrorAction SilentlyContinue
+}
 
 # A file that failed in discovery or in BeforeAll counts as a failure even though none of its tests "failed".
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
