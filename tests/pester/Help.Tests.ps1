@@ -78,3 +78,15 @@ Describe 'Help for <Name>' -ForEach $commands {
         ($parameterHelp.Description.Text -join '') | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'about_Sandbox' {
+    It 'is found by Get-Help and covers the configuration chain, runspaces, protocols and troubleshooting' {
+        $about = Get-Help -Name about_Sandbox | Out-String
+        $about | Should -Match 'THE CONFIGURATION CHAIN'
+        foreach ($word in 'SANDBOX_ENDPOINT', 'SANDBOX_API_KEY', 'LANGSMITH_ENDPOINT', 'LEAP0_API_KEY', '-Provider Leap0',
+            '-Scope Runspace', 'ForEach-Object -Parallel', 'Start-ThreadJob', '/v2/sandboxes', '/v1', '-Debug', 'XDG_DATA_HOME') {
+            $about | Should -Match ([regex]::Escape($word))
+        }
+        Join-Path $script:root 'out/Sandbox/en-US/about_Sandbox.help.txt' | Should -Exist
+    }
+}
