@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Copies files from the local machine into a sandbox, or from a sandbox to the local machine.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Copy, "SandboxItem", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
+[Cmdlet(VerbsCommon.Copy, "SandboxItem", HelpUri = HelpLinks.Base + "Copy-SandboxItem.md", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
 [OutputType(typeof(SandboxFileTransfer))]
 public sealed class CopySandboxItemCommand : SandboxFileCmdlet
 {

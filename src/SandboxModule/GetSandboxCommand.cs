@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets sandboxes by name or wildcard pattern, status and template.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "Sandbox")]
+[Cmdlet(VerbsCommon.Get, "Sandbox", HelpUri = HelpLinks.Base + "Get-Sandbox.md")]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox>
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox, runs a script block with it, and deletes it afterwards, even when the block fails or Ctrl+C is pressed.</para>
 /// </summary>
-[Cmdlet(VerbsOther.Use, "Sandbox", DefaultParameterSetName = FromTemplate)]
+[Cmdlet(VerbsOther.Use, "Sandbox", HelpUri = HelpLinks.Base + "Use-Sandbox.md", DefaultParameterSetName = FromTemplate)]
 public sealed class UseSandboxCommand : SandboxCreationCmdlet
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);

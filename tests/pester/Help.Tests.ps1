@@ -72,6 +72,16 @@ Describe 'Help for <Name>' -ForEach $commands {
         ($examples[0].Remarks.Text -join '') | Should -Not -BeNullOrEmpty
     }
 
+    It 'has a HelpUri and an online version that name its page in the repository' {
+        # One base for every cmdlet (HelpLinks.Base in src/SandboxModule/Attributes.cs): the repository's docs/cmdlets on main.
+        $base = 'https://github.com/sandbox-module/Sandbox/blob/main/'
+        $uri = (Get-Command -Name $Name).HelpUri
+        $uri | Should -Be "${base}docs/cmdlets/$Name.md"
+        Join-Path $script:root $uri.Substring($base.Length) | Should -Exist
+        # Get-Help -Online opens the MAML's first link, made from the page's 'online version'.
+        @($help.relatedLinks.navigationLink)[0].uri | Should -Be $uri
+    }
+
     It 'describes the parameter -<_>' -ForEach $Parameters {
         $parameterHelp = $help.Parameters.Parameter | Where-Object Name -EQ $_
         $parameterHelp | Should -Not -BeNullOrEmpty
