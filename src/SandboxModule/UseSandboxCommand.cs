@@ -59,7 +59,8 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
             WriteVerbose($"Created sandbox '{name}' from {SourceText}.");
             var args = new List<object?> { sandbox };
             if (ArgumentList is not null) args.AddRange(ArgumentList);
-            foreach (var result in ScriptBlock!.Invoke(args.ToArray()))
+            // The sandbox is both the first argument and $_, as in ForEach-Object ({ $_.Name } works without a param block).
+            foreach (var result in ScriptBlock!.InvokeWithContext(null, [new PSVariable("_", sandbox)], args.ToArray()))
                 WriteObject(result);
         }
         finally
