@@ -9,7 +9,7 @@ namespace SandboxModule;
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox>
 {
-    /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
+    /// <summary><para type="description">Names or wildcard patterns, matched ignoring case (names on the server are lowercase: MyBox finds mybox). A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("SandboxName")]
     [SupportsWildcards]
