@@ -47,3 +47,14 @@ public sealed class WireFieldAttribute(params string[] fields) : Attribute
     /// <summary>The fields, dotted for nested ones (<c>network_policy.allow_cidrs</c>).</summary>
     public IReadOnlyList<string> Fields { get; } = fields;
 }
+
+/// <summary>
+/// Where Get-Help -Online goes: each cmdlet's page in the repository, docs/cmdlets/&lt;Verb-Noun&gt;.md on main. The same
+/// URL is the 'online version' of each page's front matter (and so the first link of the MAML); Help.Tests.ps1 holds the
+/// two together and checks the file exists.
+/// </summary>
+internal static class HelpLinks
+{
+    /// <summary>The repository's docs/cmdlets folder on main; a cmdlet's HelpUri is this plus "&lt;Verb-Noun&gt;.md".</summary>
+    public const string Base = "https://github.com/sandbox-module/Sandbox/blob/main/docs/cmdlets/";
+}

@@ -6,7 +6,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Connects to a sandbox server and makes the connection the default, for the process or one runspace.</para>
 /// </summary>
-[Cmdlet(VerbsCommunications.Connect, "Sandbox", DefaultParameterSetName = EndpointSet)]
+[Cmdlet(VerbsCommunications.Connect, "Sandbox", HelpUri = HelpLinks.Base + "Connect-Sandbox.md", DefaultParameterSetName = EndpointSet)]
 [OutputType(typeof(SandboxConnection))]
 public sealed class ConnectSandboxCommand : SandboxCmdlet
 {

@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Copies files from the local machine into a sandbox, or from a sandbox to the local machine.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Copy, "SandboxItem", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
+[Cmdlet(VerbsCommon.Copy, "SandboxItem", HelpUri = HelpLinks.Base + "Copy-SandboxItem.md", SupportsShouldProcess = true, DefaultParameterSetName = ToSandboxSet)]
 [OutputType(typeof(SandboxFileTransfer))]
 public sealed class CopySandboxItemCommand : SandboxFileCmdlet
 {
@@ -88,13 +88,29 @@ public sealed class CopySandboxItemCommand : SandboxFileCmdlet
         foreach (var path in Path)
         {
             var target = SandboxPaths.DownloadTarget(path, local, Path.Length > 1);
-            CopyOne(sandbox, SandboxTransferDirection.FromSandbox, path, target, () => null, async (progress, ct) =>
+            CopyOne(sandbox, SandboxTransferDirection.FromSandbox, path, target, () => RemoteLength(sandbox, path), async (progress, ct) =>
             {
                 var result = await Client.Files.DownloadFileAsync(sandbox, path, target, Resume.IsPresent, new() { Progress = progress }, ct).ConfigureAwait(false);
                 if (result.ResumedFrom > 0) Resumed.Enqueue($"{sandbox.Name}:{path}: resumed at byte {result.ResumedFrom}, {result.Transferred} bytes received");
                 return (System.IO.Path.GetFullPath(target), result.Length);
             });
             while (Resumed.TryDequeue(out var message)) WriteVerbose(message);
+        }
+    }
+
+    /// <summary>
+    /// The size of a file in the sandbox (a HEAD request), so that a download's progress shows its total and percent; null
+    /// when the endpoint cannot tell (leap0 has no HEAD) or the file is not there (the download then reports that).
+    /// </summary>
+    private long? RemoteLength(Sandbox.Client.Sandbox sandbox, string path)
+    {
+        try
+        {
+            return Await(Client.Files.GetInfoAsync(sandbox, path, null, CancellationToken)).Length;
+        }
+        catch (SandboxApiException)
+        {
+            return null;
         }
     }
 

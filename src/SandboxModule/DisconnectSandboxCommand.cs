@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Closes a sandbox connection and stops it being the default.</para>
 /// </summary>
-[Cmdlet(VerbsCommunications.Disconnect, "Sandbox")]
+[Cmdlet(VerbsCommunications.Disconnect, "Sandbox", HelpUri = HelpLinks.Base + "Disconnect-Sandbox.md")]
 [OutputType(typeof(SandboxConnection))]
 public sealed class DisconnectSandboxCommand : SandboxCmdlet
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Lists the files and directories in a sandbox that match a glob pattern, without running a command.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxChildItem")]
+[Cmdlet(VerbsCommon.Get, "SandboxChildItem", HelpUri = HelpLinks.Base + "Get-SandboxChildItem.md")]
 [OutputType(typeof(SandboxFileEntry))]
 public sealed class GetSandboxChildItemCommand : SandboxSearchCmdlet
 {

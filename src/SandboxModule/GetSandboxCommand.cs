@@ -5,11 +5,11 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets sandboxes by name or wildcard pattern, status and template.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "Sandbox")]
+[Cmdlet(VerbsCommon.Get, "Sandbox", HelpUri = HelpLinks.Base + "Get-Sandbox.md")]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class GetSandboxCommand : GetResourceCmdlet<Sandbox.Client.Sandbox>
 {
-    /// <summary><para type="description">Names or wildcard patterns. A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
+    /// <summary><para type="description">Names or wildcard patterns, matched ignoring case (names on the server are lowercase: MyBox finds mybox). A name without wildcards that does not exist is an error; a pattern that matches nothing is not. Default: every sandbox.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("SandboxName")]
     [SupportsWildcards]

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets the connection the sandbox cmdlets use here: the default (Connect-Sandbox), else the configuration chain's.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxConnection")]
+[Cmdlet(VerbsCommon.Get, "SandboxConnection", HelpUri = HelpLinks.Base + "Get-SandboxConnection.md")]
 [OutputType(typeof(SandboxConnection))]
 public sealed class GetSandboxConnectionCommand : SandboxCmdlet
 {

@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets the content of a file in a sandbox.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxContent")]
+[Cmdlet(VerbsCommon.Get, "SandboxContent", HelpUri = HelpLinks.Base + "Get-SandboxContent.md")]
 [OutputType(typeof(string))]
 [OutputType(typeof(byte[]))]
 public sealed class GetSandboxContentCommand : SandboxFileCmdlet

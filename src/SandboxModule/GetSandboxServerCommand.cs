@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets the local sandbox servers: their endpoint, status, process and data directory.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxServer")]
+[Cmdlet(VerbsCommon.Get, "SandboxServer", HelpUri = HelpLinks.Base + "Get-SandboxServer.md")]
 [OutputType(typeof(LocalServerInfo))]
 public sealed class GetSandboxServerCommand : SandboxCmdlet
 {

@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets snapshots by name, name:tag, wildcard pattern, label or id.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxSnapshot", DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Get, "SandboxSnapshot", HelpUri = HelpLinks.Base + "Get-SandboxSnapshot.md", DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxSnapshot))]
 public sealed class GetSandboxSnapshotCommand : SandboxConnectedCmdlet
 {

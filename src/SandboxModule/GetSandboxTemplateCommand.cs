@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets sandbox templates by name or wildcard pattern, or the template a sandbox was created from.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxTemplate", DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Get, "SandboxTemplate", HelpUri = HelpLinks.Base + "Get-SandboxTemplate.md", DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxTemplate))]
 public sealed class GetSandboxTemplateCommand : GetResourceCmdlet<SandboxTemplate>
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Gets a service URL that reaches a port inside a sandbox over HTTP or WebSocket, or a download link for one of its files.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SandboxUrl", DefaultParameterSetName = PortSet)]
+[Cmdlet(VerbsCommon.Get, "SandboxUrl", HelpUri = HelpLinks.Base + "Get-SandboxUrl.md", DefaultParameterSetName = PortSet)]
 [OutputType(typeof(SandboxServiceUrl), ParameterSetName = [PortSet])]
 [OutputType(typeof(SandboxDownloadLink), ParameterSetName = [FileSet])]
 [OutputType(typeof(Uri), ParameterSetName = [InvokeSet])]

@@ -9,7 +9,7 @@ namespace SandboxModule;
 /// Pipeline input is the sandbox to run in unless <c>-Sandbox</c> is given on the command line; then it is the command's
 /// standard input (each object a line), sent once all input has arrived.
 /// </remarks>
-[Cmdlet(VerbsLifecycle.Invoke, "SandboxCommand")]
+[Cmdlet(VerbsLifecycle.Invoke, "SandboxCommand", HelpUri = HelpLinks.Base + "Invoke-SandboxCommand.md")]
 [OutputType(typeof(CommandResult))]
 [OutputType(typeof(string))]
 public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet

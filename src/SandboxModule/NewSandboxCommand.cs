@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox from a template, a snapshot or the server's default.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = FromTemplate)]
+[Cmdlet(VerbsCommon.New, "Sandbox", HelpUri = HelpLinks.Base + "New-Sandbox.md", SupportsShouldProcess = true, DefaultParameterSetName = FromTemplate)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class NewSandboxCommand : SandboxCreationCmdlet
 {

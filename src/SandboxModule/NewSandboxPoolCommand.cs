@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a warm pool: ready sandboxes of a template that New-Sandbox hands out in milliseconds.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SandboxPool", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "SandboxPool", HelpUri = HelpLinks.Base + "New-SandboxPool.md", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxPool))]
 public sealed class NewSandboxPoolCommand : SandboxConnectedCmdlet
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Stores a container registry's address and credentials, which image snapshots are pulled with.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SandboxRegistry", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "SandboxRegistry", HelpUri = HelpLinks.Base + "New-SandboxRegistry.md", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxRegistry))]
 public sealed class NewSandboxRegistryCommand : SandboxConnectedCmdlet
 {

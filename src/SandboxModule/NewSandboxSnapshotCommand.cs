@@ -6,7 +6,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a snapshot: a sandbox's filesystem captured, or an image imported (a built-in name or a local OCI image).</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SandboxSnapshot", SupportsShouldProcess = true, DefaultParameterSetName = FromSandbox)]
+[Cmdlet(VerbsCommon.New, "SandboxSnapshot", HelpUri = HelpLinks.Base + "New-SandboxSnapshot.md", SupportsShouldProcess = true, DefaultParameterSetName = FromSandbox)]
 [OutputType(typeof(SandboxSnapshot))]
 public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
 {

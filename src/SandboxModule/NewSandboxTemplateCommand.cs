@@ -5,7 +5,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox template: an image and the resources its sandboxes get.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SandboxTemplate", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "SandboxTemplate", HelpUri = HelpLinks.Base + "New-SandboxTemplate.md", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxTemplate))]
 public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
 {

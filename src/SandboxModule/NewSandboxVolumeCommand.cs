@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox volume: storage of a fixed size that outlives sandboxes.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SandboxVolume", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "SandboxVolume", HelpUri = HelpLinks.Base + "New-SandboxVolume.md", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxVolume))]
 public sealed class NewSandboxVolumeCommand : SandboxConnectedCmdlet
 {

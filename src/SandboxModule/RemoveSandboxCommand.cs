@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Deletes sandboxes: their processes, filesystem and name.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "Sandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Remove, "Sandbox", HelpUri = HelpLinks.Base + "Remove-Sandbox.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class RemoveSandboxCommand : RemoveResourceCmdlet<Sandbox.Client.Sandbox>
 {

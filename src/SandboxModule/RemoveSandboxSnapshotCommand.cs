@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Deletes snapshots; sandboxes started from them keep working.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "SandboxSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Remove, "SandboxSnapshot", HelpUri = HelpLinks.Base + "Remove-SandboxSnapshot.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxSnapshot))]
 public sealed class RemoveSandboxSnapshotCommand : SandboxConnectedCmdlet
 {

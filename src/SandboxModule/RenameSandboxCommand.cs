@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Renames a sandbox.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Rename, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Rename, "Sandbox", HelpUri = HelpLinks.Base + "Rename-Sandbox.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class RenameSandboxCommand : RenameResourceCmdlet<Sandbox.Client.Sandbox>
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Grows a sandbox volume.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Resize, "SandboxVolume", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Resize, "SandboxVolume", HelpUri = HelpLinks.Base + "Resize-SandboxVolume.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxVolume))]
 public sealed class ResizeSandboxVolumeCommand : ResourceCmdlet<SandboxVolume>
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Resumes paused sandboxes: their processes go on where they stopped.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Resume, "Sandbox", DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsLifecycle.Resume, "Sandbox", HelpUri = HelpLinks.Base + "Resume-Sandbox.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class ResumeSandboxCommand : SandboxLifecycleCmdlet
 {

@@ -414,10 +414,30 @@ public abstract class SandboxConnectedCmdlet : SandboxCmdlet
     /// </summary>
     private protected IReadOnlyList<(string Name, T? Known)> Expand<T>(ResourceKind<T> kind, string pattern) where T : Sandbox.Client.SandboxResource
     {
-        if (!SandboxWildcard.ContainsWildcard(pattern)) return [(SandboxWildcard.Parse(pattern).LiteralText ?? pattern, null)];
+        if (!SandboxWildcard.ContainsWildcard(pattern)) return [(MatchCase(kind, SandboxWildcard.Parse(pattern).LiteralText ?? pattern), null)];
         var found = Await(kind.FindAsync(Client, pattern, CancellationToken));
         if (found.Count == 0) WriteVerbose($"No {kind.Noun} matches '{pattern}'.");
         return found.Select(item => (kind.NameOf(item), (T?)item)).ToList();
+    }
+
+    /// <summary>
+    /// A literal name matches regardless of case, as wildcards do: names on the server are lowercase, so a name with
+    /// capitals is looked up (only then) and resolves to the one resource whose name equals it ignoring case. When there
+    /// is none the name stays as typed, so that the action fails with its own not-found error.
+    /// </summary>
+    private string MatchCase<T>(ResourceKind<T> kind, string name) where T : Sandbox.Client.SandboxResource
+    {
+        if (name == name.ToLowerInvariant()) return name;
+        try
+        {
+            // The SDK's lookup of a literal: the exact name, else the one that differs only in case.
+            var found = Await(kind.FindAsync(Client, SandboxWildcard.Escape(name), CancellationToken));
+            return found.Count == 1 ? kind.NameOf(found[0]) : name;
+        }
+        catch (SandboxNotFoundException)
+        {
+            return name;
+        }
     }
 
     /// <summary>

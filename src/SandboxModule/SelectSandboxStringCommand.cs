@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Finds the lines of files in a sandbox that hold a text, without running a command.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Select, "SandboxString")]
+[Cmdlet(VerbsCommon.Select, "SandboxString", HelpUri = HelpLinks.Base + "Select-SandboxString.md")]
 [OutputType(typeof(SandboxMatchInfo))]
 public sealed class SelectSandboxStringCommand : SandboxSearchCmdlet
 {

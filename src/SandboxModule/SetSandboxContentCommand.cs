@@ -10,7 +10,7 @@ namespace SandboxModule;
 /// Pipeline input is the sandbox unless <c>-Sandbox</c> is given on the command line; then it is the content (each object a line),
 /// written once all input has arrived.
 /// </remarks>
-[Cmdlet(VerbsCommon.Set, "SandboxContent", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Set, "SandboxContent", HelpUri = HelpLinks.Base + "Set-SandboxContent.md", SupportsShouldProcess = true)]
 [OutputType(typeof(SandboxFileTransfer))]
 public sealed class SetSandboxContentCommand : SandboxFileCmdlet
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Changes the outbound network policy of sandboxes: deny-all, allow-all, or custom with allowed CIDRs and domains.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "SandboxNetworkPolicy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Set, "SandboxNetworkPolicy", HelpUri = HelpLinks.Base + "Set-SandboxNetworkPolicy.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class SetSandboxNetworkPolicyCommand : SandboxActionCmdlet
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Changes how many ready sandboxes a warm pool keeps (0 pauses it).</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "SandboxPool", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsCommon.Set, "SandboxPool", HelpUri = HelpLinks.Base + "Set-SandboxPool.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(SandboxPool))]
 public sealed class SetSandboxPoolCommand : ResourcesCmdlet<SandboxPool>
 {

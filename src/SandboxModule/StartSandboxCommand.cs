@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Starts stopped sandboxes again.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "Sandbox", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsLifecycle.Start, "Sandbox", HelpUri = HelpLinks.Base + "Start-Sandbox.md", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class StartSandboxCommand : SandboxLifecycleCmdlet
 {

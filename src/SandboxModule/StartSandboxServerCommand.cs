@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Starts the local sandbox server that ships with the module.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "SandboxServer", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "SandboxServer", HelpUri = HelpLinks.Base + "Start-SandboxServer.md", SupportsShouldProcess = true)]
 [OutputType(typeof(LocalServerInfo))]
 public sealed class StartSandboxServerCommand : SandboxCmdlet
 {

@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Stops a local sandbox server that the module started.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Stop, "SandboxServer", SupportsShouldProcess = true, DefaultParameterSetName = ByDataDirectory)]
+[Cmdlet(VerbsLifecycle.Stop, "SandboxServer", HelpUri = HelpLinks.Base + "Stop-SandboxServer.md", SupportsShouldProcess = true, DefaultParameterSetName = ByDataDirectory)]
 [OutputType(typeof(LocalServerInfo))]
 public sealed class StopSandboxServerCommand : SandboxCmdlet
 {

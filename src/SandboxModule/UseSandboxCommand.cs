@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Creates a sandbox, runs a script block with it, and deletes it afterwards, even when the block fails or Ctrl+C is pressed.</para>
 /// </summary>
-[Cmdlet(VerbsOther.Use, "Sandbox", DefaultParameterSetName = FromTemplate)]
+[Cmdlet(VerbsOther.Use, "Sandbox", HelpUri = HelpLinks.Base + "Use-Sandbox.md", DefaultParameterSetName = FromTemplate)]
 public sealed class UseSandboxCommand : SandboxCreationCmdlet
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
@@ -59,7 +59,8 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
             WriteVerbose($"Created sandbox '{name}' from {SourceText}.");
             var args = new List<object?> { sandbox };
             if (ArgumentList is not null) args.AddRange(ArgumentList);
-            foreach (var result in ScriptBlock!.Invoke(args.ToArray()))
+            // The sandbox is both the first argument and $_, as in ForEach-Object ({ $_.Name } works without a param block).
+            foreach (var result in ScriptBlock!.InvokeWithContext(null, [new PSVariable("_", sandbox)], args.ToArray()))
                 WriteObject(result);
         }
         finally

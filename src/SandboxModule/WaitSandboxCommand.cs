@@ -3,7 +3,7 @@ namespace SandboxModule;
 /// <summary>
 /// <para type="synopsis">Waits until sandboxes are ready, showing progress.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "Sandbox", DefaultParameterSetName = ByName)]
+[Cmdlet(VerbsLifecycle.Wait, "Sandbox", HelpUri = HelpLinks.Base + "Wait-Sandbox.md", DefaultParameterSetName = ByName)]
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class WaitSandboxCommand : SandboxActionCmdlet
 {

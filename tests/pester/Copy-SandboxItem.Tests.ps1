@@ -86,6 +86,30 @@ Describe 'Copy-SandboxItem' {
         (Get-FileHash $back).Hash | Should -Be (Get-FileHash $big).Hash
     }
 
+    It 'shows the total and the percent of a download in its progress' {
+        Invoke-SandboxCommand -Sandbox $script:sandbox 'head -c 3145728 /dev/urandom > /home/user/progress.bin' | Out-Null
+        $target = Join-Path $TestDrive 'progress.bin'
+        # Progress records cannot be redirected: run the copy in a runspace of this process and read its progress stream.
+        $ps = [powershell]::Create()
+        try {
+            $ps.AddScript({
+                    param($manifest, $name, $target)
+                    Import-Module $manifest
+                    Copy-SandboxItem -Sandbox $name -FromSandbox -Path /home/user/progress.bin -Destination $target
+                }).AddArgument((Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1')).AddArgument($script:sandbox.Name).AddArgument($target) | Out-Null
+            $ps.Invoke() | Out-Null
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $records = @($ps.Streams.Progress | Where-Object RecordType -EQ Processing)
+        }
+        finally {
+            $ps.Dispose()
+        }
+        $records.Count | Should -BeGreaterThan 0
+        $records[-1].StatusDescription | Should -Match ' of 3\.0 MiB'
+        $records[-1].PercentComplete | Should -BeIn (0..100)
+        (Get-Item $target).Length | Should -Be 3145728
+    }
+
     It 'resumes an interrupted download with -Resume, asking only for the rest while the file is unchanged' {
         Invoke-SandboxCommand -Sandbox $script:sandbox 'head -c 250000 /dev/urandom > /home/user/resume.bin' | Out-Null
         $whole = Join-Path $TestDrive 'resume-whole.bin'

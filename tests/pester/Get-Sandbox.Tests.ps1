@@ -27,6 +27,12 @@ Describe 'Get-Sandbox' {
         $found.Name | Should -Be @("$script:prefix-a", "$script:prefix-b")
     }
 
+    It 'finds a literal name whatever its case, as a wildcard would' {
+        (Get-Sandbox -Name $script:a.Name.ToUpperInvariant()).Name | Should -Be $script:a.Name
+        { Get-Sandbox -Name "$($script:prefix)-C".ToUpperInvariant() -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.GetSandboxCommand'
+    }
+
     It 'returns nothing, without an error, for a pattern that matches nothing' {
         Get-Sandbox -Name 'no-such-prefix-*' -ErrorVariable err | Should -BeNullOrEmpty
         $err | Should -BeNullOrEmpty

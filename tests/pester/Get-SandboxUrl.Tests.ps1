@@ -79,3 +79,19 @@ Describe 'Get-SandboxUrl' {
         { Get-SandboxUrl -Sandbox $script:box -Port 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SandboxModule.GetSandboxUrlCommand'
     }
 }
+
+Describe 'Get-SandboxUrl help' {
+    It 'has a first example that waits for the web server it starts (run as written, on a fresh sandbox)' {
+        $doc = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../docs/cmdlets/Get-SandboxUrl.md')
+        $code = [regex]::Match($doc, '### Example 1\s+```powershell\s+(?<code>[\s\S]*?)```').Groups['code'].Value
+        $code | Should -Match 'http\.server'
+        $web = New-Sandbox -Template base
+        try {
+            $listing = & ([scriptblock]::Create($code.Replace('-Sandbox web', "-Sandbox $($web.Name)")))
+            "$listing" | Should -Match 'Directory listing'
+        }
+        finally {
+            $web | Remove-Sandbox -Force
+        }
+    }
+}

@@ -72,9 +72,31 @@ Describe 'Help for <Name>' -ForEach $commands {
         ($examples[0].Remarks.Text -join '') | Should -Not -BeNullOrEmpty
     }
 
+    It 'has a HelpUri and an online version that name its page in the repository' {
+        # One base for every cmdlet (HelpLinks.Base in src/SandboxModule/Attributes.cs): the repository's docs/cmdlets on main.
+        $base = 'https://github.com/sandbox-module/Sandbox/blob/main/'
+        $uri = (Get-Command -Name $Name).HelpUri
+        $uri | Should -Be "${base}docs/cmdlets/$Name.md"
+        Join-Path $script:root $uri.Substring($base.Length) | Should -Exist
+        # Get-Help -Online opens the MAML's first link, made from the page's 'online version'.
+        @($help.relatedLinks.navigationLink)[0].uri | Should -Be $uri
+    }
+
     It 'describes the parameter -<_>' -ForEach $Parameters {
         $parameterHelp = $help.Parameters.Parameter | Where-Object Name -EQ $_
         $parameterHelp | Should -Not -BeNullOrEmpty
         ($parameterHelp.Description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'about_Sandbox' {
+    It 'is found by Get-Help and covers the configuration chain, runspaces, protocols and troubleshooting' {
+        $about = Get-Help -Name about_Sandbox | Out-String
+        $about | Should -Match 'THE CONFIGURATION CHAIN'
+        foreach ($word in 'SANDBOX_ENDPOINT', 'SANDBOX_API_KEY', 'LANGSMITH_ENDPOINT', 'LEAP0_API_KEY', '-Provider Leap0',
+            '-Scope Runspace', 'ForEach-Object -Parallel', 'Start-ThreadJob', '/v2/sandboxes', '/v1', '-Debug', 'XDG_DATA_HOME') {
+            $about | Should -Match ([regex]::Escape($word))
+        }
+        Join-Path $script:root 'out/Sandbox/en-US/about_Sandbox.help.txt' | Should -Exist
     }
 }

@@ -77,6 +77,7 @@ Describe 'The Sandbox package' {
         }
         $names | Should -Contain 'Sandbox.psd1'
         $names | Should -Contain 'LICENSE'
+        $names | Should -Contain 'en-US/about_Sandbox.help.txt'
         # The server is one trimmed, compressed, self-contained file (runtime and SQLite inside) beside sandbox-init.
         @($names | Where-Object { $_ -like 'server/*' } | Sort-Object) |
             Should -Be (@("server/$($script:rid)/Sandbox.Server", "server/$($script:rid)/sandbox-init") | Sort-Object)

@@ -16,6 +16,12 @@ Describe 'Remove-Sandbox' {
         Get-Sandbox -Name $sandbox.Name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'deletes a sandbox named in another case' {
+        $sandbox = New-Sandbox -Template base -Name (New-TestName -Prefix 'case')
+        Remove-Sandbox -Name $sandbox.Name.ToUpperInvariant() -Force
+        Get-Sandbox -Name $sandbox.Name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'deletes what Get-Sandbox pipes in' {
         $prefix = New-TestName -Prefix 'rm'
         New-Sandbox -Template base -Name "$prefix-1" | Out-Null

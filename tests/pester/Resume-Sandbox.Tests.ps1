@@ -26,6 +26,14 @@ Describe 'Resume-Sandbox' {
         (Get-Sandbox -Name $sandbox.Name).Status | Should -Be 'ready'
     }
 
+    It 'changes nothing with -WhatIf' {
+        $sandbox = New-Sandbox -Template base
+        Suspend-Sandbox -Name $sandbox.Name
+        Resume-Sandbox -Name $sandbox.Name -WhatIf
+        (Get-Sandbox -Name $sandbox.Name).Status | Should -Be 'paused'
+        Resume-Sandbox -Name $sandbox.Name
+    }
+
     It 'is not an error on a ready sandbox' {
         $sandbox = New-Sandbox -Template base
         (Resume-Sandbox -Name $sandbox.Name -PassThru).Status | Should -Be 'ready'

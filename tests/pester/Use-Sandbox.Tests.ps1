@@ -15,6 +15,12 @@ Describe 'Use-Sandbox' {
         $result | Should -Be 'inside'
     }
 
+    It 'sets $_ to the sandbox inside the block' {
+        $name = New-TestName -Prefix 'use'
+        Use-Sandbox -Template base -Name $name { $_.Name } | Should -Be $name
+        Use-Sandbox -Template base { ($_ | Invoke-SandboxCommand 'echo dollar-under').Stdout.Trim() } | Should -Be 'dollar-under'
+    }
+
     It 'deletes the sandbox afterwards' {
         $name = New-TestName -Prefix 'use'
         Use-Sandbox -Template base -Name $name { param($sb) $sb.Name } | Should -Be $name

@@ -169,15 +169,30 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
         var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
         if (pattern is { HasWildcards: false } && NamesAreKeys)
         {
-            var one = await GetAsync(pattern.LiteralText!, options, ct).ConfigureAwait(false);
-            return keep(one) ? [one] : [];
+            try
+            {
+                var one = await GetAsync(pattern.LiteralText!, options, ct).ConfigureAwait(false);
+                return keep(one) ? [one] : [];
+            }
+            catch (SandboxNotFoundException) when (pattern.LiteralText != pattern.LiteralText!.ToLowerInvariant())
+            {
+                // Not under that spelling: look for it ignoring case in the list below.
+            }
         }
-        var literal = pattern is { HasWildcards: false } ? pattern.LiteralText : pattern?.LongestLiteral;
+        // Lowercased like a wildcard's literal: names on the server are lowercase, and a literal matches ignoring case.
+        var literal = pattern is { HasWildcards: false } ? pattern.LiteralText!.ToLowerInvariant() : pattern?.LongestLiteral;
         query.NameContains = literal is { Length: > 0 } l ? l : null;
         var result = new List<T>();
         await foreach (var item in ListAllAsync(query, options, ct).ConfigureAwait(false))
-            if ((pattern is null || (pattern.HasWildcards ? pattern.IsMatch(item.Name) : item.Name == pattern.LiteralText)) && keep(item)) result.Add(item);
-        if (pattern is { HasWildcards: false } && result.Count == 0) throw NotFound(pattern.LiteralText!);
+            if ((pattern is null || (pattern.HasWildcards ? pattern.IsMatch(item.Name) : string.Equals(item.Name, pattern.LiteralText, StringComparison.OrdinalIgnoreCase))) && keep(item)) result.Add(item);
+        if (pattern is { HasWildcards: false, LiteralText: var name })
+        {
+            // A literal name is the resource of that exact name, else the one whose name differs only in case (as the
+            // wildcard would match it); several that differ only in case are none of them.
+            var exact = result.Where(item => item.Name == name).ToList();
+            result = exact.Count > 0 ? exact : result.Count == 1 ? result : [];
+            if (result.Count == 0) throw NotFound(name!);
+        }
         return result;
     }
 
