@@ -27,8 +27,11 @@ public sealed class SandboxFileTransfer
     /// <summary>Where it was written (a sandbox path as the server reports it, or a full local path).</summary>
     public string Destination { get; init; } = "";
 
-    /// <summary>Bytes copied.</summary>
+    /// <summary>Bytes copied (for a directory, the bytes of its files).</summary>
     public long Length { get; init; }
+
+    /// <summary>Files copied: 1 for a file, the regular files of the tree for a directory (-Recurse).</summary>
+    public int Files { get; init; } = 1;
 
     /// <summary>How long it took.</summary>
     public TimeSpan Duration { get; init; }

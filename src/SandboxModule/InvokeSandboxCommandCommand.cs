@@ -61,6 +61,10 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     [Parameter]
     public SwitchParameter ErrorOnNonZeroExit { get; set; }
 
+    /// <summary><para type="description">Runs the command as a background job and returns the job at once (a SandboxJob, seen by Get-Job, Receive-Job, Wait-Job and Stop-Job; Stop-Job cancels it as Ctrl+C would). The job uses the connection this command would use and the current directory.</para></summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
     private bool SandboxFromPipeline => !IsOnCommandLine(nameof(Sandbox));
 
     /// <inheritdoc />
@@ -68,6 +72,11 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     {
         if (SandboxFromPipeline)
         {
+            if (AsJob)
+            {
+                StartAsJob();
+                return;
+            }
             Run(Sandbox!, IsOnCommandLine(nameof(InputObject)) ? JoinLines(InputObject) : null);
             return;
         }
@@ -82,6 +91,12 @@ public sealed class InvokeSandboxCommandCommand : SandboxRunSettingsCmdlet
     protected override void EndProcessing()
     {
         if (SandboxFromPipeline) return;
+        if (AsJob)
+        {
+            // The job gets the piped lines as -InputObject, which it joins as it would its own.
+            StartAsJob(_stdinFromPipeline ? new Dictionary<string, object?> { [nameof(InputObject)] = _stdin.ToArray() } : null);
+            return;
+        }
         var stdin = IsOnCommandLine(nameof(InputObject)) ? JoinLines(InputObject) : _stdinFromPipeline ? JoinLines(_stdin) : null;
         Run(Sandbox!, stdin);
     }

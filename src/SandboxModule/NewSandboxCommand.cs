@@ -18,9 +18,18 @@ public sealed class NewSandboxCommand : SandboxCreationCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary><para type="description">Runs the command as a background job and returns the job at once (a SandboxJob, seen by Get-Job, Receive-Job, Wait-Job and Stop-Job; Stop-Job cancels it as Ctrl+C would). The job uses the connection this command would use and the current directory.</para></summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (AsJob)
+        {
+            StartAsJob();
+            return;
+        }
         var target = Name ?? $"(new sandbox from {SourceText})";
         if (!ShouldProcess(target, $"Create sandbox from {SourceText}")) return;
         var request = BuildRequest(Name, waitForReady: !NoWait);

@@ -119,6 +119,33 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- jobs (-AsJob)
+
+    /// <summary>Parameters that name variables or buffers of this pipeline and mean nothing in the job's.</summary>
+    private static readonly string[] PipelineOnlyParameters = ["AsJob", "OutVariable", "OutBuffer", "PipelineVariable", "ErrorVariable", "WarningVariable", "InformationVariable"];
+
+    /// <summary>True when the cmdlet was called with <c>-AsJob</c>.</summary>
+    protected bool AsJobRequested => MyInvocation.BoundParameters.TryGetValue("AsJob", out var v) && v is SwitchParameter { IsPresent: true };
+
+    /// <summary>
+    /// <c>-AsJob</c> for every cmdlet that has it: this cmdlet again, with the parameters bound now (pipeline ones too) and
+    /// <paramref name="overrides"/>, less -AsJob, plus the connection resolved here (a job's runspace has no default of its
+    /// own), as a <see cref="SandboxJob"/> in the job repository; the job is written to the pipeline.
+    /// </summary>
+    protected void StartAsJob(IDictionary<string, object?>? overrides = null)
+    {
+        var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in MyInvocation.BoundParameters)
+            if (!PipelineOnlyParameters.Contains(name, StringComparer.OrdinalIgnoreCase)) parameters[name] = value;
+        foreach (var (name, value) in overrides ?? new Dictionary<string, object?>()) parameters[name] = value;
+        if (this is SandboxConnectedCmdlet && !parameters.ContainsKey("Connection")) parameters["Connection"] = ResolveConnection();
+        var job = SandboxJob.Create(MyInvocation.Line.Trim() is { Length: > 0 } line ? line : MyInvocation.MyCommand.Name, MyInvocation.MyCommand.Name, GetType(), parameters,
+            SessionState.Path.CurrentFileSystemLocation?.ProviderPath);
+        JobRepository.Add(job);
+        job.StartJob();
+        WriteObject(job);
+    }
+
     // ---------------------------------------------------------------- errors
 
     /// <summary>
@@ -179,6 +206,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
             }
             case ItemNotFoundException or FileNotFoundException or DirectoryNotFoundException:
                 return new ErrorRecord(e, "SandboxLocalPathNotFound", ErrorCategory.ObjectNotFound, target);
+            case SandboxDestinationExistsException:
+                return new ErrorRecord(e, "SandboxDestinationExists", ErrorCategory.ResourceExists, target);
+            case SandboxUnsafeArchiveException:
+                return new ErrorRecord(e, "SandboxUnsafeArchive", ErrorCategory.SecurityError, target);
             case UnauthorizedAccessException:
                 return new ErrorRecord(e, "SandboxLocalPathAccessDenied", ErrorCategory.PermissionDenied, target);
             case IOException:

@@ -158,4 +158,110 @@ Describe 'Copy-SandboxItem' {
         { Copy-SandboxItem -Sandbox (New-TestName -Prefix 'missing') -Path $script:local -Destination x.txt -ErrorAction Stop } |
             Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.CopySandboxItemCommand'
     }
+
+    It 'copies in a job with -AsJob, relative paths meaning the current directory' {
+        Push-Location $TestDrive
+        try {
+            $job = Copy-SandboxItem -Sandbox $script:sandbox -Path hello.txt -Destination /home/user/from-job.txt -PassThru -AsJob
+            $job.PSJobTypeName | Should -Be 'SandboxJob'
+            (Get-Job -Id $job.Id).Id | Should -Be $job.Id
+            ($job | Receive-Job -Wait).Destination | Should -Be '/home/user/from-job.txt'
+        }
+        finally {
+            Pop-Location
+            $job | Remove-Job -Force
+        }
+        (Invoke-SandboxCommand 'cat /home/user/from-job.txt' -Sandbox $script:sandbox).Output | Should -Be 'hello from the host'
+    }
+
+    Context '-Recurse' {
+        BeforeAll {
+            $script:tree = Join-Path $TestDrive 'tree'
+            New-Item -ItemType Directory -Path (Join-Path $script:tree 'a/b/c') -Force | Out-Null
+            Set-Content -LiteralPath (Join-Path $script:tree 'top.txt') -Value 'top' -NoNewline
+            Set-Content -LiteralPath (Join-Path $script:tree 'a/b/c/deep.txt') -Value 'deep' -NoNewline
+            Set-Content -LiteralPath (Join-Path $script:tree 'a/run.sh') -Value "#!/bin/sh`necho ran" -NoNewline
+            chmod 755 (Join-Path $script:tree 'a/run.sh')
+            New-Item -ItemType SymbolicLink -Path (Join-Path $script:tree 'a/link') -Target 'b/c/deep.txt' | Out-Null
+        }
+
+        It 'refuses a directory without -Recurse' {
+            { Copy-SandboxItem -Sandbox $script:sandbox -Path $script:tree -Destination /home/user/x -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SandboxNotSupported,SandboxModule.CopySandboxItemCommand'
+        }
+
+        It 'round-trips a tree with nested directories, an executable bit and a symlink' {
+            $up = Copy-SandboxItem -Sandbox $script:sandbox -Path $script:tree -Destination /home/user/tree -Recurse -PassThru
+            $up.Destination | Should -Be '/home/user/tree'
+            $up.Files | Should -Be 3
+            $inside = Invoke-SandboxCommand -Sandbox $script:sandbox 'cat tree/a/b/c/deep.txt; echo; ./tree/a/run.sh; readlink tree/a/link; cat tree/a/link; echo; stat -c %A tree/a/run.sh; ls -A /home/user | grep -c "^\.copy-" || true'
+            $inside.Output -split "`n" | Should -Be @('deep', 'ran', 'b/c/deep.txt', 'deep', '-rwxr-xr-x', '0')
+
+            $back = Join-Path $TestDrive 'back-tree'
+            $down = Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/tree -Destination $back -Recurse -PassThru
+            $down.Files | Should -Be 3
+            Get-Content -LiteralPath (Join-Path $back 'a/b/c/deep.txt') -Raw | Should -Be 'deep'
+            Get-Content -LiteralPath (Join-Path $back 'top.txt') -Raw | Should -Be 'top'
+            (Get-Item -LiteralPath (Join-Path $back 'a/link')).LinkTarget | Should -Be 'b/c/deep.txt'
+            (Get-Item -LiteralPath (Join-Path $back 'a/run.sh')).UnixFileMode.HasFlag([System.IO.UnixFileMode]::UserExecute) | Should -BeTrue
+            (Get-Item -LiteralPath (Join-Path $back 'top.txt')).UnixFileMode.HasFlag([System.IO.UnixFileMode]::UserExecute) | Should -BeFalse
+            Invoke-SandboxCommand -Sandbox $script:sandbox 'ls -A /tmp | grep -c "^\.sandbox-copy-" || true' | ForEach-Object Output | Should -Be '0'
+        }
+
+        It 'copies into an existing directory under the source name, and refuses a destination that exists' {
+            Invoke-SandboxCommand -Sandbox $script:sandbox 'mkdir -p /home/user/into' | Out-Null
+            $into = Copy-SandboxItem -Sandbox $script:sandbox -Path $script:tree -Destination /home/user/into -Recurse -PassThru
+            $into.Destination | Should -Be '/home/user/into/tree'
+            { Copy-SandboxItem -Sandbox $script:sandbox -Path $script:tree -Destination /home/user/into -Recurse -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SandboxDestinationExists,SandboxModule.CopySandboxItemCommand'
+
+            $local = Join-Path $TestDrive 'local-into'
+            New-Item -ItemType Directory -Path $local | Out-Null
+            $down = Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/into/tree -Destination $local -Recurse -PassThru
+            $down.Destination | Should -Be (Join-Path $local 'tree')
+            { Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/into/tree -Destination $local -Recurse -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SandboxDestinationExists,SandboxModule.CopySandboxItemCommand'
+        }
+
+        It 'refuses to download a tree with a symlink pointing outside it, writing nothing' {
+            Invoke-SandboxCommand -Sandbox $script:sandbox 'mkdir -p /home/user/leaky && ln -sfn ../../../etc/passwd /home/user/leaky/escape' | Out-Null
+            $target = Join-Path $TestDrive 'leaky'
+            { Copy-SandboxItem -Sandbox $script:sandbox -FromSandbox -Path /home/user/leaky -Destination $target -Recurse -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SandboxUnsafeArchive,SandboxModule.CopySandboxItemCommand'
+            Test-Path -LiteralPath $target | Should -BeFalse
+        }
+
+        It 'refuses a tar with a ../ entry from a sandbox whose tar was replaced, writing nothing outside or inside' {
+            # A compromised sandbox: its tar writes an archive with an entry '../evil' wherever -f points.
+            $fake = @'
+#!/usr/bin/python3
+import io, sys, tarfile
+out = sys.argv[sys.argv.index('-f') + 1]
+with tarfile.open(out, 'w') as t:
+    for name in ('evilroot', 'evilroot/../evil'):
+        info = tarfile.TarInfo(name)
+        data = b'' if name == 'evilroot' else b'pwned'
+        info.type = tarfile.DIRTYPE if name == 'evilroot' else tarfile.REGTYPE
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+'@
+            $script = Join-Path $TestDrive 'faketar'
+            Set-Content -LiteralPath $script -Value $fake -NoNewline
+            # The sandbox's commands find tar first in /home/user/bin, where the fake is.
+            $evil = New-Sandbox -Template base -Environment @{ PATH = '/home/user/bin:/usr/local/bin:/usr/bin:/bin' }
+            Invoke-SandboxCommand -Sandbox $evil 'mkdir -p /home/user/bin /home/user/evilroot' | Out-Null
+            Copy-SandboxItem -Sandbox $evil -Path $script -Destination /home/user/bin/tar
+            Invoke-SandboxCommand -Sandbox $evil 'chmod +x /home/user/bin/tar' | Out-Null
+            try {
+                $target = Join-Path $TestDrive 'evil-target'
+                { Copy-SandboxItem -Sandbox $evil -FromSandbox -Path /home/user/evilroot -Destination $target -Recurse -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'SandboxUnsafeArchive,SandboxModule.CopySandboxItemCommand'
+                Test-Path -LiteralPath (Join-Path $TestDrive 'evil') | Should -BeFalse
+                Test-Path -LiteralPath $target | Should -BeFalse
+            }
+            finally {
+                $evil | Remove-Sandbox -Force
+            }
+        }
+    }
 }

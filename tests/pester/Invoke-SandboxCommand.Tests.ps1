@@ -148,4 +148,60 @@ Describe 'Invoke-SandboxCommand' {
     It 'shows the output in its default view' {
         (Invoke-SandboxCommand 'echo visible' -Sandbox $script:sandbox | Out-String) | Should -Match 'visible'
     }
+
+    Context '-AsJob' {
+        It 'returns a job that Get-Job sees and Receive-Job -Wait gets the result from' {
+            $job = Invoke-SandboxCommand -Sandbox $script:sandbox 'echo from-job' -AsJob
+            try {
+                $job | Should -BeOfType ([System.Management.Automation.Job])
+                $job.PSJobTypeName | Should -Be 'SandboxJob'
+                (Get-Job -Id $job.Id).Id | Should -Be $job.Id
+                $result = $job | Receive-Job -Wait
+                $result.Output | Should -Be 'from-job'
+                $job.State | Should -Be 'Completed'
+            }
+            finally {
+                $job | Remove-Job -Force
+            }
+        }
+
+        It 'passes piped lines to the job as stdin' {
+            $job = 'one', 'two' | Invoke-SandboxCommand -Sandbox $script:sandbox 'cat' -AsJob
+            try {
+                ($job | Receive-Job -Wait).Output | Should -Be "one`ntwo"
+            }
+            finally {
+                $job | Remove-Job -Force
+            }
+        }
+
+        It 'ends a sleep 100 quickly on Stop-Job' {
+            $job = Invoke-SandboxCommand -Sandbox $script:sandbox 'sleep 100' -AsJob
+            try {
+                Start-Sleep -Milliseconds 1500
+                $job.State | Should -Be 'Running'
+                $watch = [System.Diagnostics.Stopwatch]::StartNew()
+                $job | Stop-Job
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+                $job.State | Should -Be 'Stopped'
+                # The server kills the command when the job's call is cancelled; give it a moment to reap it.
+                (Invoke-SandboxCommand -Sandbox $script:sandbox 'for i in $(seq 50); do pgrep -x sleep >/dev/null || { echo none; exit; }; sleep 0.1; done; echo running').Output | Should -Be 'none'
+            }
+            finally {
+                $job | Remove-Job -Force
+            }
+        }
+
+        It 'writes a failure to the job''s error stream' {
+            $job = Invoke-SandboxCommand -Sandbox (New-TestName -Prefix 'missing') 'true' -AsJob
+            try {
+                $null = $job | Wait-Job
+                $job | Receive-Job -ErrorVariable failed -ErrorAction SilentlyContinue
+                $failed[0].FullyQualifiedErrorId | Should -Be 'SandboxNotFound,SandboxModule.InvokeSandboxCommandCommand'
+            }
+            finally {
+                $job | Remove-Job -Force
+            }
+        }
+    }
 }

@@ -179,4 +179,20 @@ Describe 'New-Sandbox' {
         $text | Should -Match 'Labels\s*:\s*app=x'
         $box | Remove-Sandbox -Force
     }
+
+    It 'creates a sandbox in a job with -AsJob' {
+        $name = New-TestName -Prefix 'job'
+        $job = New-Sandbox -Template base -Name $name -AsJob
+        try {
+            $job.PSJobTypeName | Should -Be 'SandboxJob'
+            $created = $job | Receive-Job -Wait
+            $created | Should -BeOfType ([Sandbox.Client.Sandbox])
+            $created.Name | Should -Be $name
+            (Get-Sandbox -Name $name).IsReady | Should -BeTrue
+        }
+        finally {
+            $job | Remove-Job -Force
+            Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Remove-Sandbox -Force
+        }
+    }
 }
