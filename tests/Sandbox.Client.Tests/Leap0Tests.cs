@@ -163,6 +163,68 @@ public sealed class Leap0Tests(ServerFixture fx)
     }
 
     [Fact]
+    public async Task Snapshots_are_created_stored_listed_restored_and_deleted_through_v1()
+    {
+        using var client = Leap0();
+        await using var source = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Vcpus = 2 });
+        await client.Commands.RunAsync(source.Sandbox, new CommandRequest("echo snapped > /home/user/s.txt"));
+        var name = "l0snap-" + Guid.NewGuid().ToString("N")[..6];
+
+        // leap0 answers 201 once the snapshot is stored: ready without a poll (there is no GET /v1/snapshot/{id}).
+        var snapshot = await client.Snapshots.CreateAsync(source.Sandbox.Id, name);
+        Assert.Equal((name, SandboxSnapshotStatus.Ready), (snapshot.Name, snapshot.Status));
+        Assert.False(string.IsNullOrEmpty(snapshot.Id));
+        Assert.Equal("2", snapshot.Labels["vcpu"]);
+
+        Assert.Equal(snapshot.Id, Assert.Single(await client.Snapshots.FindAsync(name)).Id);
+        Assert.Contains(await client.Snapshots.FindAsync("l0snap-*"), s => s.Id == snapshot.Id);
+        Assert.Contains(await client.Snapshots.FindAsync(null), s => s.Id == snapshot.Id);
+
+        await using (var restored = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { SnapshotReference = name }))
+        {
+            Assert.NotEqual(source.Sandbox.Id, restored.Sandbox.Id);
+            Assert.Equal(2, restored.Sandbox.Vcpus);
+            Assert.Equal("snapped\n", (await client.Commands.RunAsync(restored.Sandbox, new CommandRequest("cat /home/user/s.txt"))).Stdout);
+        }
+
+        var taken = await Assert.ThrowsAsync<SandboxNameConflictException>(() => client.Snapshots.CreateAsync(source.Sandbox.Id, name));
+        Assert.Equal(409, taken.StatusCode);
+        await client.Snapshots.DeleteAsync(snapshot.Id);
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Snapshots.FindAsync(name));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Snapshots.DeleteAsync(snapshot.Id));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { SnapshotReference = name }));
+    }
+
+    [Fact]
+    public async Task Templates_are_created_from_a_built_in_listed_renamed_and_deleted_through_v1()
+    {
+        using var client = Leap0();
+        var name = "l0tpl-" + Guid.NewGuid().ToString("N")[..6];
+        var created = await client.Templates.CreateAsync(new CreateTemplateRequest { Name = name, Image = "system/debian:bookworm" });
+        Assert.Equal(name, created.Name);
+        Assert.False(string.IsNullOrEmpty(created.Id));
+
+        var all = await client.Templates.FindAsync();
+        Assert.Contains(all, t => t.Name == "system/debian:bookworm");
+        Assert.Contains(all, t => t.Id == created.Id);
+        Assert.Equal(created.Id, Assert.Single(await client.Templates.FindAsync(name)).Id);
+
+        await using (var sandbox = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = name }))
+            Assert.Equal(name, sandbox.Sandbox.TemplateName);
+
+        var renamed = await client.Templates.RenameAsync(name, name + "-b");
+        Assert.Equal((created.Id, name + "-b"), (renamed.Id, renamed.Name));
+        var system = await Assert.ThrowsAsync<SandboxNameConflictException>(() => client.Templates.RenameAsync(all.First(t => t.Name == "system/debian:bookworm").Id, "x"));
+        Assert.Equal(409, system.StatusCode);
+        var registry = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Templates.CreateAsync(new CreateTemplateRequest { Name = name + "-r", Image = "docker.io/library/alpine:3" }));
+        Assert.Contains(registry.ValidationIssues, i => i.Field == "uri");
+
+        await client.Templates.DeleteAsync(renamed.Id);
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Templates.FindAsync(name + "-b"));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Templates.DeleteAsync(renamed.Id));
+    }
+
+    [Fact]
     public async Task Leap0_error_bodies_map_to_the_SDK_exceptions()
     {
         using var client = Leap0();
