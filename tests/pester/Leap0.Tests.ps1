@@ -176,6 +176,41 @@ Describe 'The sandbox cmdlets on leap0' {
         (Invoke-WebRequest -Uri $url.ServiceUrl -UseBasicParsing).Content | Should -Be "served`n"
     }
 
+    It 'snapshots with New-SandboxSnapshot (stored, no wait), lists, restores with New-Sandbox -Snapshot and removes' {
+        $source = New-Sandbox
+        Invoke-SandboxCommand 'echo snapped > /home/user/s.txt' -Sandbox $source | Out-Null
+        $name = New-TestName -Prefix 'l0snap'
+        $snapshot = New-SandboxSnapshot -Sandbox $source -Name $name
+        $snapshot.Name | Should -Be $name
+        $snapshot.Status | Should -Be 'ready'
+        (Get-SandboxSnapshot -Name $name).Id | Should -Be $snapshot.Id
+        (Get-SandboxSnapshot).Id | Should -Contain $snapshot.Id
+        (Get-SandboxSnapshot -Name 'l0snap*').Id | Should -Contain $snapshot.Id
+        $restored = New-Sandbox -Snapshot $name
+        $restored.Id | Should -Not -Be $source.Id
+        (Invoke-SandboxCommand 'cat /home/user/s.txt' -Sandbox $restored).Stdout | Should -Be "snapped`n"
+        { New-SandboxSnapshot -Sandbox $source -Name $name -Label @{ a = 'b' } -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not supported by this endpoint (leap0)*'
+        Remove-SandboxSnapshot -Name $name -Force
+        { Get-SandboxSnapshot -Name $name -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.GetSandboxSnapshotCommand'
+    }
+
+    It 'makes a template from a built-in with New-SandboxTemplate, lists, renames and removes it' {
+        $name = New-TestName -Prefix 'l0tpl'
+        $template = New-SandboxTemplate -Name $name -Image 'system/debian:bookworm'
+        $template.Name | Should -Be $name
+        (Get-SandboxTemplate).Name | Should -Contain 'system/debian:bookworm'
+        (Get-SandboxTemplate -Name $name).Id | Should -Be $template.Id
+        $box = New-Sandbox -Template $name
+        $box.TemplateName | Should -Be $name
+        (Rename-SandboxTemplate -Name $name -NewName "$name-b" -PassThru).Id | Should -Be $template.Id
+        { New-SandboxTemplate -Name "$name-c" -Image 'system/debian:bookworm' -Cpu 2 -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not supported by this endpoint (leap0)*'
+        { New-SandboxTemplate -Name "$name-r" -Image 'docker.io/library/alpine:3' -ErrorAction Stop } | Should -Throw -ExpectedMessage '*uri*'
+        { Remove-SandboxTemplate -Name "$name-b" -Force -ErrorAction Stop } | Should -Throw -ExpectedMessage '*used by sandboxes*'
+        Remove-Sandbox -Name $box.Id -Force
+        Remove-SandboxTemplate -Name "$name-b" -Force
+        { Get-SandboxTemplate -Name "$name-b" -ErrorAction Stop } | Should -Throw -ErrorId 'TemplateNotFound,SandboxModule.GetSandboxTemplateCommand'
+    }
+
     It 'reports leap0 validation errors under the parameter' {
         { New-Sandbox -Vcpu 9 -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Vcpu*'
     }

@@ -214,7 +214,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     /// </summary>
     public override WireRequest CreateTemplate(CreateTemplateRequest request)
     {
-        if (request.Resources is { Cpu: not null } or { Memory: not null }) throw NotSupported("template resources (give -Vcpu and -MemoryMB to New-Sandbox)");
+        if (request.Resources is { Cpu: not null } or { Memory: not null } or { Storage: not null }) throw NotSupported("template resources (give -Vcpu and -MemoryMB to New-Sandbox)");
         if (request.VolumeMounts is { Count: > 0 }) throw NotSupported("volumes");
         return new(HttpMethod.Post, _v1 + "/template", new { name = request.Name, uri = request.Image });
     }
