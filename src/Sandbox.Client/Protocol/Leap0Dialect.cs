@@ -292,12 +292,11 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     };
 
     /// <summary>Reads leap0's sandbox (<c>id, template_id, vcpu, memory|memory_mib, disk|disk_mib, timeout, state, ...</c>) as a <see cref="Sandbox"/>.</summary>
-    private sealed class Leap0SandboxConverter : JsonConverter<Sandbox>
+    private sealed class Leap0SandboxConverter : Leap0Converter<Sandbox>
     {
-        public override Sandbox Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override Sandbox Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             var id = Str(e, "id") ?? "";
             return new Sandbox
             {
@@ -315,47 +314,34 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
                 NetworkPolicy = e.TryGetProperty("network_policy", out var np) && np.ValueKind == JsonValueKind.Object ? np.Deserialize<SandboxNetworkPolicy>(SnakeCase) : null,
             };
         }
-
-        // Written in the SDK's own shape (leap0 never receives a Sandbox).
-        public override void Write(Utf8JsonWriter writer, Sandbox value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>A status poll reads the sandbox's <c>state</c>.</summary>
-    private sealed class Leap0StatusConverter : JsonConverter<SandboxStatusInfo>
+    private sealed class Leap0StatusConverter : Leap0Converter<SandboxStatusInfo>
     {
-        public override SandboxStatusInfo Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxStatusInfo Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            return new SandboxStatusInfo { Status = ToStatus(Str(doc.RootElement, "state")) };
+            return new SandboxStatusInfo { Status = ToStatus(Str(root, "state")) };
         }
-
-        public override void Write(Utf8JsonWriter writer, SandboxStatusInfo value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>A presigned URL <c>{id, token, url, sandbox_id, port, expires_at}</c> as a service URL (the URL is both forms).</summary>
-    private sealed class Leap0PresignedUrlConverter : JsonConverter<SandboxServiceUrl>
+    private sealed class Leap0PresignedUrlConverter : Leap0Converter<SandboxServiceUrl>
     {
-        public override SandboxServiceUrl Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxServiceUrl Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             var url = Str(e, "url") ?? "";
             return new SandboxServiceUrl { ServiceUrl = url, BrowserUrl = url, Token = Str(e, "token") ?? "", ExpiresAt = Date(e, "expires_at") ?? default };
         }
-
-        public override void Write(Utf8JsonWriter writer, SandboxServiceUrl value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>leap0's snapshot <c>{id, name, template_id, vcpu, memory, disk, created_at}</c>: stored, so ready.</summary>
-    private sealed class Leap0SnapshotConverter : JsonConverter<SandboxSnapshot>
+    private sealed class Leap0SnapshotConverter : Leap0Converter<SandboxSnapshot>
     {
-        public override SandboxSnapshot Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxSnapshot Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             return new SandboxSnapshot
             {
                 Id = Str(e, "id") ?? "",
@@ -366,22 +352,30 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
                 Labels = new Dictionary<string, string> { ["template_id"] = Str(e, "template_id") ?? "", ["vcpu"] = $"{Num(e, "vcpu")}", ["memory_mib"] = $"{Num(e, "memory")}" },
             };
         }
-
-        public override void Write(Utf8JsonWriter writer, SandboxSnapshot value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>leap0's template <c>{id, name, digest, image_config, is_system, created_at}</c>; the image is its name (leap0 keeps no uri).</summary>
-    private sealed class Leap0TemplateConverter : JsonConverter<SandboxTemplate>
+    private sealed class Leap0TemplateConverter : Leap0Converter<SandboxTemplate>
     {
-        public override SandboxTemplate Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxTemplate Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             return new SandboxTemplate { Id = Str(e, "id") ?? "", Name = Str(e, "name") ?? "", Image = Str(e, "digest") is { Length: > 0 } d ? d : Str(e, "name") ?? "", CreatedAt = Date(e, "created_at") };
         }
+    }
 
-        public override void Write(Utf8JsonWriter writer, SandboxTemplate value, JsonSerializerOptions options) =>
+    /// <summary>Reads a leap0 answer into an SDK model; writes the model in the SDK's own shape (leap0 never receives one).</summary>
+    private abstract class Leap0Converter<T> : JsonConverter<T>
+    {
+        protected abstract T Read(JsonElement root);
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return Read(doc.RootElement);
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
