@@ -236,8 +236,9 @@ public static class SandboxErrorClassifier
         }
         return status switch
         {
-            // leap0 answers a sandbox that is not running with 409: not a name conflict, the same kind as LangSmith's 400 NotReady.
-            409 when errorType == "NotReady" => new SandboxApiException(message, status, errorType, inner),
+            // leap0 answers a sandbox that is not running, or a pause/stop/start from the wrong state, with 409: not a name
+            // conflict, the same kind as LangSmith's 400 NotReady.
+            409 when errorType is "NotReady" or "InvalidState" => new SandboxApiException(message, status, errorType, inner),
             404 => new SandboxNotFoundException(message, status, errorType, inner),
             409 when errorType is not null && errorType.Contains("InUse", StringComparison.OrdinalIgnoreCase) => new SandboxResourceInUseException(message, status, errorType, inner),
             409 when message.Contains("in use", StringComparison.OrdinalIgnoreCase) => new SandboxResourceInUseException(message, status, errorType, inner),

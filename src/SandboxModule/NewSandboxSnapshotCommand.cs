@@ -103,7 +103,8 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
         TryItem(target, () =>
         {
             var started = Await(start());
-            if (NoWait)
+            // leap0 answers a stored snapshot: nothing to wait for.
+            if (NoWait || started.IsReady)
             {
                 WriteObject(started);
                 return;

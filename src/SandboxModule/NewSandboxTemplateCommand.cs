@@ -54,11 +54,16 @@ public sealed class NewSandboxTemplateCommand : SandboxConnectedCmdlet
         {
             Name = Name,
             Image = Image,
-            Resources = new TemplateResources { Cpu = Cpu, Memory = Memory, Storage = Storage },
+            // leap0 templates carry no resources: its defaults are not sent, and a -Cpu/-Memory given is refused as not supported.
+            Resources = Client.Options.Provider == SandboxProvider.Leap0
+                ? new TemplateResources { Cpu = Given(nameof(Cpu)) ? Cpu : null, Memory = Given(nameof(Memory)) ? Memory : null, Storage = Storage }
+                : new TemplateResources { Cpu = Cpu, Memory = Memory, Storage = Storage },
             VolumeMounts = ToVolumeMounts(),
         };
         TryItem(Name, () => WriteObject(Await(Client.Templates.CreateAsync(request, null, CancellationToken))));
     }
+
+    private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
     private static readonly string[] VolumeKeys = ["Volume", "VolumeName"];
     private static readonly string[] PathKeys = ["Path", "MountPath"];

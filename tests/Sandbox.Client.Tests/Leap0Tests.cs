@@ -74,19 +74,154 @@ public sealed class Leap0Tests(ServerFixture fx)
     }
 
     [Fact]
-    public async Task A_paused_sandbox_shows_paused_and_resumes_on_a_request()
+    public async Task Pauses_through_v1_shows_paused_and_resumes_on_a_request()
     {
         using var client = Leap0();
         await using var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
         var id = handle.Sandbox.Id;
-        // /v1 has no pause route yet on the local server: pause through LangSmith's route, which names the sandbox by its name.
-        var name = (await fx.Client.Sandboxes.FindAsync("*")).Single(s => s.Id == id).Name;
-        await fx.Client.Sandboxes.PauseAsync(name);
 
+        Assert.Equal(SandboxStatus.Paused, (await client.Sandboxes.PauseAsync(id)).Status);
         Assert.Equal(SandboxStatus.Paused, (await client.Sandboxes.GetAsync(id)).Status);
+        // leap0 refuses a step from the wrong state with 409; the SDK keeps it a NotReady error, not a name conflict.
+        var again = await Assert.ThrowsAsync<SandboxApiException>(() => client.Sandboxes.PauseAsync(id));
+        Assert.Equal(409, again.StatusCode);
+        Assert.IsNotType<SandboxNameConflictException>(again);
+
         var resumed = await client.Sandboxes.ResumeAsync(id);
         Assert.Equal(SandboxStatus.Ready, resumed.Status);
-        Assert.Equal(SandboxStatus.Ready, (await fx.Client.Sandboxes.GetAsync(name)).Status);
+        Assert.Equal("ok\n", (await client.Commands.RunAsync(resumed, new CommandRequest("echo ok"))).Stdout);
+    }
+
+    [Fact]
+    public async Task Stops_keeping_files_and_starts_again_through_v1()
+    {
+        using var client = Leap0();
+        await using var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        var id = handle.Sandbox.Id;
+        await client.Commands.RunAsync(handle.Sandbox, new CommandRequest("echo kept > /home/user/kept.txt"));
+
+        Assert.Equal(SandboxStatus.Stopped, (await client.Sandboxes.StopAsync(id)).Status);
+        Assert.Equal(SandboxStatus.Stopped, (await client.Sandboxes.GetAsync(id)).Status);
+        var started = await client.Sandboxes.StartAsync(id);
+        Assert.Contains(started.Status, new[] { SandboxStatus.Provisioning, SandboxStatus.Ready });
+        var ready = await client.Sandboxes.WaitForReadyAsync(id);
+        Assert.Equal(SandboxStatus.Ready, ready.Status);
+        Assert.Equal("kept\n", (await client.Commands.RunAsync(ready, new CommandRequest("cat /home/user/kept.txt"))).Stdout);
+        var twice = await Assert.ThrowsAsync<SandboxApiException>(() => client.Sandboxes.StartAsync(id));
+        Assert.Equal(409, twice.StatusCode);
+    }
+
+    [Fact]
+    public async Task Lists_all_by_wildcard_and_by_state_through_v1()
+    {
+        using var client = Leap0();
+        await using var running = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        await using var paused = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        await client.Sandboxes.PauseAsync(paused.Sandbox.Id);
+
+        var all = await client.Sandboxes.FindAsync(null, null);
+        Assert.Contains(all, s => s.Id == running.Sandbox.Id && s.Status == SandboxStatus.Ready);
+        Assert.Contains(all, s => s.Id == paused.Sandbox.Id && s.Status == SandboxStatus.Paused);
+        Assert.All(all, s => Assert.Equal(s.Id, s.Name));
+
+        var prefix = running.Sandbox.Id[..4] + "*";
+        Assert.Contains(await client.Sandboxes.FindAsync(prefix, null), s => s.Id == running.Sandbox.Id);
+        Assert.All(await client.Sandboxes.FindAsync(prefix, null), s => Assert.StartsWith(running.Sandbox.Id[..4], s.Id));
+
+        var onlyPaused = await client.Sandboxes.FindAsync("*", SandboxStatus.Paused);
+        Assert.Contains(onlyPaused, s => s.Id == paused.Sandbox.Id);
+        Assert.DoesNotContain(onlyPaused, s => s.Id == running.Sandbox.Id);
+        var onlyRunning = await client.Sandboxes.FindAsync("*", "running");
+        Assert.Contains(onlyRunning, s => s.Id == running.Sandbox.Id);
+        Assert.All(onlyRunning, s => Assert.Equal(SandboxStatus.Ready, s.Status));
+    }
+
+    [Fact]
+    public async Task Issues_a_presigned_url_that_reaches_the_port_without_the_key()
+    {
+        using var client = Leap0();
+        await using var handle = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base" });
+        var sandbox = handle.Sandbox;
+        var start = await client.Commands.RunAsync(sandbox, new CommandRequest(
+            "mkdir -p /tmp/www && echo served > /tmp/www/index.html && cd /tmp/www && " +
+            "(setsid python3 -m http.server 8090 --bind 127.0.0.1 < /dev/null > /tmp/http.log 2>&1 &) && " +
+            "for i in $(seq 100); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 8090), 1)' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"));
+        Assert.Equal(0, start.ExitCode);
+
+        var url = await client.Sandboxes.GetServiceUrlAsync(sandbox.Id, 8090, TimeSpan.FromMinutes(5));
+        Assert.False(string.IsNullOrEmpty(url.Token));
+        Assert.Equal(url.ServiceUrl, url.BrowserUrl);
+        Assert.Contains(url.Token, url.ServiceUrl);
+        Assert.InRange(url.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(4), DateTimeOffset.UtcNow.AddMinutes(6));
+        using var http = new HttpClient();
+        var body = await http.GetStringAsync(url.ServiceUrl);
+        Assert.Equal("served\n", body);
+
+        await client.Sandboxes.StopAsync(sandbox.Id);
+        var stopped = await Assert.ThrowsAsync<SandboxApiException>(() => client.Sandboxes.GetServiceUrlAsync(sandbox.Id, 8090));
+        Assert.Equal(400, stopped.StatusCode);
+    }
+
+    [Fact]
+    public async Task Snapshots_are_created_stored_listed_restored_and_deleted_through_v1()
+    {
+        using var client = Leap0();
+        await using var source = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = "base", Vcpus = 2 });
+        await client.Commands.RunAsync(source.Sandbox, new CommandRequest("echo snapped > /home/user/s.txt"));
+        var name = "l0snap-" + Guid.NewGuid().ToString("N")[..6];
+
+        // leap0 answers 201 once the snapshot is stored: ready without a poll (there is no GET /v1/snapshot/{id}).
+        var snapshot = await client.Snapshots.CreateAsync(source.Sandbox.Id, name);
+        Assert.Equal((name, SandboxSnapshotStatus.Ready), (snapshot.Name, snapshot.Status));
+        Assert.False(string.IsNullOrEmpty(snapshot.Id));
+        Assert.Equal("2", snapshot.Labels["vcpu"]);
+
+        Assert.Equal(snapshot.Id, Assert.Single(await client.Snapshots.FindAsync(name)).Id);
+        Assert.Contains(await client.Snapshots.FindAsync("l0snap-*"), s => s.Id == snapshot.Id);
+        Assert.Contains(await client.Snapshots.FindAsync(null), s => s.Id == snapshot.Id);
+
+        await using (var restored = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { SnapshotReference = name }))
+        {
+            Assert.NotEqual(source.Sandbox.Id, restored.Sandbox.Id);
+            Assert.Equal(2, restored.Sandbox.Vcpus);
+            Assert.Equal("snapped\n", (await client.Commands.RunAsync(restored.Sandbox, new CommandRequest("cat /home/user/s.txt"))).Stdout);
+        }
+
+        var taken = await Assert.ThrowsAsync<SandboxNameConflictException>(() => client.Snapshots.CreateAsync(source.Sandbox.Id, name));
+        Assert.Equal(409, taken.StatusCode);
+        await client.Snapshots.DeleteAsync(snapshot.Id);
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Snapshots.FindAsync(name));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Snapshots.DeleteAsync(snapshot.Id));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Sandboxes.CreateAsync(new CreateSandboxRequest { SnapshotReference = name }));
+    }
+
+    [Fact]
+    public async Task Templates_are_created_from_a_built_in_listed_renamed_and_deleted_through_v1()
+    {
+        using var client = Leap0();
+        var name = "l0tpl-" + Guid.NewGuid().ToString("N")[..6];
+        var created = await client.Templates.CreateAsync(new CreateTemplateRequest { Name = name, Image = "system/debian:bookworm" });
+        Assert.Equal(name, created.Name);
+        Assert.False(string.IsNullOrEmpty(created.Id));
+
+        var all = await client.Templates.FindAsync();
+        Assert.Contains(all, t => t.Name == "system/debian:bookworm");
+        Assert.Contains(all, t => t.Id == created.Id);
+        Assert.Equal(created.Id, Assert.Single(await client.Templates.FindAsync(name)).Id);
+
+        await using (var sandbox = await client.Sandboxes.CreateAsync(new CreateSandboxRequest { TemplateName = name }))
+            Assert.Equal(name, sandbox.Sandbox.TemplateName);
+
+        var renamed = await client.Templates.RenameAsync(name, name + "-b");
+        Assert.Equal((created.Id, name + "-b"), (renamed.Id, renamed.Name));
+        var system = await Assert.ThrowsAsync<SandboxNameConflictException>(() => client.Templates.RenameAsync(all.First(t => t.Name == "system/debian:bookworm").Id, "x"));
+        Assert.Equal(409, system.StatusCode);
+        var registry = await Assert.ThrowsAsync<SandboxValidationException>(() => client.Templates.CreateAsync(new CreateTemplateRequest { Name = name + "-r", Image = "docker.io/library/alpine:3" }));
+        Assert.Contains(registry.ValidationIssues, i => i.Field == "uri");
+
+        await client.Templates.DeleteAsync(renamed.Id);
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Templates.FindAsync(name + "-b"));
+        await Assert.ThrowsAsync<SandboxNotFoundException>(() => client.Templates.DeleteAsync(renamed.Id));
     }
 
     [Fact]
@@ -145,8 +280,8 @@ public sealed class Leap0Tests(ServerFixture fx)
 }
 
 /// <summary>
-/// What the leap0 dialect sends and reads for the calls the local server's <c>/v1</c> does not serve yet (list, pause,
-/// stop, start, presigned URLs, snapshot restore), checked against leap0's published shapes (shared/reference/leap0-api.md).
+/// What the leap0 dialect sends and reads, checked against leap0's published shapes (shared/reference/leap0-api.md): the
+/// leap0 service's forms the local server does not produce (pages past the first, the presigned host URL, bodies without an error code).
 /// </summary>
 public sealed class Leap0DialectTests
 {
@@ -218,6 +353,7 @@ public sealed class Leap0DialectTests
         var notReady = SandboxErrorClassifier.FromResponse(409, """{"message": "sandbox x is stopped", "error": "NotReady"}""");
         Assert.IsNotType<SandboxNameConflictException>(notReady);
         Assert.Equal(("NotReady", 409), (notReady.ErrorType, notReady.StatusCode));
+        Assert.IsNotType<SandboxNameConflictException>(SandboxErrorClassifier.FromResponse(409, """{"message": "sandbox x is paused", "error": "InvalidState"}"""));
         // leap0's own service sends no error code: 409 is a conflict, 404 not found, 400 with errors[] a validation error.
         Assert.IsType<SandboxNameConflictException>(SandboxErrorClassifier.FromResponse(409, """{"message": "conflict"}"""));
         Assert.IsType<SandboxNotFoundException>(SandboxErrorClassifier.FromResponse(404, """{"message": "Sandbox not found"}"""));

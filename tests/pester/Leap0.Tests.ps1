@@ -7,10 +7,6 @@ BeforeAll {
     $script:key = (Get-Content -LiteralPath $script:ctx.Server.ApiKeyFile -Raw).Trim()
     $script:secureKey = $script:key | ConvertTo-SecureString -AsPlainText -Force
     $script:l0 = Connect-Sandbox -Provider Leap0 -Endpoint $script:ctx.Server.Endpoint -ApiKey $script:secureKey -RequestTimeoutSec 120
-    # The LangSmith name of a sandbox leap0 knows by its id (for the steps /v1 of the local server does not serve yet).
-    function script:LangSmithName($id) {
-        (Get-Sandbox -Connection $script:ctx.Connection | Where-Object Id -EQ $id).Name
-    }
 }
 
 AfterAll {
@@ -130,14 +126,89 @@ Describe 'The sandbox cmdlets on leap0' {
         }
     }
 
-    It 'shows a paused sandbox as paused and Resume-Sandbox wakes it' {
+    It 'pauses through /v1 with Suspend-Sandbox and Resume-Sandbox wakes it' {
         $sandbox = New-Sandbox
-        # /v1 of the local server has no pause route yet: pause through its LangSmith route.
-        Suspend-Sandbox -Name (LangSmithName $sandbox.Id) -Connection $script:ctx.Connection
+        (Suspend-Sandbox -Name $sandbox.Id -PassThru).Status | Should -Be 'paused'
         (Get-Sandbox -Name $sandbox.Id).Status | Should -Be 'paused'
         (Get-Sandbox -Name $sandbox.Id -State paused).Id | Should -Be $sandbox.Id
+        { Suspend-Sandbox -Name $sandbox.Id -ErrorAction Stop } | Should -Throw -ExpectedMessage '*paused*'
         (Resume-Sandbox -Name $sandbox.Id -PassThru).Status | Should -Be 'ready'
         (Get-Sandbox -Name $sandbox.Id).Status | Should -Be 'ready'
+    }
+
+    It 'stops and starts through /v1 with Stop-Sandbox and Start-Sandbox, keeping files' {
+        $sandbox = New-Sandbox
+        Invoke-SandboxCommand 'echo kept > /home/user/kept.txt' -Sandbox $sandbox | Out-Null
+        (Stop-Sandbox -Name $sandbox.Id -PassThru).Status | Should -Be 'stopped'
+        (Get-Sandbox -Name $sandbox.Id -State stopped).Id | Should -Be $sandbox.Id
+        Start-Sandbox -Name $sandbox.Id
+        $sandbox.Id | Wait-Sandbox -TimeoutSec 120
+        (Invoke-SandboxCommand 'cat /home/user/kept.txt' -Sandbox $sandbox.Id).Stdout | Should -Be "kept`n"
+    }
+
+    It 'lists through /v1 with Get-Sandbox: no name, a wildcard and -State' {
+        $running = New-Sandbox
+        $paused = New-Sandbox
+        Suspend-Sandbox -Name $paused.Id
+        $all = Get-Sandbox
+        $all.Id | Should -Contain $running.Id
+        $all.Id | Should -Contain $paused.Id
+        $prefix = $running.Id.Substring(0, 4)
+        $matched = Get-Sandbox -Name "$prefix*"
+        $matched.Id | Should -Contain $running.Id
+        $matched | ForEach-Object { $_.Id | Should -BeLike "$prefix*" }
+        (Get-Sandbox -Name '*' -State paused).Id | Should -Contain $paused.Id
+        (Get-Sandbox -Name '*' -State paused).Id | Should -Not -Contain $running.Id
+        $ready = Get-Sandbox -State running
+        $ready.Id | Should -Contain $running.Id
+        $ready.Status | Sort-Object -Unique | Should -Be 'ready'
+    }
+
+    It 'issues a presigned URL with Get-SandboxUrl -Port that opens the port without the key' {
+        $sandbox = New-Sandbox
+        $start = "mkdir -p /tmp/www && echo served > /tmp/www/index.html && cd /tmp/www && " +
+            "(setsid python3 -m http.server 8090 --bind 127.0.0.1 < /dev/null > /tmp/http.log 2>&1 &) && " +
+            "for i in `$(seq 100); do python3 -c 'import socket; socket.create_connection((""127.0.0.1"", 8090), 1)' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+        (Invoke-SandboxCommand $start -Sandbox $sandbox).ExitCode | Should -Be 0
+        $url = Get-SandboxUrl -Sandbox $sandbox -Port 8090 -ExpiresIn 300
+        $url.Token | Should -Not -BeNullOrEmpty
+        $url.BrowserUrl | Should -Be $url.ServiceUrl
+        (Invoke-WebRequest -Uri $url.ServiceUrl -UseBasicParsing).Content | Should -Be "served`n"
+    }
+
+    It 'snapshots with New-SandboxSnapshot (stored, no wait), lists, restores with New-Sandbox -Snapshot and removes' {
+        $source = New-Sandbox
+        Invoke-SandboxCommand 'echo snapped > /home/user/s.txt' -Sandbox $source | Out-Null
+        $name = New-TestName -Prefix 'l0snap'
+        $snapshot = New-SandboxSnapshot -Sandbox $source -Name $name
+        $snapshot.Name | Should -Be $name
+        $snapshot.Status | Should -Be 'ready'
+        (Get-SandboxSnapshot -Name $name).Id | Should -Be $snapshot.Id
+        (Get-SandboxSnapshot).Id | Should -Contain $snapshot.Id
+        (Get-SandboxSnapshot -Name 'l0snap*').Id | Should -Contain $snapshot.Id
+        $restored = New-Sandbox -Snapshot $name
+        $restored.Id | Should -Not -Be $source.Id
+        (Invoke-SandboxCommand 'cat /home/user/s.txt' -Sandbox $restored).Stdout | Should -Be "snapped`n"
+        { New-SandboxSnapshot -Sandbox $source -Name $name -Label @{ a = 'b' } -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not supported by this endpoint (leap0)*'
+        Remove-SandboxSnapshot -Name $name -Force
+        { Get-SandboxSnapshot -Name $name -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.GetSandboxSnapshotCommand'
+    }
+
+    It 'makes a template from a built-in with New-SandboxTemplate, lists, renames and removes it' {
+        $name = New-TestName -Prefix 'l0tpl'
+        $template = New-SandboxTemplate -Name $name -Image 'system/debian:bookworm'
+        $template.Name | Should -Be $name
+        (Get-SandboxTemplate).Name | Should -Contain 'system/debian:bookworm'
+        (Get-SandboxTemplate -Name $name).Id | Should -Be $template.Id
+        $box = New-Sandbox -Template $name
+        $box.TemplateName | Should -Be $name
+        (Rename-SandboxTemplate -Name $name -NewName "$name-b" -PassThru).Id | Should -Be $template.Id
+        { New-SandboxTemplate -Name "$name-c" -Image 'system/debian:bookworm' -Cpu 2 -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not supported by this endpoint (leap0)*'
+        { New-SandboxTemplate -Name "$name-r" -Image 'docker.io/library/alpine:3' -ErrorAction Stop } | Should -Throw -ExpectedMessage '*uri*'
+        { Remove-SandboxTemplate -Name "$name-b" -Force -ErrorAction Stop } | Should -Throw -ExpectedMessage '*used by sandboxes*'
+        Remove-Sandbox -Name $box.Id -Force
+        Remove-SandboxTemplate -Name "$name-b" -Force
+        { Get-SandboxTemplate -Name "$name-b" -ErrorAction Stop } | Should -Throw -ErrorId 'TemplateNotFound,SandboxModule.GetSandboxTemplateCommand'
     }
 
     It 'reports leap0 validation errors under the parameter' {

@@ -22,7 +22,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
         PropertyNameCaseInsensitive = true,
-        Converters = { new Leap0SandboxConverter(), new Leap0StatusConverter(), new Leap0PresignedUrlConverter() },
+        Converters = { new Leap0SandboxConverter(), new Leap0StatusConverter(), new Leap0PresignedUrlConverter(), new Leap0SnapshotConverter(), new Leap0TemplateConverter() },
     };
 
     private static readonly object EmptyObject = new();
@@ -68,38 +68,64 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         return _v1 + "/sandbox/" + Uri.EscapeDataString(id);
     }
 
-    /// <summary>Only sandboxes are resources of this dialect; the rest of the SDK's kinds have no leap0 counterpart here.</summary>
-    private void RequireSandbox(SandboxResourceKind kind)
+    /// <summary>Sandboxes, snapshots and templates are leap0 resources; pools, volumes and registries have no counterpart.</summary>
+    private void RequireLeap0Kind(SandboxResourceKind kind)
     {
-        if (kind != SandboxResourceKind.Sandbox) throw NotSupported(kind.ToString().ToLowerInvariant() + "s");
+        if (kind is not (SandboxResourceKind.Sandbox or SandboxResourceKind.Snapshot or SandboxResourceKind.Template))
+            throw NotSupported(kind.ToString().ToLowerInvariant() + "s");
     }
 
     // ---------------------------------------------------------------- every named resource
 
+    /// <summary>leap0 gets only a sandbox by its key; snapshots and templates are found in their lists.</summary>
+    public override bool GetsByKey(SandboxResourceKind kind) => kind == SandboxResourceKind.Sandbox;
+
     public override WireRequest Get(SandboxResourceKind kind, string key)
     {
-        RequireSandbox(kind);
+        RequireLeap0Kind(kind);
+        if (kind != SandboxResourceKind.Sandbox) throw NotSupported($"getting one {kind.ToString().ToLowerInvariant()} by id (list them by name)");
         return new(HttpMethod.Get, Box(key), Retryable: true);
     }
 
+    /// <summary><c>DELETE /v1/sandbox/{id}</c>, <c>/v1/snapshot/{id}</c>, <c>/v1/template/{id}</c>.</summary>
     public override WireRequest Delete(SandboxResourceKind kind, string key)
     {
-        RequireSandbox(kind);
-        return new(HttpMethod.Delete, Box(key), Retryable: true);
+        RequireLeap0Kind(kind);
+        return new(HttpMethod.Delete, kind switch
+        {
+            SandboxResourceKind.Snapshot => One("snapshot", key),
+            SandboxResourceKind.Template => One("template", key),
+            _ => Box(key),
+        }, Retryable: true);
+    }
+
+    private string One(string noun, string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return _v1 + "/" + noun + "/" + Uri.EscapeDataString(id);
     }
 
     public override WireRequest Update(SandboxResourceKind kind, string key, object changes) => throw NotSupported("changes to a sandbox (time-to-live, network policy)");
 
-    public override WireRequest Rename(SandboxResourceKind kind, string key, string newName) => throw NotSupported("renames (leap0 sandboxes have an id only)");
+    /// <summary>Only templates are renamed: <c>PATCH /v1/template/{id}</c> <c>{name}</c>, answered 204 (see <see cref="RenameAnswersResource"/>).</summary>
+    public override WireRequest Rename(SandboxResourceKind kind, string key, string newName) => kind == SandboxResourceKind.Template
+        ? new(new HttpMethod("PATCH"), One("template", key), new { name = newName })
+        : throw NotSupported("renames (leap0 sandboxes and snapshots have an id only)");
+
+    public override bool RenameAnswersResource => false;
 
     /// <summary><c>GET /v1/sandboxes?page=&amp;page-size=[&amp;state=]&amp;sort=&amp;order-by=</c>; pages from the query's offset and limit.</summary>
     public override WireRequest List(SandboxResourceKind kind, SandboxPageQuery query)
     {
-        RequireSandbox(kind);
+        RequireLeap0Kind(kind);
+        // GET /v1/templates has no paging: the whole list, paged here (ReadPage).
+        if (kind == SandboxResourceKind.Template) return new(HttpMethod.Get, _v1 + "/templates", Retryable: true);
         var size = Math.Clamp(query.Limit ?? SandboxDefaults.PageSize, 1, 100);
         var page = (query.Offset ?? 0) / size + 1;
-        var url = new StringBuilder(_v1).Append("/sandboxes?page=").Append(page.ToString(CultureInfo.InvariantCulture))
+        var url = new StringBuilder(_v1).Append(kind == SandboxResourceKind.Snapshot ? "/snapshots" : "/sandboxes").Append("?page=").Append(page.ToString(CultureInfo.InvariantCulture))
             .Append("&page-size=").Append(size.ToString(CultureInfo.InvariantCulture));
+        // GET /v1/snapshots?query= is a part of the name.
+        if (kind == SandboxResourceKind.Snapshot && query.NameContains is { Length: > 0 and <= 64 } part) url.Append("&query=").Append(Uri.EscapeDataString(part));
         if (query is SandboxListQuery filters)
         {
             if (filters.Status is { } status) url.Append("&state=").Append(Uri.EscapeDataString(ToState(status)));
@@ -115,6 +141,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         var items = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array
             ? array.Deserialize<List<T>>(SnakeCase) ?? []
             : [];
+        if (kind == SandboxResourceKind.Template) items = items.Skip(query.Offset ?? 0).Take(query.Limit ?? int.MaxValue).ToList();
         return new SandboxPage<T>(items, (query.Offset ?? 0) + items.Count);
     }
 
@@ -181,12 +208,28 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     public override WireRequest IssueServiceUrl(string sandboxName, int port, long? expiresInSeconds) =>
         new(HttpMethod.Post, Box(sandboxName) + "/presigned-url", expiresInSeconds is null ? new { port } : new { port, expires_in = expiresInSeconds });
     public override WireRequest IssueDownloadLink(string sandboxName, string path, long? expiresInSeconds) => throw NotSupported("download links");
-    public override WireRequest CreateTemplate(CreateTemplateRequest request) => throw NotSupported("templates built from an image and resources");
+    /// <summary>
+    /// <c>POST /v1/template</c> <c>{name, uri}</c>: the image is the uri (a built-in name or, on the local server, a local OCI
+    /// layout or archive); leap0 templates carry no resources or volumes (a sandbox gives its own size).
+    /// </summary>
+    public override WireRequest CreateTemplate(CreateTemplateRequest request)
+    {
+        if (request.Resources is { Cpu: not null } or { Memory: not null } or { Storage: not null }) throw NotSupported("template resources (give -Vcpu and -MemoryMB to New-Sandbox)");
+        if (request.VolumeMounts is { Count: > 0 }) throw NotSupported("volumes");
+        return new(HttpMethod.Post, _v1 + "/template", new { name = request.Name, uri = request.Image });
+    }
     public override WireRequest CreatePool(CreatePoolRequest request) => throw NotSupported("pools");
     public override WireRequest CreateVolume(string name, string size) => throw NotSupported("volumes");
     public override WireRequest ResizeVolume(string name, string size) => throw NotSupported("volumes");
-    public override WireRequest SnapshotSandbox(string sandboxName, CaptureSnapshotRequest request) => throw NotSupported("snapshots");
-    public override WireRequest ImportSnapshot(CreateImageSnapshotRequest request) => throw NotSupported("snapshots");
+    /// <summary><c>POST /v1/sandbox/{id}/snapshot/create</c> <c>{name}</c>: answered 201 once stored (ready, no poll). Not retried.</summary>
+    public override WireRequest SnapshotSandbox(string sandboxName, CaptureSnapshotRequest request)
+    {
+        if (request.Labels is { Count: > 0 }) throw NotSupported("snapshot labels");
+        if (!string.IsNullOrEmpty(request.Tag) && request.Tag != "latest") throw NotSupported("snapshot tags");
+        return new(HttpMethod.Post, Box(sandboxName) + "/snapshot/create", new { name = request.Name });
+    }
+
+    public override WireRequest ImportSnapshot(CreateImageSnapshotRequest request) => throw NotSupported("snapshots from an image (make a template from it: New-SandboxTemplate)");
 
     // ---------------------------------------------------------------- process and files (control plane)
 
@@ -250,12 +293,11 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     };
 
     /// <summary>Reads leap0's sandbox (<c>id, template_id, vcpu, memory|memory_mib, disk|disk_mib, timeout, state, ...</c>) as a <see cref="Sandbox"/>.</summary>
-    private sealed class Leap0SandboxConverter : JsonConverter<Sandbox>
+    private sealed class Leap0SandboxConverter : Leap0Converter<Sandbox>
     {
-        public override Sandbox Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override Sandbox Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             var id = Str(e, "id") ?? "";
             return new Sandbox
             {
@@ -273,37 +315,68 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
                 NetworkPolicy = e.TryGetProperty("network_policy", out var np) && np.ValueKind == JsonValueKind.Object ? np.Deserialize<SandboxNetworkPolicy>(SnakeCase) : null,
             };
         }
-
-        // Written in the SDK's own shape (leap0 never receives a Sandbox).
-        public override void Write(Utf8JsonWriter writer, Sandbox value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>A status poll reads the sandbox's <c>state</c>.</summary>
-    private sealed class Leap0StatusConverter : JsonConverter<SandboxStatusInfo>
+    private sealed class Leap0StatusConverter : Leap0Converter<SandboxStatusInfo>
     {
-        public override SandboxStatusInfo Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxStatusInfo Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            return new SandboxStatusInfo { Status = ToStatus(Str(doc.RootElement, "state")) };
+            return new SandboxStatusInfo { Status = ToStatus(Str(root, "state")) };
         }
-
-        public override void Write(Utf8JsonWriter writer, SandboxStatusInfo value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 
     /// <summary>A presigned URL <c>{id, token, url, sandbox_id, port, expires_at}</c> as a service URL (the URL is both forms).</summary>
-    private sealed class Leap0PresignedUrlConverter : JsonConverter<SandboxServiceUrl>
+    private sealed class Leap0PresignedUrlConverter : Leap0Converter<SandboxServiceUrl>
     {
-        public override SandboxServiceUrl Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        protected override SandboxServiceUrl Read(JsonElement root)
         {
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
+            var e = root;
             var url = Str(e, "url") ?? "";
             return new SandboxServiceUrl { ServiceUrl = url, BrowserUrl = url, Token = Str(e, "token") ?? "", ExpiresAt = Date(e, "expires_at") ?? default };
         }
+    }
 
-        public override void Write(Utf8JsonWriter writer, SandboxServiceUrl value, JsonSerializerOptions options) =>
+    /// <summary>leap0's snapshot <c>{id, name, template_id, vcpu, memory, disk, created_at}</c>: stored, so ready.</summary>
+    private sealed class Leap0SnapshotConverter : Leap0Converter<SandboxSnapshot>
+    {
+        protected override SandboxSnapshot Read(JsonElement root)
+        {
+            var e = root;
+            return new SandboxSnapshot
+            {
+                Id = Str(e, "id") ?? "",
+                Name = Str(e, "name") ?? "",
+                Status = SandboxSnapshotStatus.Ready,
+                FsCapacityBytes = Num(e, "disk") * MiB,
+                CreatedAt = Date(e, "created_at"),
+                Labels = new Dictionary<string, string> { ["template_id"] = Str(e, "template_id") ?? "", ["vcpu"] = $"{Num(e, "vcpu")}", ["memory_mib"] = $"{Num(e, "memory")}" },
+            };
+        }
+    }
+
+    /// <summary>leap0's template <c>{id, name, digest, image_config, is_system, created_at}</c>; the image is its name (leap0 keeps no uri).</summary>
+    private sealed class Leap0TemplateConverter : Leap0Converter<SandboxTemplate>
+    {
+        protected override SandboxTemplate Read(JsonElement root)
+        {
+            var e = root;
+            return new SandboxTemplate { Id = Str(e, "id") ?? "", Name = Str(e, "name") ?? "", Image = Str(e, "digest") is { Length: > 0 } d ? d : Str(e, "name") ?? "", CreatedAt = Date(e, "created_at") };
+        }
+    }
+
+    /// <summary>Reads a leap0 answer into an SDK model; writes the model in the SDK's own shape (leap0 never receives one).</summary>
+    private abstract class Leap0Converter<T> : JsonConverter<T>
+    {
+        protected abstract T Read(JsonElement root);
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return Read(doc.RootElement);
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value, PlainOptions);
     }
 

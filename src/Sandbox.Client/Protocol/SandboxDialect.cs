@@ -79,6 +79,12 @@ internal abstract class SandboxDialect
     /// <summary>Gets one resource by its key (a name; a snapshot's id).</summary>
     public abstract WireRequest Get(SandboxResourceKind kind, string key);
 
+    /// <summary>Whether <see cref="Get"/> serves <paramref name="kind"/>; if not, a name without wildcards is found in the list.</summary>
+    public virtual bool GetsByKey(SandboxResourceKind kind) => true;
+
+    /// <summary>Whether a rename answers the renamed resource; if not (leap0's 204), the client finds it under its new name.</summary>
+    public virtual bool RenameAnswersResource => true;
+
     /// <summary>Deletes one resource by its key.</summary>
     public abstract WireRequest Delete(SandboxResourceKind kind, string key);
 

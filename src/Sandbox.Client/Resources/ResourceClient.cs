@@ -167,7 +167,7 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     private protected async Task<IReadOnlyList<T>> FindAsync(string? namePattern, SandboxPageQuery query, Func<T, bool> keep, SandboxRequestOptions? options, CancellationToken ct)
     {
         var pattern = string.IsNullOrEmpty(namePattern) ? null : SandboxWildcard.Parse(namePattern);
-        if (pattern is { HasWildcards: false } && NamesAreKeys)
+        if (pattern is { HasWildcards: false } && NamesAreKeys && Dialect.GetsByKey(_kind))
         {
             try
             {
@@ -212,7 +212,12 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     private protected Task<T> RenameCoreAsync(string name, string newName, SandboxRequestOptions? options, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(newName);
-        return SendAsync(Dialect.Rename(_kind, name, newName), name, options, ct);
+        if (Dialect.RenameAnswersResource) return SendAsync(Dialect.Rename(_kind, name, newName), name, options, ct);
+        return OnEndpointAsync(async () =>
+        {
+            await Transport.SendNoContentAsync(Dialect.Rename(_kind, name, newName), name, options?.Timeout, ct).ConfigureAwait(false);
+            return (await FindAsync(newName, options, ct).ConfigureAwait(false))[0];
+        }, ct);
     }
 }
 

@@ -79,6 +79,8 @@ public sealed class SandboxesClient : RenamableResourceClient<Sandbox>
     /// </summary>
     public Task<IReadOnlyList<Sandbox>> FindAsync(string? namePattern, string? status, string? templateName, IDictionary<string, string?>? labels, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // leap0's state names (running, starting) mean the SDK's statuses, locally and on the wire.
+        status = status is null ? null : SandboxStatus.Normalize(status);
         var query = new SandboxListQuery { Status = status, TemplateName = templateName, SortBy = SandboxSortBy.Name, Ascending = true, Labels = labels is { Count: > 0 } ? labels : null };
         return FindAsync(namePattern, query, s => (status is null || s.Status == status) && (templateName is null || s.TemplateName == templateName) && query.MatchesLabels(s.Labels), options, cancellationToken);
     }

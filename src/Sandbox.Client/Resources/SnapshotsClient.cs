@@ -47,6 +47,7 @@ public sealed class SnapshotsClient : ResourceClient<SandboxSnapshot>
     {
         var started = await StartAsync(sandboxName, request, null, cancellationToken).ConfigureAwait(false);
         options?.Progress?.Report(started);
+        if (started.IsReady) return started; // leap0 answers once the snapshot is stored: nothing to poll
         return await WaitForReadyAsync(started.Id, options, cancellationToken).ConfigureAwait(false);
     }
 
