@@ -10,7 +10,7 @@ namespace SandboxModule;
 /// local console is in raw mode: every key, Ctrl+C included, goes to the sandbox as typed, and window size changes follow.
 /// The console is restored when the shell ends, and <c>$LASTEXITCODE</c> is its exit code.
 /// </remarks>
-[Cmdlet(VerbsCommon.Enter, "Sandbox")]
+[Cmdlet(VerbsCommon.Enter, "Sandbox", HelpUri = HelpLinks.Base + "Enter-Sandbox.md")]
 [OutputType(typeof(void))]
 public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
 {
