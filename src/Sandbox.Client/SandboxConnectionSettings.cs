@@ -129,10 +129,16 @@ public sealed class SandboxConnectionSettings
     public static SandboxConnectionSettings ForLocalServer(string endpoint, string? apiKey, string? keyFile) =>
         new(endpoint, apiKey, SandboxSettingSource.LocalServer, SandboxSettingSource.LocalServer, keyFile);
 
-    /// <summary>True when <paramref name="other"/> names the same endpoint and key, found the same way.</summary>
+    /// <summary>
+    /// True when <paramref name="other"/> names the same endpoint and key, found the same way. A key from the local server's
+    /// key file is not compared: the file appears when the server first starts, after the chain was first resolved.
+    /// </summary>
     public bool SameTarget(SandboxConnectionSettings other) =>
-        string.Equals(Endpoint, other.Endpoint, StringComparison.OrdinalIgnoreCase) && ApiKey == other.ApiKey
-        && EndpointSource == other.EndpointSource && ApiKeySource == other.ApiKeySource;
+        string.Equals(Endpoint, other.Endpoint, StringComparison.OrdinalIgnoreCase) && EndpointSource == other.EndpointSource
+        && (EndpointSource == SandboxSettingSource.LocalServer && KeyFromLocalServer(this) && KeyFromLocalServer(other)
+            || ApiKeySource == other.ApiKeySource && ApiKey == other.ApiKey);
+
+    private static bool KeyFromLocalServer(SandboxConnectionSettings s) => s.ApiKeySource is SandboxSettingSource.None or SandboxSettingSource.LocalServer;
 
     /// <summary>The endpoint without a trailing <c>/</c> and without the control-plane suffix, e.g. <c>http://127.0.0.1:8765</c>.</summary>
     public string Endpoint { get; }

@@ -22,6 +22,22 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void The_same_target_is_the_same_endpoint_and_key_found_the_same_way_except_the_local_servers_key_file()
+    {
+        var before = SandboxConnectionSettings.Resolve(environment: Env(root: true));
+        // The key file appears when the server first starts: still the same local server.
+        var after = SandboxConnectionSettings.Resolve(environment: Env(root: true, files: new() { ["/var/lib/sandbox/api-key"] = "k" }));
+        Assert.True(before.SameTarget(after));
+        var changedKey = SandboxConnectionSettings.Resolve(environment: Env(new() { ["SANDBOX_API_KEY"] = "other" }, root: true));
+        Assert.False(before.SameTarget(changedKey));
+        var env1 = SandboxConnectionSettings.Resolve(environment: Env(new() { ["SANDBOX_ENDPOINT"] = "http://a:1", ["SANDBOX_API_KEY"] = "k1" }));
+        var env2 = SandboxConnectionSettings.Resolve(environment: Env(new() { ["SANDBOX_ENDPOINT"] = "http://a:1", ["SANDBOX_API_KEY"] = "k2" }));
+        Assert.True(env1.SameTarget(env1));
+        Assert.False(env1.SameTarget(env2));
+        Assert.False(env1.SameTarget(before));
+    }
+
+    [Fact]
     public void Sandbox_variables_come_before_langsmith_variables()
     {
         var env = Env(new() { ["SANDBOX_ENDPOINT"] = "http://env:1/", ["SANDBOX_API_KEY"] = "envkey", ["LANGSMITH_ENDPOINT"] = "http://ls:2", ["LANGSMITH_API_KEY"] = "lskey" });
