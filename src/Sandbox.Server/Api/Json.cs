@@ -29,11 +29,14 @@ public static class Json
         cpu_millicores = (long)Math.Round(r.CpuLimit * 1000), // the CPU quota (a template's fractional cpu, vcpus, or cpu_millicores)
         mem_bytes = r.MemBytes,
         fs_capacity_bytes = r.FsCapacityBytes,
-        run_config = r.RunConfig is { } rc ? new { user = rc.User, work_dir = rc.WorkDir, env_vars = rc.EnvVars } : null,
+        run_config = RunConfig(r.RunConfig),
         network_policy = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.Describe(r.Id),
         proxy_config = req.HttpContext.RequestServices.GetService<Services.NetworkPolicyService>()?.DescribeProxyConfig(r.Id),
         labels = req.HttpContext.RequestServices.GetService<Services.SandboxManager>()?.LabelsOf(r.Id),
     };
+
+    /// <summary>A run_config layer as the wire shows it (null when there is none).</summary>
+    public static object? RunConfig(RunConfigRecord? rc) => rc is null ? null : new { user = rc.User, work_dir = rc.WorkDir, env_vars = rc.EnvVars };
 
     public static object Template(TemplateRecord t) => new
     {

@@ -22,6 +22,7 @@ public static class SnapshotEndpoints
         registry_id = s.RegistryId,
         tags = s.Tags,
         labels = s.Labels,
+        run_config = Json.RunConfig(s.RunConfig),
         created_at = s.CreatedAt,
         updated_at = s.UpdatedAt,
     };

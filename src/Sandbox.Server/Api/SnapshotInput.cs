@@ -35,10 +35,11 @@ public static partial class SnapshotInput
             body.Fail("docker_image", "exporting a Docker image from inside the sandbox is not supported by the local server (it has no Docker daemon); omit it to capture the sandbox's filesystem", "value_error");
         if (body.Bool("include_memory") == true)
             body.Fail("include_memory", "memory snapshots are not supported by the local server (it captures the filesystem only); omit it or give false", "value_error");
+        var runConfig = RunConfigInput.Read(body);
         RefuseUnsupported(body, "include", "carrying sandbox settings into a snapshot");
         RefuseDescribing(body);
         body.ThrowIfInvalidAsValueErrors();
-        return new CaptureSnapshotRequest(name!, tag, labels);
+        return new CaptureSnapshotRequest(name!, tag, labels, runConfig);
     }
 
     /// <summary>
@@ -53,6 +54,7 @@ public static partial class SnapshotInput
         var tag = Tag(body);
         var labels = Labels(body);
         var registryId = body.String("registry_id");
+        var runConfig = RunConfigInput.Read(body);
         RefuseDescribing(body);
         if (image is not null)
         {
@@ -65,7 +67,7 @@ public static partial class SnapshotInput
             }
         }
         body.ThrowIfInvalidAsValueErrors();
-        return new ImportSnapshotRequest(name!, image!, capacity, tag, labels, registryId);
+        return new ImportSnapshotRequest(name!, image!, capacity, tag, labels, registryId, runConfig);
     }
 
     /// <summary>The hosted API's <c>description</c> and <c>image_config</c> of a snapshot: nothing here keeps or uses them, so they are refused.</summary>

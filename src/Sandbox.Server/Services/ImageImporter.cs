@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sandbox.Server.State;
 
 namespace Sandbox.Server.Services;
 
@@ -54,8 +55,12 @@ public static partial class ImageImporter
         return imageDirs.Count == 0 || imageDirs.Any(d => real == d || real.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)) ? real : null;
     }
 
-    /// <summary>Unpacks the image at <paramref name="path"/> into <paramref name="rootfs"/> (an empty directory); <paramref name="scratch"/> is for a tarball's contents.</summary>
-    public static void Import(string path, string rootfs, string scratch, CancellationToken ct)
+    /// <summary>
+    /// Unpacks the image at <paramref name="path"/> into <paramref name="rootfs"/> (an empty directory); <paramref name="scratch"/>
+    /// is for a tarball's contents. Returns the image's USER, WORKDIR and ENV as the bottom layer of run_config (null when
+    /// its config sets none of them).
+    /// </summary>
+    public static RunConfigRecord? Import(string path, string rootfs, string scratch, CancellationToken ct)
     {
         var dir = path;
         if (!Directory.Exists(path))
@@ -64,13 +69,41 @@ public static partial class ImageImporter
             ExtractArchive(path, scratch, ct);
             dir = scratch;
         }
-        var layers = LayersOf(dir);
+        var (layers, config) = Read(dir);
         if (layers.Count == 0) throw new InvalidDataException("the image has no layers");
         foreach (var layer in layers)
         {
             ct.ThrowIfCancellationRequested();
             ApplyLayer(layer, rootfs, ct);
         }
+        return config is null ? null : RunConfigOf(config);
+    }
+
+    /// <summary>
+    /// The image config's <c>config.User</c>, <c>config.WorkingDir</c> and <c>config.Env</c> (<c>KEY=value</c> entries)
+    /// as a run_config layer; null when it sets none. Malformed entries are skipped: they set nothing at build time either.
+    /// </summary>
+    private static RunConfigRecord? RunConfigOf(string configFile)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(configFile), JsonOptions);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.Object)
+            return null;
+        static string? Text(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s && !s.Contains('\0') ? s : null;
+        var user = Text(config, "User");
+        var workDir = Text(config, "WorkingDir") is { } w && w.StartsWith('/') ? w : null;
+        Dictionary<string, string>? env = null;
+        if (config.TryGetProperty("Env", out var entries) && entries.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.ValueKind != JsonValueKind.String || entry.GetString() is not { } pair || pair.Contains('\0')) continue;
+                var eq = pair.IndexOf('=');
+                if (eq <= 0) continue;
+                (env ??= new Dictionary<string, string>())[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
+        return user is null && workDir is null && env is null ? null : new RunConfigRecord { User = user, WorkDir = workDir, EnvVars = env };
     }
 
     // ---------------------------------------------------------------- archive formats
@@ -108,8 +141,8 @@ public static partial class ImageImporter
 
     private static readonly JsonDocumentOptions JsonOptions = new() { AllowTrailingCommas = true };
 
-    /// <summary>The layer files of an image directory, bottom first.</summary>
-    private static List<string> LayersOf(string dir)
+    /// <summary>The layer files of an image directory, bottom first, and its config file (null when the manifest names none).</summary>
+    private static (List<string> Layers, string? Config) Read(string dir)
     {
         var dockerManifest = Path.Combine(dir, "manifest.json");
         if (File.Exists(dockerManifest))
@@ -120,7 +153,8 @@ public static partial class ImageImporter
             var image = doc.RootElement[0];
             if (!image.TryGetProperty("Layers", out var layers) || layers.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException("manifest.json names no Layers");
-            return layers.EnumerateArray().Select(l => Inside(dir, l.GetString() ?? throw new InvalidDataException("a layer path is not a string"))).ToList();
+            var configPath = image.TryGetProperty("Config", out var c) && c.ValueKind == JsonValueKind.String ? Inside(dir, c.GetString()!) : null;
+            return (layers.EnumerateArray().Select(l => Inside(dir, l.GetString() ?? throw new InvalidDataException("a layer path is not a string"))).ToList(), configPath);
         }
         if (File.Exists(Path.Combine(dir, "index.json")))
         {
@@ -136,7 +170,7 @@ public static partial class ImageImporter
                     throw new NotSupportedException($"layer media type {mediaType} is not supported (tar and tar+gzip are)");
                 result.Add(Blob(dir, layer));
             }
-            return result;
+            return (result, manifest.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object ? Blob(dir, config) : null);
         }
         throw new InvalidDataException("not an image: neither manifest.json (docker save) nor index.json (OCI layout) found");
     }

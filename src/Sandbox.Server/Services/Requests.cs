@@ -60,10 +60,10 @@ public sealed record CreatePoolRequest(string Name, string TemplateName, int Rep
 public sealed record UpdatePoolRequest(string? Name, int? Replicas);
 
 /// <summary><c>POST /snapshots</c>: a built-in name, a local image to unpack, or a registry reference (which fails: nothing is pulled); <c>name:tag</c> points at it.</summary>
-public sealed record ImportSnapshotRequest(string Name, string DockerImage, long? FsCapacityBytes, string Tag, IReadOnlyDictionary<string, string> Labels, string? RegistryId);
+public sealed record ImportSnapshotRequest(string Name, string DockerImage, long? FsCapacityBytes, string Tag, IReadOnlyDictionary<string, string> Labels, string? RegistryId, RunConfigRecord? RunConfig = null);
 
 /// <summary><c>POST /boxes/{name}/snapshot</c>: the snapshot's name, the tag to point at it, its labels.</summary>
-public sealed record CaptureSnapshotRequest(string Name, string Tag, IReadOnlyDictionary<string, string> Labels);
+public sealed record CaptureSnapshotRequest(string Name, string Tag, IReadOnlyDictionary<string, string> Labels, RunConfigRecord? RunConfig = null);
 
 /// <summary><c>POST /volumes</c>.</summary>
 public sealed record CreateVolumeRequest(string Name, long SizeBytes);

@@ -32,6 +32,15 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
     /// <summary>A sandbox's labels (set at create).</summary>
     public IReadOnlyDictionary<string, string> LabelsOf(string id) => sandboxRows.GetLabels(id);
 
+    /// <summary>
+    /// The sandbox's run_config: its snapshot's layer with the request's over it, stored merged (merging is associative,
+    /// so a later PATCH layers the same way). The request's older <c>env</c> sits between the two, as it sits under the
+    /// sandbox's own run_config when commands start (<see cref="CommandLauncher"/>), so it still wins over the snapshot.
+    /// </summary>
+    private static RunConfigRecord? RunConfigOver(RunConfigRecord? snapshotLayer, CreateSandboxRequest request) =>
+        snapshotLayer is null ? request.RunConfig
+            : snapshotLayer.Merge(request.Env.Count > 0 ? new RunConfigRecord { EnvVars = request.Env } : null).Merge(request.RunConfig);
+
     /// <summary>Creates a sandbox from a checked request: a pool's replica when one fits, else a boot (the returned task).</summary>
     public async Task<(SandboxRecord Record, Task Boot)> CreateAsync(CreateSandboxRequest request)
     {
@@ -72,7 +81,7 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
             MemBytes = spec.MemBytes,
             FsCapacityBytes = spec.FsCapacityBytes,
             Env = request.Env,
-            RunConfig = request.RunConfig,
+            RunConfig = RunConfigOver(launch?.RunConfig, request),
             SnapshotId = launch?.SnapshotId,
         };
         try

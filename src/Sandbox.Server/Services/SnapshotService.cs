@@ -10,7 +10,11 @@ namespace Sandbox.Server.Services;
 /// <param name="LowerDir">The sandbox's lower layer.</param>
 /// <param name="CopiesUpper">True when the snapshot's files are copied into the sandbox's upper layer before its first boot.</param>
 /// <param name="Resources">For a built-in snapshot: the built-in's resources (the sandbox records no template).</param>
-public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, string LowerDir, bool CopiesUpper, TemplateRecord? Resources = null);
+public sealed record SnapshotLaunch(string SnapshotId, string TemplateName, string LowerDir, bool CopiesUpper, TemplateRecord? Resources = null)
+{
+    /// <summary>The snapshot's layer of run_config, the bottom of its sandboxes' own.</summary>
+    public RunConfigRecord? RunConfig { get; init; }
+}
 
 /// <summary>
 /// Snapshots: capture of a sandbox's filesystem, import of image archives, start of sandboxes from them, and deletion.
@@ -76,7 +80,7 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
     /// <summary>Starts capturing a sandbox's filesystem; answers at once with the snapshot <c>building</c>, <c>name:tag</c> already pointing at it.</summary>
     public SnapshotRecord Capture(SandboxManager sandboxes, string sandboxName, CaptureSnapshotRequest request)
     {
-        var (name, tag, labels) = request;
+        var (name, tag, labels, runConfig) = request;
         var sandbox = sandboxes.Get(sandboxName);
         if (sandbox.Status is SandboxStatus.Provisioning or SandboxStatus.Deleting)
             throw new RejectedException("NotReady", $"sandbox '{sandbox.Name}' is {sandbox.Status}; snapshot it once it is ready or stopped");
@@ -94,6 +98,8 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             CreatedAt = now,
             UpdatedAt = now,
             Labels = labels,
+            // Its sandboxes run commands as the source did (its snapshot's and its own layers), then as the request says.
+            RunConfig = Layer(sandbox.RunConfig, runConfig),
         }, tag);
         Track(record.Id, Task.Run(async () =>
         {
@@ -128,7 +134,7 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
     /// </summary>
     public SnapshotRecord Import(ImportSnapshotRequest request)
     {
-        var (name, image, capacity, tag, labels, registryId) = request;
+        var (name, image, capacity, tag, labels, registryId, runConfig) = request;
         var now = Now;
         var record = new SnapshotRecord
         {
@@ -142,6 +148,7 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             UpdatedAt = now,
             Labels = labels,
             RegistryId = registryId,
+            RunConfig = runConfig,
         };
         if (registryId is null && TemplateCatalog.BuiltIns.ContainsKey(image))
             return Insert(record with { Kind = SnapshotKind.BuiltIn, Status = SnapshotStatus.Ready, TemplateName = image, LowerDir = TemplateCatalog.LowerDir(TemplateCatalog.HostImage) }, tag);
@@ -161,8 +168,10 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             try
             {
                 SnapshotRuntime.Reset(files.FilesDir(record.Id));
-                ImageImporter.Import(path, files.FilesDir(record.Id), scratch, CancellationToken.None);
+                var imageConfig = ImageImporter.Import(path, files.FilesDir(record.Id), scratch, CancellationToken.None);
                 SnapshotRuntime.RemoveTree(scratch);
+                // The image's USER, WORKDIR and ENV are the bottom layer, the request's run_config over them.
+                if (Layer(imageConfig, runConfig) is { } resolved && snapshotRows.GetSnapshot(record.Id) is { } current) Save(current with { RunConfig = resolved });
                 Finish(record.Id, null);
             }
             catch (Exception e)
@@ -174,6 +183,9 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
         }));
         return record;
     }
+
+    /// <summary><paramref name="over"/> on <paramref name="under"/>; either may be absent.</summary>
+    private static RunConfigRecord? Layer(RunConfigRecord? under, RunConfigRecord? over) => under is null ? over : under.Merge(over);
 
     /// <summary>Waits for a capture or import of <paramref name="id"/> to end (at once when none runs), then reads the snapshot.</summary>
     public async Task<SnapshotRecord> WhenDoneAsync(string id)
@@ -218,12 +230,13 @@ public sealed class SnapshotService(SnapshotRepository snapshotRows, SnapshotFre
             var s = Get(snapshotId);
             if (s.Status != SnapshotStatus.Ready)
                 throw new RejectedException("NotReady", $"snapshot '{s.Name}' is {s.Status}{(s.StatusMessage is null ? "" : $" ({s.StatusMessage})")}; a sandbox can start only from a ready snapshot");
-            return s.Kind switch
+            var launch = s.Kind switch
             {
                 SnapshotKind.Image => new SnapshotLaunch(s.Id, "", files.FilesDir(s.Id), CopiesUpper: false),
                 SnapshotKind.BuiltIn => new SnapshotLaunch(s.Id, "", s.LowerDir ?? "/", CopiesUpper: false, TemplateCatalog.BuiltIn(s.DockerImage!, "", DateTime.UnixEpoch)),
                 _ => new SnapshotLaunch(s.Id, s.TemplateName ?? "", s.LowerDir ?? "/", CopiesUpper: true),
             };
+            return launch with { RunConfig = s.RunConfig };
         }
         catch
         {

@@ -14,6 +14,7 @@ public static class Migrations
         (2, "sandboxes.delete_after_stop_seconds and sandboxes.stopped_at (the current generation's lifetime after a stop)", StopLifetime),
         (3, "sandboxes.run_config (the sandbox's layer of the current generation's run_config, JSON)", SandboxRunConfig),
         (4, "snapshot tags and labels, status building, sandbox labels, registries, download links (the current generation's snapshots)", SnapshotTags),
+        (5, "snapshots.run_config (the snapshot's layer of run_config: the image's USER/WORKDIR/ENV, the source sandbox's, the request's)", SnapshotRunConfig),
     ];
 
     public static int Latest => All[^1].Version;
@@ -43,6 +44,9 @@ public static class Migrations
 
     /// <summary>One nullable column: existing sandboxes have no run_config layer (commands run as before).</summary>
     private static void SandboxRunConfig(StateDb.Transaction tx) => tx.Run("ALTER TABLE sandboxes ADD COLUMN run_config TEXT");
+
+    /// <summary>One nullable column: existing snapshots add no run_config layer (their sandboxes run as before).</summary>
+    private static void SnapshotRunConfig(StateDb.Transaction tx) => tx.Run("ALTER TABLE snapshots ADD COLUMN run_config TEXT");
 
     /// <summary>
     /// One snapshot name may now carry several snapshots, told apart by tags (<c>snapshot_tags</c>: each (name, tag)

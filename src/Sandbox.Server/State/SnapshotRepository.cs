@@ -47,6 +47,11 @@ public sealed record SnapshotRecord
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>The registry the image reference was given with (<c>registry_id</c>), or null.</summary>
     public string? RegistryId { get; init; }
+    /// <summary>
+    /// The snapshot's layer of run_config, under the sandbox's and each command's: an image's USER/WORKDIR/ENV, a captured
+    /// sandbox's resolved run_config, with the request's <c>run_config</c> over either; null when none.
+    /// </summary>
+    public RunConfigRecord? RunConfig { get; init; }
     /// <summary>The tags under <see cref="Name"/> that resolve to this snapshot now (read only: tags are set by <see cref="SnapshotRepository.InsertSnapshot"/>).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 }
@@ -60,7 +65,7 @@ public sealed record SnapshotTag(string Tag, string SnapshotId);
 /// </summary>
 public sealed class SnapshotRepository(StateDb db)
 {
-    private const string Columns = "id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at, labels, registry_id, "
+    private const string Columns = "id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at, labels, registry_id, run_config, "
         + "(SELECT json_group_array(tag) FROM (SELECT tag FROM snapshot_tags t WHERE t.snapshot_id = snapshots.id ORDER BY tag))";
 
     private static SnapshotRecord Read(SqliteDataReader r) => new()
@@ -81,7 +86,8 @@ public sealed class SnapshotRepository(StateDb db)
         UpdatedAt = StateDb.ParseTime(r.GetString(13)),
         Labels = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(14)) ?? [],
         RegistryId = r.IsDBNull(15) ? null : r.GetString(15),
-        Tags = JsonSerializer.Deserialize<List<string>>(r.GetString(16)) ?? [],
+        RunConfig = r.IsDBNull(16) ? null : RunConfigRecord.Deserialize(r.GetString(16)),
+        Tags = JsonSerializer.Deserialize<List<string>>(r.GetString(17)) ?? [],
     };
 
     private static (string, object?)[] Args(SnapshotRecord s) =>
@@ -90,6 +96,7 @@ public sealed class SnapshotRepository(StateDb db)
         ("$cap", s.FsCapacityBytes), ("$used", s.FsUsedBytes), ("$source", s.SourceSandboxId), ("$image", s.DockerImage),
         ("$template", s.TemplateName), ("$lower", s.LowerDir), ("$deleted", s.Deleted ? 1 : 0), ("$c", StateDb.Time(s.CreatedAt)), ("$u", StateDb.Time(s.UpdatedAt)),
         ("$labels", JsonSerializer.Serialize(s.Labels)), ("$registry", s.RegistryId),
+        ("$runconfig", RunConfigRecord.Serialize(s.RunConfig)),
     ];
 
     /// <summary>Stores a new snapshot and points <c>name:tag</c> at it (moving the tag off the snapshot it named before), in one transaction.</summary>
@@ -98,8 +105,8 @@ public sealed class SnapshotRepository(StateDb db)
         db.InTransaction(tx =>
         {
             tx.Run("""
-                INSERT INTO snapshots (id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at, labels, registry_id)
-                VALUES ($id,$name,$kind,$status,$message,$cap,$used,$source,$image,$template,$lower,$deleted,$c,$u,$labels,$registry)
+                INSERT INTO snapshots (id, name, kind, status, status_message, fs_capacity_bytes, fs_used_bytes, source_sandbox_id, docker_image, template_name, lower_dir, deleted, created_at, updated_at, labels, registry_id, run_config)
+                VALUES ($id,$name,$kind,$status,$message,$cap,$used,$source,$image,$template,$lower,$deleted,$c,$u,$labels,$registry,$runconfig)
                 """, Args(s));
             return tx.Run("""
                 INSERT INTO snapshot_tags (name, tag, snapshot_id, updated_at) VALUES ($name, $tag, $id, $u)
@@ -109,12 +116,12 @@ public sealed class SnapshotRepository(StateDb db)
         return GetSnapshot(s.Id)!;
     }
 
-    /// <summary>Writes the mutable fields (status, message, sizes, deleted) of the snapshot with the record's id; a deleted one loses its tags.</summary>
+    /// <summary>Writes the mutable fields (status, message, sizes, deleted, run_config once an image's is read) of the snapshot with the record's id; a deleted one loses its tags.</summary>
     public void UpdateSnapshot(SnapshotRecord s) =>
         db.InTransaction(tx =>
         {
             if (s.Deleted) tx.Run("DELETE FROM snapshot_tags WHERE snapshot_id = $id", ("$id", s.Id));
-            return tx.Run("UPDATE snapshots SET status=$status, status_message=$message, fs_used_bytes=$used, deleted=$deleted, updated_at=$u WHERE id=$id", Args(s));
+            return tx.Run("UPDATE snapshots SET status=$status, status_message=$message, fs_used_bytes=$used, deleted=$deleted, run_config=$runconfig, updated_at=$u WHERE id=$id", Args(s));
         });
 
     /// <summary>The live snapshot <c>name:tag</c> resolves to, or null.</summary>

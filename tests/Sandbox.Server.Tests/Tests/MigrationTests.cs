@@ -42,7 +42,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-full.sql");
         await s.RestartAsync();
 
-        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config), 4 (snapshot tags)
+        Assert.Equal(5, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime), 3 (run_config), 4 (snapshot tags), 5 (snapshot run_config)
         foreach (var table in Tables) Assert.True(rows[table] == OldStateDb.Count(s.DataDir, table), $"rows of {table} changed across the upgrade");
 
         var listed = (await s.ListAllAsync()).ToDictionary(x => x.Str("id"));
@@ -87,7 +87,7 @@ public sealed class MigrationTests
         OldStateDb.Rewrite(s.DataDir, "state-cf8ae8e-minimal.sql");
         await s.RestartAsync();
 
-        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime) and 3 (run_config), 4 (snapshot tags)
+        Assert.Equal(5, OldStateDb.UserVersion(s.DataDir)); // the baseline, then migrations 2 (stop lifetime), 3 (run_config), 4 (snapshot tags), 5 (snapshot run_config)
         Assert.Equal("ready", await s.StatusOfAsync(running.Name));
         Assert.Equal("kept", (await running.RunAsync("cat /home/user/f")).Trim());
         // What used the lazy tables and column works: auto_pause, a network policy, a snapshot, a service URL.
@@ -110,12 +110,12 @@ public sealed class MigrationTests
         OldStateDb.Execute(s.DataDir, """
             ALTER TABLE sandboxes DROP COLUMN run_config;
             DROP TABLE snapshot_tags; DROP TABLE registries; DROP TABLE download_tokens;
-            ALTER TABLE snapshots DROP COLUMN labels; ALTER TABLE snapshots DROP COLUMN registry_id; ALTER TABLE sandboxes DROP COLUMN labels;
+            ALTER TABLE snapshots DROP COLUMN labels; ALTER TABLE snapshots DROP COLUMN registry_id; ALTER TABLE snapshots DROP COLUMN run_config; ALTER TABLE sandboxes DROP COLUMN labels;
             PRAGMA user_version = 2;
             """);
         await s.RestartAsync();
 
-        Assert.Equal(4, OldStateDb.UserVersion(s.DataDir));
+        Assert.Equal(5, OldStateDb.UserVersion(s.DataDir));
         var got = (await s.GetAsync(running.Path)).Expect(200).Json;
         Assert.Equal("ready", got.Str("status"));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, got.GetProperty("run_config").ValueKind);

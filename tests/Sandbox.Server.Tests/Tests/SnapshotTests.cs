@@ -333,8 +333,8 @@ internal static class ImageBuilder
         }
     }
 
-    /// <summary>An OCI layout; the second layer is gzipped to exercise both media types.</summary>
-    public static void WriteOciLayout(string dir, IReadOnlyList<byte[]> layers)
+    /// <summary>An OCI layout; the second layer is gzipped to exercise both media types; <paramref name="imageConfig"/> is the config's <c>config</c> (USER, WORKDIR, ENV).</summary>
+    public static void WriteOciLayout(string dir, IReadOnlyList<byte[]> layers, JsonObject? imageConfig = null)
     {
         var blobs = Directory.CreateDirectory(Path.Combine(dir, "blobs", "sha256")).FullName;
         string Blob(byte[] data)
@@ -343,7 +343,9 @@ internal static class ImageBuilder
             File.WriteAllBytes(Path.Combine(blobs, digest), data);
             return "sha256:" + digest;
         }
-        var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var configJson = JsonNode.Parse("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""")!.AsObject();
+        if (imageConfig is not null) configJson["config"] = imageConfig.DeepClone();
+        var config = Encoding.UTF8.GetBytes(configJson.ToJsonString());
         var layerDescriptors = new JsonArray();
         for (var i = 0; i < layers.Count; i++)
         {
