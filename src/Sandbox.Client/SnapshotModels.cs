@@ -49,6 +49,9 @@ public sealed class SandboxSnapshot : SandboxResource
     /// <summary>Its labels (string values); empty when none.</summary>
     public IDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>How its sandboxes' commands run unless they say otherwise (<c>run_config</c>: the image's USER/WORKDIR/ENV, the captured sandbox's, the one given at creation); null when none.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
+
     /// <summary>When it was created (UTC).</summary>
     public DateTimeOffset? CreatedAt { get; set; }
 
@@ -88,6 +91,9 @@ public sealed class CreateImageSnapshotRequest
 
     /// <summary>The id of the registry whose credentials pull the image (see <see cref="SandboxClient.Registries"/>).</summary>
     public string? RegistryId { get; set; }
+
+    /// <summary>How its sandboxes' commands run, over the image's USER/WORKDIR/ENV. Sent only when something is set.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
 }
 
 /// <summary>The body of <c>POST /boxes/{name}/snapshot</c>: a snapshot of a sandbox's filesystem.</summary>
@@ -101,6 +107,9 @@ public sealed class CaptureSnapshotRequest
 
     /// <summary>Labels (string values). Sent only when it has entries.</summary>
     public IDictionary<string, string>? Labels { get; set; }
+
+    /// <summary>How its sandboxes' commands run, over the sandbox's own run configuration. Sent only when something is set.</summary>
+    public SandboxRunConfig? RunConfig { get; set; }
 }
 
 /// <summary>A snapshot name and its tags (<c>GET /snapshots-by-name/{name}</c>).</summary>

@@ -5,10 +5,11 @@ namespace SandboxModule;
 
 /// <summary>
 /// <para type="synopsis">Creates a snapshot: a sandbox's filesystem captured, or an image imported (a built-in name or a local OCI image).</para>
+/// <para type="description">-RunAs, -WorkingDirectory and -Environment set how the commands of sandboxes started from the snapshot run (their own settings and each command's go over them).</para>
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SandboxSnapshot", HelpUri = HelpLinks.Base + "New-SandboxSnapshot.md", SupportsShouldProcess = true, DefaultParameterSetName = FromSandbox)]
 [OutputType(typeof(SandboxSnapshot))]
-public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
+public sealed class NewSandboxSnapshotCommand : SandboxRunSettingsCmdlet
 {
     private const string FromSandbox = "FromSandbox";
     private const string FromImage = "FromImage";
@@ -76,6 +77,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
     protected override void ProcessRecord()
     {
         var labels = ToLabels(Label, nameof(Label));
+        var runConfig = ToRunConfig(EnvironmentVariables);
         var reference = Name + ":" + (Tag ?? "latest");
         string target;
         Func<Task<SandboxSnapshot>> start;
@@ -90,6 +92,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
                 DockerImage = image,
                 Tag = Tag,
                 Labels = labels,
+                RunConfig = runConfig,
                 RegistryId = Registry is null ? null : (await Client.Registries.GetAsync(Registry, null, CancellationToken).ConfigureAwait(false)).Id,
             }, null, CancellationToken).ConfigureAwait(false);
         }
@@ -98,7 +101,7 @@ public sealed class NewSandboxSnapshotCommand : SandboxConnectedCmdlet
             var sandboxName = Sandbox.Name;
             target = sandboxName;
             if (!ShouldProcess(sandboxName, $"Capture the filesystem into snapshot '{reference}'")) return;
-            start = () => Client.Snapshots.StartAsync(sandboxName, new CaptureSnapshotRequest { Name = Name, Tag = Tag, Labels = labels }, null, CancellationToken);
+            start = () => Client.Snapshots.StartAsync(sandboxName, new CaptureSnapshotRequest { Name = Name, Tag = Tag, Labels = labels, RunConfig = runConfig }, null, CancellationToken);
         }
         TryItem(target, () =>
         {

@@ -304,6 +304,30 @@ test("snapshots: createSnapshot from a built-in boots it; a registry reference f
   for (const failed of (await ctx.client.listSnapshots({ limit: 500 })).filter((s) => s.status === "failed")) await ctx.client.deleteSnapshot(failed.id);
 });
 
+test("run_config on snapshots: createSnapshot and captureSnapshot keep it; their sandboxes layer their own and each command's over it", async () => {
+  const name = uniqueName("rcimg");
+  const snap = await ctx.client.createSnapshot(name, "base", 1024 ** 3, { timeout: 30, runConfig: { user: "user", work_dir: "/tmp", env_vars: { FROM: "snapshot", KEEP: "snapshot" } } });
+  const captured = [];
+  try {
+    assert.deepEqual(snap.run_config, { user: "user", work_dir: "/tmp", env_vars: { FROM: "snapshot", KEEP: "snapshot" } });
+    await withSandbox(async (sb) => {
+      assert.equal(sb.run_config.user, "user");
+      assert.equal((await sb.run('echo "$(id -un) $(pwd) $FROM $KEEP"')).stdout.trim(), "user /tmp sandbox snapshot");
+      assert.equal((await sb.run('echo "$(id -un) $(pwd)"', { runConfig: { user: "root", work_dir: "/" } })).stdout.trim(), "root /");
+      const copy = await ctx.client.captureSnapshot(sb.name, uniqueName("rccap"), { timeout: 30, runConfig: { work_dir: "/etc" } });
+      captured.push(copy.id);
+      assert.equal(copy.run_config.user, "user");
+      assert.equal(copy.run_config.work_dir, "/etc");
+      assert.equal(copy.run_config.env_vars.FROM, "sandbox");
+    }, { snapshotName: name, runConfig: { env_vars: { FROM: "sandbox" } } });
+    await assert.rejects(ctx.client.createSnapshot(uniqueName("rcbad"), "base", 1024 ** 3, { runConfig: { work_dir: "relative" } }),
+      (e) => e instanceof LangSmithValidationError && /work_dir/.test(String(e.field)) && /absolute/.test(e.message), "a relative work_dir was not refused naming the field");
+  } finally {
+    for (const id of captured) await ctx.client.deleteSnapshot(id);
+    await ctx.client.deleteSnapshot(snap.id);
+  }
+});
+
 test("snapshot tags: the generated client tags, resolves name:tag, lists tags by name, filters labels and deletes by reference", async () => {
   const gen = generatedClient();
   const name = uniqueName("tag");

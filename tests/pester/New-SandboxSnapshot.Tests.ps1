@@ -68,6 +68,24 @@ Describe 'New-SandboxSnapshot' {
         $snap | Remove-SandboxSnapshot -Force
     }
 
+    It 'gives the sandboxes of a snapshot its -RunAs, -WorkingDirectory and -Environment, under their own and each command''s' {
+        $name = New-TestName -Prefix 'rc'
+        $snap = New-SandboxSnapshot -Image base -Name $name -RunAs user -WorkingDirectory /tmp -Environment @{ FROM = 'snapshot'; KEEP = 'snapshot' }
+        $snap.RunConfig.User | Should -Be 'user'
+        $snap.RunConfig.WorkingDirectory | Should -Be '/tmp'
+        $snap.RunConfig.Environment['FROM'] | Should -Be 'snapshot'
+        $box = New-Sandbox -Snapshot $name -Environment @{ FROM = 'sandbox' }
+        ($box | Invoke-SandboxCommand 'echo "$(id -un) $(pwd) $FROM $KEEP"').Output | Should -Be 'user /tmp sandbox snapshot'
+        ($box | Invoke-SandboxCommand 'echo "$(id -un) $(pwd)"' -RunAs root -WorkingDirectory /).Output | Should -Be 'root /'
+        # A capture carries the sandbox's settings, then its own.
+        $copyName = New-TestName -Prefix 'rc'
+        $copy = $box | New-SandboxSnapshot -Name $copyName -WorkingDirectory /etc
+        $copy.RunConfig.User | Should -Be 'user'
+        $copy.RunConfig.WorkingDirectory | Should -Be '/etc'
+        $box | Remove-Sandbox -Force
+        $copy, $snap | Remove-SandboxSnapshot -Force
+    }
+
     It 'resolves a relative -Image path and reports an image that is not one as SnapshotFailed' {
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'img-dir')
         New-Item -ItemType Directory -Path $dir | Out-Null

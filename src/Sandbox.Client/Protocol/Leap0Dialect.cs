@@ -226,6 +226,7 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
     {
         if (request.Labels is { Count: > 0 }) throw NotSupported("snapshot labels");
         if (!string.IsNullOrEmpty(request.Tag) && request.Tag != "latest") throw NotSupported("snapshot tags");
+        if (request.RunConfig is { IsEmpty: false }) throw NotSupported("run configurations on snapshots");
         return new(HttpMethod.Post, Box(sandboxName) + "/snapshot/create", new { name = request.Name });
     }
 

@@ -193,6 +193,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
             Name = request.Name,
             Tag = string.IsNullOrEmpty(request.Tag) ? null : request.Tag,
             Labels = request.Labels is { Count: > 0 } labels ? labels : null,
+            RunConfig = request.RunConfig is { IsEmpty: false } runConfig ? WireRunConfig(runConfig) : null,
         });
 
     public override WireRequest ImportSnapshot(CreateImageSnapshotRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Snapshot), new CreateImageSnapshotRequest
@@ -203,6 +204,7 @@ internal sealed class SeedDialect(string controlPlaneBaseUrl) : SandboxDialect
         Tag = string.IsNullOrEmpty(request.Tag) ? null : request.Tag,
         Labels = request.Labels is { Count: > 0 } labels ? labels : null,
         RegistryId = string.IsNullOrEmpty(request.RegistryId) ? null : request.RegistryId,
+        RunConfig = request.RunConfig is { IsEmpty: false } runConfig ? WireRunConfig(runConfig) : null,
     });
 
     public override WireRequest CreateRegistry(CreateRegistryRequest request) => new(HttpMethod.Post, Collection(SandboxResourceKind.Registry), request);
