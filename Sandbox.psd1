@@ -48,6 +48,8 @@
         'Remove-SandboxSnapshot'
         'New-SandboxRegistry'
         'Get-SandboxRegistry'
+        'Set-SandboxRegistry'
+        'Rename-SandboxRegistry'
         'Remove-SandboxRegistry'
         'New-SandboxPool'
         'Get-SandboxPool'

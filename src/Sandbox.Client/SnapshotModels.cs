@@ -166,3 +166,23 @@ public sealed class CreateRegistryRequest
     /// <summary>The password is never shown.</summary>
     public override string ToString() => $"{Name} ({Url}, user {Username})";
 }
+
+/// <summary>The body of <c>PATCH /registries/{name}</c>: what is not null changes. The password is sent once and never answered.</summary>
+public sealed class UpdateRegistryRequest
+{
+    /// <summary>The new address, or null to keep it.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The new user name, or null to keep it (the server needs it with a new password).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>The new password or token, or null to keep it.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>True when nothing would change.</summary>
+    [JsonIgnore]
+    public bool IsEmpty => Url is null && Username is null && Password is null;
+
+    /// <summary>The password is never shown.</summary>
+    public override string ToString() => string.Join(", ", new[] { Url is null ? null : "url " + Url, Username is null ? null : "user " + Username, Password is null ? null : "password" }.Where(s => s is not null));
+}

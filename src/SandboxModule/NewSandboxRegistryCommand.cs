@@ -29,13 +29,22 @@ public sealed class NewSandboxRegistryCommand : SandboxConnectedCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (string.IsNullOrEmpty(Credential.UserName))
-            FailArgument("-Credential has no user name: give the registry's user name and password (Get-Credential)", "SandboxInvalidCredential", null);
+        if (RegistryCredentials.Problem(Credential) is { } problem) FailArgument(problem, RegistryCredentials.ErrorId, null);
         var password = Credential.GetNetworkCredential().Password;
-        if (string.IsNullOrEmpty(password))
-            FailArgument("-Credential has an empty password: give the registry's password or token", "SandboxInvalidCredential", null);
         if (!ShouldProcess(Name, $"Store the credentials of registry {Url}")) return;
         TryItem(Name, () => WriteObject(Await(Client.Registries.CreateAsync(
             new CreateRegistryRequest { Name = Name, Url = Url, Username = Credential.UserName, Password = password }, null, CancellationToken))));
     }
+}
+
+/// <summary>What New- and Set-SandboxRegistry check of -Credential before sending it.</summary>
+internal static class RegistryCredentials
+{
+    public const string ErrorId = "SandboxInvalidCredential";
+
+    /// <summary>Why the credential cannot be used (no user name, an empty password), or null.</summary>
+    public static string? Problem(PSCredential credential) =>
+        string.IsNullOrEmpty(credential.UserName) ? "-Credential has no user name: give the registry's user name and password (Get-Credential)"
+        : string.IsNullOrEmpty(credential.GetNetworkCredential().Password) ? "-Credential has an empty password: give the registry's password or token"
+        : null;
 }

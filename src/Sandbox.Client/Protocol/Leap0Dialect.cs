@@ -105,7 +105,11 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
         return _v1 + "/" + noun + "/" + Uri.EscapeDataString(id);
     }
 
-    public override WireRequest Update(SandboxResourceKind kind, string key, object changes) => throw NotSupported("changes to a sandbox (time-to-live, network policy)");
+    public override WireRequest Update(SandboxResourceKind kind, string key, object changes)
+    {
+        RequireLeap0Kind(kind);
+        throw NotSupported("changes to a sandbox (time-to-live, network policy)");
+    }
 
     /// <summary>Only templates are renamed: <c>PATCH /v1/template/{id}</c> <c>{name}</c>, answered 204 (see <see cref="RenameAnswersResource"/>).</summary>
     public override WireRequest Rename(SandboxResourceKind kind, string key, string newName) => kind == SandboxResourceKind.Template

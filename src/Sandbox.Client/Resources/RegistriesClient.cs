@@ -23,4 +23,15 @@ public sealed class RegistriesClient : RenamableResourceClient<SandboxRegistry>
         ArgumentException.ThrowIfNullOrEmpty(request.Url);
         return SendAsync(Dialect.CreateRegistry(request), request.Name, options, cancellationToken);
     }
+
+    /// <summary>Changes a registry's address or credentials (<c>PATCH /registries/{name}</c>); rename with <see cref="RenamableResourceClient{T}.RenameAsync"/>. Not retried.</summary>
+    /// <exception cref="SandboxNotFoundException">No registry has that name.</exception>
+    /// <exception cref="SandboxValidationException">A bad address or credential (<see cref="SandboxApiException.Field"/> names it).</exception>
+    public Task<SandboxRegistry> UpdateAsync(string name, UpdateRegistryRequest request, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.IsEmpty) throw new ArgumentException("nothing to change: give a new Url, Username or Password", nameof(request));
+        return UpdateCoreAsync(name, request, options, cancellationToken);
+    }
 }
