@@ -3,6 +3,13 @@ namespace Sandbox.Client;
 /// <summary>Defaults of the client (and of callers that wrap it), and small conversions of user input.</summary>
 public static class SandboxDefaults
 {
+    /// <summary>
+    /// The command of an interactive terminal that asks for the sandbox's shell: bash where the sandbox has it, else sh, as
+    /// a login shell (it reads /etc/profile), run by a POSIX sh so that it works in sandboxes without bash. Protocols whose
+    /// terminals are sessions (leap0) start their own shell for it.
+    /// </summary>
+    public const string LoginShellCommand = "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi";
+
     /// <summary>Seconds the server waits for a new sandbox to be ready (the API's default).</summary>
     public const double CreateTimeoutSeconds = 30;
 

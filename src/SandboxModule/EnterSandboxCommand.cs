@@ -6,20 +6,15 @@ namespace SandboxModule;
 /// <para type="synopsis">Starts an interactive shell in a sandbox on a pseudo-terminal, like docker exec -it; exit returns to PowerShell.</para>
 /// </summary>
 /// <remarks>
-/// The command runs on a terminal allocated inside the sandbox (the exec WebSocket's <c>pty</c> mode). While it runs the
-/// local console is in raw mode: every key, Ctrl+C included, goes to the sandbox as typed, and window size changes follow.
-/// The console is restored when the shell ends, and <c>$LASTEXITCODE</c> is its exit code.
+/// The command runs on a terminal allocated inside the sandbox (the exec WebSocket's <c>pty</c> mode; on leap0 a terminal
+/// session running the sandbox's shell). While it runs the local console is in raw mode: every key, Ctrl+C included, goes
+/// to the sandbox as typed, and window size changes follow. The console is restored when the shell ends, and
+/// <c>$LASTEXITCODE</c> is its exit code where the protocol reports one (leap0's sessions do not).
 /// </remarks>
 [Cmdlet(VerbsCommon.Enter, "Sandbox", HelpUri = HelpLinks.Base + "Enter-Sandbox.md")]
 [OutputType(typeof(void))]
 public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
 {
-    /// <summary>
-    /// Run when no -Command is given: bash where the sandbox has it, else sh, as a login shell (it reads /etc/profile).
-    /// A POSIX sh runs it, so it works in sandboxes without bash.
-    /// </summary>
-    internal const string DefaultCommand = "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi";
-
     private static readonly TimeSpan ResizePollInterval = TimeSpan.FromMilliseconds(200);
     private const int KeyPollMilliseconds = 100;
 
@@ -51,7 +46,7 @@ public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
             ThrowTerminatingError(new ErrorRecord(
                 new InvalidOperationException("Enter-Sandbox needs an interactive terminal: PowerShell's input and output must not be redirected. Use Invoke-SandboxCommand to run commands from scripts."),
                 "TerminalRequired", ErrorCategory.InvalidOperation, Sandbox!.Name));
-        var request = new CommandRequest(Command ?? DefaultCommand)
+        var request = new CommandRequest(Command ?? SandboxDefaults.LoginShellCommand)
         {
             Shell = Command is null ? "/bin/sh" : Shell,
             TimeoutSeconds = InvokeSandboxCommandCommand.NoTimeLimitSeconds,
@@ -63,8 +58,8 @@ public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
 
     private void Enter(Sandbox.Client.Sandbox sandbox, CommandRequest request)
     {
-        var session = Await(Client.Commands.StartAsync(sandbox, request, CancellationToken));
-        WriteVerbose($"Entered sandbox '{sandbox.Name}' (pid {session.ProcessId}); the shell's exit returns here.");
+        var session = Await(Client.Commands.OpenTerminalAsync(sandbox, request, CancellationToken));
+        WriteVerbose($"Entered sandbox '{sandbox.Name}' ({session.Description}); the shell's exit returns here.");
         try
         {
             // Raw mode from here to the end of the shell: nothing may be written through the host meanwhile.
@@ -72,7 +67,7 @@ public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
             {
                 Relay(session, keyboard, request.Terminal!);
             }
-            SessionState.PSVariable.Set("global:LASTEXITCODE", session.ExitCode ?? -1);
+            if (session.ExitCode is { } exitCode) SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
         }
         finally
         {
@@ -85,15 +80,15 @@ public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
     /// Copies the terminal's output to the console and typed keys to the terminal, and follows the window's size, until
     /// the shell ends (or the connection fails, which is rethrown after the console is restored).
     /// </summary>
-    private static void Relay(SandboxCommandSession session, TerminalInput keyboard, TerminalSize size)
+    private static void Relay(SandboxTerminal session, TerminalInput keyboard, TerminalSize size)
     {
         using var done = new CancellationTokenSource();
         using var screen = Console.OpenStandardOutput();
         var output = Task.Run(async () =>
         {
-            await foreach (var chunk in session.ReadOutputAsync(done.Token).ConfigureAwait(false))
+            await foreach (var chunk in session.ReadAsync(done.Token).ConfigureAwait(false))
             {
-                await screen.WriteAsync(Encoding.UTF8.GetBytes(chunk.Data), done.Token).ConfigureAwait(false);
+                await screen.WriteAsync(chunk, done.Token).ConfigureAwait(false);
                 await screen.FlushAsync(done.Token).ConfigureAwait(false);
             }
         });
@@ -102,7 +97,7 @@ public sealed class EnterSandboxCommand : SandboxRunSettingsCmdlet
             while (!done.IsCancellationRequested)
             {
                 var typed = keyboard.Read(KeyPollMilliseconds);
-                if (typed.Length > 0) await session.WriteInputAsync(typed, done.Token).ConfigureAwait(false);
+                if (typed.Length > 0) await session.WriteAsync(typed, done.Token).ConfigureAwait(false);
             }
         });
         try

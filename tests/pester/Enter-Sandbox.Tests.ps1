@@ -116,6 +116,30 @@ Describe 'Enter-Sandbox' {
         Wait-Screen -Pattern 'code-4-42' | Out-Null
     }
 
+    It 'enters a leap0 sandbox through a terminal session of its own, and exit returns to pwsh' {
+        $key = (Get-Content -LiteralPath $script:ctx.Server.ApiKeyFile -Raw).Trim()
+        $l0 = Connect-Sandbox -Provider Leap0 -Endpoint $script:ctx.Server.Endpoint -ApiKey ($key | ConvertTo-SecureString -AsPlainText -Force) -Scope Runspace
+        $box = New-Sandbox -Connection $l0 -Timeout 600
+        try {
+            $prompts = [regex]::Matches((Get-Screen), 'PS-READY> ').Count
+            Enter-TestSandbox "`$l0 = Connect-Sandbox -Provider Leap0 -Endpoint '$($script:ctx.Server.Endpoint)' -ApiKey ('$key' | ConvertTo-SecureString -AsPlainText -Force) -Scope Runspace; Enter-Sandbox $($box.Id) -Connection `$l0 -WorkingDirectory /tmp"
+            # ${0##*/} is the shell's name in a POSIX shell and nothing in pwsh: the line ran in the sandbox.
+            Send-Line 'echo "leap0-$((6*7))-${0##*/}"; pwd; stty size'
+            Wait-Screen -Pattern 'leap0-42-[a-z]*sh' | Out-Null
+            $size = (& $script:tmux -L $script:socket display-message -p -t $script:pane '#{window_height} #{window_width}').Trim()
+            Wait-Screen -Pattern ('(?m)^' + [regex]::Escape($size) + '\s*$') | Out-Null
+            Get-Screen | Should -Match '(?m)^/tmp\s*$'
+            Send-Line 'exit'
+            Wait-Screen -Pattern 'PS-READY> ' -Count ($prompts + 1) | Out-Null
+            # The session was deleted with the shell's end: none is left on the sandbox.
+            $sessions = Invoke-RestMethod -Uri "$($script:ctx.Server.Endpoint)/v1/sandbox/$($box.Id)/pty" -Headers @{ Authorization = "Bearer $key" }
+            @($sessions.items).Count | Should -Be 0
+        }
+        finally {
+            $box | Remove-Sandbox -Connection $l0 -Force
+        }
+    }
+
     It 'refuses to run without a terminal and says what to use instead' {
         $script = "Import-Module '$($script:manifest)'; try { Enter-Sandbox -Name $($script:sandbox.Name) -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
         # Piped input and captured output: neither end is a terminal.

@@ -266,6 +266,40 @@ internal sealed class Leap0Dialect(string baseUrl, string? sandboxDomain) : Sand
 
     public override WireRequest Stat(Sandbox sandbox, string path) => throw NotSupported("file information without reading the file (HEAD)");
 
+    // ---------------------------------------------------------------- terminal sessions (/pty)
+
+    public override bool HasTerminalSessions => true;
+
+    /// <summary>
+    /// <c>POST /v1/sandbox/{id}/pty</c> <c>{cols, rows, cwd?, envs?}</c>: the session runs the sandbox's shell, so only the
+    /// login shell can be asked for (<see cref="SandboxDefaults.LoginShellCommand"/>), and as the sandbox's user.
+    /// </summary>
+    public override WireRequest CreateTerminalSession(Sandbox sandbox, CommandRequest request)
+    {
+        request.Validate();
+        if (request.Command != SandboxDefaults.LoginShellCommand) throw NotSupported("commands on a terminal other than the shell (leave the command out to get the sandbox's shell)");
+        if (request.RunConfig is not null) throw NotSupported("run configurations on terminals (give the working directory and environment)");
+        var size = request.Terminal ?? new TerminalSize(80, 24);
+        var body = new Dictionary<string, object> { ["cols"] = size.Columns, ["rows"] = size.Rows };
+        if (!string.IsNullOrEmpty(request.WorkingDirectory)) body["cwd"] = SandboxDefaults.ToAbsoluteWorkingDirectory(request.WorkingDirectory);
+        if (request.Environment is { Count: > 0 } env) body["envs"] = env;
+        return new(HttpMethod.Post, Box(sandbox.Name) + "/pty", body);
+    }
+
+    /// <summary><c>ws(s)://{base}/v1/sandbox/{id}/pty/{sid}/connect</c>, on the control plane as leap0's SDK connects.</summary>
+    public override Uri TerminalSessionSocket(Sandbox sandbox, string sessionId)
+    {
+        var builder = new UriBuilder(Box(sandbox.Name) + "/pty/" + Uri.EscapeDataString(sessionId) + "/connect");
+        builder.Scheme = builder.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        return builder.Uri;
+    }
+
+    public override WireRequest ResizeTerminalSession(Sandbox sandbox, string sessionId, TerminalSize size) =>
+        new(HttpMethod.Post, Box(sandbox.Name) + "/pty/" + Uri.EscapeDataString(sessionId) + "/resize", new { cols = size.Columns, rows = size.Rows }, Retryable: true);
+
+    public override WireRequest DeleteTerminalSession(Sandbox sandbox, string sessionId) =>
+        new(HttpMethod.Delete, Box(sandbox.Name) + "/pty/" + Uri.EscapeDataString(sessionId), Retryable: true);
+
     public override Uri CommandSocket(Sandbox sandbox) => throw NotSupported("streamed commands (leap0 runs commands buffered)");
     public override object ExecuteFrame(CommandRequest request, string commandId) => throw NotSupported("streamed commands");
     public override object InputFrame(string data, bool eof) => throw NotSupported("standard input to a running command");

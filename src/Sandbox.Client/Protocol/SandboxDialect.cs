@@ -118,6 +118,21 @@ internal abstract class SandboxDialect
     /// <summary>Stores a registry's credentials (the current generation's <c>POST /registries</c>); not retried.</summary>
     public virtual WireRequest CreateRegistry(CreateRegistryRequest request) => throw NotSupported("registries");
 
+    /// <summary>True when terminals are sessions of their own (leap0's <c>/pty</c>), false when they are commands on the exec WebSocket's <c>pty</c> mode.</summary>
+    public virtual bool HasTerminalSessions => false;
+
+    /// <summary>Creates a terminal session running the sandbox's shell with the request's size, directory and variables.</summary>
+    public virtual WireRequest CreateTerminalSession(Sandbox sandbox, CommandRequest request) => throw NotSupported("terminal sessions");
+
+    /// <summary>The WebSocket of a terminal session.</summary>
+    public virtual Uri TerminalSessionSocket(Sandbox sandbox, string sessionId) => throw NotSupported("terminal sessions");
+
+    /// <summary>Resizes a terminal session.</summary>
+    public virtual WireRequest ResizeTerminalSession(Sandbox sandbox, string sessionId, TerminalSize size) => throw NotSupported("terminal sessions");
+
+    /// <summary>Deletes a terminal session (its shell ends).</summary>
+    public virtual WireRequest DeleteTerminalSession(Sandbox sandbox, string sessionId) => throw NotSupported("terminal sessions");
+
     /// <summary>The tags of a snapshot name (the current generation's <c>/snapshots-by-name/{name}</c>).</summary>
     public virtual WireRequest SnapshotTags(string name) => throw NotSupported("snapshot tags");
 

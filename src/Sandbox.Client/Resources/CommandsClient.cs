@@ -90,6 +90,21 @@ public sealed class CommandsClient
         return session;
     }
 
+    /// <summary>
+    /// Opens an interactive terminal: on protocols with terminal sessions (leap0) a session running the sandbox's shell,
+    /// else the command on the exec WebSocket's <c>pty</c> mode. <see cref="CommandRequest.Terminal"/> gives its size
+    /// (80x24 when null); <see cref="SandboxDefaults.LoginShellCommand"/> asks for the sandbox's shell.
+    /// </summary>
+    /// <exception cref="SandboxNotSupportedException">The endpoint has no terminals, or not for this command.</exception>
+    public async Task<SandboxTerminal> OpenTerminalAsync(Sandbox sandbox, CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Terminal ??= new TerminalSize(80, 24);
+        if (Transport.Dialect.HasTerminalSessions) return await TerminalSessionTerminal.OpenAsync(Transport, sandbox, request, cancellationToken).ConfigureAwait(false);
+        return new CommandTerminal(await StartAsync(sandbox, request, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>Starts a streaming command in the sandbox with this name.</summary>
     public async Task<SandboxCommandSession> StartAsync(string sandboxName, CommandRequest request, CancellationToken cancellationToken = default) =>
         await StartAsync(await _client.Sandboxes.GetAsync(sandboxName, null, cancellationToken).ConfigureAwait(false), request, cancellationToken).ConfigureAwait(false);
