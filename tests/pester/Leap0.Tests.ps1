@@ -186,6 +186,10 @@ Describe 'The sandbox cmdlets on leap0' {
         (Get-SandboxSnapshot -Name $name).Id | Should -Be $snapshot.Id
         (Get-SandboxSnapshot).Id | Should -Contain $snapshot.Id
         (Get-SandboxSnapshot -Name 'l0snap*').Id | Should -Contain $snapshot.Id
+        # leap0 has no single-snapshot GET: -Id (and the pipeline's SnapshotId) is found in the list.
+        (Get-SandboxSnapshot -Id $snapshot.Id).Name | Should -Be $name
+        ($snapshot | Get-SandboxSnapshot).Id | Should -Be $snapshot.Id
+        { Get-SandboxSnapshot -Id 'no-such-snapshot-id' -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,SandboxModule.GetSandboxSnapshotCommand'
         $restored = New-Sandbox -Snapshot $name
         $restored.Id | Should -Not -Be $source.Id
         (Invoke-SandboxCommand 'cat /home/user/s.txt' -Sandbox $restored).Stdout | Should -Be "snapped`n"
@@ -202,6 +206,8 @@ Describe 'The sandbox cmdlets on leap0' {
         (Get-SandboxTemplate -Name $name).Id | Should -Be $template.Id
         $box = New-Sandbox -Template $name
         $box.TemplateName | Should -Be $name
+        # The sandbox's template, found in leap0's template list.
+        ($box | Get-SandboxTemplate).Id | Should -Be $template.Id
         (Rename-SandboxTemplate -Name $name -NewName "$name-b" -PassThru).Id | Should -Be $template.Id
         { New-SandboxTemplate -Name "$name-c" -Image 'system/debian:bookworm' -Cpu 2 -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not supported by this endpoint (leap0)*'
         { New-SandboxTemplate -Name "$name-r" -Image 'docker.io/library/alpine:3' -ErrorAction Stop } | Should -Throw -ExpectedMessage '*uri*'

@@ -126,8 +126,24 @@ public abstract class ResourceClient<T> : IResourceClient<T> where T : SandboxRe
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A protocol without a single GET for this kind (leap0's snapshots and templates) is answered from the list: the
+    /// item whose id is <paramref name="key"/>, else the one so named.
+    /// </remarks>
     public Task<T> GetAsync(string key, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        SendAsync(Dialect.Get(_kind, key), key, options, cancellationToken);
+        Dialect.GetsByKey(_kind) ? SendAsync(Dialect.Get(_kind, key), key, options, cancellationToken) : GetFromListAsync(key, options, cancellationToken);
+
+    private async Task<T> GetFromListAsync(string key, SandboxRequestOptions? options, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        T? named = null;
+        await foreach (var item in ListAllAsync(null, options, ct).ConfigureAwait(false))
+        {
+            if (item.Id == key) return item;
+            if (item.Name == key) named ??= item;
+        }
+        return named ?? throw NotFound(key);
+    }
 
     /// <inheritdoc/>
     public async Task<SandboxPage<T>> ListAsync(SandboxPageQuery? query = null, SandboxRequestOptions? options = null, CancellationToken cancellationToken = default)
