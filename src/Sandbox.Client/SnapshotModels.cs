@@ -15,8 +15,19 @@ public static class SandboxSnapshotStatus
     public const string Failed = "failed";
 }
 
+/// <summary>
+/// What names one snapshot by its id. PowerShell can bind a pipeline object to a parameter of this type only when the
+/// object is one (it cannot make an interface out of a table row), which is what lets the module tell a piped snapshot
+/// from an Import-Csv row.
+/// </summary>
+public interface ISandboxSnapshotReference
+{
+    /// <summary>The snapshot's id.</summary>
+    string SnapshotId { get; }
+}
+
 /// <summary>A snapshot: a sandbox's captured filesystem, or a root filesystem imported from an image archive.</summary>
-public sealed class SandboxSnapshot : SandboxResource
+public sealed class SandboxSnapshot : SandboxResource, ISandboxSnapshotReference
 {
     /// <summary>The same as <see cref="SandboxResource.Id"/>, for pipeline binding to parameters named <c>SnapshotId</c>.</summary>
     [JsonIgnore]

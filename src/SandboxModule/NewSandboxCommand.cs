@@ -7,8 +7,8 @@ namespace SandboxModule;
 [OutputType(typeof(Sandbox.Client.Sandbox))]
 public sealed class NewSandboxCommand : SandboxCreationCmdlet
 {
-    /// <summary><para type="description">The template to create the sandbox from. Without -Template and -Snapshot the server boots its default (the local server: the built-in python snapshot). Binds by property name from Get-SandboxTemplate output.</para></summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
+    /// <summary><para type="description">The template to create the sandbox from. Without -Template and -Snapshot the server boots its default (the local server: the built-in python snapshot). Binds by property name (Template, TemplateName) from Get-SandboxTemplate output and Import-Csv rows; not by value, so that a row's other columns (Name, Snapshot) bind as they are named.</para></summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -27,12 +27,14 @@ public sealed class NewSandboxCommand : SandboxCreationCmdlet
     {
         if (AsJob)
         {
-            StartAsJob();
+            // The job gets the name this record means (not a piped snapshot's own) and the snapshot by its id alone.
+            StartAsJob(new Dictionary<string, object?> { [nameof(Name)] = RequestedName, [nameof(InputSnapshot)] = null });
             return;
         }
-        var target = Name ?? $"(new sandbox from {SourceText})";
+        var name = RequestedName;
+        var target = name ?? $"(new sandbox from {SourceText})";
         if (!ShouldProcess(target, $"Create sandbox from {SourceText}")) return;
-        var request = BuildRequest(Name, waitForReady: !NoWait);
-        TryItem(Name ?? Source, () => WriteObject(Await(Client.Sandboxes.CreateAsync(request, null, CancellationToken)).Sandbox));
+        var request = BuildRequest(name, waitForReady: !NoWait);
+        TryItem(name ?? Source, () => WriteObject(Await(Client.Sandboxes.CreateAsync(request, null, CancellationToken)).Sandbox));
     }
 }

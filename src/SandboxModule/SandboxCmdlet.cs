@@ -137,7 +137,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in MyInvocation.BoundParameters)
             if (!PipelineOnlyParameters.Contains(name, StringComparer.OrdinalIgnoreCase)) parameters[name] = value;
-        foreach (var (name, value) in overrides ?? new Dictionary<string, object?>()) parameters[name] = value;
+        // An override of null leaves the parameter out of the job.
+        foreach (var (name, value) in overrides ?? new Dictionary<string, object?>())
+            if (value is null) parameters.Remove(name);
+            else parameters[name] = value;
         if (this is SandboxConnectedCmdlet && !parameters.ContainsKey("Connection")) parameters["Connection"] = ResolveConnection();
         var job = SandboxJob.Create(MyInvocation.Line.Trim() is { Length: > 0 } line ? line : MyInvocation.MyCommand.Name, MyInvocation.MyCommand.Name, GetType(), parameters,
             SessionState.Path.CurrentFileSystemLocation?.ProviderPath);

@@ -27,11 +27,39 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [WireField("snapshot_id", "snapshot", "snapshot_name")]
     public string Snapshot { get; set; } = "";
 
-    /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens).</para></summary>
-    [Parameter]
+    /// <summary><para type="description">The sandbox's name (lowercase letters, digits and hyphens). Binds by property name, so a Name column of Import-Csv names each sandbox; the name of a piped snapshot or template is not taken as the sandbox's.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [WireField("name")]
     public string? Name { get; set; }
+
+    /// <summary>
+    /// A snapshot from the pipeline. It exists to choose the snapshot parameter set: -Name binds by property name in
+    /// every set, and without a parameter that only a snapshot binds by value PowerShell would pick the default set
+    /// for a piped snapshot. Its id binds -Snapshot (alias SnapshotId). An interface, so that no Import-Csv row is ever
+    /// converted into it (a row with only a Name column would convert into a SandboxSnapshot).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = FromSnapshot, DontShow = true)]
+    public ISandboxSnapshotReference? InputSnapshot { get; set; }
+
+    private bool _nameOnCommandLine;
+
+    /// <inheritdoc />
+    protected override void Begin()
+    {
+        // Command-line arguments are bound before Begin, pipeline input after: what is bound now was typed.
+        _nameOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Name));
+        base.Begin();
+    }
+
+    /// <summary>
+    /// The sandbox's name for this record: -Name as typed, else a Name from the pipeline unless it is the piped
+    /// snapshot's or template's own name (a template binds -Template by its name), else null (the server names it).
+    /// </summary>
+    protected string? RequestedName =>
+        _nameOnCommandLine || Name is null ? Name
+        : InputSnapshot is not null || string.Equals(Name, Template, StringComparison.Ordinal) ? null
+        : Name;
 
     /// <summary><para type="description">Virtual CPUs (1-64; leap0: 1-8).</para></summary>
     [Parameter]

@@ -13,8 +13,8 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
     [ValidateNotNull]
     public ScriptBlock? ScriptBlock { get; set; }
 
-    /// <summary><para type="description">The template to create the sandbox from. Without -Template and -Snapshot the server boots its default (the local server: the built-in python snapshot). Binds by property name from Get-SandboxTemplate output.</para></summary>
-    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
+    /// <summary><para type="description">The template to create the sandbox from. Without -Template and -Snapshot the server boots its default (the local server: the built-in python snapshot). Binds by property name (Template, TemplateName) from Get-SandboxTemplate output and Import-Csv rows; not by value, so that a row's other columns (Name, Snapshot) bind as they are named.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = FromTemplate)]
     [Alias("TemplateName")]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -29,7 +29,7 @@ public sealed class UseSandboxCommand : SandboxCreationCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var name = Name ?? SandboxNames.NewSandboxName();
+        var name = RequestedName ?? SandboxNames.NewSandboxName();
         // The name is chosen before creation so that an interrupted creation is cleaned up too.
         var request = BuildRequest(name, waitForReady: true);
         var client = Client;

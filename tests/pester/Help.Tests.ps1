@@ -8,7 +8,7 @@ BeforeDiscovery {
     $commands = foreach ($command in Get-Command -Module Sandbox) {
         @{
             Name = $command.Name
-            Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+            Parameters = @($command.Parameters.Values | Where-Object { $_.Name -notin $common -and -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | ForEach-Object Name | Sort-Object)
         }
     }
 }

@@ -54,6 +54,38 @@ Describe 'New-Sandbox' {
         $sandbox, $named | Remove-Sandbox -Force
     }
 
+    It 'names each sandbox from a Name column of Import-Csv (with its Template or Snapshot column), also with -AsJob' {
+        $names = 1..2 | ForEach-Object { New-TestName -Prefix 'csv' }
+        $csv = Join-Path $TestDrive 'sandboxes.csv'
+        @([pscustomobject]@{ Name = $names[0]; Template = 'base' }, [pscustomobject]@{ Name = $names[1]; Template = 'base' }) | Export-Csv -LiteralPath $csv
+        $made = Import-Csv -LiteralPath $csv | New-Sandbox
+        $made.Name | Should -Be $names
+        $made.TemplateName | Should -Be @('base', 'base')
+        $made | Remove-Sandbox -Force
+
+        $snapName = New-TestName -Prefix 'csvsnap'
+        $snap = New-SandboxSnapshot -Image base -Name $snapName
+        $fromSnap = [pscustomobject]@{ Name = $names[0]; Snapshot = $snapName } | New-Sandbox
+        $fromSnap.Name | Should -Be $names[0]
+        $fromSnap.SnapshotId | Should -Be $snap.Id
+        $fromSnap | Remove-Sandbox -Force
+        # A Name column alone: the server's default, under that name.
+        $plain = [pscustomobject]@{ Name = $names[0] } | New-Sandbox
+        $plain.Name | Should -Be $names[0]
+        $plain.TemplateName | Should -BeNullOrEmpty
+        $plain | Remove-Sandbox -Force
+
+        $job = [pscustomobject]@{ Name = $names[1]; Template = 'base' } | New-Sandbox -AsJob
+        ($job | Receive-Job -Wait).Name | Should -Be $names[1]
+        $job | Remove-Job
+        # A piped snapshot still names nothing, -AsJob or not.
+        $viaJob = $snap | New-Sandbox -AsJob | Receive-Job -Wait
+        $viaJob.SnapshotId | Should -Be $snap.Id
+        $viaJob.Name | Should -Not -Be $snapName
+        Remove-Sandbox -Name $names[1], $viaJob.Name -Force
+        $snap | Remove-SandboxSnapshot -Force
+    }
+
     It 'pipes into Invoke-SandboxCommand' {
         (New-Sandbox -Template base | Invoke-SandboxCommand 'echo ok').Stdout.Trim() | Should -Be 'ok'
     }
