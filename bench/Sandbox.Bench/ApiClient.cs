@@ -16,12 +16,14 @@ internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly string _base;
+    private readonly string _root;
     private readonly string _apiKey;
 
     public ApiClient(string endpoint, string apiKey)
     {
         _apiKey = apiKey;
-        _base = endpoint.TrimEnd('/') + "/v2/sandboxes";
+        _root = endpoint.TrimEnd('/');
+        _base = _root + "/v2/sandboxes";
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
@@ -78,11 +80,25 @@ internal sealed class ApiClient : IDisposable
         throw new ApiException($"DELETE /boxes/{name}: HTTP {(int)response.StatusCode} {Shorten(text)}");
     }
 
-    /// <summary>POST {dataplane}/execute; returns the exit code.</summary>
-    public async Task<int> ExecuteAsync(string dataplaneUrl, string command, CancellationToken ct)
+    /// <summary>POST {dataplane}/execute; returns the exit code. <paramref name="shell"/> null: the server's default (/bin/bash).</summary>
+    public Task<int> ExecuteAsync(string dataplaneUrl, string command, CancellationToken ct, string? shell = null) =>
+        ExecuteAtAsync(dataplaneUrl.TrimEnd('/') + "/execute", "POST /execute",
+            shell is null ? new { command, timeout = 60 } : new { command, shell, timeout = 60 }, bearer: false, ct);
+
+    /// <summary>
+    /// leap0's <c>POST /v1/sandbox/{id}/process/execute</c> (runs <c>/bin/sh -c</c>) with leap0's auth header
+    /// (<c>authorization: Bearer</c>), on the same connection pool as the /v2 calls; returns the exit code.
+    /// </summary>
+    public Task<int> Leap0ExecuteAsync(string id, string command, CancellationToken ct) =>
+        ExecuteAtAsync($"{_root}/v1/sandbox/{Uri.EscapeDataString(id)}/process/execute", "POST /v1/.../process/execute",
+            new { command, timeout = 60 }, bearer: true, ct);
+
+    private async Task<int> ExecuteAtAsync(string url, string what, object body, bool bearer, CancellationToken ct)
     {
-        using var response = await _http.PostAsync(dataplaneUrl.TrimEnd('/') + "/execute", JsonBody(new { command, timeout = 60 }), ct);
-        var json = await ReadJsonAsync(response, "POST /execute", ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonBody(body) };
+        if (bearer) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+        using var response = await _http.SendAsync(request, ct);
+        var json = await ReadJsonAsync(response, what, ct);
         return json.GetProperty("exit_code").GetInt32();
     }
 

@@ -22,7 +22,7 @@ internal sealed class Options
     public long ClientStreamBytes { get; private set; } = 256L * 1024 * 1024;
     public HashSet<string> Phases { get; private set; } = [.. AllPhases];
 
-    public static readonly string[] AllPhases = ["create", "exec", "stream", "idle", "client", "pool", "service", "resume"];
+    public static readonly string[] AllPhases = ["create", "exec", "stream", "idle", "client", "pool", "service", "resume", "leap0"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench/Sandbox.Bench -- [options]
@@ -37,7 +37,8 @@ internal sealed class Options
           --stream-bytes N         --stream-reps N
           --client-iterations N    GETs per side in the client phase (default 1000)
           --client-stream-bytes N  text streamed in the client phase (default 256 MiB)
-          --only LIST              phases to run, comma separated: create,exec,stream,idle,client,pool,service,resume
+          --only LIST              phases to run, comma separated: create,exec,stream,idle,client,pool,service,resume,leap0
+                                   (leap0: /v1 process/execute vs /v2 execute of 'true' on one sandbox, --exec-iterations)
                                    (service: GET through a service URL vs the same GET inside the sandbox, --exec-iterations)
                                    (pool: create from a warm pool vs cold create vs raw, --create-iterations rounds)
         """;

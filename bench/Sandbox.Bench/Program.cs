@@ -86,6 +86,7 @@ try
     bench = new Bench(options, runId, server, api, serverError?.Split('\n')[0], cts.Token);
     await bench.RunPhaseAsync("create", bench.CreateAsync);
     await bench.RunPhaseAsync("exec", bench.ExecAsync);
+    await bench.RunPhaseAsync("leap0", bench.Leap0Async);
     // Idle before stream: streaming 256 MiB grows the server's heap, and its later release would show up
     // as host memory coming back while the idle sandboxes are measured.
     await bench.RunPhaseAsync("idle", bench.IdleAsync);
@@ -105,7 +106,7 @@ finally
 }
 
 if (bench is null) return 1;
-string[] order = ["create_", "exec_", "stream_", "idle_", "client_", "pool_", "service_"];
+string[] order = ["create_", "exec_", "leap0_", "stream_", "idle_", "client_", "pool_", "service_"];
 var results = bench.Results.OrderBy(r => Array.FindIndex(order, p => r.Metric.StartsWith(p, StringComparison.Ordinal))).ToList();
 Console.WriteLine();
 Console.Write(Result.Table(results));

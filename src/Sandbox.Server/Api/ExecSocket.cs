@@ -12,6 +12,9 @@ namespace Sandbox.Server.Api;
 /// </summary>
 internal static class ExecSocket
 {
+    /// <summary>How long a client gets to answer our close frame before its connection is aborted.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>Serves one socket until the command's end has been sent or the socket goes away.</summary>
     public static async Task ServeAsync(ExecSession session, WebSocket socket, JsonElement first, CancellationToken ct)
     {
@@ -19,8 +22,19 @@ internal static class ExecSocket
         if (first.TryGetProperty("stdout_offset", out var so) && so.ValueKind == JsonValueKind.Number && so.TryGetInt64(out var s1)) stdoutPos = s1;
         if (first.TryGetProperty("stderr_offset", out var se) && se.ValueKind == JsonValueKind.Number && se.TryGetInt64(out var s2)) stderrPos = s2;
         var binary = first.TryGetProperty("binary_output", out var b) ? b.ValueKind == JsonValueKind.True : session.BinaryOutput;
+        // The attachment is cancelled when a newer socket replaces this one; the socket's own I/O runs on `io`, which
+        // is cancelled (aborting the connection) only with the request or once the close grace has passed, so that a
+        // replaced socket is closed with a close frame and a reason, not reset.
         using var attachment = session.Attach(ct);
-        var receive = ReceiveLoopAsync(session, socket, attachment.Token);
+        using var io = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var replaced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onReplaced = attachment.Token.Register(() =>
+        {
+            if (ct.IsCancellationRequested) return; // the request itself went away: nothing to close
+            replaced.TrySetResult();
+            try { io.CancelAfter(CloseGrace + CloseGrace); } catch (ObjectDisposedException) { }
+        });
+        var receive = ReceiveLoopAsync(session, socket, io.Token);
         var json = binary ? null : new ArrayBufferWriter<byte>(ExecWebSocket.TextFrameBytes + 256);
         try
         {
@@ -31,36 +45,41 @@ internal static class ExecSocket
                     w.WriteString("type", "started");
                     w.WriteString("command_id", session.CommandId);
                     w.WriteNumber("pid", session.Pid);
-                }, attachment.Token);
+                }, io.Token);
             while (true)
             {
+                if (replaced.Task.IsCompleted)
+                {
+                    await FinishAsync(socket, receive, io.Token, "replaced by a newer connection to this command");
+                    return;
+                }
                 var outChanged = session.Stdout.Changed;
                 var errChanged = session.Stderr.Changed;
-                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, session.Stdout, stdoutPos, json, attachment.Token);
+                var sentOut = await SendAvailableAsync(socket, OutputStream.Stdout, session.Stdout, stdoutPos, json, io.Token);
                 stdoutPos += sentOut;
-                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, session.Stderr, stderrPos, json, attachment.Token);
+                var sentErr = await SendAvailableAsync(socket, OutputStream.Stderr, session.Stderr, stderrPos, json, io.Token);
                 stderrPos += sentErr;
                 if (sentOut < 0 || sentErr < 0)
                 {
-                    await FinishAsync(socket, receive, attachment.Token);
+                    await FinishAsync(socket, receive, io.Token);
                     return;
                 }
                 if (sentOut > 0 || sentErr > 0) continue;
                 if (session.Finished.IsCompleted && session.Stdout.Completed && session.Stderr.Completed && stdoutPos >= session.Stdout.End && stderrPos >= session.Stderr.End)
                 {
                     if (session.TimedOut)
-                        await ExecWebSocket.SendErrorAsync(socket, "CommandTimeout", $"command did not finish within {session.TimeoutSeconds} s and was killed", attachment.Token);
+                        await ExecWebSocket.SendErrorAsync(socket, "CommandTimeout", $"command did not finish within {session.TimeoutSeconds} s and was killed", io.Token);
                     else
                         await ExecWebSocket.SendAsync(socket, w =>
                         {
                             w.WriteString("type", "exit");
                             w.WriteNumber("exit_code", session.ExitCode);
-                        }, attachment.Token);
+                        }, io.Token);
                     session.MarkDelivered();
-                    await FinishAsync(socket, receive, attachment.Token);
+                    await FinishAsync(socket, receive, io.Token);
                     return;
                 }
-                await Task.WhenAny(outChanged, errChanged, session.Finished, receive).WaitAsync(attachment.Token);
+                await Task.WhenAny(outChanged, errChanged, session.Finished, receive, replaced.Task).WaitAsync(io.Token);
                 if (receive.IsCompleted) throw new OperationCanceledException("the client closed the socket");
             }
         }
@@ -72,19 +91,19 @@ internal static class ExecSocket
         finally
         {
             // Cancelling a pending WebSocket receive aborts the connection: only done when the
-            // client did not answer our close, or when a newer socket replaced this one.
-            if (!receive.IsCompleted) attachment.Cancel();
+            // client did not answer our close within the grace.
+            if (!receive.IsCompleted) io.Cancel();
             session.Detach(attachment);
         }
     }
 
-    /// <summary>Closes our side and gives the client a moment to answer the close handshake.</summary>
-    private static async Task FinishAsync(WebSocket socket, Task receive, CancellationToken ct)
+    /// <summary>Closes our side (with <paramref name="reason"/> when given) and gives the client a moment to answer the close handshake.</summary>
+    private static async Task FinishAsync(WebSocket socket, Task receive, CancellationToken ct, string? reason = null)
     {
         try
         {
-            if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
-            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), ct));
+            if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason, ct);
+            await Task.WhenAny(receive, Task.Delay(CloseGrace, ct));
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
         {

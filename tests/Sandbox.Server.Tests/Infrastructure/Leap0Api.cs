@@ -5,9 +5,15 @@ namespace Sandbox.Server.Tests.Infrastructure;
 /// <summary>Calls to leap0's <c>/v1</c> as its SDKs make them: <c>authorization: Bearer key</c>, no X-Api-Key.</summary>
 public static class Leap0Api
 {
-    public static HttpClient Client(ServerProcess s, string? authorization = null)
+    /// <summary>
+    /// A client of <c>/v1</c> whose every response is checked against leap0's spec (<see cref="ContractCheckingHandler"/>),
+    /// so that no test has to remember to. <paramref name="checkContract"/> false only for requests Kestrel refuses
+    /// before any of the server's code runs (a NUL in the path, a request line over 8 KiB: no body), which are no API answers.
+    /// </summary>
+    public static HttpClient Client(ServerProcess s, string? authorization = null, bool checkContract = true)
     {
-        var http = new HttpClient { BaseAddress = s.BaseUrl, Timeout = TimeSpan.FromMinutes(3) };
+        var http = new HttpClient(checkContract ? new ContractCheckingHandler() : new HttpClientHandler())
+            { BaseAddress = s.BaseUrl, Timeout = TimeSpan.FromMinutes(3) };
         http.DefaultRequestHeaders.TryAddWithoutValidation("authorization", authorization ?? $"Bearer {s.ApiKey}");
         return http;
     }
@@ -50,5 +56,26 @@ public static class Leap0Api
         var id = await http.CreateRunningAsync(body);
         s.Track(id);
         return id;
+    }
+}
+
+/// <summary>
+/// Checks each <c>/v1</c> response with <see cref="Leap0Contract.CheckRequest"/> (the body is buffered first, so the
+/// test still reads it).
+/// </summary>
+public sealed class ContractCheckingHandler() : DelegatingHandler(new HttpClientHandler())
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var response = await base.SendAsync(request, ct);
+        var path = request.RequestUri!.AbsolutePath;
+        if (!path.StartsWith("/v1/", StringComparison.Ordinal)) return response;
+        var shown = path.Length > 200 ? path[..200] + "..." : path;
+        await response.Content.LoadIntoBufferAsync(ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        var errors = Leap0Contract.CheckRequest(request.Method.Method, path, (int)response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
+        if (errors.Count > 0)
+            throw new Xunit.Sdk.XunitException($"{request.Method} {shown} {(int)response.StatusCode} breaks leap0's contract:\n  {string.Join("\n  ", errors)}\nbody: {(body.Length > 2000 ? body[..2000] + "..." : body)}");
+        return response;
     }
 }

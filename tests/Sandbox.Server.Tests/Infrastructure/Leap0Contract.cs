@@ -78,6 +78,76 @@ public static class Leap0Contract
 
     public static JsonNode SchemaRef(string name) => new JsonObject { ["$ref"] = $"#/components/schemas/{name}" };
 
+    /// <summary>Routes the local server keeps for older SDKs, answered as the spec's operation they stand for.</summary>
+    private static readonly Dictionary<(string Method, string Path), string> Aliases = new()
+    {
+        [("GET", "/v1/sandbox/")] = "/v1/sandboxes",
+        [("POST", "/v1/snapshot/resume")] = "/v1/snapshot/restore",
+        [("POST", "/v1/sandbox/{sandboxID}/snapshot/pause")] = "/v1/sandbox/{sandboxID}/snapshot/create",
+    };
+
+    /// <summary>
+    /// The contract errors of a response to any <c>/v1</c> request, by its actual path (what
+    /// <see cref="ContractCheckingHandler"/> checks on every response): the operation's schema for a status the spec
+    /// lists; for an error status the spec does not list for that operation (a 404 for a sandbox that is not there,
+    /// 408, 409, 413: the spec lists only some per operation), and for an error of a route it does not have, the spec's
+    /// own error shapes, <c>ValidationErrorResponse</c> for 400 and <c>ErrorResponse</c> otherwise. A success of a route
+    /// the spec does not have is an error, but for <c>GET /v1/templates</c> (ours: <c>{items}</c> of the upload answer).
+    /// </summary>
+    public static List<string> CheckRequest(string method, string requestPath, int status, string body, string? mediaType)
+    {
+        method = method.ToUpperInvariant();
+        var specPath = SpecPathFor(method, requestPath);
+        if (specPath is null && Aliases.FirstOrDefault(a => a.Key.Method == method && Matches(a.Key.Path, requestPath)).Value is { } alias)
+            specPath = alias;
+        var listed = specPath is not null && Operation(method, specPath)["responses"]?[status.ToString(CultureInfo.InvariantCulture)] is not null;
+        if (listed) return Check(method, specPath!, status, body, mediaType);
+        if (status >= 400) return CheckJson(body, mediaType, SchemaRef(status == 400 ? "ValidationErrorResponse" : "ErrorResponse"));
+        if (specPath is null && method == "GET" && requestPath.TrimEnd('/') == "/v1/templates" && status == 200)
+            return CheckJson(body, mediaType, new JsonObject
+            {
+                ["type"] = "object", ["required"] = new JsonArray("items"),
+                ["properties"] = new JsonObject { ["items"] = new JsonObject { ["type"] = "array", ["items"] = SchemaRef("UploadTemplateResponse") } },
+            });
+        return [specPath is null ? $"{method} {requestPath} {status}: leap0's spec has no such operation" : $"status {status} is not a response of {method} {specPath}"];
+    }
+
+    private static bool Matches(string specPath, string requestPath)
+    {
+        var spec = specPath.Trim('/').Split('/');
+        var actual = requestPath.Trim('/').Split('/');
+        return spec.Length == actual.Length && spec.Zip(actual).All(x => x.First.StartsWith('{') || x.First == Uri.UnescapeDataString(x.Second));
+    }
+
+    private static List<string> CheckJson(string body, string? mediaType, JsonNode schema)
+    {
+        var errors = new List<string>();
+        if (mediaType != "application/json") errors.Add($"content type is '{mediaType}', the spec says application/json");
+        try
+        {
+            Validate(JsonDocument.Parse(body).RootElement, schema, "$", errors);
+        }
+        catch (JsonException e)
+        {
+            errors.Add($"body is not JSON: {e.Message}");
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// The spec's path for a request path (<c>/v1/sandbox/abc/process/execute/</c> -> <c>/v1/sandbox/{sandboxID}/process/execute</c>):
+    /// segments equal or a <c>{param}</c>, trailing <c>/</c> ignored, the most literal segments winning; null when none
+    /// of the spec's paths has <paramref name="method"/> there.
+    /// </summary>
+    public static string? SpecPathFor(string method, string requestPath)
+    {
+        return ((JsonObject)Spec["paths"]!)
+            .Where(p => p.Value is JsonObject ops && ops[method.ToLowerInvariant()] is not null && Matches(p.Key, requestPath))
+            .OrderByDescending(p => p.Key.Split('/').Count(x => x.Length > 0 && !x.StartsWith('{')))
+            .Select(p => p.Key)
+            .FirstOrDefault();
+    }
+
     private static JsonObject Operation(string method, string specPath)
     {
         var paths = (JsonObject)Spec["paths"]!;

@@ -152,7 +152,8 @@ public sealed class WsExec : IAsyncDisposable
     {
         try
         {
-            if (Socket.State == WebSocketState.Open)
+            // CloseReceived: the server closed first and waits for our answer to its close frame.
+            if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sandbox.Server.Tests.Infrastructure;
@@ -51,19 +52,31 @@ public sealed class CurrentExecTests(ServerFixture fixture)
     {
         await using var box = await Box.CreateAsync(S, tag: "wsidc");
         var id = Guid.NewGuid().ToString();
-        var command = "echo run >> /tmp/runs; sleep 0.5; echo done";
+        var command = "echo run >> /tmp/runs; sleep 2; echo done";
         var sockets = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => WsExec.ConnectAsync(S, box.DataplaneUrl)));
-        await Task.WhenAll(sockets.Select(ws => ws.SendAsync(WsExec.Execute(command, 30, new JsonObject { ["command_id"] = id }))));
-        // Each socket attaches in turn (a newer one replaces an older one); every one saw started first.
-        foreach (var ws in sockets)
+        try
         {
-            var first = (await ws.ReceiveAsync(Wait))!.Value;
-            Assert.True(first.Str("type") == "started" && first.Str("command_id") == id, $"first frame {first}");
-            await ws.DisposeAsync();
+            await Task.WhenAll(sockets.Select(ws => ws.SendAsync(WsExec.Execute(command, 30, new JsonObject { ["command_id"] = id }))));
+            // Each socket attaches in turn (a newer one replaces an older one): every one sees started first; the one
+            // attached last gets the output and the exit, each replaced one a clean close naming why (never a reset).
+            var ends = await Task.WhenAll(sockets.Select(ws => ws.ReceiveUntilEndAsync(Wait)));
+            foreach (var frames in ends)
+                Assert.True(frames.Count > 0 && frames[0].Str("type") == "started" && frames[0].Str("command_id") == id, $"frames {WsExec.Describe(frames)}");
+            var finished = sockets.Zip(ends).Where(p => p.Second[^1].Str("type") == "exit").ToList();
+            var exit = Assert.Single(finished);
+            Assert.Equal("done\n", WsExec.Stream(exit.Second, "stdout"));
+            foreach (var (ws, frames) in sockets.Zip(ends).Except(finished))
+            {
+                Assert.True(frames[^1].Str("type") != "error", $"frames {WsExec.Describe(frames)}");
+                Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.Socket.CloseStatus);
+                Assert.Contains("replaced by a newer connection", ws.Socket.CloseStatusDescription);
+            }
         }
-        await Poll.UntilAsync(() => box.RunAsync("cat /tmp/runs 2>/dev/null; true"), o => o.Length > 0, Wait, "the command to run");
-        await Task.Delay(1000);
-        Assert.Equal("1", (await box.RunAsync("wc -l < /tmp/runs")).Trim());
+        finally
+        {
+            foreach (var ws in sockets) await ws.DisposeAsync();
+        }
+        Assert.Equal("1", (await box.RunAsync("wc -l < /tmp/runs")).Trim()); // one command ran, not four
     }
 
     [Fact]

@@ -62,10 +62,13 @@ public sealed class Leap0ControlFuzzTests(ServerFixture fixture)
             var r = await http.L0GetAsync($"{list}?{q}");
             if (r.Code >= 500) failures.Add($"GET {list}?{q}: {r}");
         }
+        // A NUL in the path (400) and a request line over 8 KiB (414) are refused by Kestrel itself, with no body, before
+        // any of the server's code runs: no /v1 answers to check against the spec.
+        using var plain = Leap0Api.Client(S, checkContract: false);
         foreach (var id in new[] { "%00", "%FF", "%ED%A0%80", "..", "a%2Fb", new string('a', 5000) })
         foreach (var (method, path) in new[] { ("POST", $"v1/sandbox/{id}/pause"), ("POST", $"v1/sandbox/{id}/start"), ("DELETE", $"v1/snapshot/{id}"), ("DELETE", $"v1/template/{id}"), ("DELETE", $"v1/sandbox/{id}/presigned-url/{id}") })
         {
-            var r = await Api.SendAsync(http, new HttpMethod(method), path, new StringContent("{}", Encoding.UTF8, "application/json"));
+            var r = await Api.SendAsync(id == "%00" || path.Length > 8000 ? plain : http, new HttpMethod(method), path, new StringContent("{}", Encoding.UTF8, "application/json"));
             if (r.Code >= 500) failures.Add($"{method} {path[..Math.Min(80, path.Length)]}: {r}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));

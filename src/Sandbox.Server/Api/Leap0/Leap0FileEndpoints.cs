@@ -109,7 +109,16 @@ public static partial class Leap0FileEndpoints
             var recursive = body.Bool("recursive") ?? false;
             var overwrite = body.Bool("overwrite") ?? false;
             body.ThrowIfInvalid();
-            await files.CopyAsync(await files.ReadyAsync(id), src!, dst!, recursive, overwrite, ctx.RequestAborted);
+            var sandbox = await files.ReadyAsync(id);
+            try
+            {
+                await files.CopyAsync(sandbox, src!, dst!, recursive, overwrite, ctx.RequestAborted);
+            }
+            catch (ConflictException e) when (e.Code == "AlreadyExists")
+            {
+                // leap0's spec gives copy's 409 ("Destination already exists") no body: the status says it all.
+                return Results.StatusCode(StatusCodes.Status409Conflict);
+            }
             return Results.NoContent();
         });
         fs.MapPost("/glob", Glob);
