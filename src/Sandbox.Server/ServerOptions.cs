@@ -34,10 +34,12 @@ public sealed class ServerOptions
     public long DetachedOutputBudget { get; init; } = DefaultDetachedOutputBudget;
     /// <summary>
     /// leap0's data plane (Api/Leap0/Leap0DataPlane.cs): an HTTPS listener routing <c>Host: {id}[-{port}].{domain}</c>
-    /// into sandboxes. By default on the listen address, port + 1 (an ephemeral port when the listen port is 0);
-    /// <c>--data-plane-listen off</c>: none.
+    /// into sandboxes. By default on the listen address, port + 1 when that is free, else (and when the listen port is
+    /// 0) a free port; <c>--data-plane-listen off</c>: none. Port 0 here: a free port, chosen at start.
     /// </summary>
     public IPEndPoint? DataPlaneListen { get; init; }
+    /// <summary>True when <see cref="DataPlaneListen"/> is the default, which gives way to a free port when taken.</summary>
+    public bool DataPlaneListenIsDefault { get; init; }
     /// <summary>The data plane's host name (without port): sandboxes are its subdomains. <c>*.localhost</c> is loopback by RFC 6761.</summary>
     public string DataPlaneHost { get; init; } = DefaultDataPlaneHost;
 
@@ -122,6 +124,7 @@ public sealed class ServerOptions
             DetachedOutputBudget = detachedBudget,
             ImageDirs = imageDirs,
             DataPlaneListen = dataPlane,
+            DataPlaneListenIsDefault = dataPlaneListen is null,
             DataPlaneHost = dataPlaneHost,
         };
     }

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
 using Sandbox.Server.Services;
 
@@ -9,27 +9,23 @@ namespace Sandbox.Server.Api.Leap0;
 /// Where leap0's data plane listens: the HTTPS listener of <see cref="ServerOptions.DataPlaneListen"/>, its domain
 /// (<c>sandbox.localhost:PORT</c>, what <c>LEAP0_SANDBOX_DOMAIN</c> must say) and the CA file clients trust.
 /// </summary>
-public sealed class DataPlane(ServerOptions options, IServer server)
+public sealed class DataPlane(ServerOptions options)
 {
     /// <summary>The port <c>https://{id}.{domain}</c> (no port in the host) reaches: what a URL without a port names.</summary>
     public const int DefaultPort = 80;
 
-    public bool Enabled => options.DataPlaneListen is not null;
+    public bool Enabled => Listen is not null;
     public string Host => options.DataPlaneHost;
     public string CaFile => DataPlaneTls.CaFileIn(options.DataDir);
 
-    /// <summary>The bound port (the listener's own when the option said 0); known once the server listens.</summary>
-    public int Port
-    {
-        get
-        {
-            if (options.DataPlaneListen is not { } endpoint) throw new InvalidOperationException("the data plane is off");
-            if (endpoint.Port != 0) return endpoint.Port;
-            foreach (var a in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
-                if (Uri.TryCreate(a, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Port > 0) return uri.Port;
-            throw new InvalidOperationException("the data plane's port is not known yet");
-        }
-    }
+    /// <summary>
+    /// Where it listens, port chosen now: a free one for port 0 or a default port that is taken (so that the domain is
+    /// known before the server listens: sandboxes' egress rules close it, and a restart on the same port needs no luck).
+    /// </summary>
+    public IPEndPoint? Listen { get; } = options.DataPlaneListen is not { } e ? null
+        : e.Port == 0 || (options.DataPlaneListenIsDefault && !IsFree(e)) ? new IPEndPoint(e.Address, FreePort(e.Address)) : e;
+
+    public int Port => Listen?.Port ?? throw new InvalidOperationException("the data plane is off");
 
     /// <summary><c>sandbox.localhost:PORT</c>, or null when the data plane is off.</summary>
     public string? Domain => Enabled ? $"{Host}:{Port}" : null;
@@ -42,6 +38,27 @@ public sealed class DataPlane(ServerOptions options, IServer server)
     /// tells them apart, from the first byte of a connection on (no port bookkeeping that could lag behind the bind).
     /// </summary>
     public static bool Serves(HttpContext ctx) => ctx.Request.IsHttps;
+
+    private static bool IsFree(IPEndPoint endpoint)
+    {
+        try
+        {
+            using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(endpoint);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 }
 
 /// <summary>
