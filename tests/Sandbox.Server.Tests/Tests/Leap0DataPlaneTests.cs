@@ -142,3 +142,22 @@ public sealed class Leap0DataPlaneTests(ServerFixture fixture)
         ExpectLeap0Error(await plane.SendAsync(plane.Url($"{id}-{AppPort}"), ("authorization", $"Bearer {S.ApiKey}")), 404);
     }
 }
+
+/// <summary>A server started with <c>--data-plane-listen off</c>: no data plane, and presigned URLs in the service-URL form.</summary>
+public sealed class Leap0DataPlaneOffTests
+{
+    [Fact]
+    public async Task Without_the_data_plane_presigned_urls_are_service_urls_and_nothing_names_a_domain()
+    {
+        await using var s = await ServerProcess.StartAsync(1, ["--data-plane-listen", "off"]);
+        Assert.Null(s.Ready!.DataPlaneDomain);
+        Assert.Null(s.Ready.DataPlaneCaFile);
+        Assert.False(File.Exists(Path.Combine(s.DataDir, "data-plane.json")));
+        using var http = Leap0Api.Client(s);
+        var id = await http.CreateTrackedAsync(s);
+        var created = (await http.L0PostAsync($"v1/sandbox/{id}/presigned-url", new { port = 8080 })).Expect(201)
+            .Conforms("POST", "/v1/sandbox/{sandboxID}/presigned-url").Json;
+        Assert.Equal($"{s.BaseUrl}v2/sandboxes/service/{id}/8080/?token={created.Str("token")}", created.Str("url"));
+        (await http.L0DeleteAsync($"v1/sandbox/{id}")).Expect(204);
+    }
+}
