@@ -34,12 +34,10 @@ public sealed class ServerOptions
     public long DetachedOutputBudget { get; init; } = DefaultDetachedOutputBudget;
     /// <summary>
     /// leap0's data plane (Api/Leap0/Leap0DataPlane.cs): an HTTPS listener routing <c>Host: {id}[-{port}].{domain}</c>
-    /// into sandboxes. By default on the listen address, port + 1 when that is free, else (and when the listen port is
-    /// 0) a free port; <c>--data-plane-listen off</c>: none. Port 0 here: a free port, chosen at start.
+    /// into sandboxes. Off by default (its URLs need <c>*.localhost</c> to resolve and the server's CA to be trusted,
+    /// which a plain machine does not do; presigned URLs then keep the service-URL form). Port 0: a free port, chosen at start.
     /// </summary>
     public IPEndPoint? DataPlaneListen { get; init; }
-    /// <summary>True when <see cref="DataPlaneListen"/> is the default, which gives way to a free port when taken.</summary>
-    public bool DataPlaneListenIsDefault { get; init; }
     /// <summary>The data plane's host name (without port): sandboxes are its subdomains. <c>*.localhost</c> is loopback by RFC 6761.</summary>
     public string DataPlaneHost { get; init; } = DefaultDataPlaneHost;
 
@@ -105,8 +103,7 @@ public sealed class ServerOptions
         var (address, port) = listen is null ? (IPAddress.Loopback, 8765) : EndPoint("--listen", listen, "127.0.0.1:8765");
         IPEndPoint? dataPlane = dataPlaneListen switch
         {
-            null => new IPEndPoint(address, port is 0 or 65535 ? 0 : port + 1),
-            "off" => null,
+            null or "off" => null,
             _ => EndPoint("--data-plane-listen", dataPlaneListen, "127.0.0.1:8766, or off") is var (a, p) ? new IPEndPoint(a, p) : null,
         };
         return new ServerOptions
@@ -124,7 +121,6 @@ public sealed class ServerOptions
             DetachedOutputBudget = detachedBudget,
             ImageDirs = imageDirs,
             DataPlaneListen = dataPlane,
-            DataPlaneListenIsDefault = dataPlaneListen is null,
             DataPlaneHost = dataPlaneHost,
         };
     }

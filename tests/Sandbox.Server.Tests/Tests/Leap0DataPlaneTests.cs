@@ -143,13 +143,13 @@ public sealed class Leap0DataPlaneTests(ServerFixture fixture)
     }
 }
 
-/// <summary>A server started with <c>--data-plane-listen off</c>: no data plane, and presigned URLs in the service-URL form.</summary>
+/// <summary>A server started without <c>--data-plane-listen</c> (the default): no data plane, and presigned URLs in the service-URL form.</summary>
 public sealed class Leap0DataPlaneOffTests
 {
     [Fact]
     public async Task Without_the_data_plane_presigned_urls_are_service_urls_and_nothing_names_a_domain()
     {
-        await using var s = await ServerProcess.StartAsync(1, ["--data-plane-listen", "off"]);
+        await using var s = await ServerProcess.StartAsync(1);
         Assert.Null(s.Ready!.DataPlaneDomain);
         Assert.Null(s.Ready.DataPlaneCaFile);
         Assert.False(File.Exists(Path.Combine(s.DataDir, "data-plane.json")));

@@ -160,7 +160,7 @@ public sealed class NetworkFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Target = new TestNetNs(Octet);
-        Server = await ServerProcess.StartAsync(1, ["--network-range", Range, "--network-resolve-interval", "1"]);
+        Server = await ServerProcess.StartAsync(1, ["--network-range", Range, "--network-resolve-interval", "1", "--data-plane-listen", "127.0.0.1:0"]);
     }
 
     public async Task DisposeAsync()

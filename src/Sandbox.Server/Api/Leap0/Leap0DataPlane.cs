@@ -19,11 +19,11 @@ public sealed class DataPlane(ServerOptions options)
     public string CaFile => DataPlaneTls.CaFileIn(options.DataDir);
 
     /// <summary>
-    /// Where it listens, port chosen now: a free one for port 0 or a default port that is taken (so that the domain is
-    /// known before the server listens: sandboxes' egress rules close it, and a restart on the same port needs no luck).
+    /// Where it listens, port chosen now: a free one for port 0 (so that the domain is known before the server listens:
+    /// sandboxes' egress rules, applied while reconciling, close it).
     /// </summary>
     public IPEndPoint? Listen { get; } = options.DataPlaneListen is not { } e ? null
-        : e.Port == 0 || (options.DataPlaneListenIsDefault && !IsFree(e)) ? new IPEndPoint(e.Address, FreePort(e.Address)) : e;
+        : e.Port == 0 ? new IPEndPoint(e.Address, FreePort(e.Address)) : e;
 
     public int Port => Listen?.Port ?? throw new InvalidOperationException("the data plane is off");
 
@@ -38,20 +38,6 @@ public sealed class DataPlane(ServerOptions options)
     /// tells them apart, from the first byte of a connection on (no port bookkeeping that could lag behind the bind).
     /// </summary>
     public static bool Serves(HttpContext ctx) => ctx.Request.IsHttps;
-
-    private static bool IsFree(IPEndPoint endpoint)
-    {
-        try
-        {
-            using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(endpoint);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private static int FreePort(IPAddress address)
     {
