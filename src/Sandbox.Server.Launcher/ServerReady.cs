@@ -12,17 +12,22 @@ namespace Sandbox.Server.Launcher;
 /// <param name="DataDir">Its data directory.</param>
 public sealed record ServerReady(string Endpoint, int Pid, string DataDir)
 {
+    /// <summary>leap0's data plane, <c>sandbox.localhost:PORT</c> (<c>data_plane_domain</c>); null when the server runs without one.</summary>
+    public string? DataPlaneDomain { get; init; }
+    /// <summary>The CA certificate (PEM) the data plane's TLS chains to (<c>data_plane_ca_file</c>); null without a data plane.</summary>
+    public string? DataPlaneCaFile { get; init; }
+
     /// <summary>The value of <c>event</c> in the ready line.</summary>
     public const string EventName = "ready";
 
     /// <summary>The ready line for these values (what the server prints).</summary>
-    public string ToLine() => JsonSerializer.Serialize(new Dictionary<string, object>
+    public string ToLine()
     {
-        ["event"] = EventName,
-        ["endpoint"] = Endpoint,
-        ["pid"] = Pid,
-        ["data_dir"] = DataDir,
-    });
+        var line = new Dictionary<string, object> { ["event"] = EventName, ["endpoint"] = Endpoint, ["pid"] = Pid, ["data_dir"] = DataDir };
+        if (DataPlaneDomain is not null) line["data_plane_domain"] = DataPlaneDomain;
+        if (DataPlaneCaFile is not null) line["data_plane_ca_file"] = DataPlaneCaFile;
+        return JsonSerializer.Serialize(line);
+    }
 
     /// <summary>Reads a ready line; any other line (logs, the human lines, other JSON) is not one.</summary>
     public static bool TryParse(string? line, out ServerReady? ready)
@@ -40,7 +45,11 @@ public sealed record ServerReady(string Endpoint, int Pid, string DataDir)
                 || !root.TryGetProperty("pid", out var pid) || pid.ValueKind != JsonValueKind.Number || !pid.TryGetInt32(out var pidValue)
                 || !root.TryGetProperty("data_dir", out var dataDir) || dataDir.ValueKind != JsonValueKind.String)
                 return false;
-            ready = new ServerReady(endpoint.GetString()!.TrimEnd('/'), pidValue, dataDir.GetString()!);
+            ready = new ServerReady(endpoint.GetString()!.TrimEnd('/'), pidValue, dataDir.GetString()!)
+            {
+                DataPlaneDomain = OptionalString(root, "data_plane_domain"),
+                DataPlaneCaFile = OptionalString(root, "data_plane_ca_file"),
+            };
             return true;
         }
         catch (JsonException)
@@ -48,4 +57,7 @@ public sealed record ServerReady(string Endpoint, int Pid, string DataDir)
             return false;
         }
     }
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -41,9 +41,19 @@ public static class SandboxServerSetup
     {
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Sandbox.Server", Environment.GetEnvironmentVariable("SANDBOX_SERVER_DEBUG") is null ? LogLevel.Information : LogLevel.Debug);
+        // The data plane's certificate: made before Kestrel binds, so that a bad CA file fails the start, not a handshake.
+        var dataPlane = new Api.Leap0.DataPlane(options);
+        var dataPlaneCert = dataPlane.Enabled ? DataPlaneTls.CreateLeaf(DataPlaneTls.LoadOrCreateCa(options.DataDir), options.DataPlaneHost) : null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(options.ListenAddress, options.ListenPort);
+            // leap0's data plane (Api/Leap0/Leap0DataPlane.cs): HTTPS only, which is how its requests are told apart.
+            if (dataPlane.Listen is { } endpoint)
+                k.Listen(endpoint, lo =>
+                {
+                    lo.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                    lo.UseHttps(dataPlaneCert!);
+                });
             k.Limits.MaxRequestBodySize = null; // uploads stream without limit; JSON bodies are capped where they are read
             k.AddServerHeader = false;
         });
@@ -88,6 +98,7 @@ public static class SandboxServerSetup
         services.AddSingleton<DownloadLinks>(); // download links (Api/DownloadLinkEndpoints.cs)
         services.AddSingleton<RegistryService>(); // registries (Api/RegistryEndpoints.cs)
         services.AddSingleton<ServiceProxy>();
+        services.AddSingleton(dataPlane);
         services.AddHostedService<ExpiryService>();
         services.AddHostedService<SandboxWatcher>(); // a sandbox whose init ends becomes failed (SandboxManager.Liveness.cs)
         return builder;

@@ -32,18 +32,28 @@ public sealed class ServerOptions
     public int DetachedSessions { get; init; } = DefaultDetachedSessions;
     /// <summary>Output bytes that detached WebSocket sessions may hold together; past it the longest-detached one ends.</summary>
     public long DetachedOutputBudget { get; init; } = DefaultDetachedOutputBudget;
+    /// <summary>
+    /// leap0's data plane (Api/Leap0/Leap0DataPlane.cs): an HTTPS listener routing <c>Host: {id}[-{port}].{domain}</c>
+    /// into sandboxes. Off by default (its URLs need <c>*.localhost</c> to resolve and the server's CA to be trusted,
+    /// which a plain machine does not do; presigned URLs then keep the service-URL form). Port 0: a free port, chosen at start.
+    /// </summary>
+    public IPEndPoint? DataPlaneListen { get; init; }
+    /// <summary>The data plane's host name (without port): sandboxes are its subdomains. <c>*.localhost</c> is loopback by RFC 6761.</summary>
+    public string DataPlaneHost { get; init; } = DefaultDataPlaneHost;
 
     public const long DefaultExecOutputLimit = 4L << 20;
     public const long DefaultOutputBudget = 256L << 20;
     public const int DefaultDetachedSessions = 32;
     public const long DefaultDetachedOutputBudget = 128L << 20;
+    public const string DefaultDataPlaneHost = "sandbox.localhost";
 
     public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]"
-        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH] [--image-dir DIR]...";
+        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH] [--image-dir DIR]... [--data-plane-listen HOST:PORT|off] [--data-plane-host NAME]";
 
     public static ServerOptions Parse(string[] args)
     {
-        string? listen = null, dataDir = null;
+        string? listen = null, dataDir = null, dataPlaneListen = null;
+        var dataPlaneHost = DefaultDataPlaneHost;
         var granularity = 60;
         var networkRange = "10.213.0.0/16";
         var resolveSeconds = 300;
@@ -60,6 +70,12 @@ public sealed class ServerOptions
             {
                 case "--listen": listen = Value(); break;
                 case "--data-dir": dataDir = Value(); break;
+                case "--data-plane-listen": dataPlaneListen = Value(); break;
+                case "--data-plane-host":
+                    dataPlaneHost = Value().Trim().TrimEnd('.').ToLowerInvariant();
+                    if (Uri.CheckHostName(dataPlaneHost) != UriHostNameType.Dns || !dataPlaneHost.Contains('.'))
+                        throw new ArgumentException($"--data-plane-host takes a DNS name of two labels or more, e.g. sandbox.localhost (got '{dataPlaneHost}')");
+                    break;
                 case "--ttl-granularity":
                     if (!int.TryParse(Value(), out granularity) || granularity < 1) throw new ArgumentException("--ttl-granularity must be a whole number of seconds >= 1");
                     break;
@@ -84,14 +100,12 @@ public sealed class ServerOptions
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
         }
-        var address = IPAddress.Loopback;
-        var port = 8765;
-        if (listen is not null)
+        var (address, port) = listen is null ? (IPAddress.Loopback, 8765) : EndPoint("--listen", listen, "127.0.0.1:8765");
+        IPEndPoint? dataPlane = dataPlaneListen switch
         {
-            var colon = listen.LastIndexOf(':');
-            if (colon <= 0 || !IPAddress.TryParse(listen[..colon].Trim('[', ']'), out address!) || !int.TryParse(listen[(colon + 1)..], out port) || port is < 0 or > 65535)
-                throw new ArgumentException($"--listen takes HOST:PORT with an IP address, e.g. 127.0.0.1:8765 (got '{listen}')");
-        }
+            null or "off" => null,
+            _ => EndPoint("--data-plane-listen", dataPlaneListen, "127.0.0.1:8766, or off") is var (a, p) ? new IPEndPoint(a, p) : null,
+        };
         return new ServerOptions
         {
             ListenAddress = address,
@@ -106,7 +120,17 @@ public sealed class ServerOptions
             DetachedSessions = detachedSessions,
             DetachedOutputBudget = detachedBudget,
             ImageDirs = imageDirs,
+            DataPlaneListen = dataPlane,
+            DataPlaneHost = dataPlaneHost,
         };
+    }
+
+    private static (IPAddress Address, int Port) EndPoint(string option, string text, string example)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !IPAddress.TryParse(text[..colon].Trim('[', ']'), out var address) || !int.TryParse(text[(colon + 1)..], out var port) || port is < 0 or > 65535)
+            throw new ArgumentException($"{option} takes HOST:PORT with an IP address, e.g. {example} (got '{text}')");
+        return (address, port);
     }
 
     /// <summary>A byte count: a whole number or a quantity such as 4Mi or 1Gi, at least <paramref name="min"/>.</summary>

@@ -22,7 +22,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
             await next(ctx);
             return;
         }
-        if (Leap0Api.Owns(path)) CheckLeap0(ctx.Request.Headers);
+        if (Leap0Api.Owns(path)) CheckLeap0(ctx.Request.Headers, _key);
         else CheckLangSmith(ctx.Request.Headers);
         await next(ctx);
     }
@@ -36,13 +36,17 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
             throw new ApiException(403, "Forbidden", "invalid API key");
     }
 
-    private void CheckLeap0(IHeaderDictionary headers)
+    /// <summary>leap0's check (also the data plane's, <see cref="Leap0DataPlaneMiddleware"/>); returns the header that carried the key.</summary>
+    internal static string CheckLeap0(IHeaderDictionary headers, byte[] key)
     {
-        var given = BearerOrBare(headers["leap0-authorization"]) ?? BearerOrBare(headers.Authorization) ?? (string?)headers["X-Api-Key"];
-        if (string.IsNullOrEmpty(given))
-            throw new ApiException(401, "Unauthorized", "missing API key: send 'authorization: Bearer <key>' (or leap0-authorization)");
-        if (!Matches(given))
-            throw new ApiException(401, "Unauthorized", "invalid API key");
+        foreach (var name in (ReadOnlySpan<string>)["leap0-authorization", "authorization", "X-Api-Key"])
+        {
+            var given = BearerOrBare(headers[name]);
+            if (given is null) continue;
+            if (!Matches(given, key)) throw new ApiException(401, "Unauthorized", "invalid API key");
+            return name;
+        }
+        throw new ApiException(401, "Unauthorized", "missing API key: send 'authorization: Bearer <key>' (or leap0-authorization)");
     }
 
     private static string? BearerOrBare(string? value)
@@ -52,5 +56,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, string apiKey)
         return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : value;
     }
 
-    private bool Matches(string given) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key);
+    private bool Matches(string given) => Matches(given, _key);
+
+    private static bool Matches(string given, byte[] key) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), key);
 }

@@ -23,7 +23,7 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         }
         catch (Exception e)
         {
-            var shape = ErrorShape.For(ctx.Request.Path);
+            var shape = ErrorShape.For(ctx);
             var (status, body) = e switch
             {
                 ValidationException v => (shape.ValidationStatus, shape.Validation(v.Issues)),
@@ -62,8 +62,9 @@ public abstract class ErrorShape
     public abstract object Validation(IReadOnlyList<ValidationIssue> issues);
     public virtual int StatusOf(DomainException e) => ErrorMiddleware.StatusOf(e);
 
-    /// <summary>leap0's shape under <c>/v1</c>, LangSmith's everywhere else.</summary>
-    public static ErrorShape For(PathString path) => Leap0Api.Owns(path) ? Leap0ErrorShape.Instance : LangSmithErrorShape.Instance;
+    /// <summary>leap0's shape under <c>/v1</c> and on its data plane, LangSmith's everywhere else.</summary>
+    public static ErrorShape For(HttpContext ctx) =>
+        Leap0Api.Owns(ctx.Request.Path) || DataPlane.Serves(ctx) ? Leap0ErrorShape.Instance : LangSmithErrorShape.Instance;
 }
 
 /// <summary><c>{"detail":{"error","message"}}</c>, and 422 <c>{"detail":[{"loc","msg","type"}]}</c> (FastAPI's).</summary>

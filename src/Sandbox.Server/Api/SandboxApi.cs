@@ -10,6 +10,7 @@ public static class SandboxApi
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<Leap0.Leap0DataPlaneMiddleware>(apiKey); // the HTTPS listener's requests end there
         app.UseMiddleware<ApiKeyMiddleware>(apiKey);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         foreach (var prefix in ControlPlaneEndpoints.Prefixes)

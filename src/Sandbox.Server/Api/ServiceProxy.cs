@@ -90,7 +90,8 @@ public sealed class ServiceProxy : IDisposable
         return new ApiException(502, "BadGateway", $"sandbox '{sandbox.Name}' port {port}: {e.Message}");
     }
 
-    public async Task ProxyHttpAsync(HttpContext ctx, SandboxRecord sandbox, int port, string pathAndQuery)
+    /// <summary>One HTTP exchange; <paramref name="forwardedPrefix"/> is sent as X-Forwarded-Prefix (the path the app is mounted under) when not null.</summary>
+    public async Task ProxyHttpAsync(HttpContext ctx, SandboxRecord sandbox, int port, string pathAndQuery, string? forwardedPrefix)
     {
         var req = ctx.Request;
         using var upstream = new HttpRequestMessage(new HttpMethod(req.Method), new Uri($"http://{Authority(sandbox, port)}{pathAndQuery}"))
@@ -115,7 +116,7 @@ public sealed class ServiceProxy : IDisposable
         upstream.Headers.Host = $"localhost:{port}";
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Host", req.Host.Value);
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Proto", req.Scheme);
-        upstream.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", $"{ServiceUrlEndpoints.ServicePath}/{sandbox.Id}/{port}");
+        if (forwardedPrefix is not null) upstream.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", forwardedPrefix);
 
         HttpResponseMessage response;
         try

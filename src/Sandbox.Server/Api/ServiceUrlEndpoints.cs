@@ -111,7 +111,7 @@ public static class ServiceUrlEndpoints
         }
 
         if (ctx.WebSockets.IsWebSocketRequest) await proxy.ProxyWebSocketAsync(ctx, sandbox, port, rest + query);
-        else await proxy.ProxyHttpAsync(ctx, sandbox, port, rest + query);
+        else await proxy.ProxyHttpAsync(ctx, sandbox, port, rest + query, forwardedPrefix: basePath);
     }
 
     private static string WithoutToken(QueryString qs)

@@ -172,10 +172,10 @@ public sealed class SandboxNetwork
     /// transaction. <paramref name="slot"/> is null for deny-all (no veth; everything but <c>lo</c> is rejected).
     /// </summary>
     public Task ApplyRulesAsync(int pid, NetworkSlot? slot, EgressRules rules, CancellationToken ct) =>
-        RunAsync("nsenter", [$"--net=/proc/{pid}/ns/net", "nft", "-f", "-"], ct, stdin: RulesScript(slot, rules, slot is null ? 0 : ApiPort()));
+        RunAsync("nsenter", [$"--net=/proc/{pid}/ns/net", "nft", "-f", "-"], ct, stdin: RulesScript(slot, rules, slot is null ? [] : ServerPorts()));
 
     /// <summary>The nft script that replaces the table inside a sandbox's namespace (see <see cref="ApplyRulesAsync"/>).</summary>
-    public static string RulesScript(NetworkSlot? slot, EgressRules rules, int apiPort)
+    public static string RulesScript(NetworkSlot? slot, EgressRules rules, IReadOnlyList<int> serverPorts)
     {
         var allowAll = rules.AllowAll && slot is not null;
         var sb = new StringBuilder();
@@ -190,7 +190,7 @@ public sealed class SandboxNetwork
         if (slot is not null && !rules.AllowServerPort)
         {
             var blocked = HostAddresses().Append(slot.Host.ToString()).Distinct().ToList();
-            sb.Append($"    ip daddr {{ {string.Join(", ", blocked)} }} tcp dport {apiPort} reject with tcp reset\n");
+            sb.Append($"    ip daddr {{ {string.Join(", ", blocked)} }} tcp dport {{ {string.Join(", ", serverPorts)} }} reject with tcp reset\n");
         }
         if (allowAll && rules.DenyCidrs is { Count: > 0 } denied)
         {
@@ -262,6 +262,13 @@ public sealed class SandboxNetwork
         lock (_hostTableLock) _hostTableReady = true;
     }
 
+    /// <summary>The server's own ports, the API's and the data plane's: closed to sandboxes unless their policy opens them.</summary>
+    private List<int> ServerPorts()
+    {
+        var dataPlane = _services.GetRequiredService<Api.Leap0.DataPlane>();
+        return dataPlane.Enabled ? [ApiPort(), dataPlane.Port] : [ApiPort()];
+    }
+
     /// <summary>The port the API listens on (the bound one when the option said 0).</summary>
     private int ApiPort()
     {
@@ -269,7 +276,7 @@ public sealed class SandboxNetwork
         var addresses = _services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var a in addresses)
-            if (Uri.TryCreate(a, UriKind.Absolute, out var uri) && uri.Port > 0) return uri.Port;
+            if (Uri.TryCreate(a, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.Port > 0) return uri.Port;
         throw new InvalidOperationException("the API port is not known yet");
     }
 

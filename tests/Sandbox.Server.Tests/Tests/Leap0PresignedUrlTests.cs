@@ -30,14 +30,14 @@ public sealed class Leap0PresignedUrlTests(ServerFixture fixture)
             var expires = created.GetProperty("expires_at").GetDateTime();
             Assert.InRange((expires - created.GetProperty("created_at").GetDateTime()).TotalSeconds, 119, 121);
 
-            // No API key: the token in the URL is the authority.
+            // No API key: the token in the URL's host is the authority (leap0's https://<token>.<domain>, on the data plane).
+            using var plane = new DataPlaneClient(S);
             var url = new Uri(created.Str("url"));
-            var page = await S.Anonymous.GetAsync(new Uri(url, "hi.txt?token=" + created.Str("token")));
-            Assert.Equal("presigned\n", await page.Content.ReadAsStringAsync());
+            Assert.Equal($"{created.Str("token")}.{plane.Domain}", url.Authority);
+            Assert.Equal("presigned\n", (await plane.SendAsync(new Uri(url, "hi.txt"))).Expect(200).Text);
 
             (await http.L0DeleteAsync($"v1/sandbox/{id}/presigned-url/{created.Str("id")}/")).Expect(204).Conforms("DELETE", DeletePath);
-            var after = await S.Anonymous.GetAsync(new Uri(url, "hi.txt?token=" + created.Str("token")));
-            Assert.True((int)after.StatusCode is 401 or 403, $"{(int)after.StatusCode}");
+            (await plane.SendAsync(new Uri(url, "hi.txt"))).ExpectLeap0Error(404);
             (await http.L0DeleteAsync($"v1/sandbox/{id}/presigned-url/{created.Str("id")}")).ExpectLeap0Error(404).Conforms("DELETE", DeletePath);
         }
         finally

@@ -160,7 +160,7 @@ public sealed class NetworkFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Target = new TestNetNs(Octet);
-        Server = await ServerProcess.StartAsync(1, ["--network-range", Range, "--network-resolve-interval", "1"]);
+        Server = await ServerProcess.StartAsync(1, ["--network-range", Range, "--network-resolve-interval", "1", "--data-plane-listen", "127.0.0.1:0"]);
     }
 
     public async Task DisposeAsync()
@@ -350,6 +350,11 @@ public sealed class NetworkPolicyTests(NetworkFixture fx) : IClassFixture<Networ
         var controlPort = ((IPEndPoint)control.LocalEndpoint).Port;
         Assert.True(await ConnectsAsync(box, gateway, controlPort), "the host end of the veth is not reachable at all");
         Assert.False(await ConnectsAsync(box, gateway, S.Port), "the sandbox reached the server's API port");
+        // The data plane's port is the server's too.
+        var dataPlanePort = int.Parse(S.Ready!.DataPlaneDomain![(S.Ready.DataPlaneDomain!.LastIndexOf(':') + 1)..]);
+        using var onDataPlanePort = new TcpListener(gateway, dataPlanePort);
+        onDataPlanePort.Start();
+        Assert.False(await ConnectsAsync(box, gateway, dataPlanePort), "the sandbox reached the server's data-plane port");
     }
 
     [Fact]

@@ -4,9 +4,10 @@ namespace Sandbox.Server.Api.Leap0;
 
 /// <summary>
 /// leap0's presigned URLs over the service-URL tokens (<see cref="ServiceTokens"/>): <c>POST
-/// /v1/sandbox/{id}/presigned-url</c> <c>{port, expires_in?}</c> and <c>DELETE .../presigned-url/{pid}</c>. The local
-/// server has no <c>https://{token}.{domain}</c> listener: <c>url</c> is the service URL with the token in its query
-/// (<c>/v2/sandboxes/service/{id}/{port}/?token=</c>), which opens the port without the API key until it expires.
+/// /v1/sandbox/{id}/presigned-url</c> <c>{port, expires_in?}</c> and <c>DELETE .../presigned-url/{pid}</c>. <c>url</c> is
+/// leap0's <c>https://{token}.{domain}</c> on the data plane (<see cref="DataPlane"/>); with the data plane off, the
+/// service URL with the token in its query (<c>/v2/sandboxes/service/{id}/{port}/?token=</c>). Either opens the port
+/// without the API key until it expires or is deleted.
 /// </summary>
 public static class Leap0PresignedUrlEndpoints
 {
@@ -20,7 +21,7 @@ public static class Leap0PresignedUrlEndpoints
         });
     }
 
-    private static async Task<IResult> Create(string id, HttpRequest req, SandboxManager manager, ServiceTokens tokens)
+    private static async Task<IResult> Create(string id, HttpRequest req, SandboxManager manager, ServiceTokens tokens, DataPlane plane)
     {
         var sandbox = manager.GetById(id);
         var body = await JsonInput.ReadAsync(req);
@@ -42,7 +43,7 @@ public static class Leap0PresignedUrlEndpoints
         {
             id = issued.Id,
             token = issued.Token,
-            url = ServiceUrlEndpoints.BrowserUrl(req, issued),
+            url = plane.Enabled ? plane.PresignedUrl(issued.Token) : ServiceUrlEndpoints.BrowserUrl(req, issued),
             sandbox_id = issued.SandboxId,
             port = issued.Port,
             expires_at = issued.ExpiresAt,
