@@ -123,21 +123,7 @@ Describe 'The default local server when something else answers on its port' {
         $script:manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
         # A fresh shell with nothing configured: no Connect-Sandbox, no SANDBOX_ENDPOINT, an empty default data directory.
         function Invoke-Unconfigured([string] $DataDirectory) {
-            $saved = @{}
-            foreach ($name in 'SANDBOX_ENDPOINT', 'SANDBOX_API_KEY', 'LANGSMITH_ENDPOINT', 'LANGSMITH_API_KEY', 'SANDBOX_LOCAL_PORT', 'SANDBOX_DATA_DIR') {
-                $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-                [Environment]::SetEnvironmentVariable($name, $null)
-            }
-            try {
-                $env:SANDBOX_LOCAL_PORT = "$script:foreignPort"
-                $env:SANDBOX_DATA_DIR = $DataDirectory
-                pwsh -NoProfile -NonInteractive -Command "Import-Module '$script:manifest'; try { Get-Sandbox -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
-            }
-            finally {
-                foreach ($name in $saved.Keys) {
-                    [Environment]::SetEnvironmentVariable($name, $saved[$name])
-                }
-            }
+            Invoke-UnconfiguredPwsh -Port $script:foreignPort -DataDirectory $DataDirectory -Script "Import-Module '$script:manifest'; try { Get-Sandbox -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
         }
     }
 
