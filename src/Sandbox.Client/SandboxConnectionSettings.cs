@@ -181,7 +181,7 @@ public sealed class SandboxConnectionSettings
         else if ((endpoint = Var("LANGSMITH_ENDPOINT")) is not null) endpointSource = SandboxSettingSource.LangSmithEnvironment;
         else
         {
-            endpoint = DefaultLocalEndpoint;
+            endpoint = LocalEndpoint(env);
             endpointSource = SandboxSettingSource.LocalServer;
         }
 
@@ -236,12 +236,27 @@ public sealed class SandboxConnectionSettings
         env.GetVariable(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
     /// <summary>
-    /// The local server's data directory: <c>/var/lib/sandbox</c> for root, else <c>$XDG_DATA_HOME/sandbox</c>,
-    /// else <c>~/.local/share/sandbox</c>.
+    /// The local server's address when nothing is configured: <see cref="DefaultLocalEndpoint"/>, or port
+    /// <c>SANDBOX_LOCAL_PORT</c> on 127.0.0.1 (so that tests and a second user's module never touch port 8765).
+    /// </summary>
+    /// <exception cref="ArgumentException"><c>SANDBOX_LOCAL_PORT</c> is not a port number from 1 to 65535.</exception>
+    public static string LocalEndpoint(SandboxEnvironment? environment = null)
+    {
+        var text = (environment ?? SandboxEnvironment.Process).GetVariable("SANDBOX_LOCAL_PORT");
+        if (string.IsNullOrWhiteSpace(text)) return DefaultLocalEndpoint;
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            throw new ArgumentException($"SANDBOX_LOCAL_PORT must be a port number from 1 to 65535 (got '{text}'); unset it for the default 8765", "SANDBOX_LOCAL_PORT");
+        return $"http://127.0.0.1:{port}";
+    }
+
+    /// <summary>
+    /// The local server's data directory: <c>SANDBOX_DATA_DIR</c> when set (an absolute path), else <c>/var/lib/sandbox</c>
+    /// for root, else <c>$XDG_DATA_HOME/sandbox</c>, else <c>~/.local/share/sandbox</c>.
     /// </summary>
     public static string LocalDataDirectory(SandboxEnvironment? environment = null)
     {
         var env = environment ?? SandboxEnvironment.Process;
+        if (env.GetVariable("SANDBOX_DATA_DIR") is { } configured && !string.IsNullOrWhiteSpace(configured) && Path.IsPathRooted(configured.Trim())) return configured.Trim();
         if (env.IsRoot()) return "/var/lib/sandbox";
         var xdg = env.GetVariable("XDG_DATA_HOME");
         if (!string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "sandbox");

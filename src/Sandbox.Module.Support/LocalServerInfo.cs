@@ -42,6 +42,9 @@ public sealed class LocalServerInfo
     /// <summary>When it was started, when known.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>How long it may be idle before it stops by itself (<c>-IdleShutdown</c>), when the module started it with one.</summary>
+    public TimeSpan? IdleShutdown { get; init; }
+
     /// <summary>True when this module started it (it has a state file in its data directory).</summary>
     public bool StartedByModule { get; init; }
 
@@ -80,6 +83,9 @@ public sealed class LocalServerException : SandboxApiException, IModuleError
 
     /// <summary>No server the module started runs with that data directory.</summary>
     public const string NotRunning = "SandboxServerNotRunning";
+
+    /// <summary>Something other than this user's local server answers at the default local address (nothing configured).</summary>
+    public const string Foreign = "SandboxForeignLocalServer";
 
     /// <summary>The server could not be stopped.</summary>
     public const string StopFailed = "SandboxServerStopFailed";

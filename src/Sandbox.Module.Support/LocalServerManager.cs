@@ -28,7 +28,10 @@ public sealed class LocalServerManager
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly SandboxEnvironment _environment;
-    private readonly string _defaultEndpoint;
+    private readonly string? _defaultEndpointGiven;
+
+    /// <summary>The default server's address: the one given to the constructor, else SANDBOX_LOCAL_PORT's, else 127.0.0.1:8765 (read at each use).</summary>
+    private string DefaultEndpoint => _defaultEndpointGiven ?? SandboxConnectionSettings.NormalizeEndpoint(SandboxConnectionSettings.LocalEndpoint(_environment)).Endpoint;
 
     /// <summary>Creates a manager.</summary>
     /// <param name="environment">Where variables and the default data directory come from; the process by default.</param>
@@ -40,7 +43,7 @@ public sealed class LocalServerManager
     public LocalServerManager(SandboxEnvironment? environment = null, string? defaultEndpoint = null)
     {
         _environment = environment ?? SandboxEnvironment.Process;
-        _defaultEndpoint = SandboxConnectionSettings.NormalizeEndpoint(defaultEndpoint ?? SandboxConnectionSettings.DefaultLocalEndpoint).Endpoint;
+        _defaultEndpointGiven = defaultEndpoint is null ? null : SandboxConnectionSettings.NormalizeEndpoint(defaultEndpoint).Endpoint;
         _health = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
     }
 
@@ -133,6 +136,22 @@ public sealed class LocalServerManager
         }
     }
 
+    /// <summary>What answers at <paramref name="endpoint"/>, for messages: its status, Server header and the start of its body.</summary>
+    private async Task<string> DescribeAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _health.GetAsync(endpoint + "/healthz", cancellationToken).ConfigureAwait(false);
+            var body = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).ReplaceLineEndings(" ").Trim();
+            var server = response.Headers.Server.Count > 0 ? $", Server: {response.Headers.Server}" : "";
+            return $"GET /healthz: HTTP {(int)response.StatusCode}{server}, body '{(body.Length > 80 ? body[..80] + "..." : body)}'";
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return $"GET /healthz failed: {e.Message}";
+        }
+    }
+
     /// <summary>
     /// Starts a server unless one already answers at the options' address (or is recorded for its data directory).
     /// </summary>
@@ -166,11 +185,22 @@ public sealed class LocalServerManager
     /// <param name="cancellationToken">Cancels the wait.</param>
     public async Task<(LocalServerInfo Server, bool Started)> EnsureDefaultServerAsync(string? moduleDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        var options = LocalServerOptions.ForDefaultServer(moduleDirectory, _defaultEndpoint);
+        var options = LocalServerOptions.ForDefaultServer(moduleDirectory, DefaultEndpoint);
+        var dataDir = options.ResolvedDataDirectory(_environment);
         if (await IsHealthyAsync(options.Endpoint, cancellationToken).ConfigureAwait(false))
-            return (await GetAsync(options.ResolvedDataDirectory(_environment), cancellationToken).ConfigureAwait(false) is { IsRunning: true } known
-                ? known
-                : new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = options.ResolvedDataDirectory(_environment) }, false);
+        {
+            if (await GetAsync(dataDir, cancellationToken).ConfigureAwait(false) is { IsRunning: true, StartedByModule: true } known) return (known, false);
+            // Something answers on the default port, but the default data directory knows no server there (no record of the
+            // module's, no key of one started by hand): on a shared host that may be anyone's. Its key is not sent to it.
+            if (!File.Exists(Path.Combine(dataDir, "api-key")))
+                throw new LocalServerException(
+                    $"something that is not this user's local sandbox server answers at {options.Endpoint} ({await DescribeAsync(options.Endpoint, cancellationToken).ConfigureAwait(false)}), " +
+                    $"and the default data directory {dataDir} holds no record or key of a server there. To use it anyway, connect to it explicitly " +
+                    $"(Connect-Sandbox -Endpoint {options.Endpoint} -ApiKey ..., or SANDBOX_ENDPOINT); to run your own, Start-SandboxServer -Port 0 and Connect-Sandbox -Server, " +
+                    "or set SANDBOX_LOCAL_PORT to a free port",
+                    LocalServerException.Foreign, SandboxErrorCategory.ResourceExists, options.Endpoint);
+            return (new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir }, false);
+        }
         return await StartAsync(options, progress, cancellationToken).ConfigureAwait(false);
     }
 
@@ -187,6 +217,8 @@ public sealed class LocalServerManager
         {
             var alive = state.Pid is { } pid && IsServerProcess(pid);
             var healthy = alive && await IsHealthyAsync(state.Endpoint, cancellationToken).ConfigureAwait(false);
+            // It ended by itself (--idle-shutdown, a crash, a kill): its record goes as on Stop-SandboxServer.
+            if (!alive) Forget(dir);
             return new LocalServerInfo
             {
                 Endpoint = state.Endpoint,
@@ -197,9 +229,10 @@ public sealed class LocalServerManager
                 ServerPath = state.ServerPath,
                 StartedAt = state.StartedAt,
                 StartedByModule = true,
+                IdleShutdown = state.IdleShutdown,
             };
         }
-        var endpoint = _defaultEndpoint;
+        var endpoint = DefaultEndpoint;
         var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
         return new LocalServerInfo { Endpoint = endpoint, Status = answering ? LocalServerStatus.Running : LocalServerStatus.Stopped, DataDirectory = dir };
     }
@@ -230,8 +263,7 @@ public sealed class LocalServerManager
         }
         if (!await ServerLauncher.StopByIdAsync(pid, timeout, entireProcessTree: true, cancellationToken).ConfigureAwait(false))
             throw new LocalServerException($"the server (pid {pid}) did not end", LocalServerException.StopFailed, SandboxErrorCategory.InvalidOperation, before.DataDirectory);
-        TryDelete(Path.Combine(before.DataDirectory, StateFileName));
-        TryDelete(IndexEntry(before.DataDirectory));
+        Forget(before.DataDirectory);
         return new LocalServerInfo
         {
             Endpoint = before.Endpoint,
@@ -268,6 +300,7 @@ public sealed class LocalServerManager
         var args = useDotnet ? new List<string> { server } : new List<string>();
         args.AddRange(["--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir]);
         if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (options.IdleShutdown is { } idle) args.AddRange(["--idle-shutdown", ((long)idle.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"]);
         progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
 
         ServerLauncher launcher;
@@ -330,7 +363,7 @@ public sealed class LocalServerManager
             launcher.Dispose();
         }
 
-        var state = new ServerState { Pid = ready.Pid, Endpoint = ready.Endpoint, StartedAt = started, LogFile = log, ServerPath = server };
+        var state = new ServerState { Pid = ready.Pid, Endpoint = ready.Endpoint, StartedAt = started, LogFile = log, ServerPath = server, IdleShutdown = options.IdleShutdown };
         WriteState(dataDir, state);
         _known.TryAdd(dataDir, 0);
         AddToIndex(dataDir);
@@ -344,10 +377,19 @@ public sealed class LocalServerManager
             ServerPath = server,
             StartedAt = started,
             StartedByModule = true,
+            IdleShutdown = options.IdleShutdown,
         };
     }
 
     // ---------------------------------------------------------------- state
+
+    /// <summary>Removes a stopped server's record and index entry: it is no longer listed unless its data directory is asked for.</summary>
+    private void Forget(string dataDir)
+    {
+        TryDelete(Path.Combine(dataDir, StateFileName));
+        TryDelete(IndexEntry(dataDir));
+        _known.TryRemove(dataDir, out _);
+    }
 
     private sealed class ServerState
     {
@@ -356,6 +398,7 @@ public sealed class LocalServerManager
         public DateTimeOffset? StartedAt { get; set; }
         public string? LogFile { get; set; }
         public string? ServerPath { get; set; }
+        public TimeSpan? IdleShutdown { get; set; }
     }
 
     private ServerState? ReadState(string dataDir)

@@ -26,6 +26,15 @@ public sealed class LocalServerOptions
     /// <summary><c>--ttl-granularity</c>, when set.</summary>
     public int? TtlGranularity { get; init; }
 
+    /// <summary>
+    /// <c>--idle-shutdown</c>: the server stops by itself after being idle this long (no request, command, terminal session or
+    /// running sandbox; see docs/local-server.md); null: never.
+    /// </summary>
+    public TimeSpan? IdleShutdown { get; init; }
+
+    /// <summary>The idle shutdown of the server the module starts by itself (the configuration chain's last step): 30 minutes.</summary>
+    public static readonly TimeSpan DefaultIdleShutdown = TimeSpan.FromMinutes(30);
+
     /// <summary>The server (self-contained <c>Sandbox.Server</c> or <c>Sandbox.Server.dll</c>); found by <see cref="LocalServerLocator.FindServer"/> when null.</summary>
     public string? ServerPath { get; init; }
 
@@ -57,6 +66,8 @@ public sealed class LocalServerOptions
             ListenAddress = uri.Host.Trim('[', ']'),
             Port = uri.Port,
             ServerPath = LocalServerLocator.FindServer(moduleDirectory),
+            // Started without being asked for: it goes away by itself once nothing uses it (the next cmdlet starts it again).
+            IdleShutdown = DefaultIdleShutdown,
         };
     }
 }

@@ -80,6 +80,9 @@ public sealed class ServerLauncher : IDisposable
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once the process has ended (for a detached server, the shell's, which exec'd into it: the same).</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>The ready line, once it arrived.</summary>
     public ServerReady? Ready => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : null;
 

@@ -100,6 +100,8 @@ public static class SandboxServerSetup
         services.AddSingleton<ServiceProxy>();
         services.AddSingleton(dataPlane);
         services.AddHostedService<ExpiryService>();
+        services.AddSingleton<ServerActivity>(); // requests in flight, for --idle-shutdown (Services/IdleShutdown.cs)
+        services.AddHostedService<IdleShutdownService>();
         services.AddHostedService<SandboxWatcher>(); // a sandbox whose init ends becomes failed (SandboxManager.Liveness.cs)
         return builder;
     }

@@ -24,6 +24,12 @@ public sealed class ServerOptions
     /// </summary>
     public IReadOnlyList<string> ImageDirs { get; init; } = [];
 
+    /// <summary>
+    /// <c>--idle-shutdown</c>: the server stops by itself (as on SIGTERM) after being idle this long; null (the default) never.
+    /// What counts as idle is in Services/IdleShutdown.cs.
+    /// </summary>
+    public TimeSpan? IdleShutdown { get; init; }
+
     /// <summary>Bytes of stdout and of stderr that POST /execute keeps and answers (each stream); the rest is drained and counted.</summary>
     public long ExecOutputLimit { get; init; } = DefaultExecOutputLimit;
     /// <summary>Bytes of command output the server holds in memory at once, over every POST /execute and WebSocket session.</summary>
@@ -48,7 +54,7 @@ public sealed class ServerOptions
     public const string DefaultDataPlaneHost = "sandbox.localhost";
 
     public const string Usage = "usage: Sandbox.Server [--listen HOST:PORT] [--data-dir DIR] [--ttl-granularity SECONDS] [--network-range CIDR] [--network-resolve-interval SECONDS]"
-        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH] [--image-dir DIR]... [--data-plane-listen HOST:PORT|off] [--data-plane-host NAME]";
+        + " [--exec-output-limit BYTES] [--output-budget BYTES] [--detached-sessions N] [--detached-output-budget BYTES] [--seccomp-profile PATH] [--image-dir DIR]... [--data-plane-listen HOST:PORT|off] [--data-plane-host NAME] [--idle-shutdown DURATION]";
 
     public static ServerOptions Parse(string[] args)
     {
@@ -63,6 +69,7 @@ public sealed class ServerOptions
         var detachedSessions = DefaultDetachedSessions;
         var detachedBudget = DefaultDetachedOutputBudget;
         var imageDirs = new List<string>();
+        TimeSpan? idleShutdown = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -94,6 +101,7 @@ public sealed class ServerOptions
                 case "--exec-output-limit": execOutputLimit = Bytes("--exec-output-limit", Value(), 1024); break;
                 case "--output-budget": outputBudget = Bytes("--output-budget", Value(), 1L << 20); break;
                 case "--detached-output-budget": detachedBudget = Bytes("--detached-output-budget", Value(), 0); break;
+                case "--idle-shutdown": idleShutdown = ParseIdleShutdown(Value()); break;
                 case "--detached-sessions":
                     if (!int.TryParse(Value(), out detachedSessions) || detachedSessions < 0) throw new ArgumentException("--detached-sessions must be a whole number >= 0");
                     break;
@@ -122,6 +130,7 @@ public sealed class ServerOptions
             ImageDirs = imageDirs,
             DataPlaneListen = dataPlane,
             DataPlaneHost = dataPlaneHost,
+            IdleShutdown = idleShutdown,
         };
     }
 
@@ -141,8 +150,33 @@ public sealed class ServerOptions
         return (long)value;
     }
 
+    /// <summary>The longest <c>--idle-shutdown</c>: 30 days (a longer wait is "never": leave the option out).</summary>
+    public static readonly TimeSpan MaxIdleShutdown = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// <c>--idle-shutdown</c>'s value: whole seconds, or a whole number with the unit s, m, h or d (90, 90s, 30m, 1h), from 1 s to 30 d.
+    /// 0 and <c>off</c> mean never, as when the option is left out.
+    /// </summary>
+    public static TimeSpan? ParseIdleShutdown(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text.Trim().ToLowerInvariant(), @"^(\d{1,9})([smhd]?)$");
+        if (m.Success && m.Groups[1].Value.TrimStart('0').Length == 0 && m.Groups[2].Value.Length == 0) return null; // 0: never
+        if (text.Trim().ToLowerInvariant() is "off" or "never") return null;
+        var seconds = !m.Success ? -1 : long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * m.Groups[2].Value switch { "m" => 60, "h" => 3600, "d" => 86400, _ => 1 };
+        if (seconds < 1 || seconds > (long)MaxIdleShutdown.TotalSeconds)
+            throw new ArgumentException($"--idle-shutdown takes a duration from 1 s to 30 d: whole seconds or a whole number with s, m, h or d, e.g. 30m, 90s or 1h (0 or off: never) (got '{text}')");
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>A duration as <c>--idle-shutdown</c> takes it: 30m, 90s, 2h.</summary>
+    public static string FormatDuration(TimeSpan d) =>
+        d.TotalSeconds % 86400 == 0 ? $"{d.TotalDays:0}d" : d.TotalSeconds % 3600 == 0 ? $"{d.TotalHours:0}h" : d.TotalSeconds % 60 == 0 ? $"{d.TotalMinutes:0}m" : $"{d.TotalSeconds:0}s";
+
+    /// <summary>SANDBOX_DATA_DIR (as the module reads it), else /var/lib/sandbox for root, else $XDG_DATA_HOME/sandbox or ~/.local/share/sandbox.</summary>
     public static string DefaultDataDir()
     {
+        var configured = Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR");
+        if (!string.IsNullOrWhiteSpace(configured) && Path.IsPathRooted(configured.Trim())) return configured.Trim();
         if (Environment.UserName == "root") return "/var/lib/sandbox";
         var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
         var baseDir = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share") : xdg;

@@ -324,7 +324,12 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         try
         {
             var chain = SandboxConnectionSettings.Resolve();
-            if (ModuleState.ChainConnectionFor(chain) is { } made) return _resolved = made;
+            if (ModuleState.ChainConnectionFor(chain) is { } made)
+            {
+                if (!made.IsLocalServer || made.DataDirectory is null || LocalServerStillRuns(made.DataDirectory)) return _resolved = made;
+                // The local server went away (its idle shutdown, or stopped in another shell): start it again below.
+                ModuleState.ForgetLocalChain(made.DataDirectory);
+            }
             if (!chain.IsLocalServer) return _resolved = ModuleState.RememberChainConnection(chain, new SandboxConnection(chain, isLocalServer: false));
             var server = EnsureLocalServer(null);
             var local = ModuleState.RememberChainConnection(chain, ConnectionToLocalServer(server));
@@ -402,6 +407,10 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
         if (started) WriteVerbose($"Started the local server at {server.Endpoint} (data directory {server.DataDirectory}).");
         return server;
     }
+
+    /// <summary>True when the local server of <paramref name="dataDirectory"/> still answers (one /healthz on the loopback, which is not use for its idle shutdown).</summary>
+    private bool LocalServerStillRuns(string dataDirectory) =>
+        Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(dataDirectory, ct), WriteVerbose).IsRunning;
 
     /// <summary>A connection to a local server, with the key read from its key file.</summary>
     protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server, SandboxClientOptions? options = null)

@@ -86,7 +86,7 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [WireField("ttl_seconds", "timeout_min")]
     public TimeSpan? TimeToLive { get; set; }
 
-    /// <summary><para type="description">Deletes the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables).</para></summary>
+    /// <summary><para type="description">Stops the sandbox after it has been idle this long (same forms as -TimeToLive; 0 disables). On the local server a sandbox given none of -TimeToLive, -IdleTimeout, -DeleteAfterStop and -AutoPause gets 10 minutes, and is deleted 10 minutes after it stops.</para></summary>
     [Parameter]
     [DurationTransformation]
     [WireField("idle_ttl_seconds")]
@@ -161,6 +161,27 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
         return result;
     }
 
+    /// <summary>The idle timeout a sandbox on the local server gets when no lifetime parameter is given: 10 minutes, as the hosted API's default.</summary>
+    public static readonly TimeSpan LocalDefaultIdleTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long such a sandbox is kept once stopped: 10 minutes, then it is deleted.</summary>
+    public static readonly TimeSpan LocalDefaultDeleteAfterStop = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// idle_ttl_seconds and delete_after_stop_seconds to send. On the local server, a sandbox made with none of -TimeToLive,
+    /// -IdleTimeout, -DeleteAfterStop and -AutoPause ends by itself: it stops after <see cref="LocalDefaultIdleTimeout"/> without
+    /// use and is deleted <see cref="LocalDefaultDeleteAfterStop"/> later. The server leaves template creates (what the module
+    /// sends for -Template) without an idle ttl and deletes nothing after a stop, so the README's one-liner left a running
+    /// sandbox behind forever. Any lifetime parameter means the user chose: only what was given is sent.
+    /// </summary>
+    private (long? IdleSeconds, long? DeleteAfterStopSeconds) LocalLifetime()
+    {
+        if (TimeToLive is not null || IdleTimeout is not null || DeleteAfterStop is not null || AutoPause || !ResolveConnection().IsLocalServer)
+            return (SandboxDefaults.ToWholeSeconds(IdleTimeout), SandboxDefaults.ToWholeSeconds(DeleteAfterStop));
+        WriteVerbose($"No lifetime given: the sandbox stops after {LocalDefaultIdleTimeout.TotalMinutes:0} minutes idle and is deleted {LocalDefaultDeleteAfterStop.TotalMinutes:0} minutes after it stops (-IdleTimeout 0 -DeleteAfterStop 0 keep it).");
+        return ((long)LocalDefaultIdleTimeout.TotalSeconds, (long)LocalDefaultDeleteAfterStop.TotalSeconds);
+    }
+
     /// <summary>
     /// The creation request the parameters describe, named <paramref name="name"/>. A bad network policy is a terminating
     /// <c>InvalidArgument</c> error (SandboxInvalidNetworkPolicy).
@@ -176,6 +197,7 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
         {
             FailArgument(e.Message, "SandboxInvalidNetworkPolicy", NetworkPolicy);
         }
+        var (idle, deleteAfterStop) = LocalLifetime();
         // An id goes as snapshot_id, which every server generation takes; name[:tag] as the current generation's snapshot.
         var snapshotIsId = IsFromSnapshot && Guid.TryParse(Snapshot, out _);
         return new CreateSandboxRequest
@@ -189,8 +211,8 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
             Vcpus = Vcpu,
             MemBytes = MemoryMB is { } mb ? SandboxDefaults.MebibytesToBytes(mb) : null,
             TtlSeconds = SandboxDefaults.ToWholeSeconds(TimeToLive),
-            IdleTtlSeconds = SandboxDefaults.ToWholeSeconds(IdleTimeout),
-            DeleteAfterStopSeconds = SandboxDefaults.ToWholeSeconds(DeleteAfterStop),
+            IdleTtlSeconds = idle,
+            DeleteAfterStopSeconds = deleteAfterStop,
             RunConfig = ToRunConfig(null),
             Environment = WithOtelExport(EnvironmentVariables),
             Labels = ToLabels(Label, nameof(Label)),

@@ -7,8 +7,11 @@ namespace SandboxModule;
 /// run in a runspace of its own on another thread, its output, errors, progress, verbose, warning and information going
 /// to the job's streams. It lives in the job repository, so Get-Job, Receive-Job, Wait-Job and Stop-Job work on it;
 /// Stop-Job stops the inner pipeline, which cancels the cmdlet's calls as Ctrl+C would.
+/// A plain <see cref="Job"/>, not a <see cref="Job2"/>: Receive-Job -AutoRemoveJob removes a Job2 through the runspace's
+/// JobManager, which knows only jobs of a registered JobSourceAdapter, and failed with ReceiveJobAutoRemovalError; a Job
+/// is removed from the job repository it was added to. Suspend and resume were never supported.
 /// </summary>
-public sealed class SandboxJob : Job2
+public sealed class SandboxJob : Job
 {
     private readonly System.Management.Automation.PowerShell _powerShell;
     private readonly Runspace _runspace;
@@ -58,19 +61,12 @@ public sealed class SandboxJob : Job2
     public override bool HasMoreData =>
         Output.Count > 0 || Error.Count > 0 || Progress.Count > 0 || Verbose.Count > 0 || Debug.Count > 0 || Warning.Count > 0 || Information.Count > 0;
 
-    /// <inheritdoc />
-    public override void StartJob()
+    /// <summary>Runs the cmdlet (once).</summary>
+    public void StartJob()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
         SetJobState(JobState.Running);
         _powerShell.BeginInvoke<PSObject, PSObject>(null, Output, null, OnFinished, null);
-    }
-
-    /// <inheritdoc />
-    public override void StartJobAsync()
-    {
-        StartJob();
-        OnStartJobCompleted(new System.ComponentModel.AsyncCompletedEventArgs(null, false, null));
     }
 
     private void OnFinished(IAsyncResult result)
@@ -106,48 +102,6 @@ public sealed class SandboxJob : Job2
         _powerShell.Stop();
         Finished.WaitOne();
     }
-
-    /// <inheritdoc />
-    public override void StopJob(bool force, string reason) => StopJob();
-
-    /// <inheritdoc />
-    public override void StopJobAsync()
-    {
-        ThreadPool.QueueUserWorkItem(_ =>
-        {
-            StopJob();
-            OnStopJobCompleted(new System.ComponentModel.AsyncCompletedEventArgs(null, false, null));
-        });
-    }
-
-    /// <inheritdoc />
-    public override void StopJobAsync(bool force, string reason) => StopJobAsync();
-
-    private static NotSupportedException NotSupported(string what) => new($"a sandbox job cannot be {what}: stop it with Stop-Job");
-
-    /// <inheritdoc />
-    public override void SuspendJob() => throw NotSupported("suspended");
-
-    /// <inheritdoc />
-    public override void SuspendJobAsync() => throw NotSupported("suspended");
-
-    /// <inheritdoc />
-    public override void SuspendJob(bool force, string reason) => throw NotSupported("suspended");
-
-    /// <inheritdoc />
-    public override void SuspendJobAsync(bool force, string reason) => throw NotSupported("suspended");
-
-    /// <inheritdoc />
-    public override void ResumeJob() => throw NotSupported("resumed");
-
-    /// <inheritdoc />
-    public override void ResumeJobAsync() => throw NotSupported("resumed");
-
-    /// <inheritdoc />
-    public override void UnblockJob() => throw NotSupported("unblocked");
-
-    /// <inheritdoc />
-    public override void UnblockJobAsync() => throw NotSupported("unblocked");
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -27,6 +27,11 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
     [ValidateRange(1, 86400)]
     public int? TtlGranularity { get; set; }
 
+    /// <summary><para type="description">Stops the server by itself once it has been idle this long: no API request, no running command or terminal session, and no running sandbox (running sandboxes keep it, since it is what stops them when they idle). 1 s to 30 d in whole seconds: seconds, 30m, 2h, or a TimeSpan; 0 never. Default: never (the server the module starts by itself when nothing is configured stops after 30 minutes).</para></summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? IdleShutdown { get; set; }
+
     /// <summary><para type="description">The server: a self-contained Sandbox.Server or a Sandbox.Server.dll (run with dotnet). Default: SANDBOX_SERVER_PATH, else the module's server/linux-x64 or server/linux-arm64 folder (this machine's processor).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -40,12 +45,15 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (IdleShutdown is { } idle && idle != TimeSpan.Zero && (idle < TimeSpan.FromSeconds(1) || idle > TimeSpan.FromDays(30) || idle.Ticks % TimeSpan.TicksPerSecond != 0))
+            FailArgument($"-IdleShutdown takes whole seconds from 1 s to 30 d (e.g. 30m, 2h, 90s), or 0 for never; got {idle}", "SandboxInvalidIdleShutdown", IdleShutdown);
         var options = new LocalServerOptions
         {
             Port = Port,
             ListenAddress = ListenAddress,
             DataDirectory = DataDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(DataDirectory),
             TtlGranularity = TtlGranularity,
+            IdleShutdown = IdleShutdown == TimeSpan.Zero ? null : IdleShutdown,
             ServerPath = ServerPath is null ? LocalServerLocator.FindServer(ModuleDirectory) : GetUnresolvedProviderPathFromPSPath(ServerPath),
             StartTimeout = TimeSpan.FromSeconds(TimeoutSec),
         };

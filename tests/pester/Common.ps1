@@ -54,3 +54,28 @@ function Stop-SandboxTestServer {
     Stop-SandboxServer -DataDirectory $Context.DataDirectory -Confirm:$false -ErrorAction SilentlyContinue
     Remove-Item -LiteralPath $Context.DataDirectory -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# Runs $Script in a fresh pwsh with nothing configured (no SANDBOX_ENDPOINT, keys or LangSmith variables), its default
+# local server on port $Port with data directory $DataDirectory (SANDBOX_LOCAL_PORT, SANDBOX_DATA_DIR); returns its output.
+function Invoke-UnconfiguredPwsh {
+    param(
+        [string] $Script,
+        [int] $Port,
+        [string] $DataDirectory
+    )
+    $saved = @{}
+    foreach ($name in 'SANDBOX_ENDPOINT', 'SANDBOX_API_KEY', 'LANGSMITH_ENDPOINT', 'LANGSMITH_API_KEY', 'SANDBOX_LOCAL_PORT', 'SANDBOX_DATA_DIR') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    try {
+        $env:SANDBOX_LOCAL_PORT = "$Port"
+        $env:SANDBOX_DATA_DIR = $DataDirectory
+        pwsh -NoProfile -NonInteractive -Command $Script
+    }
+    finally {
+        foreach ($name in $saved.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
+        }
+    }
+}

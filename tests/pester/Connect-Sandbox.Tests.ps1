@@ -97,3 +97,57 @@ Describe 'Connect-Sandbox' {
         }
     }
 }
+
+Describe 'The default local server when something else answers on its port' {
+    BeforeAll {
+        # A foreign HTTP server on a free port, made the default local port through SANDBOX_LOCAL_PORT (never 8765).
+        $script:foreignPort = Get-FreeTcpPort
+        $script:listener = [System.Net.HttpListener]::new()
+        $script:listener.Prefixes.Add("http://127.0.0.1:$script:foreignPort/")
+        $script:listener.Start()
+        $script:answering = Start-ThreadJob -ArgumentList $script:listener -ScriptBlock {
+            param($listener)
+            while ($listener.IsListening) {
+                try {
+                    $context = $listener.GetContext()
+                }
+                catch {
+                    break
+                }
+                $context.Response.Headers.Add('Server', 'foreign-test-server')
+                $bytes = [System.Text.Encoding]::UTF8.GetBytes('{"status":"ok"}')
+                $context.Response.OutputStream.Write($bytes, 0, $bytes.Length)
+                $context.Response.Close()
+            }
+        }
+        $script:manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        # A fresh shell with nothing configured: no Connect-Sandbox, no SANDBOX_ENDPOINT, an empty default data directory.
+        function Invoke-Unconfigured([string] $DataDirectory) {
+            Invoke-UnconfiguredPwsh -Port $script:foreignPort -DataDirectory $DataDirectory -Script "Import-Module '$script:manifest'; try { Get-Sandbox -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+        }
+    }
+
+    AfterAll {
+        $script:listener.Stop()
+        $script:answering | Wait-Job -Timeout 10 | Remove-Job -Force
+    }
+
+    It 'refuses it, saying what answered, the data directory and how to connect explicitly' {
+        $dir = Join-Path $TestDrive 'empty-data'
+        $out = Invoke-Unconfigured -DataDirectory $dir
+        $out[0] | Should -BeLike 'SandboxForeignLocalServer,*'
+        $message = $out[1..($out.Count - 1)] -join ' '
+        $message | Should -BeLike "*http://127.0.0.1:$script:foreignPort*"
+        $message | Should -BeLike '*foreign-test-server*'
+        $message | Should -BeLike "*$dir*"
+        $message | Should -BeLike '*Connect-Sandbox -Endpoint*'
+    }
+
+    It 'uses it when the default data directory holds the key of a server there' {
+        $dir = Join-Path $TestDrive 'keyed-data'
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Set-Content -LiteralPath (Join-Path $dir 'api-key') -Value 'test-key'
+        $out = Invoke-Unconfigured -DataDirectory $dir
+        $out[0] | Should -Not -BeLike 'SandboxForeignLocalServer,*'
+    }
+}

@@ -37,3 +37,33 @@ Describe 'Get-SandboxServer' {
         (Get-SandboxServer -DataDirectory $script:ctx.DataDirectory | Format-Table | Out-String) | Should -Match 'Endpoint'
     }
 }
+
+Describe 'The server the module starts by itself' {
+    It 'has a 30 minute idle shutdown, and is started again when it went away' {
+        # A fresh shell with nothing configured, its default local server on a free port and a throw-away data directory.
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
+        $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        $script = @"
+Import-Module '$manifest'
+Get-Sandbox -ErrorAction Stop 6>`$null | Out-Null
+`$first = Get-SandboxServer -DataDirectory '$dir'
+'idle=' + `$first.IdleShutdown.TotalMinutes
+/bin/kill -TERM `$first.ProcessId
+`$deadline = [datetime]::UtcNow.AddSeconds(30)
+while ((Get-SandboxServer -DataDirectory '$dir').Status -ne 'Stopped' -and [datetime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 250 }
+Get-Sandbox -ErrorAction Stop 6>`$null | Out-Null
+`$second = Get-SandboxServer -DataDirectory '$dir'
+'again=' + `$second.Status + ',' + (`$second.ProcessId -ne `$first.ProcessId)
+Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
+"@
+        try {
+            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
+            $out | Should -Contain 'idle=30'
+            $out | Should -Contain 'again=Running,True'
+        }
+        finally {
+            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}

@@ -165,6 +165,18 @@ Describe 'Invoke-SandboxCommand' {
             }
         }
 
+        It 'is removed by Receive-Job -AutoRemoveJob -Wait' {
+            $job = Invoke-SandboxCommand -Sandbox $script:sandbox 'echo auto-removed' -AsJob
+            try {
+                $result = $job | Receive-Job -AutoRemoveJob -Wait -ErrorAction Stop
+                $result.Output | Should -Be 'auto-removed'
+                Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+            finally {
+                Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Remove-Job -Force
+            }
+        }
+
         It 'passes piped lines to the job as stdin' {
             $job = 'one', 'two' | Invoke-SandboxCommand -Sandbox $script:sandbox 'cat' -AsJob
             try {

@@ -27,6 +27,24 @@ Describe 'New-Sandbox' {
         $sandbox.IdleTtlSeconds | Should -Be 120
     }
 
+    It 'gives a sandbox made the README''s way on the local server a finite lifetime' {
+        $name = New-TestName
+        $result = New-Sandbox -Template python -Name $name | Invoke-SandboxCommand 'python --version'
+        $result.Output | Should -Match '^Python 3'
+        $sandbox = Get-Sandbox -Name $name
+        $sandbox.IdleTtlSeconds | Should -Be 600
+        $sandbox.DeleteAfterStopSeconds | Should -Be 600
+    }
+
+    It 'keeps only the lifetime given when one is given' {
+        $sandbox = New-Sandbox -Template base -IdleTimeout 0
+        $sandbox.IdleTtlSeconds | Should -BeIn @($null, 0)
+        $sandbox.DeleteAfterStopSeconds | Should -BeIn @($null, 0)
+        $sandbox = New-Sandbox -Template base -DeleteAfterStop 1h
+        $sandbox.DeleteAfterStopSeconds | Should -Be 3600
+        $sandbox.IdleTtlSeconds | Should -BeIn @($null, 0)
+    }
+
     It 'sets -Environment for every command' {
         $sandbox = New-Sandbox -Template base -Environment @{ GREETING = 'hello' }
         ($sandbox | Invoke-SandboxCommand 'echo $GREETING').Stdout.Trim() | Should -Be 'hello'

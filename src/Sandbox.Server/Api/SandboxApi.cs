@@ -8,6 +8,7 @@ public static class SandboxApi
 {
     public static WebApplication MapSandboxApi(this WebApplication app, string apiKey)
     {
+        app.Use(app.Services.GetRequiredService<Services.ServerActivity>().Middleware); // first: what --idle-shutdown counts as use
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseMiddleware<ErrorMiddleware>();
         app.UseMiddleware<Leap0.Leap0DataPlaneMiddleware>(apiKey); // the HTTPS listener's requests end there

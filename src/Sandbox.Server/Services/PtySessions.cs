@@ -237,6 +237,9 @@ public sealed class PtySessions(SandboxManager manager, SandboxRuntime runtime, 
         }
     }
 
+    /// <summary>True while a terminal session's shell runs (the idle shutdown waits for it).</summary>
+    public bool AnyActive => _sessions.Values.Any(s => s.Active);
+
     public List<PtySession> List(string sandboxId)
     {
         manager.GetById(sandboxId);

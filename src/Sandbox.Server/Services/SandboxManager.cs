@@ -333,6 +333,9 @@ public sealed partial class SandboxManager(SandboxRepository sandboxRows, Templa
 
     public void Touch(string id) => _lastActivity[id] = Now;
 
+    /// <summary>True while a command runs in any sandbox (<see cref="BeginActivity"/>); the idle shutdown waits for it.</summary>
+    public bool AnyCommandRunning => _runningCommands.Values.Any(n => n > 0);
+
     // ---- start-up and background work ----
 
     /// <summary>After a restart: re-attach to live sandboxes, report the rest truthfully, remove leftovers.</summary>

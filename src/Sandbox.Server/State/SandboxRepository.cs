@@ -64,6 +64,11 @@ public sealed class SandboxRepository(StateDb db)
 
     public List<SandboxRecord> AllSandboxes() => db.Query($"SELECT {Columns} FROM sandboxes", Read);
 
+    /// <summary>True while a user's sandbox (not a pool's idle replica) is provisioning or ready: the idle shutdown waits for it.</summary>
+    public bool AnyRunning() =>
+        db.Query("SELECT 1 FROM sandboxes WHERE status IN ($p, $r) AND id NOT IN (SELECT sandbox_id FROM pool_replicas) LIMIT 1", r => true,
+            ("$p", SandboxStatus.Provisioning), ("$r", SandboxStatus.Ready)).Count > 0;
+
     public bool TemplateInUse(string templateName) =>
         db.Query("SELECT 1 FROM sandboxes WHERE template_name = $t LIMIT 1", r => true, ("$t", templateName)).Count > 0;
 

@@ -45,6 +45,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public HttpClient Anonymous { get; private set; } = null!;
     public int Pid => _server?.ProcessId ?? throw new InvalidOperationException("server not running");
     public bool IsRunning => _server is { HasExited: false };
+    /// <summary>The exit code of the current run once it ended by itself (e.g. --idle-shutdown).</summary>
+    public int? ExitCode => _server?.ExitCode;
     /// <summary>The ready line of the current run.</summary>
     public ServerReady? Ready => _server?.Ready;
 

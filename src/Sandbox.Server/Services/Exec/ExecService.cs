@@ -169,6 +169,9 @@ public sealed class ExecService
             : $"no command '{commandId}' to reconnect to (it ended long ago or never ran here)");
     }
 
+    /// <summary>True while a command of a WebSocket session runs, attached or waiting for its client (the idle shutdown waits for it).</summary>
+    public bool AnySessionRunning => _sessions.Values.Any(s => !s.Finished.IsCompleted);
+
     internal void Forget(ExecSession session) => _sessions.TryRemove(new KeyValuePair<string, ExecSession>(session.CommandId, session));
 
     // ---------------------------------------------------------------- budgets
