@@ -25,8 +25,19 @@ public static class SandboxStatus
     public static string Normalize(string statusOrState) => Protocol.Leap0Dialect.ToStatus(statusOrState.ToLowerInvariant());
 }
 
+/// <summary>
+/// What names the template a new sandbox can be made from (a template, a sandbox, a pool). PowerShell binds a pipeline
+/// object to a parameter of this type only when the object is one (it cannot make an interface out of a table row),
+/// which is what lets the module tell a piped resource, whose own name is not the new sandbox's, from an Import-Csv row.
+/// </summary>
+public interface ISandboxTemplateReference
+{
+    /// <summary>The template's name (null when the resource has none).</summary>
+    string? TemplateName { get; }
+}
+
 /// <summary>A sandbox as the control plane reports it.</summary>
-public sealed class Sandbox : SandboxResource
+public sealed class Sandbox : SandboxResource, ISandboxTemplateReference
 {
     /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to parameters named <c>SandboxName</c>.</summary>
     [JsonIgnore]
@@ -328,7 +339,7 @@ public sealed class VolumeMount
 }
 
 /// <summary>A sandbox template.</summary>
-public sealed class SandboxTemplate : SandboxResource
+public sealed class SandboxTemplate : SandboxResource, ISandboxTemplateReference
 {
     /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to a <c>-Template</c> parameter aliased <c>TemplateName</c>.</summary>
     [JsonIgnore]

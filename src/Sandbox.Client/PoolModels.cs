@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Sandbox.Client;
 
 /// <summary>A warm pool: a number of ready sandboxes of a template, handed out by <c>POST /boxes</c> for that template.</summary>
-public sealed class SandboxPool : SandboxResource
+public sealed class SandboxPool : SandboxResource, ISandboxTemplateReference
 {
     /// <summary>The same as <see cref="SandboxResource.Name"/>, for pipeline binding to parameters named <c>PoolName</c>.</summary>
     [JsonIgnore]

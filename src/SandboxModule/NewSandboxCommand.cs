@@ -28,7 +28,7 @@ public sealed class NewSandboxCommand : SandboxCreationCmdlet
         if (AsJob)
         {
             // The job gets the name this record means (not a piped snapshot's own) and the snapshot by its id alone.
-            StartAsJob(new Dictionary<string, object?> { [nameof(Name)] = RequestedName, [nameof(InputSnapshot)] = null });
+            StartAsJob(new Dictionary<string, object?> { [nameof(Name)] = RequestedName, [nameof(InputSnapshot)] = null, [nameof(InputTemplateSource)] = null });
             return;
         }
         var name = RequestedName;

@@ -42,6 +42,10 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     [Parameter(ValueFromPipeline = true, ParameterSetName = FromSnapshot, DontShow = true)]
     public ISandboxSnapshotReference? InputSnapshot { get; set; }
 
+    /// <summary>A template, sandbox or pool from the pipeline (its template binds -Template by the TemplateName property); held only to know that its Name is its own.</summary>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = FromTemplate, DontShow = true)]
+    public ISandboxTemplateReference? InputTemplateSource { get; set; }
+
     private bool _nameOnCommandLine;
 
     /// <inheritdoc />
@@ -54,12 +58,10 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
 
     /// <summary>
     /// The sandbox's name for this record: -Name as typed, else a Name from the pipeline unless it is the piped
-    /// snapshot's or template's own name (a template binds -Template by its name), else null (the server names it).
+    /// resource's own (a snapshot's, template's, sandbox's or pool's), else null (the server names it).
     /// </summary>
     protected string? RequestedName =>
-        _nameOnCommandLine || Name is null ? Name
-        : InputSnapshot is not null || string.Equals(Name, Template, StringComparison.Ordinal) ? null
-        : Name;
+        _nameOnCommandLine || (InputSnapshot is null && InputTemplateSource is null) ? Name : null;
 
     /// <summary><para type="description">Virtual CPUs (1-64; leap0: 1-8).</para></summary>
     [Parameter]

@@ -96,6 +96,11 @@ Describe 'New-Sandbox' {
         $job = [pscustomobject]@{ Name = $names[1]; Template = 'base' } | New-Sandbox -AsJob
         ($job | Receive-Job -Wait).Name | Should -Be $names[1]
         $job | Remove-Job
+        # A piped sandbox lends its template, not its name.
+        $twin = Get-Sandbox -Name $names[1] | New-Sandbox
+        $twin.TemplateName | Should -Be 'base'
+        $twin.Name | Should -Not -Be $names[1]
+        $twin | Remove-Sandbox -Force
         # A piped snapshot still names nothing, -AsJob or not.
         $viaJob = $snap | New-Sandbox -AsJob | Receive-Job -Wait
         $viaJob.SnapshotId | Should -Be $snap.Id
