@@ -57,7 +57,7 @@ public sealed class HelpContractTests(StagedModule module)
                 problems.AddRange(e.Errors.Select(x => $"{name}: {x}"));
                 continue;
             }
-            foreach (var p in cmdlet.Parameters)
+            foreach (var p in cmdlet.Parameters.Where(p => !p.Hidden))
             {
                 checkedParameters++;
                 var ph = help.FindParameter(p.Name);
@@ -94,7 +94,7 @@ public sealed class HelpContractTests(StagedModule module)
                 continue;
             }
             var parameters = command.Element(Command + "parameters")?.Elements(Command + "parameter").ToList() ?? [];
-            foreach (var p in cmdlet.Parameters)
+            foreach (var p in cmdlet.Parameters.Where(p => !p.Hidden))
             {
                 checkedParameters++;
                 var mp = parameters.FirstOrDefault(x => string.Equals(x.Element(Maml + "name")?.Value.Trim(), p.Name, StringComparison.OrdinalIgnoreCase));

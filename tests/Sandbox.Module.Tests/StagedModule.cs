@@ -194,6 +194,8 @@ public sealed class ParameterModel
     public required IReadOnlyList<string> Aliases { get; init; }
     public required IReadOnlyList<ParameterSetModel> Sets { get; init; }
     public required string DeclaringType { get; init; }
+    /// <summary>True when every [Parameter] of it says DontShow: a binding device users never type, so it has no help.</summary>
+    public bool Hidden { get; init; }
 
     public bool ValueFromPipeline => Sets.Any(s => s.ValueFromPipeline);
     public bool ValueFromPipelineByPropertyName => Sets.Any(s => s.ValueFromPipelineByPropertyName);
@@ -236,6 +238,7 @@ public sealed class ParameterModel
                     Aliases = aliases,
                     Sets = sets,
                     DeclaringType = t.FullName ?? t.Name,
+                    Hidden = parameterAttrs.All(a => CmdletModel.Named(a, "DontShow") is true),
                 });
             }
         }

@@ -136,7 +136,7 @@ public sealed class WebSocketTests(ServerFixture fixture)
         const int lines = 60;
         var expected = string.Concat(Enumerable.Range(1, lines).Select(i => $"line-{i:D3}\n"));
         var ws1 = await WsExec.ConnectAsync(S, box.DataplaneUrl);
-        await ws1.SendAsync(WsExec.Execute($"for i in $(seq 1 {lines}); do printf 'line-%03d\\n' $i; sleep 0.05; done; echo done-err >&2", 60));
+        await ws1.SendAsync(WsExec.Execute($"for i in $(seq 1 {lines}); do printf 'line-%03d\\n' $i; sleep 0.1; done; echo done-err >&2", 60));
         var started = (await ws1.ReceiveAsync(Wait))!.Value;
         Assert.Equal("started", started.Str("type"));
         var commandId = started.Str("command_id");
