@@ -32,6 +32,9 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
         if (value is null) return inputData!;
+        // PowerShell reads an unquoted 2d as the decimal literal 2 (the d suffix means decimal), which would be 2 seconds.
+        if (value is decimal)
+            throw new ArgumentTransformationMetadataException($"'{value}' is a decimal number: PowerShell reads an unquoted number ending in d (2d) as a decimal, not as days. Quote the duration ('2d'), or give seconds (600) or another unit (90s, 10m, 1h30m)");
         if (DurationParser.TryParse(value, out var span)) return span;
         throw new ArgumentTransformationMetadataException($"'{value}' is not a duration: use seconds (600), a unit (90s, 10m, 1h30m, 2d) or hh:mm:ss");
     }

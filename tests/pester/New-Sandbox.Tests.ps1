@@ -109,6 +109,13 @@ Describe 'New-Sandbox' {
         $snap | Remove-SandboxSnapshot -Force
     }
 
+    It 'refuses an unquoted 2d (a decimal to PowerShell) instead of reading it as 2 seconds, and takes it quoted' {
+        $e = { New-Sandbox -Template base -TimeToLive 2d -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,SandboxModule.NewSandboxCommand' -PassThru
+        $e.Exception.Message | Should -Match "Quote the duration \('2d'\)"
+        { Start-SandboxServer -IdleShutdown 31d -WhatIf -ErrorAction Stop } | Should -Throw -ExpectedMessage "*Quote the duration*"
+        { New-Sandbox -Template base -TimeToLive '2d' -WhatIf } | Should -Not -Throw
+    }
+
     It 'pipes into Invoke-SandboxCommand' {
         (New-Sandbox -Template base | Invoke-SandboxCommand 'echo ok').Stdout.Trim() | Should -Be 'ok'
     }
