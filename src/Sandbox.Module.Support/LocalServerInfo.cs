@@ -13,6 +13,12 @@ public enum LocalServerStatus
 
     /// <summary>Its process runs but it does not answer <c>/healthz</c>.</summary>
     NotResponding,
+
+    /// <summary>
+    /// Something answers at the default local address, but the data directory holds no record or key of a server there: on a
+    /// shared host it may be anyone's, so the module does not use it (or send it a key) unless connected to it explicitly.
+    /// </summary>
+    Foreign,
 }
 
 /// <summary>A local server as <c>Start-SandboxServer</c> and <c>Get-SandboxServer</c> report it.</summary>

@@ -121,6 +121,10 @@ public sealed class LocalServerManager
     }
 
 
+    /// <summary>True when <paramref name="dataDirectory"/> is the default server's (the one <see cref="EnsureDefaultServerAsync"/> starts).</summary>
+    public bool IsDefaultDataDirectory(string dataDirectory) =>
+        Path.GetFullPath(dataDirectory) == Path.GetFullPath(SandboxConnectionSettings.LocalDataDirectory(_environment));
+
     /// <summary>True when <c>GET {endpoint}/healthz</c> answers 2xx.</summary>
     public async Task<bool> IsHealthyAsync(string endpoint, CancellationToken cancellationToken = default)
     {
@@ -187,26 +191,23 @@ public sealed class LocalServerManager
     {
         var options = LocalServerOptions.ForDefaultServer(moduleDirectory, DefaultEndpoint);
         var dataDir = options.ResolvedDataDirectory(_environment);
-        if (await IsHealthyAsync(options.Endpoint, cancellationToken).ConfigureAwait(false))
-        {
-            if (await GetAsync(dataDir, cancellationToken).ConfigureAwait(false) is { IsRunning: true, StartedByModule: true } known) return (known, false);
-            // Something answers on the default port, but the default data directory knows no server there (no record of the
-            // module's, no key of one started by hand): on a shared host that may be anyone's. Its key is not sent to it.
-            if (!File.Exists(Path.Combine(dataDir, "api-key")))
-                throw new LocalServerException(
-                    $"something that is not this user's local sandbox server answers at {options.Endpoint} ({await DescribeAsync(options.Endpoint, cancellationToken).ConfigureAwait(false)}), " +
-                    $"and the default data directory {dataDir} holds no record or key of a server there. To use it anyway, connect to it explicitly " +
-                    $"(Connect-Sandbox -Endpoint {options.Endpoint} -ApiKey ..., or SANDBOX_ENDPOINT); to run your own, Start-SandboxServer -Port 0 and Connect-Sandbox -Server, " +
-                    "or set SANDBOX_LOCAL_PORT to a free port",
-                    LocalServerException.Foreign, SandboxErrorCategory.ResourceExists, options.Endpoint);
-            return (new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir }, false);
-        }
+        var now = await GetAsync(dataDir, cancellationToken).ConfigureAwait(false);
+        if (now.Status == LocalServerStatus.Foreign)
+            // Its key is not sent to it.
+            throw new LocalServerException(
+                $"something that is not this user's local sandbox server answers at {options.Endpoint} ({await DescribeAsync(options.Endpoint, cancellationToken).ConfigureAwait(false)}), " +
+                $"and the default data directory {dataDir} holds no record or key of a server there. To use it anyway, connect to it explicitly " +
+                $"(Connect-Sandbox -Endpoint {options.Endpoint} -ApiKey ..., or SANDBOX_ENDPOINT); to run your own, Start-SandboxServer -Port 0 and Connect-Sandbox -Server, " +
+                "or set SANDBOX_LOCAL_PORT to a free port",
+                LocalServerException.Foreign, SandboxErrorCategory.ResourceExists, options.Endpoint);
+        if (now.IsRunning) return (now, false);
         return await StartAsync(options, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The server recorded for <paramref name="dataDirectory"/> (default data directory when null): running, not responding or
-    /// stopped. The default data directory with no record reports whether something answers at the default address.
+    /// stopped. The default data directory with no record reports whether something answers at the default address, and
+    /// <see cref="LocalServerStatus.Foreign"/> when the directory holds no key of it.
     /// </summary>
     public async Task<LocalServerInfo> GetAsync(string? dataDirectory = null, CancellationToken cancellationToken = default)
     {
@@ -234,7 +235,9 @@ public sealed class LocalServerManager
         }
         var endpoint = DefaultEndpoint;
         var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        return new LocalServerInfo { Endpoint = endpoint, Status = answering ? LocalServerStatus.Running : LocalServerStatus.Stopped, DataDirectory = dir };
+        // Without a record, a server that answers is this directory's only when the directory holds its key (started by hand on it).
+        var status = !answering ? LocalServerStatus.Stopped : File.Exists(Path.Combine(dir, "api-key")) ? LocalServerStatus.Running : LocalServerStatus.Foreign;
+        return new LocalServerInfo { Endpoint = endpoint, Status = status, DataDirectory = dir };
     }
 
     /// <summary>Every server in <see cref="KnownDataDirectories"/>, or in the given directories.</summary>

@@ -314,19 +314,19 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     protected SandboxConnection ResolveConnection()
     {
         if (_resolved is not null) return _resolved;
-        if (ConnectionParameter is { } given)
-        {
-            if (!given.IsOpen)
-                FailArgument($"the connection to {given.Endpoint} was closed by Disconnect-Sandbox; connect again with Connect-Sandbox", "SandboxConnectionClosed", given);
-            return _resolved = given;
-        }
-        if (ModuleState.Current.Default is { } connected) return _resolved = connected;
+        if (ConnectionParameter is { IsOpen: false } closed)
+            FailArgument($"the connection to {closed.Endpoint} was closed by Disconnect-Sandbox; connect again with Connect-Sandbox", "SandboxConnectionClosed", closed);
         try
         {
+            if ((ConnectionParameter ?? ModuleState.Current.Default) is { } connected)
+            {
+                EnsureStillRuns(connected);
+                return _resolved = connected;
+            }
             var chain = SandboxConnectionSettings.Resolve();
             if (ModuleState.ChainConnectionFor(chain) is { } made)
             {
-                if (!made.IsLocalServer || made.DataDirectory is null || LocalServerStillRuns(made.DataDirectory)) return _resolved = made;
+                if (!made.IsLocalServer || made.DataDirectory is null || !LocalServerGone(made.DataDirectory)) return _resolved = made;
                 // The local server went away (its idle shutdown, or stopped in another shell): start it again below.
                 ModuleState.ForgetLocalChain(made.DataDirectory);
             }
@@ -402,15 +402,37 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
             if (now.IsRunning) return now;
         }
         WriteVerbose("No sandbox endpoint is configured: using the local server.");
+        return EnsureDefaultLocalServer();
+    }
+
+    /// <summary>The default local server, started when it does not answer (a foreign server there is refused).</summary>
+    private LocalServerInfo EnsureDefaultLocalServer()
+    {
         var (server, started) = Pump<(LocalServerInfo, bool), string>(
             (progress, ct) => LocalServerManager.Shared.EnsureDefaultServerAsync(ModuleDirectory, progress, ct), WriteVerbose);
         if (started) WriteVerbose($"Started the local server at {server.Endpoint} (data directory {server.DataDirectory}).");
         return server;
     }
 
-    /// <summary>True when the local server of <paramref name="dataDirectory"/> still answers (one /healthz on the loopback, which is not use for its idle shutdown).</summary>
-    private bool LocalServerStillRuns(string dataDirectory) =>
-        Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(dataDirectory, ct), WriteVerbose).IsRunning;
+    /// <summary>
+    /// A connection to a local server that went away since (its idle shutdown, or stopped in another shell): the default
+    /// server is started again on the same address and key; any other is named with how to start it, instead of "connection refused".
+    /// </summary>
+    private void EnsureStillRuns(SandboxConnection connection)
+    {
+        if (!connection.IsLocalServer || connection.DataDirectory is not { } dir || !LocalServerGone(dir)) return;
+        if (LocalServerManager.Shared.IsDefaultDataDirectory(dir) && connection.Endpoint == EnsureDefaultLocalServer().Endpoint) return;
+        throw new LocalServerException(
+            $"the local server at {connection.Endpoint} (data directory {dir}) no longer runs: start it again with Start-SandboxServer -DataDirectory '{dir}', then Connect-Sandbox -Server",
+            LocalServerException.NotRunning, SandboxErrorCategory.ConnectionError, connection.Endpoint);
+    }
+
+    /// <summary>
+    /// True when the local server of <paramref name="dataDirectory"/> has ended (one /healthz on the loopback, which is not use
+    /// for its idle shutdown). A server that runs but is slow to answer has not: starting another there would clash.
+    /// </summary>
+    private bool LocalServerGone(string dataDirectory) =>
+        Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(dataDirectory, ct), WriteVerbose).Status == LocalServerStatus.Stopped;
 
     /// <summary>A connection to a local server, with the key read from its key file.</summary>
     protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server, SandboxClientOptions? options = null)

@@ -143,6 +143,12 @@ Describe 'The default local server when something else answers on its port' {
         $message | Should -BeLike '*Connect-Sandbox -Endpoint*'
     }
 
+    It 'is listed by Get-SandboxServer as Foreign, not as a running server of the default data directory' {
+        $dir = Join-Path $TestDrive 'listed-data'
+        $out = Invoke-UnconfiguredPwsh -Port $script:foreignPort -DataDirectory $dir -Script "Import-Module '$script:manifest'; Get-SandboxServer | ForEach-Object { `$_.Endpoint + ' ' + `$_.Status + ' ' + `$_.IsRunning }"
+        $out | Should -Contain "http://127.0.0.1:$script:foreignPort Foreign False"
+    }
+
     It 'uses it when the default data directory holds the key of a server there' {
         $dir = Join-Path $TestDrive 'keyed-data'
         New-Item -ItemType Directory -Path $dir | Out-Null

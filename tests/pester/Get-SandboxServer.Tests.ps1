@@ -66,4 +66,49 @@ Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
             Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
+
+    It 'is started again for a Connect-Sandbox -Local connection made before it went away' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
+        $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        $script = @"
+Import-Module '$manifest'
+`$connection = Connect-Sandbox -Local -ErrorAction Stop
+`$first = Get-SandboxServer -DataDirectory '$dir'
+/bin/kill -TERM `$first.ProcessId
+`$deadline = [datetime]::UtcNow.AddSeconds(30)
+while ((Get-SandboxServer -DataDirectory '$dir').Status -ne 'Stopped' -and [datetime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 250 }
+'listed=' + @(Get-Sandbox -ErrorAction Stop).Count
+`$second = Get-SandboxServer -DataDirectory '$dir'
+'again=' + `$second.Status + ',' + (`$second.ProcessId -ne `$first.ProcessId) + ',' + (Get-SandboxConnection).Equals(`$connection)
+Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
+"@
+        try {
+            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
+            $out | Should -Contain 'listed=0'
+            $out | Should -Contain 'again=Running,True,True'
+        }
+        finally {
+            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+Describe 'A connection to a local server of another data directory that went away' {
+    BeforeAll {
+        $script:gone = Start-SandboxTestServer
+        Stop-SandboxServer -DataDirectory $script:gone.DataDirectory -Confirm:$false
+    }
+
+    AfterAll {
+        # Stop-SandboxTestServer would list its sandboxes through the gone server: there are none, only the directory is left.
+        Disconnect-Sandbox -Connection $script:gone.Connection
+        Remove-Item -LiteralPath $script:gone.DataDirectory -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'names the server and how to start it again, instead of connection refused' {
+        $err = { Get-Sandbox -Connection $script:gone.Connection -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'SandboxServerNotRunning,*'
+        $err.Exception.Message | Should -BeLike "*$($script:gone.DataDirectory)*no longer runs*Start-SandboxServer -DataDirectory*"
+    }
 }
