@@ -2,9 +2,12 @@
 # private local server on a free port with a throw-away data directory. Dot-source it in a BeforeAll block.
 
 $script:SandboxRepoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+# The module under test: out/Sandbox as built, or the manifest SANDBOX_TEST_MODULE names (to run the tests against another
+# build, e.g. an older commit's: Run.ps1 -Tag Issue13 shows which tests that commit fails).
+$script:SandboxTestManifest = if ($env:SANDBOX_TEST_MODULE) { $env:SANDBOX_TEST_MODULE } else { Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1' }
 
 function Import-SandboxTestModule {
-    $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+    $manifest = $script:SandboxTestManifest
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw "The module is not built: run 'dotnet build Sandbox.slnx' first ($manifest is missing)."
     }

@@ -58,10 +58,10 @@ Describe 'Connect-Sandbox' {
             $script:ctx.Server | Connect-Sandbox | Out-Null
         }
 
-        It 'is the default in ForEach-Object -Parallel, which creates on the connected server' {
+        It 'is the default in ForEach-Object -Parallel, which creates on the connected server' -Tag 'Issue13', 'Issue13.P2' {
             $script:ctx.Server | Connect-Sandbox | Out-Null
             $prefix = New-TestName -Prefix 'par'
-            $manifest = "$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1"
+            $manifest = $script:SandboxTestManifest
             try {
                 $out = 1..2 | ForEach-Object -ThrottleLimit 2 -Parallel {
                     Import-Module $using:manifest
@@ -75,9 +75,9 @@ Describe 'Connect-Sandbox' {
             }
         }
 
-        It 'is the default in thread jobs' {
+        It 'is the default in thread jobs' -Tag 'Issue13', 'Issue13.P2' {
             $script:ctx.Server | Connect-Sandbox | Out-Null
-            $inJob = Start-ThreadJob { Import-Module $using:script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1; Get-SandboxConnection } | Receive-Job -Wait -AutoRemoveJob
+            $inJob = Start-ThreadJob { Import-Module $using:script:SandboxTestManifest; Get-SandboxConnection } | Receive-Job -Wait -AutoRemoveJob
             $inJob.Endpoint | Should -Be $script:ctx.Server.Endpoint
             $inJob.IsDefault | Should -BeTrue
         }
@@ -86,7 +86,7 @@ Describe 'Connect-Sandbox' {
             $mine = $script:ctx.Server | Connect-Sandbox
             $server = $script:ctx.Server
             $inJob = Start-ThreadJob {
-                Import-Module $using:script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1
+                Import-Module $using:script:SandboxTestManifest
                 # A second connection object to the same server, default in this thread only.
                 $own = Connect-Sandbox -Server $using:server -Scope Runspace
                 [pscustomobject]@{ Same = [object]::ReferenceEquals((Get-SandboxConnection), $own) }
@@ -120,7 +120,7 @@ Describe 'The default local server when something else answers on its port' {
                 $context.Response.Close()
             }
         }
-        $script:manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        $script:manifest = $script:SandboxTestManifest
         # A fresh shell with nothing configured: no Connect-Sandbox, no SANDBOX_ENDPOINT, an empty default data directory.
         function Invoke-Unconfigured([string] $DataDirectory) {
             Invoke-UnconfiguredPwsh -Port $script:foreignPort -DataDirectory $DataDirectory -Script "Import-Module '$script:manifest'; try { Get-Sandbox -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
@@ -132,7 +132,7 @@ Describe 'The default local server when something else answers on its port' {
         $script:answering | Wait-Job -Timeout 10 | Remove-Job -Force
     }
 
-    It 'refuses it, saying what answered, the data directory and how to connect explicitly' {
+    It 'refuses it, saying what answered, the data directory and how to connect explicitly' -Tag 'Issue13', 'Issue13.P6' {
         $dir = Join-Path $TestDrive 'empty-data'
         $out = Invoke-Unconfigured -DataDirectory $dir
         $out[0] | Should -BeLike 'SandboxForeignLocalServer,*'
@@ -143,7 +143,7 @@ Describe 'The default local server when something else answers on its port' {
         $message | Should -BeLike '*Connect-Sandbox -Endpoint*'
     }
 
-    It 'is listed by Get-SandboxServer as Foreign, not as a running server of the default data directory' {
+    It 'is listed by Get-SandboxServer as Foreign, not as a running server of the default data directory' -Tag 'Issue13', 'Issue13.P6' {
         $dir = Join-Path $TestDrive 'listed-data'
         $out = Invoke-UnconfiguredPwsh -Port $script:foreignPort -DataDirectory $dir -Script "Import-Module '$script:manifest'; Get-SandboxServer | ForEach-Object { `$_.Endpoint + ' ' + `$_.Status + ' ' + `$_.IsRunning }"
         $out | Should -Contain "http://127.0.0.1:$script:foreignPort Foreign False"

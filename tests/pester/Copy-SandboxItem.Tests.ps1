@@ -35,7 +35,7 @@ Describe 'Copy-SandboxItem' {
         Get-Content -LiteralPath $target -Raw | Should -Be 'back'
     }
 
-    It 'leaves the old file in place when an upload is interrupted' {
+    It 'leaves the old file in place when an upload is interrupted' -Tag 'Issue13', 'Issue13.P9' {
         Invoke-SandboxCommand 'printf old > /home/user/kept.txt' -Sandbox $script:sandbox | Out-Null
         # A FIFO as the source: the upload streams what is written to it and waits for more, so it is surely mid-way
         # (part of the body sent) when it is stopped, as with Ctrl+C.
@@ -47,7 +47,7 @@ Describe 'Copy-SandboxItem' {
                 param($manifest, $connection, $sandbox, $source)
                 Import-Module $manifest
                 Copy-SandboxItem -Sandbox $sandbox -Path $source -Destination /home/user/kept.txt -Connection $connection
-            }).AddArgument("$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1").AddArgument($script:ctx.Connection).AddArgument($script:sandbox).AddArgument($fifo)
+            }).AddArgument($script:SandboxTestManifest).AddArgument($script:ctx.Connection).AddArgument($script:sandbox).AddArgument($fifo)
             # Opened for reading and writing, a FIFO never blocks its opener, whatever the copy does; FileShare.ReadWrite
             # because .NET locks what it opens, FIFOs included, and the copy's reader needs a shared lock.
             $writer = [System.IO.FileStream]::new($fifo, 'Open', 'ReadWrite', 'ReadWrite')
@@ -86,7 +86,7 @@ Describe 'Copy-SandboxItem' {
         (Get-FileHash $back).Hash | Should -Be (Get-FileHash $big).Hash
     }
 
-    It 'shows the total and the percent of a download in its progress' {
+    It 'shows the total and the percent of a download in its progress' -Tag 'Issue13', 'Issue13.P9' {
         Invoke-SandboxCommand -Sandbox $script:sandbox 'head -c 3145728 /dev/urandom > /home/user/progress.bin' | Out-Null
         $target = Join-Path $TestDrive 'progress.bin'
         # Progress records cannot be redirected: run the copy in a runspace of this process and read its progress stream.
@@ -96,7 +96,7 @@ Describe 'Copy-SandboxItem' {
                     param($manifest, $name, $target)
                     Import-Module $manifest
                     Copy-SandboxItem -Sandbox $name -FromSandbox -Path /home/user/progress.bin -Destination $target
-                }).AddArgument((Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1')).AddArgument($script:sandbox.Name).AddArgument($target) | Out-Null
+                }).AddArgument($script:SandboxTestManifest).AddArgument($script:sandbox.Name).AddArgument($target) | Out-Null
             $ps.Invoke() | Out-Null
             $ps.Streams.Error | Should -BeNullOrEmpty
             $records = @($ps.Streams.Progress | Where-Object RecordType -EQ Processing)
@@ -159,7 +159,7 @@ Describe 'Copy-SandboxItem' {
             Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.CopySandboxItemCommand'
     }
 
-    It 'copies in a job with -AsJob, relative paths meaning the current directory' {
+    It 'copies in a job with -AsJob, relative paths meaning the current directory' -Tag 'Issue13', 'Issue13.P10' {
         Push-Location $TestDrive
         try {
             $job = Copy-SandboxItem -Sandbox $script:sandbox -Path hello.txt -Destination /home/user/from-job.txt -PassThru -AsJob
@@ -190,7 +190,7 @@ Describe 'Copy-SandboxItem' {
                 Should -Throw -ErrorId 'SandboxNotSupported,SandboxModule.CopySandboxItemCommand'
         }
 
-        It 'round-trips a tree with nested directories, an executable bit and a symlink' {
+        It 'round-trips a tree with nested directories, an executable bit and a symlink' -Tag 'Issue13', 'Issue13.P10' {
             $up = Copy-SandboxItem -Sandbox $script:sandbox -Path $script:tree -Destination /home/user/tree -Recurse -PassThru
             $up.Destination | Should -Be '/home/user/tree'
             $up.Files | Should -Be 3

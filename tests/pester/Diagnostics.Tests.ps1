@@ -11,7 +11,7 @@ AfterAll {
 }
 
 Describe 'HTTP trace on -Debug' {
-    It 'writes one debug line per HTTP call: method, URL, status, time; never the key' {
+    It 'writes one debug line per HTTP call: method, URL, status, time; never the key' -Tag 'Issue13', 'Issue13.P8' {
         $key = (Get-Content -LiteralPath $script:ctx.Server.ApiKeyFile -Raw).Trim()
         $debug = Get-SandboxTemplate -Name base -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
         $lines = @($debug.Message | Where-Object { $_ -like 'HTTP *' })
@@ -33,7 +33,7 @@ Describe 'HTTP trace on -Debug' {
 }
 
 Describe 'A refused connection' {
-    It 'fails in about a second, not after the whole back-off (two attempts, seen in the trace)' {
+    It 'fails in about a second, not after the whole back-off (two attempts, seen in the trace)' -Tag 'Issue13', 'Issue13.P8' {
         $port = Get-FreeTcpPort
         $connection = Connect-Sandbox -Endpoint "http://127.0.0.1:$port" -ApiKey ('x' | ConvertTo-SecureString -AsPlainText -Force) -ErrorAction SilentlyContinue
         $connection | Should -BeNullOrEmpty

@@ -9,7 +9,7 @@ BeforeAll {
     $script:tmux = (Get-Command -Name tmux -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
     $script:socket = New-TestName -Prefix 'sandbox-enter'
     $script:pane = 'enter'
-    $script:manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+    $script:manifest = $script:SandboxTestManifest
     # pwsh as a dotnet global tool runs under the dotnet host, so this process's path is dotnet's: find pwsh itself.
     $script:pwsh = @((Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue).Source) +
         (Join-Path $HOME '.dotnet' 'tools' 'pwsh') | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
@@ -68,7 +68,7 @@ AfterAll {
 }
 
 Describe 'Enter-Sandbox' {
-    It 'runs a shell in the sandbox on a terminal: typed commands, resizes, Ctrl+C, and exit back to pwsh' {
+    It 'runs a shell in the sandbox on a terminal: typed commands, resizes, Ctrl+C, and exit back to pwsh' -Tag 'Issue13', 'Issue13.P10' {
         Enter-TestSandbox "Enter-Sandbox $($script:sandbox.Name)"
         # A terminal inside the sandbox: its own /dev/pts, the sandbox's hostname, the window's size.
         Send-Line 'echo "in-$((6*7))-$(hostname)"; tty; stty size'

@@ -11,7 +11,7 @@ AfterAll {
 }
 
 Describe 'Error records' {
-    It 'names the parameter the user typed, with the value given as the target' {
+    It 'names the parameter the user typed, with the value given as the target' -Tag 'Issue13', 'Issue13.P1' {
         $name = New-TestName -Prefix 'err'
         $err = $null
         New-Sandbox -Template base -Name $name -MemoryMB 100000000 -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
@@ -24,14 +24,14 @@ Describe 'Error records' {
         Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    It 'names every bad parameter of one call' {
+    It 'names every bad parameter of one call' -Tag 'Issue13', 'Issue13.P1' {
         $err = $null
         New-Sandbox -Template base -Name 'Not_A_Name' -AllowCidr 'not-a-cidr' -NetworkPolicy custom -ErrorAction SilentlyContinue -ErrorVariable err
         $err[0].ErrorDetails.Message | Should -Match '-Name \(sent as ''name''\): must be 1-63 lowercase letters'
         $err[0].ErrorDetails.Message | Should -Match '-AllowCidr \(sent as ''network_policy.allow_cidrs''\).*not-a-cidr'
     }
 
-    It 'says what was not found in words, keeping the stable id and the raw body' {
+    It 'says what was not found in words, keeping the stable id and the raw body' -Tag 'Issue13', 'Issue13.P1' {
         $missing = New-TestName -Prefix 'missing'
         $err = $null
         Get-Sandbox -Name $missing -ErrorAction SilentlyContinue -ErrorVariable err
@@ -42,7 +42,7 @@ Describe 'Error records' {
         $err[0].Exception.ErrorType | Should -Be 'SandboxNotFound'
     }
 
-    It 'shows the sentence where pwsh prints the error' {
+    It 'shows the sentence where pwsh prints the error' -Tag 'Issue13', 'Issue13.P1' {
         $text = try { Get-Sandbox -Name (New-TestName -Prefix 'shown') -ErrorAction Stop } catch { $_ | Out-String }
         $text | Should -Match 'not found'
         $text | Should -Not -Match '"detail"'

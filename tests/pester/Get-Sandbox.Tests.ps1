@@ -27,7 +27,7 @@ Describe 'Get-Sandbox' {
         $found.Name | Should -Be @("$script:prefix-a", "$script:prefix-b")
     }
 
-    It 'finds a literal name whatever its case, as a wildcard would' {
+    It 'finds a literal name whatever its case, as a wildcard would' -Tag 'Issue13', 'Issue13.P9' {
         (Get-Sandbox -Name $script:a.Name.ToUpperInvariant()).Name | Should -Be $script:a.Name
         { Get-Sandbox -Name "$($script:prefix)-C".ToUpperInvariant() -ErrorAction Stop } |
             Should -Throw -ErrorId 'SandboxNotFound,SandboxModule.GetSandboxCommand'

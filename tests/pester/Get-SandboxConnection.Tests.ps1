@@ -42,7 +42,7 @@ Describe 'Get-SandboxConnection' {
             $current.IsDefault | Should -BeFalse
         }
 
-        It 'follows SANDBOX_ENDPOINT when it changes during the session' {
+        It 'follows SANDBOX_ENDPOINT when it changes during the session' -Tag 'Issue13', 'Issue13.P3' {
             $env:SANDBOX_ENDPOINT = $script:ctx.Server.Endpoint
             $env:SANDBOX_API_KEY = $script:key
             Get-SandboxTemplate -Name base | Should -Not -BeNullOrEmpty
@@ -54,7 +54,7 @@ Describe 'Get-SandboxConnection' {
             Get-SandboxTemplate -Name base | Should -Not -BeNullOrEmpty
         }
 
-        It 'follows SANDBOX_API_KEY when it changes during the session' {
+        It 'follows SANDBOX_API_KEY when it changes during the session' -Tag 'Issue13', 'Issue13.P3' {
             $env:SANDBOX_ENDPOINT = $script:ctx.Server.Endpoint
             $env:SANDBOX_API_KEY = 'not-the-key'
             { Get-SandboxTemplate -Name base -ErrorAction Stop } | Should -Throw -ErrorId 'SandboxAccessDenied,SandboxModule.GetSandboxTemplateCommand'

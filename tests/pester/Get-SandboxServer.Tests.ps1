@@ -22,8 +22,8 @@ Describe 'Get-SandboxServer' {
         (Get-SandboxServer).DataDirectory | Should -Contain $script:ctx.DataDirectory
     }
 
-    It 'lists a server started with -DataDirectory from another shell too' {
-        $manifest = "$script:SandboxRepoRoot/out/Sandbox/Sandbox.psd1"
+    It 'lists a server started with -DataDirectory from another shell too' -Tag 'Issue13', 'Issue13.P8' {
+        $manifest = $script:SandboxTestManifest
         $listed = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (Get-SandboxServer | Where-Object Status -eq Running).DataDirectory"
         $LASTEXITCODE | Should -Be 0
         $listed | Should -Contain $script:ctx.DataDirectory
@@ -39,10 +39,10 @@ Describe 'Get-SandboxServer' {
 }
 
 Describe 'The server the module starts by itself' {
-    It 'has a 30 minute idle shutdown, and is started again when it went away' {
+    It 'has a 30 minute idle shutdown, and is started again when it went away' -Tag 'Issue13', 'Issue13.P6' {
         # A fresh shell with nothing configured, its default local server on a free port and a throw-away data directory.
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
-        $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        $manifest = $script:SandboxTestManifest
         $script = @"
 Import-Module '$manifest'
 Get-Sandbox -ErrorAction Stop 6>`$null | Out-Null
@@ -67,9 +67,34 @@ Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
         }
     }
 
-    It 'is started again for a Connect-Sandbox -Local connection made before it went away' {
+    It 'says once which server and data directory it uses, on the information stream, and reports them as the local server' -Tag 'Issue13', 'Issue13.P6' {
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
-        $manifest = Join-Path $script:SandboxRepoRoot 'out/Sandbox/Sandbox.psd1'
+        $manifest = $script:SandboxTestManifest
+        $script = @"
+Import-Module '$manifest'
+Get-Sandbox -ErrorAction Stop -InformationVariable first | Out-Null
+Get-Sandbox -ErrorAction Stop -InformationVariable second | Out-Null
+'first=' + (`$first.MessageData -join '|')
+'second=' + `$second.Count
+`$connection = Get-SandboxConnection
+'source=' + `$connection.EndpointSource + ',' + `$connection.ApiKeySource + ',' + `$connection.IsLocalServer
+Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
+"@
+        try {
+            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
+            ($out | Where-Object { $_ -like 'first=*' }) | Should -BeLike "first=Using the local sandbox server at http://127.0.0.1:*(data directory $dir)*Stop-SandboxServer*"
+            $out | Should -Contain 'second=0'
+            $out | Should -Contain 'source=LocalServer,LocalServer,True'
+        }
+        finally {
+            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'is started again for a Connect-Sandbox -Local connection made before it went away' -Tag 'Issue13', 'Issue13.P6' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
+        $manifest = $script:SandboxTestManifest
         $script = @"
 Import-Module '$manifest'
 `$connection = Connect-Sandbox -Local -ErrorAction Stop

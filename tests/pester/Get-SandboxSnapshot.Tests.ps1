@@ -77,7 +77,7 @@ Describe 'Get-SandboxSnapshot' {
             $list | Should -Match 'Labels\s*:\s*release=yes, team=data'
         }
 
-        It 'completes snapshot names and name:tag references' {
+        It 'completes snapshot names and name:tag references' -Tag 'Issue13', 'Issue13.P9' {
             $line = "Get-SandboxSnapshot -Name $($script:tagName)"
             $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
             $completions | Should -Contain $script:tagName

@@ -33,7 +33,7 @@ Describe 'Get-SandboxTemplate' {
         $err[0].TargetObject | Should -Be 'no-such-template'
     }
 
-    It 'gets the template of a sandbox piped in, not a template named like the sandbox' {
+    It 'gets the template of a sandbox piped in, not a template named like the sandbox' -Tag 'Issue13', 'Issue13.P7' {
         $sandbox = New-Sandbox -Template base
         try {
             ($sandbox | Get-SandboxTemplate).Name | Should -Be 'base'

@@ -93,7 +93,7 @@ Describe 'Invoke-SandboxCommand' {
         $info[0].Tags | Should -Contain 'stderr'
     }
 
-    It 'completes under $ErrorActionPreference = Stop with -Stream when the command writes to stderr, and sets $? by its exit code' {
+    It 'completes under $ErrorActionPreference = Stop with -Stream when the command writes to stderr, and sets $? by its exit code' -Tag 'Issue13', 'Issue13.P4' {
         $ErrorActionPreference = 'Stop'
         $lines = Invoke-SandboxCommand 'echo one; echo progress 1>&2; sleep 0.2; echo two' -Sandbox $script:sandbox -Stream 6>$null
         $ok = $?
@@ -112,7 +112,7 @@ Describe 'Invoke-SandboxCommand' {
         $LASTEXITCODE | Should -Be 3
     }
 
-    It 'writes the result instead of an error for a non-zero exit with -Stream -PassThru' {
+    It 'writes the result instead of an error for a non-zero exit with -Stream -PassThru' -Tag 'Issue13', 'Issue13.P4' {
         $err = $null
         $out = Invoke-SandboxCommand 'echo out; exit 4' -Sandbox $script:sandbox -Stream -PassThru -ErrorVariable err
         $out[0] | Should -Be 'out'
@@ -121,20 +121,20 @@ Describe 'Invoke-SandboxCommand' {
         $err | Should -BeNullOrEmpty
     }
 
-    It 'kills a command past -TimeoutSec and keeps its output so far on the error' {
+    It 'kills a command past -TimeoutSec and keeps its output so far on the error' -Tag 'Issue13', 'Issue13.P5' {
         $caught = $null
         try { Invoke-SandboxCommand 'echo early; sleep 30' -Sandbox $script:sandbox -TimeoutSec 2 -ErrorAction Stop } catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -Be 'SandboxCommandTimeout,SandboxModule.InvokeSandboxCommandCommand'
         $caught.Exception.PartialResult.Stdout | Should -Be "early`n"
     }
 
-    It 'lets a command run past 60 s when no -TimeoutSec is given' {
+    It 'lets a command run past 60 s when no -TimeoutSec is given' -Tag 'Issue13', 'Issue13.P5' {
         $result = Invoke-SandboxCommand 'sleep 65; echo finished' -Sandbox $script:sandbox
         $result.ExitCode | Should -Be 0
         $result.Output | Should -Be 'finished'
     }
 
-    It 'offers the output without its trailing newline beside the raw Stdout' {
+    It 'offers the output without its trailing newline beside the raw Stdout' -Tag 'Issue13', 'Issue13.P7' {
         $result = Invoke-SandboxCommand 'echo hello' -Sandbox $script:sandbox
         $result.Stdout | Should -Be "hello`n"
         $result.Output -eq 'hello' | Should -BeTrue
@@ -150,7 +150,7 @@ Describe 'Invoke-SandboxCommand' {
     }
 
     Context '-AsJob' {
-        It 'returns a job that Get-Job sees and Receive-Job -Wait gets the result from' {
+        It 'returns a job that Get-Job sees and Receive-Job -Wait gets the result from' -Tag 'Issue13', 'Issue13.P10' {
             $job = Invoke-SandboxCommand -Sandbox $script:sandbox 'echo from-job' -AsJob
             try {
                 $job | Should -BeOfType ([System.Management.Automation.Job])

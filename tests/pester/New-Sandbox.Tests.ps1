@@ -27,7 +27,7 @@ Describe 'New-Sandbox' {
         $sandbox.IdleTtlSeconds | Should -Be 120
     }
 
-    It 'gives a sandbox made the README''s way on the local server a finite lifetime' {
+    It 'gives a sandbox made the README''s way on the local server a finite lifetime' -Tag 'Issue13', 'Issue13.P6' {
         $name = New-TestName
         $result = New-Sandbox -Template python -Name $name | Invoke-SandboxCommand 'python --version'
         $result.Output | Should -Match '^Python 3'
@@ -72,7 +72,7 @@ Describe 'New-Sandbox' {
         $sandbox, $named | Remove-Sandbox -Force
     }
 
-    It 'names each sandbox from a Name column of Import-Csv (with its Template or Snapshot column), also with -AsJob' {
+    It 'names each sandbox from a Name column of Import-Csv (with its Template or Snapshot column), also with -AsJob' -Tag 'Issue13', 'Issue13.P7' {
         $names = 1..2 | ForEach-Object { New-TestName -Prefix 'csv' }
         $csv = Join-Path $TestDrive 'sandboxes.csv'
         @([pscustomobject]@{ Name = $names[0]; Template = 'base' }, [pscustomobject]@{ Name = $names[1]; Template = 'base' }) | Export-Csv -LiteralPath $csv
@@ -242,7 +242,7 @@ Describe 'New-Sandbox' {
         $box | Remove-Sandbox -Force
     }
 
-    It 'creates a sandbox in a job with -AsJob' {
+    It 'creates a sandbox in a job with -AsJob' -Tag 'Issue13', 'Issue13.P10' {
         $name = New-TestName -Prefix 'job'
         $job = New-Sandbox -Template base -Name $name -AsJob
         try {

@@ -26,7 +26,7 @@ Describe 'Resume-Sandbox' {
         (Get-Sandbox -Name $sandbox.Name).Status | Should -Be 'ready'
     }
 
-    It 'changes nothing with -WhatIf' {
+    It 'changes nothing with -WhatIf' -Tag 'Issue13', 'Issue13.P9' {
         $sandbox = New-Sandbox -Template base
         Suspend-Sandbox -Name $sandbox.Name
         Resume-Sandbox -Name $sandbox.Name -WhatIf

@@ -16,12 +16,21 @@ pwsh -NoProfile -File tests/pester/Run.ps1
 
 .EXAMPLE
 pwsh -NoProfile -File tests/pester/Run.ps1 -Path tests/pester/Help.Tests.ps1 -ResultPath out/pester-results.xml
+
+.EXAMPLE
+SANDBOX_TEST_MODULE=/tmp/old/out/Sandbox/Sandbox.psd1 pwsh -NoProfile -File tests/pester/Run.ps1 -Tag Issue13
+
+Runs the tests of issue 13's problems (tags Issue13.P1 to Issue13.P10) against another build of the module, e.g. the
+commit the issue was filed at, to show they fail there.
 #>
 [CmdletBinding()]
 param(
     [string[]]$Path = @($PSScriptRoot),
 
     [string]$ResultPath,
+
+    # Only the tests with one of these tags (wildcards allowed), e.g. Issue13 or Issue13.P6.
+    [string[]]$Tag,
 
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
     [string]$Verbosity = 'Normal'
@@ -44,6 +53,9 @@ $config.Run.Path = $Path
 $config.Run.Exit = $false
 $config.Run.PassThru = $true
 $config.Output.Verbosity = $Verbosity
+if ($Tag) {
+    $config.Filter.Tag = @($Tag -split ',' | Where-Object { $_ })
+}
 if ($ResultPath) {
     $config.TestResult.Enabled = $true
     $config.TestResult.OutputFormat = 'NUnitXml'

@@ -39,7 +39,7 @@ Describe 'Start-SandboxServer' {
         }
     }
 
-    It 'stops by itself after -IdleShutdown and leaves Get-SandboxServer' {
+    It 'stops by itself after -IdleShutdown and leaves Get-SandboxServer' -Tag 'Issue13', 'Issue13.P6' {
         $dir = Join-Path $TestDrive 'idle'
         $server = Start-SandboxServer -Port 0 -DataDirectory $dir -IdleShutdown 2s -Confirm:$false
         try {

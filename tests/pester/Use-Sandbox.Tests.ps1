@@ -15,13 +15,13 @@ Describe 'Use-Sandbox' {
         $result | Should -Be 'inside'
     }
 
-    It 'sets $_ to the sandbox inside the block' {
+    It 'sets $_ to the sandbox inside the block' -Tag 'Issue13', 'Issue13.P9' {
         $name = New-TestName -Prefix 'use'
         Use-Sandbox -Template base -Name $name { $_.Name } | Should -Be $name
         Use-Sandbox -Template base { ($_ | Invoke-SandboxCommand 'echo dollar-under').Stdout.Trim() } | Should -Be 'dollar-under'
     }
 
-    It 'deletes the sandbox afterwards' {
+    It 'deletes the sandbox afterwards' -Tag 'Issue13', 'Issue13.P6' {
         $name = New-TestName -Prefix 'use'
         Use-Sandbox -Template base -Name $name { param($sb) $sb.Name } | Should -Be $name
         Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
