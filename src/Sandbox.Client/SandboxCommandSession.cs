@@ -96,9 +96,9 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         var socket = _commands.Transport.NewWebSocket();
         try
         {
-            await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
+            await _commands.Transport.ConnectWebSocketAsync(socket, uri, SandboxName, ct).ConfigureAwait(false);
         }
-        catch (WebSocketUpgradeRefused e)
+        catch (WebSocketUpgradeRefusedException e)
         {
             // The server answered HTTP but would not upgrade: no WebSocket here. POST /execute reports any real error (404, NotReady, 401).
             socket.Dispose();
@@ -133,33 +133,6 @@ public sealed class SandboxCommandSession : IAsyncDisposable
             if (f.Type == "error") throw SandboxErrorClassifier.FromErrorFrame(f.ErrorType, f.Error, SandboxName);
             _pending.Enqueue(f);
             if (f.Type == "exit") return;
-        }
-    }
-
-    private sealed class WebSocketUpgradeRefused(int status) : Exception($"upgrade refused with {status}")
-    {
-        public int Status { get; } = status;
-    }
-
-    private async Task ConnectAsync(ClientWebSocket socket, Uri uri, CancellationToken ct)
-    {
-        using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        connect.CancelAfter(_commands.Transport.Options.ConnectTimeout + TimeSpan.FromSeconds(10));
-        try
-        {
-            await socket.ConnectAsync(uri, connect.Token).ConfigureAwait(false);
-        }
-        catch (WebSocketException) when (socket.HttpStatusCode != 0 && socket.HttpStatusCode != System.Net.HttpStatusCode.SwitchingProtocols)
-        {
-            throw new WebSocketUpgradeRefused((int)socket.HttpStatusCode);
-        }
-        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException && !ct.IsCancellationRequested)
-        {
-            throw _commands.Transport.ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new SandboxTimeoutException($"connecting the WebSocket to {uri.Authority} timed out", null, "ClientTimeout", e) { TargetName = SandboxName };
         }
     }
 
@@ -370,9 +343,9 @@ public sealed class SandboxCommandSession : IAsyncDisposable
         var socket = _commands.Transport.NewWebSocket();
         try
         {
-            await ConnectAsync(socket, uri, ct).ConfigureAwait(false);
+            await _commands.Transport.ConnectWebSocketAsync(socket, uri, SandboxName, ct).ConfigureAwait(false);
         }
-        catch (WebSocketUpgradeRefused e)
+        catch (WebSocketUpgradeRefusedException e)
         {
             socket.Dispose();
             if (e.Status is 502 or 503 or 504) throw new SandboxConnectionException($"the server answered {e.Status} to the WebSocket reconnect", e) { TargetName = SandboxName };

@@ -91,16 +91,14 @@ internal sealed class TerminalSessionTerminal : SandboxTerminal
         var socket = transport.NewWebSocket();
         try
         {
-            using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            connect.CancelAfter(transport.Options.ConnectTimeout + TimeSpan.FromSeconds(10));
             var uri = dialect.TerminalSessionSocket(sandbox, id);
             try
             {
-                await socket.ConnectAsync(uri, connect.Token).ConfigureAwait(false);
+                await transport.ConnectWebSocketAsync(socket, uri, sandbox.Name, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+            catch (WebSocketUpgradeRefusedException e)
             {
-                throw transport.ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
+                throw SandboxErrorClassifier.FromResponse(e.Status, null, null, "GET", uri, sandbox.Name);
             }
         }
         catch

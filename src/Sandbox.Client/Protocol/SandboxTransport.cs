@@ -229,6 +229,33 @@ internal sealed class SandboxTransport : IDisposable
         _ => null,
     };
 
+    /// <summary>
+    /// Connects <paramref name="socket"/> to <paramref name="uri"/> within the connect time-out (plus 10 s for the upgrade):
+    /// an HTTP answer that is not an upgrade is <see cref="WebSocketUpgradeRefusedException"/> (callers decide what it means),
+    /// a network failure this transport's connection error, running out of time a <see cref="SandboxTimeoutException"/>.
+    /// </summary>
+    public async Task ConnectWebSocketAsync(ClientWebSocket socket, Uri uri, string? target, CancellationToken ct)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connect.CancelAfter(Options.ConnectTimeout + TimeSpan.FromSeconds(10));
+        try
+        {
+            await socket.ConnectAsync(uri, connect.Token).ConfigureAwait(false);
+        }
+        catch (WebSocketException e) when (socket.HttpStatusCode != 0 && socket.HttpStatusCode != HttpStatusCode.SwitchingProtocols)
+        {
+            throw new WebSocketUpgradeRefusedException((int)socket.HttpStatusCode, e);
+        }
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            throw ConnectionError(uri, e.InnerException is HttpRequestException h ? h : e, 0);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new SandboxTimeoutException($"connecting the WebSocket to {uri.Authority} timed out", null, "ClientTimeout", e) { TargetName = target };
+        }
+    }
+
     public ClientWebSocket NewWebSocket()
     {
         var ws = new ClientWebSocket();
@@ -275,4 +302,10 @@ internal sealed class SandboxTransport : IDisposable
 
     internal static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     internal static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
+
+/// <summary>The server answered a WebSocket request over HTTP without upgrading it (<see cref="Status"/> is its status code).</summary>
+internal sealed class WebSocketUpgradeRefusedException(int status, Exception inner) : Exception($"the WebSocket upgrade was refused with HTTP {status}", inner)
+{
+    public int Status { get; } = status;
 }
