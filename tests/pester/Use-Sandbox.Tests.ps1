@@ -21,7 +21,7 @@ Describe 'Use-Sandbox' {
         Use-Sandbox -Template base { ($_ | Invoke-SandboxCommand 'echo dollar-under').Stdout.Trim() } | Should -Be 'dollar-under'
     }
 
-    It 'deletes the sandbox afterwards' -Tag 'Issue13', 'Issue13.P6' {
+    It 'deletes the sandbox afterwards' {
         $name = New-TestName -Prefix 'use'
         Use-Sandbox -Template base -Name $name { param($sb) $sb.Name } | Should -Be $name
         Get-Sandbox -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
