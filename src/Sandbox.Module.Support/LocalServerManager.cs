@@ -199,7 +199,7 @@ public sealed class LocalServerManager
                     $"(Connect-Sandbox -Endpoint {options.Endpoint} -ApiKey ..., or SANDBOX_ENDPOINT); to run your own, Start-SandboxServer -Port 0 and Connect-Sandbox -Server, " +
                     "or set SANDBOX_LOCAL_PORT to a free port",
                     LocalServerException.Foreign, SandboxErrorCategory.ResourceExists, options.Endpoint);
-            return (new LocalServerInfo { Endpoint = options.Endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir }, false);
+            return (StartedByHand(options.Endpoint, dataDir), false);
         }
         return await StartAsync(options, progress, cancellationToken).ConfigureAwait(false);
     }
@@ -219,10 +219,12 @@ public sealed class LocalServerManager
             var healthy = alive && await IsHealthyAsync(state.Endpoint, cancellationToken).ConfigureAwait(false);
             // It ended by itself (--idle-shutdown, a crash, a kill): its record goes as on Stop-SandboxServer.
             if (!alive) Forget(dir);
+            // The file of a server that no longer answers may be stale: its data plane is reported while it runs only.
             return new LocalServerInfo
             {
                 Endpoint = state.Endpoint,
                 Status = healthy ? LocalServerStatus.Running : alive ? LocalServerStatus.NotResponding : LocalServerStatus.Stopped,
+                DataPlane = healthy ? LocalDataPlane.Read(dir) : null,
                 ProcessId = alive ? state.Pid : null,
                 DataDirectory = dir,
                 LogFile = state.LogFile,
@@ -234,8 +236,12 @@ public sealed class LocalServerManager
         }
         var endpoint = DefaultEndpoint;
         var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        return new LocalServerInfo { Endpoint = endpoint, Status = answering ? LocalServerStatus.Running : LocalServerStatus.Stopped, DataDirectory = dir };
+        return answering ? StartedByHand(endpoint, dir) : new LocalServerInfo { Endpoint = endpoint, Status = LocalServerStatus.Stopped, DataDirectory = dir };
     }
+
+    /// <summary>The server that answers at the default address on the default data directory without the module's record (started by hand), with its data plane.</summary>
+    private static LocalServerInfo StartedByHand(string endpoint, string dataDir) =>
+        new() { Endpoint = endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir, DataPlane = LocalDataPlane.Read(dataDir) };
 
     /// <summary>Every server in <see cref="KnownDataDirectories"/>, or in the given directories.</summary>
     public async Task<IReadOnlyList<LocalServerInfo>> ListAsync(IEnumerable<string>? dataDirectories = null, CancellationToken cancellationToken = default)
@@ -299,6 +305,8 @@ public sealed class LocalServerManager
 
         var args = useDotnet ? new List<string> { server } : new List<string>();
         args.AddRange(["--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir]);
+        if (options.DataPlanePort is { } dataPlanePort)
+            args.AddRange(["--data-plane-listen", $"{options.ListenAddress}:{dataPlanePort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
         if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (options.IdleShutdown is { } idle) args.AddRange(["--idle-shutdown", ((long)idle.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"]);
         progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
@@ -371,6 +379,7 @@ public sealed class LocalServerManager
         {
             Endpoint = state.Endpoint,
             Status = LocalServerStatus.Running,
+            DataPlane = LocalDataPlane.Read(dataDir),
             ProcessId = state.Pid,
             DataDirectory = dataDir,
             LogFile = log,
