@@ -109,10 +109,10 @@ Describe 'Get-SandboxUrl -InvokeUrl on the local server''s data plane (leap0)' {
     }
 
     AfterAll {
-        # The file's other blocks use the default connection: it goes back to the first server whatever failed here.
-        $null = Connect-Sandbox -Server $script:ctx.Server
         if ($script:l0) { Disconnect-Sandbox -Connection $script:l0 -ErrorAction SilentlyContinue }
         Stop-SandboxTestServer -Context $script:dp
+        # The file's other blocks (and its AfterAll) use the default connection: it goes back to the first server.
+        $null = Connect-Sandbox -Server $script:ctx.Server -ErrorAction SilentlyContinue
     }
 
     It 'connects to the local server''s /v1 with the data plane''s domain' {
@@ -122,6 +122,21 @@ Describe 'Get-SandboxUrl -InvokeUrl on the local server''s data plane (leap0)' {
         $script:l0.Endpoint | Should -Be $script:dp.Server.Endpoint
         $script:l0.SandboxDomain | Should -Be $script:dp.Server.DataPlaneDomain
         $script:started.ExitCode | Should -Be 0
+    }
+
+    It 'connects with -Local -Provider Leap0 to the server last started, with its data plane' {
+        # -Local takes the last server Start-SandboxServer started in this runspace: the data-plane server of this block.
+        $local = Connect-Sandbox -Local -Provider Leap0
+        try {
+            $local.Endpoint | Should -Be $script:dp.Server.Endpoint
+            $local.Provider | Should -Be 'Leap0'
+            $local.SandboxDomain | Should -Be $script:dp.Server.DataPlaneDomain
+            (Get-SandboxUrl -Sandbox $script:web.Id -Port 8090 -InvokeUrl).ToString() | Should -Be "https://$($script:web.Id)-8090.$($script:dp.Server.DataPlaneDomain)/"
+        }
+        finally {
+            Disconnect-Sandbox -Connection $local
+            $script:l0 = Connect-Sandbox -Server $script:dp.Server -Provider Leap0
+        }
     }
 
     It 'gives an https invoke URL on the data plane that curl reaches with the key and the server''s CA' {
