@@ -152,6 +152,14 @@ Describe 'Get-SandboxUrl -InvokeUrl on the local server''s data plane (leap0)' {
         $status | Should -Be '401'
     }
 
+    It 'gives a presigned URL on the data plane that curl reaches without the key' {
+        $presigned = Get-SandboxUrl -Sandbox $script:web -Port 8090 -ExpiresIn 300 -Connection $script:l0
+        $presigned.ServiceUrl | Should -Match ('^https://[^./]+\.' + [regex]::Escape($script:dp.Server.DataPlaneDomain) + '/?$')
+        $body = curl --silent --show-error --fail --max-time 30 --cacert $script:dp.Server.DataPlaneCertificateAuthority "$($presigned.ServiceUrl.TrimEnd('/'))/index.html"
+        $LASTEXITCODE | Should -Be 0
+        $body | Should -Be 'served-by-the-sandbox'
+    }
+
     It 'takes an explicit -SandboxDomain over the data plane''s' {
         $other = Connect-Sandbox -Server $script:dp.Server -Provider Leap0 -SandboxDomain 'sandbox.example.test:9443'
         try {
