@@ -51,6 +51,15 @@ public sealed class LocalServerInfo
     /// <summary>How long it may be idle before it stops by itself (<c>-IdleShutdown</c>), when the module started it with one.</summary>
     public TimeSpan? IdleShutdown { get; init; }
 
+    /// <summary>Its data plane, read from <c>{DataDirectory}/data-plane.json</c> while it runs; null when it runs without one (or does not run).</summary>
+    internal LocalDataPlane? DataPlane { get; init; }
+
+    /// <summary>leap0's sandbox domain of its data plane, <c>sandbox.localhost:PORT</c> (<c>Start-SandboxServer -DataPlanePort</c>); null without a data plane.</summary>
+    public string? DataPlaneDomain => DataPlane?.Domain;
+
+    /// <summary>The CA certificate (PEM file) the data plane's TLS chains to, for <c>curl --cacert</c> or <c>SSL_CERT_FILE</c>; null without a data plane.</summary>
+    public string? DataPlaneCertificateAuthority => DataPlane?.CertificateAuthority;
+
     /// <summary>True when this module started it (it has a state file in its data directory).</summary>
     public bool StartedByModule { get; init; }
 

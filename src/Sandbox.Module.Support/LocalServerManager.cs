@@ -220,10 +220,12 @@ public sealed class LocalServerManager
             var healthy = alive && await IsHealthyAsync(state.Endpoint, cancellationToken).ConfigureAwait(false);
             // It ended by itself (--idle-shutdown, a crash, a kill): its record goes as on Stop-SandboxServer.
             if (!alive) Forget(dir);
+            // The file of a server that no longer answers may be stale: its data plane is reported while it runs only.
             return new LocalServerInfo
             {
                 Endpoint = state.Endpoint,
                 Status = healthy ? LocalServerStatus.Running : alive ? LocalServerStatus.NotResponding : LocalServerStatus.Stopped,
+                DataPlane = healthy ? LocalDataPlane.Read(dir) : null,
                 ProcessId = alive ? state.Pid : null,
                 DataDirectory = dir,
                 LogFile = state.LogFile,
@@ -236,9 +238,13 @@ public sealed class LocalServerManager
         var endpoint = DefaultEndpoint;
         var answering = dir == defaultDir && await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
         // Without a record, a server that answers is this directory's only when the directory holds its key (started by hand on it).
-        var status = !answering ? LocalServerStatus.Stopped : File.Exists(Path.Combine(dir, "api-key")) ? LocalServerStatus.Running : LocalServerStatus.Foreign;
-        return new LocalServerInfo { Endpoint = endpoint, Status = status, DataDirectory = dir };
+        if (!answering) return new LocalServerInfo { Endpoint = endpoint, Status = LocalServerStatus.Stopped, DataDirectory = dir };
+        return File.Exists(Path.Combine(dir, "api-key")) ? StartedByHand(endpoint, dir) : new LocalServerInfo { Endpoint = endpoint, Status = LocalServerStatus.Foreign, DataDirectory = dir };
     }
+
+    /// <summary>The server that answers at the default address on the default data directory without the module's record (started by hand), with its data plane.</summary>
+    private static LocalServerInfo StartedByHand(string endpoint, string dataDir) =>
+        new() { Endpoint = endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir, DataPlane = LocalDataPlane.Read(dataDir) };
 
     /// <summary>Every server in <see cref="KnownDataDirectories"/>, or in the given directories.</summary>
     public async Task<IReadOnlyList<LocalServerInfo>> ListAsync(IEnumerable<string>? dataDirectories = null, CancellationToken cancellationToken = default)
@@ -302,6 +308,8 @@ public sealed class LocalServerManager
 
         var args = useDotnet ? new List<string> { server } : new List<string>();
         args.AddRange(["--listen", $"{options.ListenAddress}:{options.Port}", "--data-dir", dataDir]);
+        if (options.DataPlanePort is { } dataPlanePort)
+            args.AddRange(["--data-plane-listen", $"{options.ListenAddress}:{dataPlanePort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
         if (options.TtlGranularity is { } g) args.AddRange(["--ttl-granularity", g.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (options.IdleShutdown is { } idle) args.AddRange(["--idle-shutdown", ((long)idle.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"]);
         progress?.Report($"starting {server} on {options.ListenAddress}:{options.Port} (data directory {dataDir})");
@@ -374,6 +382,7 @@ public sealed class LocalServerManager
         {
             Endpoint = state.Endpoint,
             Status = LocalServerStatus.Running,
+            DataPlane = LocalDataPlane.Read(dataDir),
             ProcessId = state.Pid,
             DataDirectory = dataDir,
             LogFile = log,

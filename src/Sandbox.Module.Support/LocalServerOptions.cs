@@ -23,6 +23,12 @@ public sealed class LocalServerOptions
     /// <summary>The data directory (state, API key file, log); <see cref="SandboxConnectionSettings.LocalDataDirectory"/> when null.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// <c>--data-plane-listen {ListenAddress}:{DataPlanePort}</c>: leap0's HTTPS data plane on this port (0: a free one the server
+    /// picks, read back from <c>data-plane.json</c>); null: off.
+    /// </summary>
+    public int? DataPlanePort { get; init; }
+
     /// <summary><c>--ttl-granularity</c>, when set.</summary>
     public int? TtlGranularity { get; init; }
 

@@ -24,12 +24,12 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
     [ValidateNotNull]
     public SecureString? ApiKey { get; set; }
 
-    /// <summary><para type="description">Whose API the endpoint speaks: LangSmith (default; /v2/sandboxes) or Leap0 (/v1; endpoint from LEAP0_BASE_URL, else https://api.leap0.dev; key from LEAP0_API_KEY; sent as authorization: Bearer).</para></summary>
-    [Parameter(ParameterSetName = EndpointSet)]
+    /// <summary><para type="description">Whose API the endpoint speaks: LangSmith (default; /v2/sandboxes) or Leap0 (/v1; endpoint from LEAP0_BASE_URL, else https://api.leap0.dev; key from LEAP0_API_KEY; sent as authorization: Bearer). With -Local or -Server: the local server's /v1 API, with its key file.</para></summary>
+    [Parameter]
     public SandboxProvider Provider { get; set; } = SandboxProvider.LangSmith;
 
-    /// <summary><para type="description">leap0's sandbox domain for invoke and WebSocket URLs (https://{id}-{port}.{domain}), e.g. sandbox.leap0.dev or sandbox.localhost:8443. Default: LEAP0_SANDBOX_DOMAIN, else the endpoint's host. -Provider Leap0 only.</para></summary>
-    [Parameter(ParameterSetName = EndpointSet)]
+    /// <summary><para type="description">leap0's sandbox domain for invoke and WebSocket URLs (https://{id}-{port}.{domain}), e.g. sandbox.leap0.dev or sandbox.localhost:8443. Default: LEAP0_SANDBOX_DOMAIN, else the endpoint's host; with -Local or -Server, the local server's data plane (Start-SandboxServer -DataPlanePort). -Provider Leap0 only.</para></summary>
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public string? SandboxDomain { get; set; }
 
@@ -57,13 +57,15 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (SandboxDomain is not null && Provider != SandboxProvider.Leap0)
+            FailArgument("-SandboxDomain applies to -Provider Leap0 only (LangSmith sandboxes are reached through service URLs)", "SandboxDomainNeedsLeap0", SandboxDomain);
         SandboxConnection connection;
         try
         {
             connection = ParameterSetName switch
             {
-                LocalSet => ConnectionToLocalServer(EnsureLocalServer(null), Options(null)),
-                ServerSet => ConnectionToLocalServer(Server!, Options(null)),
+                LocalSet => ToLocalServer(EnsureLocalServer(null)),
+                ServerSet => ToLocalServer(Server!),
                 _ => FromChain(),
             };
         }
@@ -92,15 +94,24 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
         DefaultTimeout = RequestTimeoutSec is { } s ? TimeSpan.FromSeconds(s) : SandboxDefaults.CallTimeout,
     };
 
+    /// <summary>
+    /// A connection to a local server in the dialect of -Provider. leap0's sandbox domain is -SandboxDomain, else the
+    /// server's data plane (not LEAP0_SANDBOX_DOMAIN, which names leap0's cloud); none leaves invoke URLs refused.
+    /// </summary>
+    private SandboxConnection ToLocalServer(LocalServerInfo server)
+    {
+        if (Provider != SandboxProvider.Leap0) return ConnectionToLocalServer(server, Options(null));
+        WriteDataPlaneProblem(server);
+        return ConnectionToLocalServer(server, Options(string.IsNullOrWhiteSpace(SandboxDomain) ? server.DataPlaneDomain : SandboxDomain.Trim().TrimEnd('/')));
+    }
+
     private SandboxConnection FromChain()
     {
         var key = ApiKey is null ? null : new NetworkCredential("", ApiKey).Password;
         if (Provider == SandboxProvider.Leap0)
             return new SandboxConnection(SandboxConnectionSettings.ResolveLeap0(Endpoint, key), isLocalServer: false, null, Options(SandboxConnectionSettings.ResolveLeap0SandboxDomain(SandboxDomain)));
-        if (SandboxDomain is not null)
-            FailArgument("-SandboxDomain applies to -Provider Leap0 only (LangSmith sandboxes are reached through service URLs)", "SandboxDomainNeedsLeap0", SandboxDomain);
         var settings = SandboxConnectionSettings.Resolve(Endpoint, key);
-        if (settings.IsLocalServer) return ConnectionToLocalServer(EnsureLocalServer(null), Options(null));
+        if (settings.IsLocalServer) return ToLocalServer(EnsureLocalServer(null));
         return new SandboxConnection(settings, isLocalServer: false, null, Options(null));
     }
 }

@@ -19,7 +19,10 @@ public sealed class GetSandboxServerCommand : SandboxCmdlet
         TryItem(dirs is null ? null : string.Join(", ", dirs), () =>
         {
             foreach (var server in Await(LocalServerManager.Shared.ListAsync(dirs, CancellationToken)))
+            {
+                WriteDataPlaneProblem(server);
                 WriteObject(server);
+            }
         });
     }
 }

@@ -58,6 +58,11 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
         {
             if (ParameterSetName == InvokeSet)
             {
+                if (NoDataPlane() is { } refused)
+                {
+                    WriteError(refused);
+                    return;
+                }
                 WriteObject(Client.Sandboxes.GetInvokeUrl(sandboxName, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, WebSocket,
                     MyInvocation.BoundParameters.ContainsKey(nameof(Path)) ? Path : "/"));
                 return;
@@ -76,5 +81,20 @@ public sealed class GetSandboxUrlCommand : SandboxConnectedCmdlet
             }
             WriteObject(url);
         });
+    }
+
+    /// <summary>
+    /// A leap0 connection to a local server has no sandbox domain when the server runs without a data plane: the URL the
+    /// endpoint's host would give (http://{id}-{port}.127.0.0.1:PORT) reaches nothing, so it is refused with what to do.
+    /// </summary>
+    private ErrorRecord? NoDataPlane()
+    {
+        var connection = ResolveConnection();
+        if (connection is not { Provider: SandboxProvider.Leap0, IsLocalServer: true, SandboxDomain: null }) return null;
+        return new ErrorRecord(
+            new InvalidOperationException(
+                $"the local server at {connection.Endpoint} runs without a data plane, so no invoke URL reaches its sandboxes: stop it (Stop-SandboxServer), start it with " +
+                "Start-SandboxServer -DataPlanePort <port> (0 picks a free one) and connect with Connect-Sandbox -Server $server -Provider Leap0; or give Connect-Sandbox -SandboxDomain"),
+            "SandboxDataPlaneOff", ErrorCategory.InvalidOperation, connection.Endpoint);
     }
 }

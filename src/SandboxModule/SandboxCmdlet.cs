@@ -434,6 +434,13 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     private bool LocalServerGone(string dataDirectory) =>
         Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(dataDirectory, ct), WriteVerbose).Status == LocalServerStatus.Stopped;
 
+    /// <summary>Says on the verbose stream why a running server's data-plane.json was not used: a malformed file is no data plane, not a failure.</summary>
+    protected void WriteDataPlaneProblem(LocalServerInfo server)
+    {
+        if (server.IsRunning && server.DataPlaneDomain is null && LocalDataPlane.Read(server.DataDirectory, out var problem) is null && problem is not null)
+            WriteVerbose(problem);
+    }
+
     /// <summary>A connection to a local server, with the key read from its key file.</summary>
     protected static SandboxConnection ConnectionToLocalServer(LocalServerInfo server, SandboxClientOptions? options = null)
     {

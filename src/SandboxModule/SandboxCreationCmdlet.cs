@@ -174,11 +174,13 @@ public abstract class SandboxCreationCmdlet : SandboxRunSettingsCmdlet
     /// -IdleTimeout, -DeleteAfterStop and -AutoPause ends by itself: it stops after <see cref="LocalDefaultIdleTimeout"/> without
     /// use and is deleted <see cref="LocalDefaultDeleteAfterStop"/> later. The server leaves template creates (what the module
     /// sends for -Template) without an idle ttl and deletes nothing after a stop, so the README's one-liner left a running
-    /// sandbox behind forever. Any lifetime parameter means the user chose: only what was given is sent.
+    /// sandbox behind forever. Any lifetime parameter means the user chose: only what was given is sent. leap0's dialect on the
+    /// local server (Connect-Sandbox -Local -Provider Leap0) has no idle time-out and its own default lifetime (timeout 300 s).
     /// </summary>
     private (long? IdleSeconds, long? DeleteAfterStopSeconds) LocalLifetime()
     {
-        if (TimeToLive is not null || IdleTimeout is not null || DeleteAfterStop is not null || AutoPause || !ResolveConnection().IsLocalServer)
+        if (TimeToLive is not null || IdleTimeout is not null || DeleteAfterStop is not null || AutoPause
+            || ResolveConnection() is not { IsLocalServer: true, Provider: SandboxProvider.LangSmith })
             return (SandboxDefaults.ToWholeSeconds(IdleTimeout), SandboxDefaults.ToWholeSeconds(DeleteAfterStop));
         WriteVerbose($"No lifetime given: the sandbox stops after {LocalDefaultIdleTimeout.TotalMinutes:0} minutes idle and is deleted {LocalDefaultDeleteAfterStop.TotalMinutes:0} minutes after it stops (-IdleTimeout 0 -DeleteAfterStop 0 keep it).");
         return ((long)LocalDefaultIdleTimeout.TotalSeconds, (long)LocalDefaultDeleteAfterStop.TotalSeconds);

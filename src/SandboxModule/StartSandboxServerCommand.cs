@@ -12,6 +12,11 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
     [ValidateRange(0, 65535)]
     public int Port { get; set; } = LocalServerOptions.DefaultPort;
 
+    /// <summary><para type="description">Also serves leap0's data plane (HTTPS, https://{id}-{port}.sandbox.localhost:PORT) on this TCP port of -ListenAddress; 0 picks a free port. The output's DataPlaneDomain and DataPlaneCertificateAuthority say where it is and which CA its TLS chains to; Connect-Sandbox -Server $server -Provider Leap0 uses it for Get-SandboxUrl -InvokeUrl. Default: no data plane.</para></summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int? DataPlanePort { get; set; }
+
     /// <summary><para type="description">The IP address to listen on (default 127.0.0.1; the server is meant for loopback only).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -47,9 +52,13 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
     {
         if (IdleShutdown is { } idle && idle != TimeSpan.Zero && (idle < TimeSpan.FromSeconds(1) || idle > TimeSpan.FromDays(30) || idle.Ticks % TimeSpan.TicksPerSecond != 0))
             FailArgument($"-IdleShutdown takes whole seconds from 1 s to 30 d (e.g. 30m, 2h, 90s), or 0 for never; got {idle}", "SandboxInvalidIdleShutdown", IdleShutdown);
+        if (DataPlanePort is { } dataPlanePort && dataPlanePort != 0 && dataPlanePort == Port)
+            FailArgument($"-DataPlanePort must differ from -Port (both are {Port}): the data plane is a second listener; give another port, or 0 for a free one",
+                "SandboxInvalidDataPlanePort", DataPlanePort);
         var options = new LocalServerOptions
         {
             Port = Port,
+            DataPlanePort = DataPlanePort,
             ListenAddress = ListenAddress,
             DataDirectory = DataDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(DataDirectory),
             TtlGranularity = TtlGranularity,
@@ -63,7 +72,10 @@ public sealed class StartSandboxServerCommand : SandboxCmdlet
         {
             var (server, started) = Pump<(LocalServerInfo, bool), string>(
                 (progress, ct) => LocalServerManager.Shared.StartAsync(options, progress, ct), WriteVerbose);
-            if (!started) WriteWarning($"A local sandbox server already runs at {server.Endpoint} (data directory {server.DataDirectory}).");
+            if (!started)
+                WriteWarning($"A local sandbox server already runs at {server.Endpoint} (data directory {server.DataDirectory})" +
+                             (DataPlanePort is not null && server.DataPlaneDomain is null ? ", without a data plane: stop it with Stop-SandboxServer to start it with -DataPlanePort." : "."));
+            WriteDataPlaneProblem(server);
             var state = ModuleState.Current;
             lock (state.Gate) state.LastServer = server;
             // The chain's next local connection goes to this server (EnsureLocalServer prefers the last one started).

@@ -144,6 +144,34 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_data_plane_port_of_0_starts_the_data_plane_on_a_free_port_reported_while_the_server_runs()
+    {
+        var dir = NewDir();
+        var (server, started) = await Bounded(NewManager().StartAsync(new LocalServerOptions
+        {
+            Port = 0, DataPlanePort = 0, DataDirectory = dir, ServerPath = ServerDll(), StartTimeout = TimeSpan.FromSeconds(60),
+        }));
+        Assert.True(started);
+        Assert.Matches(@"^sandbox\.localhost:\d+$", server.DataPlaneDomain);
+        Assert.DoesNotMatch(":0$", server.DataPlaneDomain!);
+        Assert.Equal(Path.Combine(Path.GetFullPath(dir), "tls", "ca.crt"), server.DataPlaneCertificateAuthority);
+        Assert.Contains("BEGIN CERTIFICATE", await File.ReadAllTextAsync(server.DataPlaneCertificateAuthority!));
+        // The data plane listens on the port the file names (a TLS listener: a plain TCP connect is enough here).
+        using (var tcp = new System.Net.Sockets.TcpClient())
+            await tcp.ConnectAsync("127.0.0.1", int.Parse(server.DataPlaneDomain!.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+
+        var elsewhere = NewManager();
+        var found = await Bounded(elsewhere.GetAsync(dir));
+        Assert.Equal(server.DataPlaneDomain, found.DataPlaneDomain);
+        Assert.Equal(server.DataPlaneCertificateAuthority, found.DataPlaneCertificateAuthority);
+
+        // A stopped server's file may be stale: no data plane is reported for it.
+        var stopped = await Bounded(elsewhere.StopAsync(dir, TimeSpan.FromSeconds(20)));
+        Assert.Null(stopped.DataPlaneDomain);
+        Assert.Null((await Bounded(elsewhere.GetAsync(dir))).DataPlaneDomain);
+    }
+
+    [Fact]
     public void The_server_index_follows_SANDBOX_STATE_DIR_then_XDG_STATE_HOME()
     {
         var home = NewDir();
@@ -173,6 +201,8 @@ public sealed class LocalServerManagerTests : IAsyncLifetime
         Assert.Equal(Path.Combine(dir, LocalServerManager.LogFileName), server.LogFile);
         Assert.True(server.StartedAt > DateTimeOffset.UtcNow.AddMinutes(-5));
         Assert.True(File.Exists(server.ApiKeyFile));
+        Assert.Null(server.DataPlaneDomain); // no DataPlanePort: no --data-plane-listen, no data plane
+        Assert.False(File.Exists(Path.Combine(dir, LocalDataPlane.FileName)));
         var pid = Assert.IsType<int>(server.ProcessId);
         Assert.Equal([pid], ServerPidsFor(dir)); // the recorded pid is the server itself (not a shell around it)
         Assert.Contains(progress, p => p.StartsWith("starting ", StringComparison.Ordinal) && p.Contains(dir));

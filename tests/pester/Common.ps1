@@ -32,10 +32,15 @@ function New-TestName {
     '{0}-{1}' -f $Prefix, [guid]::NewGuid().ToString('N').Substring(0, 8)
 }
 
+# -DataPlanePort: also serve leap0's data plane there (give Get-FreeTcpPort, never a fixed port).
 function Start-SandboxTestServer {
+    param(
+        [Nullable[int]] $DataPlanePort
+    )
     Import-SandboxTestModule
     $dataDir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester')
-    $server = Start-SandboxServer -Port (Get-FreeTcpPort) -DataDirectory $dataDir -TtlGranularity 1 -Confirm:$false -ErrorAction Stop
+    $dataPlane = if ($null -ne $DataPlanePort) { @{ DataPlanePort = $DataPlanePort } } else { @{} }
+    $server = Start-SandboxServer -Port (Get-FreeTcpPort) -DataDirectory $dataDir -TtlGranularity 1 @dataPlane -Confirm:$false -ErrorAction Stop
     $connection = Connect-Sandbox -Server $server -ErrorAction Stop
     [pscustomobject]@{
         Server = $server

@@ -95,3 +95,101 @@ Describe 'Get-SandboxUrl help' {
         }
     }
 }
+
+Describe 'Get-SandboxUrl -InvokeUrl on the local server''s data plane (leap0)' {
+    BeforeAll {
+        $script:dp = Start-SandboxTestServer -DataPlanePort (Get-FreeTcpPort)
+        $script:dpKey = (Get-Content -LiteralPath $script:dp.Server.ApiKeyFile -Raw).Trim()
+        $script:l0 = Connect-Sandbox -Server $script:dp.Server -Provider Leap0
+        $script:web = New-Sandbox -Connection $script:l0
+        $start = "mkdir -p /tmp/www && echo served-by-the-sandbox > /tmp/www/index.html && cd /tmp/www && " +
+            "(setsid python3 -m http.server 8090 --bind 127.0.0.1 < /dev/null > /tmp/http.log 2>&1 &) && " +
+            "for i in `$(seq 100); do python3 -c 'import socket; socket.create_connection((""127.0.0.1"", 8090), 1)' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+        $script:started = Invoke-SandboxCommand $start -Sandbox $script:web -Connection $script:l0
+    }
+
+    AfterAll {
+        if ($script:l0) { Disconnect-Sandbox -Connection $script:l0 -ErrorAction SilentlyContinue }
+        Stop-SandboxTestServer -Context $script:dp
+        # The file's other blocks (and its AfterAll) use the default connection: it goes back to the first server.
+        $null = Connect-Sandbox -Server $script:ctx.Server -ErrorAction SilentlyContinue
+    }
+
+    It 'connects to the local server''s /v1 with the data plane''s domain' {
+        $script:dp.Server.DataPlaneDomain | Should -Match '^sandbox\.localhost:\d+$'
+        $script:l0.Provider | Should -Be 'Leap0'
+        $script:l0.IsLocalServer | Should -BeTrue
+        $script:l0.Endpoint | Should -Be $script:dp.Server.Endpoint
+        $script:l0.SandboxDomain | Should -Be $script:dp.Server.DataPlaneDomain
+        $script:started.ExitCode | Should -Be 0
+    }
+
+    It 'connects with -Local -Provider Leap0 to the server last started, with its data plane' {
+        # -Local takes the last server Start-SandboxServer started in this runspace: the data-plane server of this block.
+        $local = Connect-Sandbox -Local -Provider Leap0
+        try {
+            $local.Endpoint | Should -Be $script:dp.Server.Endpoint
+            $local.Provider | Should -Be 'Leap0'
+            $local.SandboxDomain | Should -Be $script:dp.Server.DataPlaneDomain
+            (Get-SandboxUrl -Sandbox $script:web.Id -Port 8090 -InvokeUrl).ToString() | Should -Be "https://$($script:web.Id)-8090.$($script:dp.Server.DataPlaneDomain)/"
+        }
+        finally {
+            Disconnect-Sandbox -Connection $local
+            $script:l0 = Connect-Sandbox -Server $script:dp.Server -Provider Leap0
+        }
+    }
+
+    It 'gives an https invoke URL on the data plane that curl reaches with the key and the server''s CA' {
+        $url = Get-SandboxUrl -Sandbox $script:web -Port 8090 -InvokeUrl -Path /index.html -Connection $script:l0
+        $url.ToString() | Should -Be "https://$($script:web.Id)-8090.$($script:dp.Server.DataPlaneDomain)/index.html"
+        # curl resolves *.localhost to the loopback itself (.NET does not), and trusts only the server's CA here.
+        $body = curl --silent --show-error --fail --max-time 30 --cacert $script:dp.Server.DataPlaneCertificateAuthority -H "authorization: Bearer $script:dpKey" $url.ToString()
+        $LASTEXITCODE | Should -Be 0
+        $body | Should -Be 'served-by-the-sandbox'
+        $status = curl --silent --output /dev/null --write-out '%{http_code}' --max-time 30 --cacert $script:dp.Server.DataPlaneCertificateAuthority $url.ToString()
+        $status | Should -Be '401'
+        $status = curl --silent --output /dev/null --write-out '%{http_code}' --max-time 30 --cacert $script:dp.Server.DataPlaneCertificateAuthority -H 'authorization: Bearer not-the-key' $url.ToString()
+        $status | Should -Be '401'
+    }
+
+    It 'gives a presigned URL on the data plane that curl reaches without the key' {
+        $presigned = Get-SandboxUrl -Sandbox $script:web -Port 8090 -ExpiresIn 300 -Connection $script:l0
+        $presigned.ServiceUrl | Should -Match ('^https://[^./]+\.' + [regex]::Escape($script:dp.Server.DataPlaneDomain) + '/?$')
+        $body = curl --silent --show-error --fail --max-time 30 --cacert $script:dp.Server.DataPlaneCertificateAuthority "$($presigned.ServiceUrl.TrimEnd('/'))/index.html"
+        $LASTEXITCODE | Should -Be 0
+        $body | Should -Be 'served-by-the-sandbox'
+    }
+
+    It 'takes an explicit -SandboxDomain over the data plane''s' {
+        $other = Connect-Sandbox -Server $script:dp.Server -Provider Leap0 -SandboxDomain 'sandbox.example.test:9443'
+        try {
+            $other.SandboxDomain | Should -Be 'sandbox.example.test:9443'
+            (Get-SandboxUrl -Sandbox $script:web.Id -Port 3000 -InvokeUrl -Connection $other).ToString() | Should -Be "https://$($script:web.Id)-3000.sandbox.example.test:9443/"
+        }
+        finally {
+            Disconnect-Sandbox -Connection $other
+            $script:l0 = Connect-Sandbox -Server $script:dp.Server -Provider Leap0
+        }
+    }
+
+    It 'refuses -SandboxDomain for a LangSmith connection to the local server' {
+        { Connect-Sandbox -Server $script:dp.Server -SandboxDomain 'x.example' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxDomainNeedsLeap0,SandboxModule.ConnectSandboxCommand'
+    }
+
+    It 'refuses an invoke URL from a local server without a data plane, saying to start it with -DataPlanePort' {
+        $script:ctx.Server.DataPlaneDomain | Should -BeNullOrEmpty
+        $plain = Connect-Sandbox -Server $script:ctx.Server -Provider Leap0
+        try {
+            $plain.SandboxDomain | Should -BeNullOrEmpty
+            { Get-SandboxUrl -Sandbox $script:box.Id -Port 8080 -InvokeUrl -Connection $plain -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SandboxDataPlaneOff,SandboxModule.GetSandboxUrlCommand'
+            { Get-SandboxUrl -Sandbox $script:box.Id -Port 8080 -InvokeUrl -Connection $plain -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage '*without a data plane*Start-SandboxServer -DataPlanePort*'
+        }
+        finally {
+            Disconnect-Sandbox -Connection $plain
+            $script:l0 = Connect-Sandbox -Server $script:dp.Server -Provider Leap0
+        }
+    }
+}

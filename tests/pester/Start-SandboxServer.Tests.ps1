@@ -39,6 +39,50 @@ Describe 'Start-SandboxServer' {
         }
     }
 
+    It 'runs without a data plane unless -DataPlanePort is given' {
+        $script:ctx.Server.DataPlaneDomain | Should -BeNullOrEmpty
+        $script:ctx.Server.DataPlaneCertificateAuthority | Should -BeNullOrEmpty
+        Test-Path -LiteralPath (Join-Path $script:ctx.DataDirectory 'data-plane.json') | Should -BeFalse
+    }
+
+    It 'serves the data plane on a free port with -DataPlanePort 0, reported by Start- and Get-SandboxServer' {
+        $dir = Join-Path $TestDrive 'dataplane0'
+        $server = Start-SandboxServer -Port 0 -DataPlanePort 0 -DataDirectory $dir -Confirm:$false
+        try {
+            $server.DataPlaneDomain | Should -Match '^sandbox\.localhost:\d+$'
+            $server.DataPlaneDomain | Should -Not -Match ':0$'
+            $server.DataPlaneCertificateAuthority | Should -Be (Join-Path $server.DataDirectory 'tls/ca.crt')
+            Get-Content -LiteralPath $server.DataPlaneCertificateAuthority -Raw | Should -Match 'BEGIN CERTIFICATE'
+            $found = Get-SandboxServer -DataDirectory $dir
+            $found.DataPlaneDomain | Should -Be $server.DataPlaneDomain
+            $found.DataPlaneCertificateAuthority | Should -Be $server.DataPlaneCertificateAuthority
+            Get-Content -LiteralPath $server.LogFile -Raw | Should -Match "data plane on https://\*\.$([regex]::Escape($server.DataPlaneDomain))"
+
+            # A malformed data-plane.json is no data plane (with a verbose line), not a failure.
+            Set-Content -LiteralPath (Join-Path $dir 'data-plane.json') -Value '{"domain": 42'
+            $verbose = Get-SandboxServer -DataDirectory $dir -Verbose 4>&1
+            $info = $verbose | Where-Object { $_ -is [Sandbox.Module.Support.LocalServerInfo] }
+            $info.Status | Should -Be 'Running'
+            $info.DataPlaneDomain | Should -BeNullOrEmpty
+            ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Match 'data-plane\.json is not JSON'
+        }
+        finally {
+            $server | Stop-SandboxServer -Confirm:$false
+        }
+        (Get-SandboxServer -DataDirectory $dir).DataPlaneDomain | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a -DataPlanePort out of range or equal to -Port, naming the parameter' {
+        { Start-SandboxServer -Port 0 -DataPlanePort 65536 -DataDirectory (Join-Path $TestDrive 'bad') -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'DataPlanePort'*65535*"
+        { Start-SandboxServer -Port 0 -DataPlanePort -1 -DataDirectory (Join-Path $TestDrive 'bad') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,SandboxModule.StartSandboxServerCommand'
+        $port = Get-FreeTcpPort
+        { Start-SandboxServer -Port $port -DataPlanePort $port -DataDirectory (Join-Path $TestDrive 'bad') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SandboxInvalidDataPlanePort,SandboxModule.StartSandboxServerCommand'
+        Test-Path -LiteralPath (Join-Path $TestDrive 'bad') | Should -BeFalse
+    }
+
     It 'stops by itself after -IdleShutdown and leaves Get-SandboxServer' -Tag 'Issue13', 'Issue13.P6' {
         $dir = Join-Path $TestDrive 'idle'
         $server = Start-SandboxServer -Port 0 -DataDirectory $dir -IdleShutdown 2s -Confirm:$false
