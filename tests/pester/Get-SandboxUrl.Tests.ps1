@@ -71,8 +71,10 @@ Describe 'Get-SandboxUrl' {
         ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Contain 'Path'
         ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Contain 'Port'
         ($sets | Where-Object Name -eq 'Invoke').Parameters.Name | Should -Not -Contain 'ExpiresIn'
-        # -Port with -Path is an invoke URL's port and path: without -InvokeUrl it is missing.
-        { Get-SandboxUrl -Sandbox $script:box -Port 8080 -Path x -ErrorAction Stop } | Should -Throw -ErrorId 'MissingMandatoryParameter,SandboxModule.GetSandboxUrlCommand'
+        # -Port with -Path is an invoke URL's port and path: only the Invoke set has both, and there -InvokeUrl is mandatory
+        # (checked on the metadata: calling it without -InvokeUrl would prompt for it in an interactive host).
+        @($sets | Where-Object { $_.Parameters.Name -contains 'Port' -and $_.Parameters.Name -contains 'Path' }).Name | Should -Be @('Invoke')
+        (($sets | Where-Object Name -eq 'Invoke').Parameters | Where-Object Name -eq 'InvokeUrl').IsMandatory | Should -BeTrue
     }
 
     It 'rejects a port out of range' {
