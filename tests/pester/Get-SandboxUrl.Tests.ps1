@@ -89,7 +89,10 @@ Describe 'Get-SandboxUrl help' {
         $code | Should -Match 'http\.server'
         $web = New-Sandbox -Template base
         try {
-            $listing = & ([scriptblock]::Create($code.Replace('-Sandbox web', "-Sandbox $($web.Name)")))
+            # The web server starts 2 s late, as a slow one would: an example that does not wait for it fails every time.
+            $code = $code.Replace('-Sandbox web', "-Sandbox $($web.Name)").Replace('setsid python3 -m http.server 8080', 'setsid sh -c "sleep 2; exec python3 -m http.server 8080"')
+            $code | Should -Match 'sleep 2'
+            $listing = & ([scriptblock]::Create($code))
             "$listing" | Should -Match 'Directory listing'
         }
         finally {
