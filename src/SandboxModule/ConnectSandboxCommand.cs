@@ -102,7 +102,9 @@ public sealed class ConnectSandboxCommand : SandboxCmdlet
     {
         if (Provider != SandboxProvider.Leap0) return ConnectionToLocalServer(server, Options(null));
         WriteDataPlaneProblem(server);
-        return ConnectionToLocalServer(server, Options(string.IsNullOrWhiteSpace(SandboxDomain) ? server.DataPlaneDomain : SandboxDomain.Trim().TrimEnd('/')));
+        // The file as it is now: a server object kept from before a restart names the data plane's old port.
+        var dataPlane = server.IsRunning ? LocalDataPlane.Read(server.DataDirectory)?.Domain : server.DataPlaneDomain;
+        return ConnectionToLocalServer(server, Options(string.IsNullOrWhiteSpace(SandboxDomain) ? dataPlane : SandboxDomain.Trim().TrimEnd('/')));
     }
 
     private SandboxConnection FromChain()

@@ -56,6 +56,7 @@ Describe 'Start-SandboxServer' {
             $found = Get-SandboxServer -DataDirectory $dir
             $found.DataPlaneDomain | Should -Be $server.DataPlaneDomain
             $found.DataPlaneCertificateAuthority | Should -Be $server.DataPlaneCertificateAuthority
+            ($found | Format-Table | Out-String -Width 250) | Should -Match "DataPlane[\s\S]*$([regex]::Escape($server.DataPlaneDomain))"
             Get-Content -LiteralPath $server.LogFile -Raw | Should -Match "data plane on https://\*\.$([regex]::Escape($server.DataPlaneDomain))"
 
             # A malformed data-plane.json is no data plane (with a verbose line), not a failure.
@@ -70,6 +71,24 @@ Describe 'Start-SandboxServer' {
             $server | Stop-SandboxServer -Confirm:$false
         }
         (Get-SandboxServer -DataDirectory $dir).DataPlaneDomain | Should -BeNullOrEmpty
+    }
+
+    It 'connects a server object kept from before a restart to the data plane the server has now' {
+        $dir = Join-Path $TestDrive 'dataplane-restart'
+        $first, $second = (Get-FreeTcpPort), (Get-FreeTcpPort)
+        while ($second -eq $first) { $second = Get-FreeTcpPort }
+        $kept = Start-SandboxServer -Port 0 -DataPlanePort $first -DataDirectory $dir -Confirm:$false
+        try {
+            $kept | Stop-SandboxServer -Confirm:$false
+            $now = Start-SandboxServer -Port ([uri]$kept.Endpoint).Port -DataPlanePort $second -DataDirectory $dir -Confirm:$false
+            $connection = Connect-Sandbox -Server $kept -Provider Leap0
+            $connection.SandboxDomain | Should -Be "sandbox.localhost:$second"
+            $now.DataPlaneDomain | Should -Be "sandbox.localhost:$second"
+        }
+        finally {
+            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
+            $script:ctx.Server | Connect-Sandbox | Out-Null
+        }
     }
 
     It 'refuses a -DataPlanePort out of range or equal to -Port, naming the parameter' {
