@@ -39,83 +39,72 @@ Describe 'Get-SandboxServer' {
 }
 
 Describe 'The server the module starts by itself' {
+    BeforeAll {
+        # Runs $Body in a fresh shell with nothing configured and the module imported: its default local server on a free
+        # port with a throw-away data directory ($env:SANDBOX_DATA_DIR there), stopped and removed afterwards. The body can
+        # call Stop-FromOutside $server: a TERM to the server's process (as its idle shutdown or another shell would), waiting
+        # until the module sees it stopped.
+        function Invoke-WithDefaultServer([string] $Body) {
+            $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
+            $prelude = @'
+function Stop-FromOutside($server) {
+    /bin/kill -TERM $server.ProcessId
+    $deadline = [datetime]::UtcNow.AddSeconds(30)
+    while ((Get-SandboxServer -DataDirectory $env:SANDBOX_DATA_DIR).Status -ne 'Stopped' -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 250 }
+}
+'@
+            $script = "Import-Module '$script:SandboxTestManifest'`n$prelude`n$Body`nStop-SandboxServer -DataDirectory `$env:SANDBOX_DATA_DIR -Confirm:`$false"
+            try {
+                Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
+            }
+            finally {
+                Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+    }
+
     It 'has a 30 minute idle shutdown, and is started again when it went away' -Tag 'Issue13', 'Issue13.P6' {
-        # A fresh shell with nothing configured, its default local server on a free port and a throw-away data directory.
-        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
-        $manifest = $script:SandboxTestManifest
-        $script = @"
-Import-Module '$manifest'
-Get-Sandbox -ErrorAction Stop 6>`$null | Out-Null
-`$first = Get-SandboxServer -DataDirectory '$dir'
-'idle=' + `$first.IdleShutdown.TotalMinutes
-/bin/kill -TERM `$first.ProcessId
-`$deadline = [datetime]::UtcNow.AddSeconds(30)
-while ((Get-SandboxServer -DataDirectory '$dir').Status -ne 'Stopped' -and [datetime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 250 }
-Get-Sandbox -ErrorAction Stop 6>`$null | Out-Null
-`$second = Get-SandboxServer -DataDirectory '$dir'
-'again=' + `$second.Status + ',' + (`$second.ProcessId -ne `$first.ProcessId)
-Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
-"@
-        try {
-            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
-            $out | Should -Contain 'idle=30'
-            $out | Should -Contain 'again=Running,True'
-        }
-        finally {
-            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
-            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
-        }
+        $out = Invoke-WithDefaultServer @'
+Get-Sandbox -ErrorAction Stop 6>$null | Out-Null
+$first = Get-SandboxServer -DataDirectory $env:SANDBOX_DATA_DIR
+'idle=' + $first.IdleShutdown.TotalMinutes
+Stop-FromOutside $first
+Get-Sandbox -ErrorAction Stop 6>$null | Out-Null
+$second = Get-SandboxServer -DataDirectory $env:SANDBOX_DATA_DIR
+'again=' + $second.Status + ',' + ($second.ProcessId -ne $first.ProcessId)
+'@
+        $out | Should -Contain 'idle=30'
+        $out | Should -Contain 'again=Running,True'
     }
 
     It 'says once which server and data directory it uses, on the information stream, and reports them as the local server' -Tag 'Issue13', 'Issue13.P6' {
-        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
-        $manifest = $script:SandboxTestManifest
-        $script = @"
-Import-Module '$manifest'
+        $out = Invoke-WithDefaultServer @'
 Get-Sandbox -ErrorAction Stop -InformationVariable first | Out-Null
 Get-Sandbox -ErrorAction Stop -InformationVariable second | Out-Null
-'first=' + (`$first.MessageData -join '|')
-'second=' + `$second.Count
-`$connection = Get-SandboxConnection
-'source=' + `$connection.EndpointSource + ',' + `$connection.ApiKeySource + ',' + `$connection.IsLocalServer
-Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
-"@
-        try {
-            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
-            ($out | Where-Object { $_ -like 'first=*' }) | Should -BeLike "first=Using the local sandbox server at http://127.0.0.1:*(data directory $dir)*Stop-SandboxServer*"
-            $out | Should -Contain 'second=0'
-            $out | Should -Contain 'source=LocalServer,LocalServer,True'
-        }
-        finally {
-            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
-            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
-        }
+'dir=' + $env:SANDBOX_DATA_DIR
+'first=' + ($first.MessageData -join '|')
+'second=' + $second.Count
+$connection = Get-SandboxConnection
+'source=' + $connection.EndpointSource + ',' + $connection.ApiKeySource + ',' + $connection.IsLocalServer
+'@
+        $dir = ($out | Where-Object { $_ -like 'dir=*' }).Substring(4)
+        ($out | Where-Object { $_ -like 'first=*' }) | Should -BeLike "first=Using the local sandbox server at http://127.0.0.1:*(data directory $dir)*Stop-SandboxServer*"
+        $out | Should -Contain 'second=0'
+        $out | Should -Contain 'source=LocalServer,LocalServer,True'
     }
 
     It 'is started again for a Connect-Sandbox -Local connection made before it went away' -Tag 'Issue13', 'Issue13.P6' {
-        $dir = Join-Path ([System.IO.Path]::GetTempPath()) (New-TestName -Prefix 'sandbox-pester-auto')
-        $manifest = $script:SandboxTestManifest
-        $script = @"
-Import-Module '$manifest'
-`$connection = Connect-Sandbox -Local -ErrorAction Stop
-`$first = Get-SandboxServer -DataDirectory '$dir'
-/bin/kill -TERM `$first.ProcessId
-`$deadline = [datetime]::UtcNow.AddSeconds(30)
-while ((Get-SandboxServer -DataDirectory '$dir').Status -ne 'Stopped' -and [datetime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 250 }
+        $out = Invoke-WithDefaultServer @'
+$connection = Connect-Sandbox -Local -ErrorAction Stop
+$first = Get-SandboxServer -DataDirectory $env:SANDBOX_DATA_DIR
+Stop-FromOutside $first
 'listed=' + @(Get-Sandbox -ErrorAction Stop).Count
-`$second = Get-SandboxServer -DataDirectory '$dir'
-'again=' + `$second.Status + ',' + (`$second.ProcessId -ne `$first.ProcessId) + ',' + (Get-SandboxConnection).Equals(`$connection)
-Stop-SandboxServer -DataDirectory '$dir' -Confirm:`$false
-"@
-        try {
-            $out = Invoke-UnconfiguredPwsh -Script $script -Port (Get-FreeTcpPort) -DataDirectory $dir
-            $out | Should -Contain 'listed=0'
-            $out | Should -Contain 'again=Running,True,True'
-        }
-        finally {
-            Stop-SandboxServer -DataDirectory $dir -Confirm:$false -ErrorAction SilentlyContinue
-            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
-        }
+$second = Get-SandboxServer -DataDirectory $env:SANDBOX_DATA_DIR
+'again=' + $second.Status + ',' + ($second.ProcessId -ne $first.ProcessId) + ',' + (Get-SandboxConnection).Equals($connection)
+'@
+        $out | Should -Contain 'listed=0'
+        $out | Should -Contain 'again=Running,True,True'
     }
 }
 
