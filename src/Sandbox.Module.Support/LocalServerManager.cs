@@ -246,6 +246,23 @@ public sealed class LocalServerManager
     private static LocalServerInfo StartedByHand(string endpoint, string dataDir) =>
         new() { Endpoint = endpoint, Status = LocalServerStatus.Running, DataDirectory = dataDir, DataPlane = LocalDataPlane.Read(dataDir) };
 
+    /// <summary>
+    /// True when the local server of <paramref name="dataDirectory"/> that a connection to <paramref name="endpoint"/> uses has
+    /// ended: its recorded process is gone (no request needed) or now serves another address; without a record (a server
+    /// started by hand), when nothing answers at <paramref name="endpoint"/>. A server that runs but answers slowly has not.
+    /// </summary>
+    public async Task<bool> HasEndedAsync(string dataDirectory, string endpoint, CancellationToken cancellationToken = default)
+    {
+        var dir = Path.GetFullPath(dataDirectory);
+        if (ReadState(dir) is { } state)
+        {
+            var alive = state.Pid is { } pid && IsServerProcess(pid);
+            if (!alive) Forget(dir);
+            return !alive || SandboxConnectionSettings.NormalizeEndpoint(state.Endpoint).Endpoint != SandboxConnectionSettings.NormalizeEndpoint(endpoint).Endpoint;
+        }
+        return !await IsHealthyAsync(endpoint, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every server in <see cref="KnownDataDirectories"/>, or in the given directories.</summary>
     public async Task<IReadOnlyList<LocalServerInfo>> ListAsync(IEnumerable<string>? dataDirectories = null, CancellationToken cancellationToken = default)
     {

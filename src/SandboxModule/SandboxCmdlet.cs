@@ -326,7 +326,7 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
             var chain = SandboxConnectionSettings.Resolve();
             if (ModuleState.ChainConnectionFor(chain) is { } made)
             {
-                if (!made.IsLocalServer || made.DataDirectory is null || !LocalServerGone(made.DataDirectory)) return _resolved = made;
+                if (!LocalServerGone(made)) return _resolved = made;
                 // The local server went away (its idle shutdown, or stopped in another shell): start it again below.
                 ModuleState.ForgetLocalChain(made.DataDirectory);
             }
@@ -420,7 +420,8 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private void EnsureStillRuns(SandboxConnection connection)
     {
-        if (!connection.IsLocalServer || connection.DataDirectory is not { } dir || !LocalServerGone(dir)) return;
+        if (!LocalServerGone(connection)) return;
+        var dir = connection.DataDirectory!;
         if (LocalServerManager.Shared.IsDefaultDataDirectory(dir) && connection.Endpoint == EnsureDefaultLocalServer().Endpoint) return;
         throw new LocalServerException(
             $"the local server at {connection.Endpoint} (data directory {dir}) no longer runs: start it again with Start-SandboxServer -DataDirectory '{dir}', then Connect-Sandbox -Server",
@@ -428,11 +429,12 @@ public abstract class SandboxCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// True when the local server of <paramref name="dataDirectory"/> has ended (one /healthz on the loopback, which is not use
-    /// for its idle shutdown). A server that runs but is slow to answer has not: starting another there would clash.
+    /// True when <paramref name="connection"/> goes to a local server that has ended (a look at its process, or one /healthz
+    /// for a server started by hand; neither counts as use for its idle shutdown).
     /// </summary>
-    private bool LocalServerGone(string dataDirectory) =>
-        Pump<LocalServerInfo, string>((_, ct) => LocalServerManager.Shared.GetAsync(dataDirectory, ct), WriteVerbose).Status == LocalServerStatus.Stopped;
+    private bool LocalServerGone(SandboxConnection connection) =>
+        connection is { IsLocalServer: true, DataDirectory: { } dir }
+        && Pump<bool, string>((_, ct) => LocalServerManager.Shared.HasEndedAsync(dir, connection.Endpoint, ct), WriteVerbose);
 
     /// <summary>Says on the verbose stream why a running server's data-plane.json was not used: a malformed file is no data plane, not a failure.</summary>
     protected void WriteDataPlaneProblem(LocalServerInfo server)
